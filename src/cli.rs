@@ -1,0 +1,170 @@
+//! The `trapperkeeper` operator CLI.
+//!
+//! Exit codes: 0 success; 1 runtime failure (database unreachable, migration failed);
+//! 2 usage or configuration error. Errors are printed as one plain line on stderr, redacted.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{CliOverrides, DatabaseConfig, MigrationPolicy};
+use crate::error::Error;
+use crate::migrations;
+use crate::pool::connect_sync;
+
+/// Command-line arguments.
+#[derive(Debug, Parser)]
+#[command(
+    name = "trapperkeeper",
+    version,
+    about = "TrapperKeeper operator commands"
+)]
+pub struct Cli {
+    /// Database URL (sqlite://, postgres://, postgresql://, mysql://, mariadb://); default SQLite in the data dir. Env: TK_DATABASE_URL
+    #[arg(long, global = true, value_name = "URL")]
+    pub db_url: Option<String>,
+    /// Directory of the default SQLite database. Env: TK_DATA_DIR. Default ./data
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// TOML configuration file. Env: TK_CONFIG_FILE. Default ./trapperkeeper.toml if present
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Database lifecycle.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+/// `trapperkeeper db ...`
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Apply pending migrations (under the migration lock).
+    Migrate,
+    /// Show the backend, the redacted URL, applied and pending migrations and the settings in force.
+    Status,
+    /// Check that the database answers within the connection timeout.
+    Check,
+}
+
+/// Parses `args` (including the program name) and runs the command, printing to stdout/stderr.
+pub fn main_with_args<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    match run(&cli, &mut out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let code = exit_code(&e);
+            eprintln!("error: {}", one_line(&e.to_string()));
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// 2 for configuration errors, 1 for everything else.
+pub fn exit_code(error: &Error) -> u8 {
+    match error {
+        Error::Config(_) => 2,
+        _ => 1,
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Runs a parsed command, writing its report to `out`.
+pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
+    let overrides = CliOverrides {
+        db_url: cli.db_url.clone(),
+        data_dir: cli.data_dir.clone(),
+        config_file: cli.config.clone(),
+    };
+    let config = DatabaseConfig::load(&overrides)?;
+    let target = config.target()?;
+    let io = |e: std::io::Error| Error::Panicked(format!("cannot write output: {e}"));
+    match &cli.command {
+        Command::Db(DbCommand::Migrate) => {
+            let mut conn = connect_sync(&config)?;
+            let report = migrations::migrate(&mut conn, MigrationPolicy::Apply)?;
+            for m in &report.applied_now {
+                writeln!(out, "applied {}", m.name).map_err(io)?;
+            }
+            writeln!(
+                out,
+                "{} at {}: {} migration(s) applied now, {} in total, {} pending",
+                target.backend(),
+                target.redacted(),
+                report.applied_now.len(),
+                report.status.applied.len(),
+                report.status.pending.len()
+            )
+            .map_err(io)?;
+        }
+        Command::Db(DbCommand::Status) => {
+            let mut conn = connect_sync(&config)?;
+            let status = migrations::status(&mut conn)?;
+            writeln!(out, "backend:    {}", target.backend()).map_err(io)?;
+            writeln!(
+                out,
+                "database:   {} (from {})",
+                target.redacted(),
+                config.target_source()
+            )
+            .map_err(io)?;
+            writeln!(
+                out,
+                "migrations: {} applied, {} pending",
+                status.applied.len(),
+                status.pending.len()
+            )
+            .map_err(io)?;
+            for m in &status.applied {
+                writeln!(out, "  applied  {}", m.name).map_err(io)?;
+            }
+            for m in &status.pending {
+                writeln!(out, "  pending  {}", m.name).map_err(io)?;
+            }
+            writeln!(out, "settings:").map_err(io)?;
+            for (key, value, source) in config.describe() {
+                writeln!(out, "  {:<22} {:<40} ({source})", key.name(), value).map_err(io)?;
+            }
+        }
+        Command::Db(DbCommand::Check) => {
+            let started = std::time::Instant::now();
+            let mut conn = connect_sync(&config)?;
+            let settings = conn.session_settings()?;
+            writeln!(
+                out,
+                "ok: {} at {} answered in {}ms",
+                target.backend(),
+                target.redacted(),
+                started.elapsed().as_millis()
+            )
+            .map_err(io)?;
+            for (name, value) in settings {
+                writeln!(out, "  {name} = {value}").map_err(io)?;
+            }
+        }
+    }
+    Ok(())
+}

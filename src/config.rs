@@ -1,0 +1,685 @@
+//! Configuration: where the database is and how the pool behaves.
+//!
+//! Sources, highest first: command-line flags, environment variables, a TOML file, defaults.
+//! Every resolved value remembers its [`Source`], so `trapperkeeper db status` can say where each
+//! setting came from and a bad value is reported with the place it was written.
+//!
+//! | key | TOML | environment | flag | default |
+//! |---|---|---|---|---|
+//! | url | `database.url` | `TK_DATABASE_URL` | `--db-url` | SQLite at `{data_dir}/trapperkeeper.db` |
+//! | data_dir | `data_dir` | `TK_DATA_DIR` | `--data-dir` | `./data` |
+//! | max_connections | `database.max_connections` | `TK_DATABASE_MAX_CONNECTIONS` | | 16 |
+//! | min_idle | `database.min_idle` | `TK_DATABASE_MIN_IDLE` | | 4 |
+//! | connection_timeout_ms | `database.connection_timeout_ms` | `TK_DATABASE_CONNECTION_TIMEOUT_MS` | | 5000 |
+//! | idle_timeout_ms | `database.idle_timeout_ms` | `TK_DATABASE_IDLE_TIMEOUT_MS` | | 300000 |
+//! | max_lifetime_ms | `database.max_lifetime_ms` | `TK_DATABASE_MAX_LIFETIME_MS` | | 1800000 |
+//! | migrations | `database.migrations` | `TK_DATABASE_MIGRATIONS` | | `apply` |
+//!
+//! The TOML file is `--config FILE`, else `$TK_CONFIG_FILE`, else `./trapperkeeper.toml` when it
+//! exists. An empty environment variable counts as unset.
+
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::url::{DatabaseUrl, UrlError};
+
+/// File name of the SQLite database inside the data directory.
+pub const SQLITE_FILE_NAME: &str = "trapperkeeper.db";
+/// Name of the configuration file looked for in the working directory.
+pub const DEFAULT_CONFIG_FILE: &str = "trapperkeeper.toml";
+/// Environment variable naming the configuration file.
+pub const CONFIG_FILE_ENV: &str = "TK_CONFIG_FILE";
+
+/// What start-up does with migrations this binary has and the database has not applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MigrationPolicy {
+    /// Apply them, under a lock (the default).
+    #[default]
+    Apply,
+    /// Refuse to start while any are pending, so an operator can migrate deliberately.
+    Refuse,
+}
+
+impl MigrationPolicy {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "apply" => Some(Self::Apply),
+            "refuse" => Some(Self::Refuse),
+            _ => None,
+        }
+    }
+
+    /// The configuration spelling of this policy.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Apply => "apply",
+            Self::Refuse => "refuse",
+        }
+    }
+}
+
+/// A configuration key: its spelling in each source and its default. One table drives loading,
+/// error messages and `db status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Key {
+    /// The database URL.
+    Url,
+    /// The data directory holding the default SQLite file.
+    DataDir,
+    /// Pool size.
+    MaxConnections,
+    /// Idle connections kept open.
+    MinIdle,
+    /// Pool checkout and start-up ping timeout.
+    ConnectionTimeoutMs,
+    /// How long an idle connection lives.
+    IdleTimeoutMs,
+    /// How long any connection lives.
+    MaxLifetimeMs,
+    /// The migration policy at start-up.
+    Migrations,
+}
+
+impl Key {
+    /// Every key, in display order.
+    pub const ALL: [Key; 8] = [
+        Key::Url,
+        Key::DataDir,
+        Key::MaxConnections,
+        Key::MinIdle,
+        Key::ConnectionTimeoutMs,
+        Key::IdleTimeoutMs,
+        Key::MaxLifetimeMs,
+        Key::Migrations,
+    ];
+
+    /// The short name of the key (`max_connections`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Key::Url => "url",
+            Key::DataDir => "data_dir",
+            Key::MaxConnections => "max_connections",
+            Key::MinIdle => "min_idle",
+            Key::ConnectionTimeoutMs => "connection_timeout_ms",
+            Key::IdleTimeoutMs => "idle_timeout_ms",
+            Key::MaxLifetimeMs => "max_lifetime_ms",
+            Key::Migrations => "migrations",
+        }
+    }
+
+    /// The dotted TOML path (`database.max_connections`).
+    pub fn toml_path(self) -> &'static str {
+        match self {
+            Key::Url => "database.url",
+            Key::DataDir => "data_dir",
+            Key::MaxConnections => "database.max_connections",
+            Key::MinIdle => "database.min_idle",
+            Key::ConnectionTimeoutMs => "database.connection_timeout_ms",
+            Key::IdleTimeoutMs => "database.idle_timeout_ms",
+            Key::MaxLifetimeMs => "database.max_lifetime_ms",
+            Key::Migrations => "database.migrations",
+        }
+    }
+
+    /// The environment variable.
+    pub fn env_var(self) -> &'static str {
+        match self {
+            Key::Url => "TK_DATABASE_URL",
+            Key::DataDir => "TK_DATA_DIR",
+            Key::MaxConnections => "TK_DATABASE_MAX_CONNECTIONS",
+            Key::MinIdle => "TK_DATABASE_MIN_IDLE",
+            Key::ConnectionTimeoutMs => "TK_DATABASE_CONNECTION_TIMEOUT_MS",
+            Key::IdleTimeoutMs => "TK_DATABASE_IDLE_TIMEOUT_MS",
+            Key::MaxLifetimeMs => "TK_DATABASE_MAX_LIFETIME_MS",
+            Key::Migrations => "TK_DATABASE_MIGRATIONS",
+        }
+    }
+
+    /// The command-line flag, for the keys that have one.
+    pub fn cli_flag(self) -> Option<&'static str> {
+        match self {
+            Key::Url => Some("--db-url"),
+            Key::DataDir => Some("--data-dir"),
+            _ => None,
+        }
+    }
+
+    fn from_toml_path(path: &str) -> Option<Key> {
+        Key::ALL.into_iter().find(|k| k.toml_path() == path)
+    }
+}
+
+/// Where a setting's value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// Built-in default.
+    Default,
+    /// A TOML file, at a key.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The dotted key in it.
+        key: &'static str,
+    },
+    /// An environment variable.
+    Env(&'static str),
+    /// A command-line flag.
+    Cli(&'static str),
+    /// Set by a program through the API.
+    Api,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Default => f.write_str("default"),
+            Source::File { path, key } => write!(f, "{}: {key}", path.display()),
+            Source::Env(var) => f.write_str(var),
+            Source::Cli(flag) => f.write_str(flag),
+            Source::Api => f.write_str("set by the program"),
+        }
+    }
+}
+
+/// A configuration error. Names where the bad value was written and the value itself — except
+/// for URLs, whose text may hold a password.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A value that does not parse or is out of range.
+    #[error("{origin}: invalid value {value:?}: {reason}")]
+    InvalidValue {
+        /// Where it was written.
+        origin: Source,
+        /// The value as written.
+        value: String,
+        /// What a valid value looks like.
+        reason: String,
+    },
+    /// A database URL that is not acceptable.
+    #[error("{origin}: {error}")]
+    InvalidUrl {
+        /// Where it was written.
+        origin: Source,
+        /// What is wrong with it.
+        error: UrlError,
+    },
+    /// `min_idle` larger than `max_connections`.
+    #[error("min_idle ({min_idle}, from {min_idle_source}) is larger than max_connections ({max}, from {max_source})")]
+    MinIdleAboveMax {
+        /// The value of min_idle.
+        min_idle: u32,
+        /// Where it came from.
+        min_idle_source: Source,
+        /// The value of max_connections.
+        max: u32,
+        /// Where it came from.
+        max_source: Source,
+    },
+    /// The configuration file cannot be read.
+    #[error("{}: cannot read configuration file: {error}", path.display())]
+    ReadFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: io::Error,
+    },
+    /// The configuration file is not valid TOML.
+    #[error("{}: malformed TOML: {message}", path.display())]
+    MalformedToml {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// A key this program does not know.
+    #[error("{}: unknown key {key:?} (known keys: {known})", path.display())]
+    UnknownKey {
+        /// The file.
+        path: PathBuf,
+        /// The dotted key.
+        key: String,
+        /// The keys that are accepted.
+        known: String,
+    },
+    /// A data directory (or SQLite file directory) that cannot be created.
+    #[error("{origin}: cannot create data directory {}: {error}", path.display())]
+    DataDir {
+        /// Where the directory was configured.
+        origin: Source,
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        error: io::Error,
+    },
+}
+
+/// A value and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting<T> {
+    /// The value in force.
+    pub value: T,
+    /// Where it was set.
+    pub source: Source,
+}
+
+impl<T> Setting<T> {
+    fn default(value: T) -> Self {
+        Self {
+            value,
+            source: Source::Default,
+        }
+    }
+}
+
+/// The database configuration in force. Build it with [`DatabaseConfig::load`] (flags,
+/// environment, file) or start from [`DatabaseConfig::default`] and the `with_*` setters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseConfig {
+    /// The database URL; `None` means SQLite at `{data_dir}/trapperkeeper.db`.
+    pub url: Setting<Option<DatabaseUrl>>,
+    /// Directory of the default SQLite database. Default `./data`.
+    pub data_dir: Setting<PathBuf>,
+    /// Most connections the pool opens. Default 16.
+    pub max_connections: Setting<u32>,
+    /// Idle connections the pool keeps ready. Default 4.
+    pub min_idle: Setting<u32>,
+    /// Longest wait for a pooled connection, and for the start-up ping. Default 5 s.
+    pub connection_timeout: Setting<Duration>,
+    /// An idle connection above `min_idle` is closed after this. Default 5 min.
+    pub idle_timeout: Setting<Duration>,
+    /// Any connection is closed after this, so servers can rebalance. Default 30 min.
+    pub max_lifetime: Setting<Duration>,
+    /// Whether start-up applies pending migrations or refuses to start. Default apply.
+    pub migrations: Setting<MigrationPolicy>,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: Setting::default(None),
+            data_dir: Setting::default(PathBuf::from("./data")),
+            max_connections: Setting::default(16),
+            min_idle: Setting::default(4),
+            connection_timeout: Setting::default(Duration::from_millis(5_000)),
+            idle_timeout: Setting::default(Duration::from_millis(300_000)),
+            max_lifetime: Setting::default(Duration::from_millis(1_800_000)),
+            migrations: Setting::default(MigrationPolicy::Apply),
+        }
+    }
+}
+
+/// Values given on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct CliOverrides {
+    /// `--db-url`.
+    pub db_url: Option<String>,
+    /// `--data-dir`.
+    pub data_dir: Option<PathBuf>,
+    /// `--config`.
+    pub config_file: Option<PathBuf>,
+}
+
+impl DatabaseConfig {
+    /// A configuration for `url` with every other setting at its default.
+    pub fn for_url(url: &str) -> Result<Self, ConfigError> {
+        let mut config = Self::default();
+        config.url = Setting {
+            value: Some(
+                DatabaseUrl::parse(url).map_err(|error| ConfigError::InvalidUrl {
+                    origin: Source::Api,
+                    error,
+                })?,
+            ),
+            source: Source::Api,
+        };
+        Ok(config)
+    }
+
+    /// Sets the pool size limits.
+    pub fn with_pool_size(mut self, max_connections: u32, min_idle: u32) -> Self {
+        self.max_connections = Setting {
+            value: max_connections,
+            source: Source::Api,
+        };
+        self.min_idle = Setting {
+            value: min_idle,
+            source: Source::Api,
+        };
+        self
+    }
+
+    /// Sets the checkout and start-up ping timeout.
+    pub fn with_connection_timeout(mut self, timeout: Duration) -> Self {
+        self.connection_timeout = Setting {
+            value: timeout,
+            source: Source::Api,
+        };
+        self
+    }
+
+    /// Sets the migration policy.
+    pub fn with_migration_policy(mut self, policy: MigrationPolicy) -> Self {
+        self.migrations = Setting {
+            value: policy,
+            source: Source::Api,
+        };
+        self
+    }
+
+    /// Loads the configuration from flags, the process environment and the TOML file, relative
+    /// to the current directory.
+    pub fn load(cli: &CliOverrides) -> Result<Self, ConfigError> {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        Self::load_from(cli, |k| std::env::var(k).ok(), &cwd)
+    }
+
+    /// Loads the configuration with an explicit environment and working directory (for tests and
+    /// embedding programs).
+    pub fn load_from(
+        cli: &CliOverrides,
+        env: impl Fn(&str) -> Option<String>,
+        cwd: &Path,
+    ) -> Result<Self, ConfigError> {
+        let env = |k: &str| env(k).filter(|v| !v.is_empty());
+        let mut config = Self::default();
+
+        let file = match (&cli.config_file, env(CONFIG_FILE_ENV)) {
+            (Some(p), _) => Some(cwd.join(p)),
+            (None, Some(p)) => Some(cwd.join(p)),
+            (None, None) => Some(cwd.join(DEFAULT_CONFIG_FILE)).filter(|p| p.is_file()),
+        };
+        if let Some(path) = file {
+            config.apply_file(&path)?;
+        }
+        for key in Key::ALL {
+            if let Some(value) = env(key.env_var()) {
+                config.apply(key, &RawValue::Text(value), Source::Env(key.env_var()))?;
+            }
+        }
+        if let Some(url) = &cli.db_url {
+            config.apply(
+                Key::Url,
+                &RawValue::Text(url.clone()),
+                Source::Cli("--db-url"),
+            )?;
+        }
+        if let Some(dir) = &cli.data_dir {
+            config.data_dir = Setting {
+                value: dir.clone(),
+                source: Source::Cli("--data-dir"),
+            };
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks relations between settings (each value was checked when it was read).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.min_idle.value > self.max_connections.value {
+            return Err(ConfigError::MinIdleAboveMax {
+                min_idle: self.min_idle.value,
+                min_idle_source: self.min_idle.source.clone(),
+                max: self.max_connections.value,
+                max_source: self.max_connections.source.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The database to connect to: the configured URL, or the default SQLite file in the data
+    /// directory.
+    pub fn target(&self) -> Result<DatabaseUrl, ConfigError> {
+        match &self.url.value {
+            Some(url) => Ok(url.clone()),
+            None => DatabaseUrl::sqlite_file(self.data_dir.value.join(SQLITE_FILE_NAME)).map_err(
+                |error| ConfigError::InvalidUrl {
+                    origin: self.data_dir.source.clone(),
+                    error,
+                },
+            ),
+        }
+    }
+
+    /// Where the target came from: the URL's source, or the data directory's for the default.
+    pub fn target_source(&self) -> &Source {
+        if self.url.value.is_some() {
+            &self.url.source
+        } else {
+            &self.data_dir.source
+        }
+    }
+
+    /// Each setting as `(key, shown value, source)`, for `db status`. URLs are redacted.
+    pub fn describe(&self) -> Vec<(Key, String, Source)> {
+        let ms = |d: &Duration| d.as_millis().to_string();
+        Key::ALL
+            .into_iter()
+            .map(|key| {
+                let (value, source) = match key {
+                    Key::Url => (
+                        match &self.url.value {
+                            Some(u) => u.redacted().to_string(),
+                            None => "(none: SQLite in data_dir)".to_string(),
+                        },
+                        &self.url.source,
+                    ),
+                    Key::DataDir => (
+                        self.data_dir.value.display().to_string(),
+                        &self.data_dir.source,
+                    ),
+                    Key::MaxConnections => (
+                        self.max_connections.value.to_string(),
+                        &self.max_connections.source,
+                    ),
+                    Key::MinIdle => (self.min_idle.value.to_string(), &self.min_idle.source),
+                    Key::ConnectionTimeoutMs => (
+                        ms(&self.connection_timeout.value),
+                        &self.connection_timeout.source,
+                    ),
+                    Key::IdleTimeoutMs => (ms(&self.idle_timeout.value), &self.idle_timeout.source),
+                    Key::MaxLifetimeMs => (ms(&self.max_lifetime.value), &self.max_lifetime.source),
+                    Key::Migrations => (
+                        self.migrations.value.name().to_string(),
+                        &self.migrations.source,
+                    ),
+                };
+                (key, value, source.clone())
+            })
+            .collect()
+    }
+
+    fn apply_file(&mut self, path: &Path) -> Result<(), ConfigError> {
+        let text = fs::read_to_string(path).map_err(|error| ConfigError::ReadFile {
+            path: path.to_path_buf(),
+            error,
+        })?;
+        let table: toml::Table =
+            text.parse()
+                .map_err(|e: toml::de::Error| ConfigError::MalformedToml {
+                    path: path.to_path_buf(),
+                    message: e.to_string().trim().replace('\n', " "),
+                })?;
+        let known = Key::ALL.map(Key::toml_path).join(", ");
+        let unknown = |key: String| ConfigError::UnknownKey {
+            path: path.to_path_buf(),
+            key,
+            known: known.clone(),
+        };
+        for (name, value) in &table {
+            match (name.as_str(), value) {
+                ("database", toml::Value::Table(db)) => {
+                    for (sub, value) in db {
+                        let dotted = format!("database.{sub}");
+                        let key = Key::from_toml_path(&dotted).ok_or_else(|| unknown(dotted))?;
+                        self.apply_toml(key, value, path)?;
+                    }
+                }
+                ("database", other) => {
+                    return Err(ConfigError::InvalidValue {
+                        origin: Source::File {
+                            path: path.to_path_buf(),
+                            key: "database",
+                        },
+                        value: other.to_string(),
+                        reason: "expected a [database] table".into(),
+                    })
+                }
+                (other, value) => {
+                    let key = Key::from_toml_path(other)
+                        .filter(|k| *k == Key::DataDir)
+                        .ok_or_else(|| unknown(other.to_string()))?;
+                    self.apply_toml(key, value, path)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_toml(
+        &mut self,
+        key: Key,
+        value: &toml::Value,
+        path: &Path,
+    ) -> Result<(), ConfigError> {
+        let raw = match value {
+            toml::Value::String(s) => RawValue::Text(s.clone()),
+            toml::Value::Integer(i) => RawValue::Integer(*i),
+            other => RawValue::Other(other.type_str()),
+        };
+        self.apply(
+            key,
+            &raw,
+            Source::File {
+                path: path.to_path_buf(),
+                key: key.toml_path(),
+            },
+        )
+    }
+
+    fn apply(&mut self, key: Key, raw: &RawValue, source: Source) -> Result<(), ConfigError> {
+        let invalid = |value: String, reason: &str| ConfigError::InvalidValue {
+            origin: source.clone(),
+            value,
+            reason: reason.to_string(),
+        };
+        let text = |raw: &RawValue| match raw {
+            RawValue::Text(s) => Ok(s.clone()),
+            RawValue::Integer(i) => Err(invalid(i.to_string(), "expected a string")),
+            RawValue::Other(t) => Err(invalid(format!("<{t}>"), "expected a string")),
+        };
+        // Sizes and durations: a positive integer, written as a TOML integer or as text.
+        let positive = |raw: &RawValue, allow_zero: bool, max: u64| -> Result<u64, ConfigError> {
+            let reason = if allow_zero {
+                format!("expected a whole number from 0 to {max}")
+            } else {
+                format!("expected a whole number from 1 to {max}")
+            };
+            let n = match raw {
+                RawValue::Integer(i) => {
+                    u64::try_from(*i).map_err(|_| invalid(i.to_string(), &reason))?
+                }
+                RawValue::Text(s) => s
+                    .trim()
+                    .parse::<u64>()
+                    .map_err(|_| invalid(s.clone(), &reason))?,
+                RawValue::Other(t) => return Err(invalid(format!("<{t}>"), &reason)),
+            };
+            if (n == 0 && !allow_zero) || n > max {
+                return Err(invalid(n.to_string(), &reason));
+            }
+            Ok(n)
+        };
+        // bb8 counts connections in u32; a day is far beyond any sensible timeout.
+        const MAX_MS: u64 = 86_400_000;
+        const MAX_CONNS: u64 = 10_000;
+        let ms = |raw: &RawValue| positive(raw, false, MAX_MS).map(Duration::from_millis);
+        match key {
+            Key::Url => {
+                let s = text(raw)?;
+                let url = DatabaseUrl::parse(&s).map_err(|error| ConfigError::InvalidUrl {
+                    origin: source.clone(),
+                    error,
+                })?;
+                self.url = Setting {
+                    value: Some(url),
+                    source,
+                };
+            }
+            Key::DataDir => {
+                let s = text(raw)?;
+                if s.trim().is_empty() {
+                    return Err(invalid(s, "expected a directory path"));
+                }
+                self.data_dir = Setting {
+                    value: PathBuf::from(s),
+                    source,
+                };
+            }
+            Key::MaxConnections => {
+                let n = positive(raw, false, MAX_CONNS)? as u32;
+                self.max_connections = Setting { value: n, source };
+            }
+            Key::MinIdle => {
+                let n = positive(raw, true, MAX_CONNS)? as u32;
+                self.min_idle = Setting { value: n, source };
+            }
+            Key::ConnectionTimeoutMs => {
+                self.connection_timeout = Setting {
+                    value: ms(raw)?,
+                    source,
+                }
+            }
+            Key::IdleTimeoutMs => {
+                self.idle_timeout = Setting {
+                    value: ms(raw)?,
+                    source,
+                }
+            }
+            Key::MaxLifetimeMs => {
+                self.max_lifetime = Setting {
+                    value: ms(raw)?,
+                    source,
+                }
+            }
+            Key::Migrations => {
+                let s = text(raw)?;
+                let policy = MigrationPolicy::parse(s.trim())
+                    .ok_or_else(|| invalid(s.clone(), "expected \"apply\" or \"refuse\""))?;
+                self.migrations = Setting {
+                    value: policy,
+                    source,
+                };
+            }
+        }
+        Ok(())
+    }
+}
+
+enum RawValue {
+    Text(String),
+    Integer(i64),
+    Other(&'static str),
+}
+
+/// Creates `dir` and its missing parents with mode 0700 (owner only): the database files inside
+/// hold credentials' hashes and API keys. An existing directory is left as it is.
+pub fn ensure_private_dir(dir: &Path, source: &Source) -> Result<(), ConfigError> {
+    if dir.as_os_str().is_empty() || dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|error| ConfigError::DataDir {
+        origin: source.clone(),
+        path: dir.to_path_buf(),
+        error,
+    })
+}

@@ -1,0 +1,30 @@
+//! TrapperKeeper's relational data layer: one API over SQLite, PostgreSQL and MySQL.
+//!
+//! - [`config`]: where the database is and how the pool behaves, from flags, environment and TOML.
+//! - [`url`]: database URLs, backend selection by scheme, password redaction.
+//! - [`connection`]: [`AnyConnection`], set up per backend, and the write transaction.
+//! - [`pool`]: the bb8 pool and the async unit-of-work API ([`Database`]).
+//! - [`migrations`]: embedded per-backend migrations, applied under a lock, checksummed.
+//! - [`cli`]: the `trapperkeeper` operator commands.
+//!
+//! ```no_run
+//! # async fn demo() -> trapperkeeper_db::Result<()> {
+//! use trapperkeeper_db::{config::{CliOverrides, DatabaseConfig}, Database};
+//! let config = DatabaseConfig::load(&CliOverrides::default())?;
+//! let db = Database::open(&config).await?; // pings, then applies pending migrations under a lock
+//! db.ping().await?;
+//! # Ok(()) }
+//! ```
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod config;
+pub mod connection;
+pub mod error;
+pub mod migrations;
+pub mod pool;
+pub mod url;
+
+pub use connection::AnyConnection;
+pub use error::{Error, Result};
+pub use pool::Database;

@@ -1,0 +1,358 @@
+//! The pool and the async API.
+//!
+//! diesel's connections are synchronous. Rather than wrapping each statement in its own blocking
+//! hop, a whole unit of work — a closure over `&mut AnyConnection`: one statement, several, or a
+//! transaction — runs in a single `spawn_blocking` call on a bb8-pooled connection
+//! (measured: one hop costs 30–45 µs on SQLite, 20–50 µs on PostgreSQL/MySQL).
+//!
+//! Guarantees:
+//! - A unit of work that has started runs to completion on its thread even if the awaiting
+//!   future is dropped, so a connection never goes back to the pool mid-transaction; a
+//!   [`Database::write`] whose caller went away rolls back instead of committing.
+//! - A panic inside a unit of work becomes [`Error::Panicked`] and its connection is discarded.
+//! - After a failed unit of work the connection is pinged; a dead one (server restart, killed
+//!   session) is discarded, so the next checkout gets a fresh connection.
+//! - Connections are not pinged on every checkout (that costs 100–190 µs per call on
+//!   PostgreSQL/MariaDB, measured); the error path above replaces it.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::config::{ensure_private_dir, DatabaseConfig};
+use crate::connection::{establish, AnyConnection};
+use crate::error::{Error, Result};
+use crate::migrations::{self, MigrationReport};
+use crate::url::{Backend, DatabaseUrl};
+
+/// A pooled connection and what the pool needs to know about it.
+pub struct Slot {
+    // `None` only while a health check has it on another thread and that check was abandoned.
+    conn: Option<AnyConnection>,
+    broken: bool,
+}
+
+/// bb8's view of how to make and check connections.
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl bb8::ManageConnection for Manager {
+    type Connection = Slot;
+    type Error = Error;
+
+    async fn connect(&self) -> Result<Slot> {
+        let url = self.url.clone();
+        let conn = tokio::task::spawn_blocking(move || establish(&url))
+            .await
+            .map_err(|e| Error::Panicked(e.to_string()))??;
+        Ok(Slot {
+            conn: Some(conn),
+            broken: false,
+        })
+    }
+
+    async fn is_valid(&self, slot: &mut Slot) -> Result<()> {
+        let Some(mut conn) = slot.conn.take() else {
+            return Err(Error::Panicked(
+                "connection lost by an abandoned check".into(),
+            ));
+        };
+        let (conn, result) = tokio::task::spawn_blocking(move || {
+            let r = conn.ping();
+            (conn, r)
+        })
+        .await
+        .map_err(|e| Error::Panicked(e.to_string()))?;
+        slot.conn = Some(conn);
+        Ok(result?)
+    }
+
+    fn has_broken(&self, slot: &mut Slot) -> bool {
+        match slot.conn.as_mut() {
+            None => true,
+            // A connection must never re-enter the pool inside a transaction.
+            Some(conn) => slot.broken || conn.in_transaction(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct LastErrorSink(Arc<Mutex<Option<String>>>);
+
+impl bb8::ErrorSink<Error> for LastErrorSink {
+    fn sink(&self, error: Error) {
+        tracing::warn!(%error, "opening a pooled connection failed");
+        if let Ok(mut last) = self.0.lock() {
+            *last = Some(error.to_string());
+        }
+    }
+
+    fn boxed_clone(&self) -> Box<dyn bb8::ErrorSink<Error>> {
+        Box::new(self.clone())
+    }
+}
+
+/// Counters of the pool, for tests and diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolState {
+    /// Open connections.
+    pub connections: u32,
+    /// Open connections not checked out.
+    pub idle_connections: u32,
+    /// Connections opened since start.
+    pub connections_created: u64,
+    /// Connections discarded because they were broken, panicked or were left in a transaction.
+    pub connections_closed_broken: u64,
+}
+
+/// A pool of connections to one database, with an async API that runs units of work on it.
+/// Cheap to clone; clones share the pool.
+#[derive(Clone)]
+pub struct Database {
+    pool: bb8::Pool<Manager>,
+    url: DatabaseUrl,
+    timeout: Duration,
+    last_error: Arc<Mutex<Option<String>>>,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("url", &self.url)
+            .field("state", &self.state())
+            .finish()
+    }
+}
+
+impl Database {
+    /// Connects (a first connection within the connection timeout, whose failure is returned
+    /// with the driver's message), builds the pool, and handles migrations by the configured
+    /// policy.
+    pub async fn open(config: &DatabaseConfig) -> Result<Self> {
+        let db = Self::connect(config).await?;
+        db.migrate(config.migrations.value).await?;
+        Ok(db)
+    }
+
+    /// Like [`open`](Self::open) but leaves migrations alone (for tools such as `db status`).
+    pub async fn connect(config: &DatabaseConfig) -> Result<Self> {
+        config.validate()?;
+        let url = prepare_target(config)?;
+        let timeout = config.connection_timeout.value;
+        // The start-up ping: one connection opened directly, so its error is the driver's,
+        // not bb8's generic timeout.
+        let first = {
+            let target = url.clone();
+            let task = tokio::task::spawn_blocking(move || {
+                let mut conn = establish(&target)?;
+                conn.ping()?;
+                Ok::<_, Error>(conn)
+            });
+            match tokio::time::timeout(timeout, task).await {
+                Ok(joined) => joined.map_err(|e| Error::Panicked(e.to_string()))??,
+                Err(_) => {
+                    return Err(Error::Connect {
+                        backend: url.backend(),
+                        target: url.redacted().to_string(),
+                        message: format!("no answer within {}ms", timeout.as_millis()),
+                    })
+                }
+            }
+        };
+        let last_error = Arc::new(Mutex::new(None));
+        let manager = Manager { url: url.clone() };
+        let pool = bb8::Pool::builder()
+            .max_size(config.max_connections.value)
+            .min_idle(Some(config.min_idle.value))
+            .connection_timeout(timeout)
+            .idle_timeout(Some(config.idle_timeout.value))
+            .max_lifetime(Some(config.max_lifetime.value))
+            .test_on_check_out(false)
+            .error_sink(Box::new(LastErrorSink(last_error.clone())))
+            .build_unchecked(manager);
+        pool.add(Slot {
+            conn: Some(first),
+            broken: false,
+        })
+        .map_err(|_| Error::Panicked("the new pool refused its first connection".into()))?;
+        tracing::info!(url = %url, "database pool ready");
+        Ok(Self {
+            pool,
+            url,
+            timeout,
+            last_error,
+        })
+    }
+
+    /// Verifies applied migrations and applies or refuses pending ones, under the lock.
+    pub async fn migrate(&self, policy: crate::config::MigrationPolicy) -> Result<MigrationReport> {
+        self.run(move |conn| Ok(migrations::migrate(conn, policy)?))
+            .await
+    }
+
+    /// The backend of this database.
+    pub fn backend(&self) -> Backend {
+        self.url.backend()
+    }
+
+    /// The database URL (its `Display` is redacted).
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// Pool counters.
+    pub fn state(&self) -> PoolState {
+        let s = self.pool.state();
+        PoolState {
+            connections: s.connections,
+            idle_connections: s.idle_connections,
+            connections_created: s.statistics.connections_created,
+            connections_closed_broken: s.statistics.connections_closed_broken,
+        }
+    }
+
+    /// Runs a unit of work on a pooled connection in one blocking hop. Statements commit as
+    /// they run; use [`write`](Self::write) for atomic changes.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<Error> + Send + 'static,
+    {
+        self.hop(move |conn, _cancelled| work(conn)).await
+    }
+
+    /// Runs `work` in a write transaction ([`AnyConnection::write_transaction`]: `BEGIN
+    /// IMMEDIATE` on SQLite) in one blocking hop. If the caller stops waiting before the commit,
+    /// the transaction is rolled back and nothing is written.
+    pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<Error> + From<diesel::result::Error> + Send + 'static,
+    {
+        self.hop(move |conn, cancelled| {
+            conn.write_transaction_checked(work, || {
+                if cancelled.load(Ordering::SeqCst) {
+                    Err(E::from(Error::Cancelled))
+                } else {
+                    Ok(())
+                }
+            })
+        })
+        .await
+    }
+
+    /// Checks that the database answers within the connection timeout.
+    pub async fn ping(&self) -> Result<()> {
+        let work = self.run(|conn| conn.ping().map_err(Error::from));
+        tokio::time::timeout(self.timeout, work)
+            .await
+            .map_err(|_| Error::PoolTimeout {
+                timeout: self.timeout,
+                last_error: None,
+            })?
+    }
+
+    async fn hop<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection, &AtomicBool) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<Error> + Send + 'static,
+    {
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let _on_drop = CancelOnDrop(cancelled.clone());
+        let mut pooled = self.pool.get_owned().await.map_err(|e| match e {
+            bb8::RunError::User(e) => e,
+            bb8::RunError::TimedOut => Error::PoolTimeout {
+                timeout: self.timeout,
+                last_error: self.last_error.lock().ok().and_then(|mut l| l.take()),
+            },
+        })?;
+        let task = tokio::task::spawn_blocking(move || {
+            if cancelled.load(Ordering::SeqCst) {
+                return Err(E::from(Error::Cancelled));
+            }
+            let slot = &mut *pooled;
+            let Some(conn) = slot.conn.as_mut() else {
+                slot.broken = true;
+                return Err(E::from(Error::Panicked("pooled connection missing".into())));
+            };
+            match catch_unwind(AssertUnwindSafe(|| work(conn, &cancelled))) {
+                Ok(Ok(value)) => Ok(value),
+                Ok(Err(error)) => {
+                    // Cheap only on the error path: tell a failed statement from a dead link.
+                    if conn.in_transaction() || conn.ping().is_err() {
+                        slot.broken = true;
+                    }
+                    Err(error)
+                }
+                Err(panic) => {
+                    slot.broken = true;
+                    Err(E::from(Error::Panicked(panic_message(&panic))))
+                }
+            }
+            // `pooled` drops here, on this thread: the connection returns to the pool (or is
+            // discarded) only after the unit of work has finished.
+        });
+        match task.await {
+            Ok(result) => result,
+            Err(join) => Err(E::from(Error::Panicked(join.to_string()))),
+        }
+    }
+}
+
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        // Also runs after normal completion, when nobody reads the flag any more.
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-text payload".to_string()
+    }
+}
+
+/// Resolves the database target and creates the directory of a SQLite file (0700).
+pub(crate) fn prepare_target(config: &DatabaseConfig) -> Result<DatabaseUrl> {
+    let url = config.target()?;
+    if let Some(path) = url.sqlite_path() {
+        if let Some(dir) = path.parent() {
+            ensure_private_dir(dir, config.target_source())?;
+        }
+    }
+    Ok(url)
+}
+
+/// A synchronous connection for the CLI and tools, set up exactly like pooled ones and opened
+/// within the configured connection timeout.
+pub fn connect_sync(config: &DatabaseConfig) -> Result<AnyConnection> {
+    config.validate()?;
+    let url = prepare_target(config)?;
+    let timeout = config.connection_timeout.value;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let target = url.clone();
+    // A thread rather than a blocking call, so an unanswering server cannot hold the caller past
+    // the timeout; the abandoned thread ends when the driver gives up.
+    std::thread::spawn(move || {
+        let _ =
+            tx.send(establish(&target).and_then(|mut c| c.ping().map(|()| c).map_err(Error::from)));
+    });
+    rx.recv_timeout(timeout).unwrap_or_else(|_| {
+        Err(Error::Connect {
+            backend: url.backend(),
+            target: url.redacted().to_string(),
+            message: format!("no answer within {}ms", timeout.as_millis()),
+        })
+    })
+}

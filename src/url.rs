@@ -1,0 +1,317 @@
+//! Database URLs: which backend a URL selects, where it points, and how it is shown without its
+//! password.
+//!
+//! A [`DatabaseUrl`] keeps the URL the driver needs inside a [`SecretString`]; everything that can
+//! reach a user (`Display`, `Debug`, errors, logs) goes through [`DatabaseUrl::redacted`], where a
+//! password — in the userinfo or as a `password=` query parameter — reads `***`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// The three database engines this crate speaks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Backend {
+    /// Embedded SQLite: one file, the zero-configuration default.
+    Sqlite,
+    /// PostgreSQL (`postgres://`, `postgresql://`).
+    Postgres,
+    /// MySQL or MariaDB (`mysql://`, `mariadb://`).
+    Mysql,
+}
+
+impl Backend {
+    /// Every backend, in a stable order.
+    pub const ALL: [Backend; 3] = [Backend::Sqlite, Backend::Postgres, Backend::Mysql];
+
+    /// Short lowercase name, also the name of the cargo feature and of the migrations folder.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+            Backend::Mysql => "mysql",
+        }
+    }
+
+    /// Whether this binary was built with the cargo feature for this backend.
+    pub fn is_compiled_in(self) -> bool {
+        match self {
+            Backend::Sqlite => cfg!(feature = "sqlite"),
+            Backend::Postgres => cfg!(feature = "postgres"),
+            Backend::Mysql => cfg!(feature = "mysql"),
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+            Backend::Mysql => "MySQL",
+        })
+    }
+}
+
+/// The URL schemes accepted, for error messages.
+pub const SUPPORTED_SCHEMES: &str =
+    "sqlite://, sqlite3://, sqlite:, postgres://, postgresql://, mysql://, mariadb://";
+
+/// Why a URL was rejected. Never contains the URL's password.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    /// The scheme is not one of [`SUPPORTED_SCHEMES`].
+    #[error("unsupported URL scheme {scheme:?}; supported schemes are {SUPPORTED_SCHEMES}")]
+    UnsupportedScheme {
+        /// The scheme as written (without `:`), or empty when there was none.
+        scheme: String,
+    },
+    /// The backend exists but this binary was built without its cargo feature.
+    #[error("{backend} support is not compiled into this binary (rebuild with the cargo feature `{feature}`)")]
+    NotCompiledIn {
+        /// The backend the URL selected.
+        backend: Backend,
+        /// The cargo feature that enables it.
+        feature: &'static str,
+    },
+    /// The URL does not parse.
+    #[error("malformed {backend} URL: {reason}")]
+    Malformed {
+        /// The backend its scheme selected.
+        backend: Backend,
+        /// What is wrong, without echoing the URL.
+        reason: String,
+    },
+    /// A SQLite URL without a file path.
+    #[error("SQLite URL has no file path (write sqlite://relative/file.db or sqlite:///absolute/file.db)")]
+    EmptySqlitePath,
+}
+
+/// A parsed, validated database URL.
+#[derive(Clone)]
+pub struct DatabaseUrl {
+    backend: Backend,
+    /// What the driver is given: a file path for SQLite, a `postgres://`/`mysql://` URL otherwise.
+    driver_target: SecretString,
+    redacted: String,
+    password: Option<SecretString>,
+    sqlite_path: Option<PathBuf>,
+}
+
+impl DatabaseUrl {
+    /// Parses a URL, choosing the backend by its scheme.
+    pub fn parse(input: &str) -> Result<Self, UrlError> {
+        let input = input.trim();
+        let (scheme, rest) = match input.split_once(':') {
+            Some((s, rest))
+                if !s.is_empty()
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+            {
+                (s.to_ascii_lowercase(), rest)
+            }
+            _ => {
+                return Err(UrlError::UnsupportedScheme {
+                    scheme: String::new(),
+                })
+            }
+        };
+        let backend = match scheme.as_str() {
+            "sqlite" | "sqlite3" => Backend::Sqlite,
+            "postgres" | "postgresql" => Backend::Postgres,
+            "mysql" | "mariadb" => Backend::Mysql,
+            _ => return Err(UrlError::UnsupportedScheme { scheme }),
+        };
+        if !backend.is_compiled_in() {
+            return Err(UrlError::NotCompiledIn {
+                backend,
+                feature: backend.name(),
+            });
+        }
+        match backend {
+            Backend::Sqlite => Self::parse_sqlite(rest),
+            Backend::Postgres | Backend::Mysql => Self::parse_server(backend, &scheme, rest),
+        }
+    }
+
+    /// The SQLite database at `path`.
+    pub fn sqlite_file(path: impl Into<PathBuf>) -> Result<Self, UrlError> {
+        let path = path.into();
+        if path.as_os_str().is_empty() {
+            return Err(UrlError::EmptySqlitePath);
+        }
+        if !Backend::Sqlite.is_compiled_in() {
+            return Err(UrlError::NotCompiledIn {
+                backend: Backend::Sqlite,
+                feature: "sqlite",
+            });
+        }
+        let shown = path.display().to_string();
+        Ok(Self {
+            backend: Backend::Sqlite,
+            driver_target: SecretString::from(shown.clone()),
+            redacted: format!("sqlite://{shown}"),
+            password: None,
+            sqlite_path: Some(path),
+        })
+    }
+
+    fn parse_sqlite(rest: &str) -> Result<Self, UrlError> {
+        // `sqlite://a/b.db` is relative and `sqlite:///a/b.db` absolute: the two slashes after the
+        // scheme are a separator, not part of the path. `sqlite:a/b.db` is relative as well.
+        let path = rest.strip_prefix("//").unwrap_or(rest);
+        if path.contains('?') || path.contains('#') {
+            return Err(UrlError::Malformed {
+                backend: Backend::Sqlite,
+                reason:
+                    "query parameters and fragments are not supported in SQLite URLs; \
+                         connection settings are fixed (WAL, busy_timeout=5000, synchronous=NORMAL)"
+                        .into(),
+            });
+        }
+        let decoded = percent_encoding::percent_decode_str(path)
+            .decode_utf8()
+            .map_err(|_| UrlError::Malformed {
+                backend: Backend::Sqlite,
+                reason: "the path is not valid UTF-8 after percent-decoding".into(),
+            })?;
+        Self::sqlite_file(PathBuf::from(decoded.as_ref()))
+    }
+
+    fn parse_server(backend: Backend, scheme: &str, rest: &str) -> Result<Self, UrlError> {
+        // The `url` crate treats unknown schemes as opaque, so parse with a stand-in scheme that
+        // it knows has an authority, then hand the driver its own scheme.
+        let driver_scheme = match backend {
+            Backend::Postgres => scheme, // libpq accepts both postgres:// and postgresql://
+            _ => "mysql",                // diesel's MySQL driver accepts only mysql://
+        };
+        let malformed = |reason: String| UrlError::Malformed { backend, reason };
+        if !rest.starts_with("//") {
+            return Err(malformed(format!("expected {scheme}://host/database")));
+        }
+        let mut parsed = url::Url::parse(&format!("{driver_scheme}:{rest}"))
+            .map_err(|e| malformed(e.to_string()))?;
+        if parsed.host_str().is_none_or(str::is_empty) && !Self::has_socket_param(&parsed) {
+            return Err(malformed("missing host".into()));
+        }
+        let mut password = None;
+        if let Some(p) = parsed.password() {
+            let decoded = percent_encoding::percent_decode_str(p)
+                .decode_utf8_lossy()
+                .into_owned();
+            password = Some(SecretString::from(decoded));
+        }
+        let driver_target = SecretString::from(parsed.to_string());
+        if parsed.password().is_some() {
+            // Setting a password cannot fail on a URL that already has one.
+            let _ = parsed.set_password(Some("***"));
+        }
+        let query: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        if query
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("password"))
+        {
+            if password.is_none() {
+                if let Some((_, v)) = query
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("password"))
+                {
+                    password = Some(SecretString::from(v.clone()));
+                }
+            }
+            let mut pairs = parsed.query_pairs_mut();
+            pairs.clear();
+            for (k, v) in &query {
+                let shown = if k.eq_ignore_ascii_case("password") {
+                    "***"
+                } else {
+                    v.as_str()
+                };
+                pairs.append_pair(k, shown);
+            }
+        }
+        let mut redacted = parsed.to_string();
+        // Undo the percent-encoding of the mask so it reads `***` in logs.
+        redacted = redacted.replace("%2A%2A%2A", "***");
+        Ok(Self {
+            backend,
+            driver_target,
+            redacted,
+            password,
+            sqlite_path: None,
+        })
+    }
+
+    fn has_socket_param(url: &url::Url) -> bool {
+        url.query_pairs()
+            .any(|(k, _)| k == "host" || k == "unix_socket")
+    }
+
+    /// The backend this URL selects.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL with any password replaced by `***`; safe to log and show.
+    pub fn redacted(&self) -> &str {
+        &self.redacted
+    }
+
+    /// The SQLite database file, for SQLite URLs.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        self.sqlite_path.as_deref()
+    }
+
+    /// What the driver connects to. Never log this: it may carry a password.
+    pub(crate) fn driver_target(&self) -> &str {
+        self.driver_target.expose_secret()
+    }
+
+    /// Replaces every occurrence of this URL's password (and of the full driver URL) in `text`
+    /// with `***`. Driver messages pass through here before they become errors, as a second line
+    /// of defence should a driver ever echo its input.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.replace(self.driver_target.expose_secret(), &self.redacted);
+        if let Some(p) = &self.password {
+            let p = p.expose_secret();
+            if !p.is_empty() {
+                out = out.replace(p, "***");
+                let encoded =
+                    percent_encoding::utf8_percent_encode(p, percent_encoding::NON_ALPHANUMERIC)
+                        .to_string();
+                if encoded != p {
+                    out = out.replace(&encoded, "***");
+                }
+            }
+        }
+        out
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted)
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseUrl")
+            .field("backend", &self.backend)
+            .field("url", &self.redacted)
+            .finish()
+    }
+}
+
+impl PartialEq for DatabaseUrl {
+    fn eq(&self, other: &Self) -> bool {
+        self.backend == other.backend
+            && self.driver_target.expose_secret() == other.driver_target.expose_secret()
+    }
+}
+
+impl Eq for DatabaseUrl {}
