@@ -77,6 +77,13 @@ pub const MYSQL_SETUP: &str = "SET time_zone = '+00:00'; SET NAMES utf8mb4 COLLA
 /// PostgreSQL session settings applied to every new connection.
 pub const POSTGRES_SETUP: &str = "SET TIME ZONE 'UTC';";
 
+impl std::fmt::Debug for AnyConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The native connections print nothing useful (and nothing secret); name the backend.
+        write!(f, "AnyConnection({})", self.backend())
+    }
+}
+
 impl AnyConnection {
     /// The backend of this connection.
     pub fn backend(&self) -> Backend {

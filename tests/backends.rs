@@ -1,0 +1,527 @@
+//! The core behaviours, one body each, run on SQLite, PostgreSQL and MySQL.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use trapperkeeper_db::config::MigrationPolicy;
+use trapperkeeper_db::migrations::MigrationError;
+use trapperkeeper_db::url::Backend;
+use trapperkeeper_db::{AnyConnection, Database, Error};
+
+use common::{runtime, TestDb};
+
+diesel::table! {
+    tk_test_counter (id) {
+        id -> Integer,
+        n -> BigInt,
+    }
+}
+
+const CREATE_COUNTER: &str = "CREATE TABLE tk_test_counter (id INTEGER NOT NULL PRIMARY KEY, n BIGINT NOT NULL)";
+
+fn count_rows(conn: &mut AnyConnection) -> i64 {
+    tk_test_counter::table.count().get_result(conn).unwrap()
+}
+
+async fn open_with_counter(db: &TestDb, config: trapperkeeper_db::config::DatabaseConfig) -> Database {
+    let database = Database::open(&config).await.unwrap();
+    database
+        .run(|c| c.batch_execute(CREATE_COUNTER).map_err(Error::from))
+        .await
+        .unwrap();
+    let _ = db;
+    database
+}
+
+backend_tests!(
+    session_settings_are_applied_on_every_pooled_connection,
+    open_applies_migrations_once,
+    write_transaction_commits_or_rolls_back_as_a_whole,
+    pool_exhaustion_is_a_typed_timeout_then_recovers,
+    dropped_future_mid_transaction_commits_nothing,
+    unit_of_work_leaving_a_transaction_open_is_discarded,
+    panic_in_unit_of_work_is_an_error_and_pool_serves,
+    eight_processes_migrate_one_fresh_database,
+    tampered_migration_checksum_stops_start_up,
+    unknown_applied_version_stops_start_up,
+    refuse_policy_does_not_apply_pending_migrations,
+    diesel_cli_and_library_share_migration_state,
+    pools_to_different_backends_work_side_by_side,
+);
+
+fn session_settings_are_applied_on_every_pooled_connection(db: &TestDb) {
+    runtime().block_on(async {
+        let database = Database::open(&db.config()).await.unwrap();
+        // Four at once, so they land on four different pooled connections.
+        let tasks: Vec<_> = (0..4)
+            .map(|_| {
+                let database = database.clone();
+                tokio::spawn(async move {
+                    database
+                        .run(|c| {
+                            std::thread::sleep(Duration::from_millis(100));
+                            c.session_settings().map_err(Error::from)
+                        })
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        for task in tasks {
+            let settings: std::collections::HashMap<_, _> = task.await.unwrap().into_iter().collect();
+            match db.backend {
+                Backend::Sqlite => {
+                    assert_eq!(settings["busy_timeout"], "5000");
+                    assert_eq!(settings["journal_mode"], "wal");
+                    assert_eq!(settings["synchronous"], "1", "1 = NORMAL");
+                    assert_eq!(settings["foreign_keys"], "1");
+                }
+                Backend::Postgres => assert_eq!(settings["TimeZone"], "UTC"),
+                Backend::Mysql => {
+                    assert_eq!(settings["time_zone"], "+00:00");
+                    assert_eq!(settings["character_set_connection"], "utf8mb4");
+                    assert!(settings["sql_mode"].contains("STRICT_ALL_TABLES"), "{settings:?}");
+                }
+            }
+        }
+        assert!(database.state().connections_created >= 2, "{:?}", database.state());
+    });
+}
+
+fn open_applies_migrations_once(db: &TestDb) {
+    runtime().block_on(async {
+        let database = Database::open(&db.config()).await.unwrap();
+        let report = database.migrate(MigrationPolicy::Apply).await.unwrap();
+        assert!(report.applied_now.is_empty(), "second run applies nothing");
+        assert!(report.status.pending.is_empty());
+        assert_eq!(report.status.applied[0].name, "0001_create_tenants");
+        // The first migration's table exists with the audit columns.
+        database
+            .run(|c| {
+                c.batch_execute("SELECT tenant_id, name, created_at, modified_at, deleted_at FROM tenants")
+                    .map_err(Error::from)
+            })
+            .await
+            .unwrap();
+    });
+}
+
+fn write_transaction_commits_or_rolls_back_as_a_whole(db: &TestDb) {
+    runtime().block_on(async {
+        let database = open_with_counter(db, db.config()).await;
+        let failed: Result<(), Error> = database
+            .write(|c| {
+                diesel::insert_into(tk_test_counter::table)
+                    .values((tk_test_counter::id.eq(1), tk_test_counter::n.eq(1)))
+                    .execute(c)?;
+                // A second statement fails: duplicate key.
+                diesel::insert_into(tk_test_counter::table)
+                    .values((tk_test_counter::id.eq(1), tk_test_counter::n.eq(2)))
+                    .execute(c)?;
+                Ok(())
+            })
+            .await;
+        assert!(matches!(failed, Err(Error::Query(_))), "{failed:?}");
+        let committed = database
+            .write(|c| {
+                diesel::insert_into(tk_test_counter::table)
+                    .values((tk_test_counter::id.eq(2), tk_test_counter::n.eq(2)))
+                    .execute(c)?;
+                // A nested write becomes a savepoint; its failure leaves the outer one intact.
+                let inner: Result<(), Error> = c.write_transaction(|c| {
+                    diesel::insert_into(tk_test_counter::table)
+                        .values((tk_test_counter::id.eq(3), tk_test_counter::n.eq(3)))
+                        .execute(c)?;
+                    Err(Error::Cancelled)
+                });
+                assert!(inner.is_err());
+                Ok::<_, Error>(count_rows(c))
+            })
+            .await
+            .unwrap();
+        assert_eq!(committed, 1);
+        let ids: Vec<i32> = database
+            .run(|c| Ok::<_, Error>(tk_test_counter::table.select(tk_test_counter::id).load(c)?))
+            .await
+            .unwrap();
+        assert_eq!(ids, vec![2]);
+    });
+}
+
+fn pool_exhaustion_is_a_typed_timeout_then_recovers(db: &TestDb) {
+    runtime().block_on(async {
+        let timeout = Duration::from_millis(1000);
+        let config = db.config().with_pool_size(2, 0).with_connection_timeout(timeout);
+        let database = Database::open(&config).await.unwrap();
+        let holders: Vec<_> = (0..2)
+            .map(|_| {
+                let database = database.clone();
+                tokio::spawn(async move {
+                    database
+                        .run(|c| {
+                            std::thread::sleep(Duration::from_millis(2500));
+                            c.ping().map_err(Error::from)
+                        })
+                        .await
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let started = Instant::now();
+        let err = database.run(|c| c.ping().map_err(Error::from)).await.unwrap_err();
+        let waited = started.elapsed();
+        assert!(matches!(err, Error::PoolTimeout { .. }), "{err:?}");
+        assert!(err.is_retryable());
+        assert!(waited >= timeout.mul_f64(0.95), "gave up early: {waited:?}");
+        assert!(waited <= timeout.mul_f64(1.1) + Duration::from_millis(50), "took {waited:?}");
+        for h in holders {
+            h.await.unwrap().unwrap();
+        }
+        // Full recovery: many units of work, all served.
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let database = database.clone();
+                tokio::spawn(async move { database.run(|c| c.ping().map_err(Error::from)).await })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+    });
+}
+
+fn dropped_future_mid_transaction_commits_nothing(db: &TestDb) {
+    runtime().block_on(async {
+        let config = db.config().with_pool_size(2, 0);
+        let database = open_with_counter(db, config).await;
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let write = database.write(move |c| {
+            diesel::insert_into(tk_test_counter::table)
+                .values((tk_test_counter::id.eq(1), tk_test_counter::n.eq(1)))
+                .execute(c)?;
+            started_tx.send(()).unwrap();
+            std::thread::sleep(Duration::from_millis(400));
+            Ok::<_, Error>(())
+        });
+        // Drop the future while the insert is done and the commit is still ahead.
+        let outcome = tokio::time::timeout(Duration::from_millis(150), write).await;
+        assert!(outcome.is_err(), "the future was dropped by the timeout");
+        started_rx.recv_timeout(Duration::from_secs(5)).expect("the unit of work had started");
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let (rows, open) = database
+            .run(|c| Ok::<_, Error>((count_rows(c), c.in_transaction())))
+            .await
+            .unwrap();
+        assert_eq!(rows, 0, "nothing committed");
+        assert!(!open);
+        // Every pooled connection is free of transactions and usable for writes.
+        let tasks: Vec<_> = (0..2)
+            .map(|i| {
+                let database = database.clone();
+                tokio::spawn(async move {
+                    database
+                        .write(move |c| {
+                            std::thread::sleep(Duration::from_millis(100));
+                            diesel::insert_into(tk_test_counter::table)
+                                .values((tk_test_counter::id.eq(10 + i), tk_test_counter::n.eq(0)))
+                                .execute(c)?;
+                            Ok::<_, Error>(())
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let rows = database.run(|c| Ok::<_, Error>(count_rows(c))).await.unwrap();
+        assert_eq!(rows, 2);
+    });
+}
+
+fn unit_of_work_leaving_a_transaction_open_is_discarded(db: &TestDb) {
+    runtime().block_on(async {
+        let config = db.config().with_pool_size(1, 0);
+        let database = open_with_counter(db, config).await;
+        let broken_before = database.state().connections_closed_broken;
+        // A careless unit of work that begins and never commits.
+        database
+            .run(|c| {
+                use diesel::connection::TransactionManager;
+                <AnyConnection as TransactionManager<AnyConnection>>::begin_transaction(c)?;
+                diesel::insert_into(tk_test_counter::table)
+                    .values((tk_test_counter::id.eq(1), tk_test_counter::n.eq(1)))
+                    .execute(c)?;
+                Ok::<_, Error>(())
+            })
+            .await
+            .unwrap();
+        // bb8 discards the connection on return; give it a moment to replace it.
+        let (rows, open) = database
+            .run(|c| Ok::<_, Error>((count_rows(c), c.in_transaction())))
+            .await
+            .unwrap();
+        assert!(!open);
+        assert_eq!(rows, 0, "the abandoned transaction was rolled back, not committed");
+        assert_eq!(database.state().connections_closed_broken, broken_before + 1);
+    });
+}
+
+fn panic_in_unit_of_work_is_an_error_and_pool_serves(db: &TestDb) {
+    runtime().block_on(async {
+        let config = db.config().with_pool_size(1, 0);
+        let database = Database::open(&config).await.unwrap();
+        let err = database
+            .run(|_c| -> Result<(), Error> { panic!("boom in a unit of work") })
+            .await
+            .unwrap_err();
+        match &err {
+            Error::Panicked(message) => assert!(message.contains("boom in a unit of work")),
+            other => panic!("expected Panicked, got {other:?}"),
+        }
+        assert_eq!(database.state().connections_closed_broken, 1);
+        for _ in 0..3 {
+            database.run(|c| c.ping().map_err(Error::from)).await.unwrap();
+        }
+    });
+}
+
+fn eight_processes_migrate_one_fresh_database(db: &TestDb) {
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_trapperkeeper"))
+                .args(["--db-url", &db.url, "db", "migrate"])
+                .env_remove("TK_DATABASE_URL")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut applied_now = 0;
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "stdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr));
+        applied_now += stdout.lines().filter(|l| l.starts_with("applied ")).count();
+    }
+    let mut conn = trapperkeeper_db::pool::connect_sync(&db.config()).unwrap();
+    let status = trapperkeeper_db::migrations::status(&mut conn).unwrap();
+    assert!(status.pending.is_empty());
+    assert_eq!(applied_now, status.applied.len(), "each migration applied by exactly one process");
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    for table in ["__diesel_schema_migrations", "__trapperkeeper_migration_checksums"] {
+        let n: N = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+        .get_result(&mut conn)
+        .unwrap();
+        assert_eq!(n.n as usize, status.applied.len(), "{table}");
+    }
+}
+
+fn tampered_migration_checksum_stops_start_up(db: &TestDb) {
+    runtime().block_on(async {
+        let database = Database::open(&db.config()).await.unwrap();
+        database
+            .run(|c| {
+                c.batch_execute(
+                    "UPDATE __trapperkeeper_migration_checksums SET checksum = \
+                     '0000000000000000000000000000000000000000000000000000000000000000' WHERE version = '0001'",
+                )
+                .map_err(Error::from)
+            })
+            .await
+            .unwrap();
+        let err = Database::open(&db.config()).await.unwrap_err();
+        match &err {
+            Error::Migration(MigrationError::ChecksumMismatch { version, .. }) => assert_eq!(version, "0001"),
+            other => panic!("expected ChecksumMismatch, got {other:?}"),
+        }
+        assert!(err.to_string().contains("migration 0001 was changed"), "{err}");
+    });
+}
+
+fn unknown_applied_version_stops_start_up(db: &TestDb) {
+    runtime().block_on(async {
+        let database = Database::open(&db.config()).await.unwrap();
+        database
+            .run(|c| {
+                c.batch_execute("INSERT INTO __diesel_schema_migrations (version) VALUES ('9999')")
+                    .map_err(Error::from)
+            })
+            .await
+            .unwrap();
+        let err = Database::open(&db.config()).await.unwrap_err();
+        match &err {
+            Error::Migration(MigrationError::UnknownVersions { versions }) => assert_eq!(versions, &["9999"]),
+            other => panic!("expected UnknownVersions, got {other:?}"),
+        }
+        assert!(err.to_string().contains("9999"), "{err}");
+    });
+}
+
+fn refuse_policy_does_not_apply_pending_migrations(db: &TestDb) {
+    runtime().block_on(async {
+        let refuse = db.config().with_migration_policy(MigrationPolicy::Refuse);
+        let err = Database::open(&refuse).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Migration(MigrationError::Pending { names }) if names[0] == "0001_create_tenants"),
+            "{err:?}"
+        );
+        let database = Database::connect(&refuse).await.unwrap();
+        let absent = database
+            .run(|c| c.batch_execute("SELECT 1 FROM tenants").map_err(Error::from))
+            .await;
+        assert!(absent.is_err(), "refusing created no table");
+        Database::open(&db.config()).await.unwrap();
+        Database::open(&refuse).await.expect("nothing pending any more");
+    });
+}
+
+fn diesel_cli_and_library_share_migration_state(db: &TestDb) {
+    let diesel = std::env::var("TK_DIESEL_CLI").unwrap_or_else(|_| "diesel".into());
+    let available = std::process::Command::new(&diesel).arg("--version").output().is_ok_and(|o| o.status.success());
+    if !available {
+        assert!(std::env::var_os("CI").is_none(), "the diesel CLI must be installed in CI");
+        eprintln!("skipped: diesel CLI not installed");
+        return;
+    }
+    let folder = format!("{}/migrations/{}", env!("CARGO_MANIFEST_DIR"), db.backend.name());
+    // The diesel CLI takes a plain file path for SQLite.
+    let cli_url = match db.backend {
+        Backend::Sqlite => db.url.trim_start_matches("sqlite://").to_string(),
+        _ => db.url.clone(),
+    };
+    let diesel_cmd = |args: &[&str]| {
+        let out = std::process::Command::new(&diesel)
+            .args(args)
+            .args(["--migration-dir", &folder, "--database-url", &cli_url])
+            // From the repository, so the CLI reads the project's diesel.toml.
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "diesel {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    diesel_cmd(&["migration", "run"]);
+    runtime().block_on(async {
+        // Applied by the CLI: the library sees it, records its checksum, applies nothing.
+        let database = Database::open(&db.config()).await.unwrap();
+        let report = database.migrate(MigrationPolicy::Apply).await.unwrap();
+        assert!(report.applied_now.is_empty());
+        assert!(report.status.pending.is_empty());
+    });
+    assert!(diesel_cmd(&["migration", "pending"]).contains("false"));
+    diesel_cmd(&["migration", "revert", "--all"]);
+    let mut conn = trapperkeeper_db::pool::connect_sync(&db.config()).unwrap();
+    let status = trapperkeeper_db::migrations::status(&mut conn).unwrap();
+    assert!(status.applied.is_empty(), "the library sees the CLI's revert");
+    assert_eq!(status.pending.len(), 1);
+}
+
+fn pools_to_different_backends_work_side_by_side(db: &TestDb) {
+    // Pair this backend with an SQLite pool in the same process (for SQLite: a second file).
+    let other = TestDb::create(Backend::Sqlite).expect("SQLite needs no server");
+    if !Backend::Sqlite.is_compiled_in() {
+        return;
+    }
+    runtime().block_on(async {
+        let a = Database::open(&db.config()).await.unwrap();
+        let b = Database::open(&other.config()).await.unwrap();
+        for _ in 0..3 {
+            let (x, y) = tokio::join!(
+                a.run(|c| Ok::<_, Error>(c.backend())),
+                b.run(|c| Ok::<_, Error>(c.backend()))
+            );
+            assert_eq!(x.unwrap(), db.backend);
+            assert_eq!(y.unwrap(), Backend::Sqlite);
+        }
+    });
+}
+
+macro_rules! server_tests {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[cfg(feature = "postgres")]
+                #[test]
+                fn postgres() {
+                    $crate::common::run(trapperkeeper_db::url::Backend::Postgres, super::$name);
+                }
+                #[cfg(feature = "mysql")]
+                #[test]
+                fn mysql() {
+                    $crate::common::run(trapperkeeper_db::url::Backend::Mysql, super::$name);
+                }
+            }
+        )+
+    };
+}
+
+// SQLite has no server whose session could be killed; these apply to the two servers.
+server_tests!(killed_server_session_is_replaced, canary_password_never_appears_in_errors);
+
+fn killed_server_session_is_replaced(db: &TestDb) {
+    runtime().block_on(async {
+        let config = db.config().with_pool_size(1, 0);
+        let database = Database::open(&config).await.unwrap();
+        #[derive(QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            id: i64,
+        }
+        let session_sql = match db.backend {
+            Backend::Postgres => "SELECT CAST(pg_backend_pid() AS BIGINT) AS id",
+            _ => "SELECT CAST(CONNECTION_ID() AS SIGNED) AS id",
+        };
+        let session = move |database: Database| async move {
+            database
+                .run(move |c| Ok::<_, Error>(diesel::sql_query(session_sql).get_result::<Id>(c)?.id))
+                .await
+        };
+        let first = session(database.clone()).await.unwrap();
+        let kill = match db.backend {
+            Backend::Postgres => format!("SELECT pg_terminate_backend({first})"),
+            _ => format!("KILL {first}"),
+        };
+        let mut admin = trapperkeeper_db::connection::establish(
+            &trapperkeeper_db::url::DatabaseUrl::parse(&common::admin_url(db.backend)).unwrap(),
+        )
+        .unwrap();
+        admin.batch_execute(&kill).unwrap();
+        // The first use of the dead session fails; the connection is then discarded…
+        let failed = session(database.clone()).await;
+        assert!(failed.is_err(), "a killed session cannot answer");
+        // …and the next unit of work gets a fresh one.
+        let second = session(database.clone()).await.unwrap();
+        assert_ne!(first, second);
+        assert_eq!(database.state().connections_closed_broken, 1);
+    });
+}
+
+fn canary_password_never_appears_in_errors(db: &TestDb) {
+    const CANARY: &str = "Canary-Pw-51d2e";
+    let mut url = url::Url::parse(&db.url).unwrap();
+    url.set_port(Some(1)).unwrap();
+    url.set_username("tk").unwrap();
+    url.set_password(Some(CANARY)).unwrap();
+    runtime().block_on(async {
+        let config = trapperkeeper_db::config::DatabaseConfig::for_url(url.as_str())
+            .unwrap()
+            .with_connection_timeout(Duration::from_secs(3));
+        let err = Database::open(&config).await.unwrap_err();
+        let shown = format!("{err} || {err:?} || {config:?}");
+        assert!(matches!(err, Error::Connect { .. }), "{shown}");
+        assert!(!shown.contains(CANARY), "{shown}");
+        assert!(shown.contains("***"), "{shown}");
+        assert!(shown.contains(&db.backend.to_string()), "names the backend: {shown}");
+        let err = trapperkeeper_db::pool::connect_sync(&config).unwrap_err();
+        assert!(!format!("{err} {err:?}").contains(CANARY));
+    });
+}

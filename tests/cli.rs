@@ -1,0 +1,145 @@
+//! The real `trapperkeeper` binary: lifecycle commands on each backend, exit codes, and errors
+//! that are one clean line without secrets.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::TestDb;
+use trapperkeeper_db::url::Backend;
+
+const CANARY: &str = "Canary-Pw-90c1b";
+
+fn tk(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trapperkeeper"));
+    cmd.args(args).current_dir(dir);
+    for var in ["TK_DATABASE_URL", "TK_DATA_DIR", "TK_CONFIG_FILE", "TK_DATABASE_MAX_CONNECTIONS", "TK_DATABASE_MIN_IDLE"] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn text(out: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// A failure: the expected exit code, one short line on stderr, no panic, no backtrace, no canary.
+fn assert_clean_failure(out: &Output, code: i32) -> String {
+    let (stdout, stderr) = text(out);
+    assert_eq!(out.status.code(), Some(code), "stdout: {stdout}\nstderr: {stderr}");
+    assert!(stderr.lines().count() <= 2, "at most two lines: {stderr}");
+    for bad in ["panicked", "RUST_BACKTRACE", CANARY] {
+        assert!(!stderr.contains(bad) && !stdout.contains(bad), "{bad:?} in output: {stderr}");
+    }
+    stderr
+}
+
+backend_tests!(migrate_status_and_check_on_each_backend);
+
+fn migrate_status_and_check_on_each_backend(db: &TestDb) {
+    let dir = db.dir();
+    let url_env = [("TK_DATABASE_URL", db.url.as_str())];
+    let out = tk(dir, &["db", "status"], &url_env);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("0 applied, 1 pending"), "{stdout}");
+    assert!(stdout.contains("(from TK_DATABASE_URL)"), "{stdout}");
+    assert!(stdout.contains(&format!("backend:    {}", db.backend)), "{stdout}");
+
+    let out = tk(dir, &["db", "migrate"], &url_env);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("applied 0001_create_tenants"), "{stdout}");
+
+    // The flag wins over the environment.
+    let out = tk(dir, &["--db-url", &db.url, "db", "status"], &[("TK_DATABASE_URL", "sqlite://elsewhere.db")]);
+    let (stdout, _) = text(&out);
+    assert!(stdout.contains("1 applied, 0 pending"), "{stdout}");
+    assert!(stdout.contains("(from --db-url)"), "{stdout}");
+    assert!(stdout.contains("max_connections        16"), "{stdout}");
+
+    let out = tk(dir, &["db", "check"], &url_env);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.starts_with("ok: "), "{stdout}");
+    let expected = match db.backend {
+        Backend::Sqlite => "journal_mode = wal",
+        Backend::Postgres => "TimeZone = UTC",
+        Backend::Mysql => "time_zone = +00:00",
+    };
+    assert!(stdout.contains(expected), "{stdout}");
+}
+
+#[test]
+fn sqlite_default_needs_no_configuration() {
+    if !Backend::Sqlite.is_compiled_in() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = tk(dir.path(), &["db", "migrate"], &[]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert!(dir.path().join("data/trapperkeeper.db").is_file());
+    let out = tk(dir.path(), &["db", "status"], &[]);
+    let (stdout, _) = text(&out);
+    assert!(stdout.contains("sqlite://./data/trapperkeeper.db (from default)"), "{stdout}");
+    // A config file in the working directory is picked up.
+    std::fs::write(dir.path().join("trapperkeeper.toml"), "data_dir = \"other\"\n[database]\nmax_connections = 8\n").unwrap();
+    let out = tk(dir.path(), &["db", "migrate"], &[]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert!(dir.path().join("other/trapperkeeper.db").is_file());
+}
+
+#[test]
+fn configuration_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let stderr = assert_clean_failure(&tk(dir.path(), &["--db-url", "oracle://x/y", "db", "check"], &[]), 2);
+    assert!(stderr.contains("--db-url: unsupported URL scheme \"oracle\""), "{stderr}");
+    let stderr =
+        assert_clean_failure(&tk(dir.path(), &["db", "check"], &[("TK_DATABASE_MIN_IDLE", "lots")]), 2);
+    assert!(stderr.contains("TK_DATABASE_MIN_IDLE: invalid value \"lots\""), "{stderr}");
+    std::fs::write(dir.path().join("bad.toml"), "[database]\npool = 3\n").unwrap();
+    let stderr = assert_clean_failure(&tk(dir.path(), &["--config", "bad.toml", "db", "check"], &[]), 2);
+    assert!(stderr.contains("unknown key \"database.pool\""), "{stderr}");
+    // Usage errors are 2 as well.
+    let out = tk(dir.path(), &["db", "explode"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = tk(dir.path(), &[], &[]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn invalid_utf8_argument_is_a_usage_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_trapperkeeper"))
+        .arg("--db-url")
+        .arg(std::ffi::OsStr::from_bytes(b"sqlite://\xff\xfe.db"))
+        .args(["db", "check"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{:?}", text(&out));
+}
+
+#[test]
+fn unreachable_servers_exit_1_without_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    for (backend, url) in [
+        (Backend::Postgres, format!("postgres://tk:{CANARY}@127.0.0.1:1/tk")),
+        (Backend::Mysql, format!("mysql://tk:{CANARY}@127.0.0.1:1/tk")),
+        (Backend::Postgres, format!("postgresql://tk@127.0.0.1:1/tk?password={CANARY}")),
+    ] {
+        if !backend.is_compiled_in() {
+            continue;
+        }
+        for cmd in [&["db", "check"][..], &["db", "migrate"], &["db", "status"]] {
+            let out = tk(dir.path(), cmd, &[("TK_DATABASE_URL", &url), ("TK_DATABASE_CONNECTION_TIMEOUT_MS", "3000")]);
+            let stderr = assert_clean_failure(&out, 1);
+            assert!(stderr.starts_with(&format!("error: cannot connect to {backend} at ")), "{stderr}");
+            assert!(stderr.contains("***"), "{stderr}");
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! Configuration: URL schemes, precedence of sources, validation and redaction. Pure logic, no
+//! database involved.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use trapperkeeper_db::config::{
+    CliOverrides, ConfigError, DatabaseConfig, Key, MigrationPolicy, Source,
+};
+use trapperkeeper_db::url::{Backend, DatabaseUrl, UrlError};
+
+const CANARY: &str = "Canary-Pw-7f3a9";
+
+fn load(cli: CliOverrides, env: &[(&str, &str)], cwd: &Path) -> Result<DatabaseConfig, ConfigError> {
+    let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    DatabaseConfig::load_from(&cli, |k| env.get(k).cloned(), cwd)
+}
+
+fn cwd() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+#[test]
+fn url_schemes_select_backends_and_paths() {
+    let cases: &[(&str, Backend, Option<&str>)] = &[
+        ("sqlite://data/tk.db", Backend::Sqlite, Some("data/tk.db")),
+        ("sqlite:///var/lib/tk/tk.db", Backend::Sqlite, Some("/var/lib/tk/tk.db")),
+        ("sqlite3://data/tk.db", Backend::Sqlite, Some("data/tk.db")),
+        ("sqlite:data/tk.db", Backend::Sqlite, Some("data/tk.db")),
+        ("SQLITE://data/tk.db", Backend::Sqlite, Some("data/tk.db")),
+        ("postgres://u@localhost/tk", Backend::Postgres, None),
+        ("postgresql://u@localhost:5432/tk", Backend::Postgres, None),
+        ("mysql://root@127.0.0.1:3306/tk", Backend::Mysql, None),
+        ("mariadb://root@127.0.0.1/tk", Backend::Mysql, None),
+    ];
+    for (input, backend, path) in cases {
+        if !backend.is_compiled_in() {
+            assert!(matches!(DatabaseUrl::parse(input), Err(UrlError::NotCompiledIn { .. })), "{input}");
+            continue;
+        }
+        let url = DatabaseUrl::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+        assert_eq!(url.backend(), *backend, "{input}");
+        assert_eq!(url.sqlite_path(), path.map(Path::new), "{input}");
+    }
+}
+
+#[test]
+fn unsupported_schemes_list_the_supported_ones() {
+    for input in ["redis://localhost", "http://x/y", "oracle://a/b", "no-scheme-at-all", "", "://x"] {
+        let err = DatabaseUrl::parse(input).unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, UrlError::UnsupportedScheme { .. }), "{input}: {text}");
+        for s in ["sqlite://", "postgres://", "postgresql://", "mysql://"] {
+            assert!(text.contains(s), "{input}: {text}");
+        }
+    }
+}
+
+#[test]
+fn malformed_server_urls_are_clear_errors_without_the_password() {
+    for input in [
+        format!("postgres://u:{CANARY}@host:notaport/db"),
+        format!("mysql://u:{CANARY}@/db"),
+        format!("postgres:u:{CANARY}@host/db"),
+    ] {
+        match DatabaseUrl::parse(&input) {
+            Err(e @ UrlError::Malformed { .. }) => {
+                let text = format!("{e} {e:?}");
+                assert!(!text.contains(CANARY), "{text}");
+            }
+            Err(UrlError::NotCompiledIn { .. }) => {}
+            other => panic!("{input}: expected Malformed, got {other:?}"),
+        }
+    }
+    assert_eq!(DatabaseUrl::parse("sqlite://").unwrap_err(), UrlError::EmptySqlitePath);
+}
+
+#[test]
+fn passwords_are_redacted_in_display_debug_and_scrub() {
+    let cases = [
+        format!("postgres://tk:{CANARY}@db.internal:5432/tk"),
+        format!("postgresql://tk@db.internal/tk?sslmode=require&password={CANARY}"),
+        format!("mysql://tk:{CANARY}@db.internal:3306/tk"),
+        format!("mariadb://tk:{CANARY}@db.internal/tk"),
+    ];
+    for input in &cases {
+        let Ok(url) = DatabaseUrl::parse(input) else { continue };
+        let shown = format!("{url} | {url:?} | {}", url.redacted());
+        assert!(!shown.contains(CANARY), "{shown}");
+        assert!(shown.contains("***"), "{shown}");
+        assert!(shown.contains("db.internal"), "the rest of the URL stays readable: {shown}");
+        let scrubbed = url.scrub(&format!("driver said: bad password {CANARY} for {input}"));
+        assert!(!scrubbed.contains(CANARY), "{scrubbed}");
+        // A config holding the URL does not leak it either.
+        let config = DatabaseConfig::for_url(input).unwrap();
+        let shown = format!("{config:?} {:?}", config.describe());
+        assert!(!shown.contains(CANARY), "{shown}");
+    }
+}
+
+#[test]
+fn defaults_match_the_design() {
+    let dir = cwd();
+    let c = load(CliOverrides::default(), &[], dir.path()).unwrap();
+    assert_eq!(c.url.value, None);
+    assert_eq!(c.data_dir.value, PathBuf::from("./data"));
+    assert_eq!(c.max_connections.value, 16);
+    assert_eq!(c.min_idle.value, 4);
+    assert_eq!(c.connection_timeout.value, Duration::from_millis(5_000));
+    assert_eq!(c.idle_timeout.value, Duration::from_millis(300_000));
+    assert_eq!(c.max_lifetime.value, Duration::from_millis(1_800_000));
+    assert_eq!(c.migrations.value, MigrationPolicy::Apply);
+    for (_, _, source) in c.describe() {
+        assert_eq!(source, Source::Default);
+    }
+    if Backend::Sqlite.is_compiled_in() {
+        let target = c.target().unwrap();
+        assert_eq!(target.backend(), Backend::Sqlite);
+        assert_eq!(target.sqlite_path(), Some(Path::new("./data/trapperkeeper.db")));
+    }
+}
+
+const FULL_TOML: &str = r#"
+data_dir = "from-file"
+[database]
+url = "mysql://root@file-host/tk"
+max_connections = 32
+min_idle = 2
+connection_timeout_ms = 10000
+idle_timeout_ms = 60000
+max_lifetime_ms = 600000
+migrations = "refuse"
+"#;
+
+#[test]
+fn file_values_apply_and_name_their_source() {
+    let dir = cwd();
+    std::fs::write(dir.path().join("trapperkeeper.toml"), FULL_TOML).unwrap();
+    let Ok(c) = load(CliOverrides::default(), &[], dir.path()) else {
+        assert!(!Backend::Mysql.is_compiled_in());
+        return;
+    };
+    assert_eq!(c.max_connections.value, 32);
+    assert_eq!(c.min_idle.value, 2);
+    assert_eq!(c.connection_timeout.value, Duration::from_secs(10));
+    assert_eq!(c.idle_timeout.value, Duration::from_secs(60));
+    assert_eq!(c.max_lifetime.value, Duration::from_secs(600));
+    assert_eq!(c.migrations.value, MigrationPolicy::Refuse);
+    assert_eq!(c.data_dir.value, PathBuf::from("from-file"));
+    assert_eq!(c.url.value.as_ref().unwrap().backend(), Backend::Mysql);
+    assert_eq!(
+        c.max_connections.source.to_string(),
+        format!("{}: database.max_connections", dir.path().join("trapperkeeper.toml").display())
+    );
+}
+
+#[test]
+fn precedence_is_cli_then_env_then_file_then_default() {
+    if !Backend::Sqlite.is_compiled_in() {
+        return;
+    }
+    let dir = cwd();
+    std::fs::write(
+        dir.path().join("custom.toml"),
+        "data_dir = \"file-dir\"\n[database]\nurl = \"sqlite://file.db\"\nmax_connections = 30\nmin_idle = 3\n",
+    )
+    .unwrap();
+    let env = [
+        ("TK_CONFIG_FILE", "custom.toml"),
+        ("TK_DATABASE_URL", "sqlite://env.db"),
+        ("TK_DATA_DIR", "env-dir"),
+        ("TK_DATABASE_MAX_CONNECTIONS", "20"),
+    ];
+    // env over file
+    let c = load(CliOverrides::default(), &env, dir.path()).unwrap();
+    assert_eq!(c.url.value.as_ref().unwrap().sqlite_path(), Some(Path::new("env.db")));
+    assert_eq!(c.url.source, Source::Env("TK_DATABASE_URL"));
+    assert_eq!(c.data_dir.value, PathBuf::from("env-dir"));
+    assert_eq!(c.max_connections.value, 20);
+    assert_eq!(c.max_connections.source, Source::Env("TK_DATABASE_MAX_CONNECTIONS"));
+    // file over default
+    assert_eq!(c.min_idle.value, 3);
+    assert!(matches!(c.min_idle.source, Source::File { .. }));
+    assert_eq!(c.idle_timeout.source, Source::Default);
+    // cli over env
+    let cli = CliOverrides {
+        db_url: Some("sqlite://cli.db".into()),
+        data_dir: Some("cli-dir".into()),
+        config_file: None,
+    };
+    let c = load(cli, &env, dir.path()).unwrap();
+    assert_eq!(c.url.value.as_ref().unwrap().sqlite_path(), Some(Path::new("cli.db")));
+    assert_eq!(c.url.source, Source::Cli("--db-url"));
+    assert_eq!(c.data_dir.value, PathBuf::from("cli-dir"));
+    // --config over TK_CONFIG_FILE
+    std::fs::write(dir.path().join("other.toml"), "[database]\nmax_connections = 7\nmin_idle = 1\n").unwrap();
+    let cli = CliOverrides { config_file: Some("other.toml".into()), ..Default::default() };
+    let c = load(cli, &[("TK_CONFIG_FILE", "custom.toml")], dir.path()).unwrap();
+    assert_eq!(c.max_connections.value, 7);
+}
+
+#[test]
+fn empty_environment_values_count_as_unset() {
+    let dir = cwd();
+    let env: Vec<(&str, &str)> = Key::ALL.iter().map(|k| (k.env_var(), "")).collect();
+    let c = load(CliOverrides::default(), &env, dir.path()).unwrap();
+    assert_eq!(c, DatabaseConfig::default());
+}
+
+#[test]
+fn bad_values_name_their_source_and_value() {
+    let dir = cwd();
+    let cases: &[(&str, &str, &str)] = &[
+        ("TK_DATABASE_MAX_CONNECTIONS", "abc", "\"abc\""),
+        ("TK_DATABASE_MAX_CONNECTIONS", "0", "\"0\""),
+        ("TK_DATABASE_MAX_CONNECTIONS", "-3", "\"-3\""),
+        ("TK_DATABASE_MIN_IDLE", "many", "\"many\""),
+        ("TK_DATABASE_CONNECTION_TIMEOUT_MS", "0", "\"0\""),
+        ("TK_DATABASE_IDLE_TIMEOUT_MS", "1.5", "\"1.5\""),
+        ("TK_DATABASE_MAX_LIFETIME_MS", "99999999999999999999", "99999999999999999999"),
+        ("TK_DATABASE_MIGRATIONS", "sometimes", "\"sometimes\""),
+    ];
+    for (var, value, shown) in cases {
+        let err = load(CliOverrides::default(), &[(var, value)], dir.path()).unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with(var), "{var}={value}: {text}");
+        assert!(text.contains(shown), "{var}={value}: {text}");
+    }
+    let err = load(CliOverrides::default(), &[("TK_DATABASE_URL", "ftp://x")], dir.path()).unwrap_err();
+    assert!(err.to_string().starts_with("TK_DATABASE_URL: unsupported URL scheme"), "{err}");
+}
+
+#[test]
+fn bad_files_are_errors_naming_file_and_key() {
+    let dir = cwd();
+    let file = dir.path().join("trapperkeeper.toml");
+    let cases: &[(&str, &str)] = &[
+        ("[database\nmax_connections = 3", "malformed TOML"),
+        ("[database]\nmax_conections = 3", "unknown key \"database.max_conections\""),
+        ("colour = \"blue\"", "unknown key \"colour\""),
+        ("[database]\nmax_connections = 0", "database.max_connections: invalid value \"0\""),
+        ("[database]\nmax_connections = \"lots\"", "database.max_connections: invalid value \"lots\""),
+        ("[database]\nmin_idle = -1", "database.min_idle: invalid value \"-1\""),
+        ("[database]\nurl = 5", "database.url: invalid value \"5\": expected a string"),
+        ("database = 5", "expected a [database] table"),
+    ];
+    for (text, expected) in cases {
+        std::fs::write(&file, text).unwrap();
+        let err = load(CliOverrides::default(), &[], dir.path()).unwrap_err().to_string();
+        assert!(err.contains("trapperkeeper.toml"), "{text:?}: {err}");
+        assert!(err.contains(expected), "{text:?}: expected {expected:?} in {err}");
+    }
+    let err = load(
+        CliOverrides { config_file: Some("missing.toml".into()), ..Default::default() },
+        &[],
+        dir.path(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, ConfigError::ReadFile { .. }), "{err}");
+}
+
+#[test]
+fn min_idle_above_max_is_rejected_with_both_sources() {
+    let dir = cwd();
+    let err = load(
+        CliOverrides::default(),
+        &[("TK_DATABASE_MAX_CONNECTIONS", "2"), ("TK_DATABASE_MIN_IDLE", "3")],
+        dir.path(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("TK_DATABASE_MIN_IDLE") && err.contains("TK_DATABASE_MAX_CONNECTIONS"), "{err}");
+    // min_idle 0 is fine: no idle connections kept.
+    load(CliOverrides::default(), &[("TK_DATABASE_MIN_IDLE", "0")], dir.path()).unwrap();
+}
+
+#[test]
+fn url_error_in_file_never_echoes_the_password() {
+    let dir = cwd();
+    std::fs::write(
+        dir.path().join("trapperkeeper.toml"),
+        format!("[database]\nurl = \"postgres://u:{CANARY}@host:99999999/db\""),
+    )
+    .unwrap();
+    let err = load(CliOverrides::default(), &[], dir.path()).unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains(CANARY), "{text}");
+    assert!(text.contains("database.url"), "{text}");
+}
+
+#[test]
+fn unwritable_data_dir_is_a_config_error() {
+    if !Backend::Sqlite.is_compiled_in() {
+        return;
+    }
+    let dir = cwd();
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, "x").unwrap();
+    let config = load(
+        CliOverrides { data_dir: Some(blocker.join("sub")), ..Default::default() },
+        &[],
+        dir.path(),
+    )
+    .unwrap();
+    let err = trapperkeeper_db::pool::connect_sync(&config).unwrap_err();
+    assert!(matches!(err, trapperkeeper_db::Error::Config(ConfigError::DataDir { .. })), "{err}");
+    let text = err.to_string();
+    assert!(text.starts_with("--data-dir: cannot create data directory"), "{text}");
+}
