@@ -325,17 +325,17 @@ pub struct CliOverrides {
 impl DatabaseConfig {
     /// A configuration for `url` with every other setting at its default.
     pub fn for_url(url: &str) -> Result<Self, ConfigError> {
-        let mut config = Self::default();
-        config.url = Setting {
-            value: Some(
-                DatabaseUrl::parse(url).map_err(|error| ConfigError::InvalidUrl {
-                    origin: Source::Api,
-                    error,
-                })?,
-            ),
-            source: Source::Api,
-        };
-        Ok(config)
+        let url = DatabaseUrl::parse(url).map_err(|error| ConfigError::InvalidUrl {
+            origin: Source::Api,
+            error,
+        })?;
+        Ok(Self {
+            url: Setting {
+                value: Some(url),
+                source: Source::Api,
+            },
+            ..Self::default()
+        })
     }
 
     /// Sets the pool size limits.

@@ -1,8 +1,6 @@
 //! One connection type over the compiled-in backends, established by URL scheme and set up the
 //! same way every time, plus the per-backend write transaction.
 
-use std::path::Path;
-
 use diesel::connection::{SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
@@ -138,7 +136,9 @@ impl AnyConnection {
     }
 
     fn begin_write(&mut self) -> QueryResult<()> {
+        // Irrefutable in an SQLite-only build.
         #[cfg(feature = "sqlite")]
+        #[allow(irrefutable_let_patterns)]
         if let AnyConnection::Sqlite(inner) = self {
             use diesel::connection::AnsiTransactionManager;
             let depth = AnsiTransactionManager::transaction_manager_status_mut(inner)
@@ -273,7 +273,7 @@ pub fn establish(url: &DatabaseUrl) -> Result<AnyConnection> {
 /// Creates the SQLite file with mode 0600 before SQLite opens it; SQLite then gives its `-wal`
 /// and `-shm` files the database file's mode. An existing file keeps its mode.
 #[cfg(feature = "sqlite")]
-fn create_private_file(path: &Path) -> std::io::Result<()> {
+fn create_private_file(path: &std::path::Path) -> std::io::Result<()> {
     if path.exists() {
         return Ok(());
     }

@@ -57,14 +57,15 @@ impl Error {
     /// Whether trying again later may succeed (the database or pool was unavailable).
     pub fn is_retryable(&self) -> bool {
         use diesel::result::{DatabaseErrorKind, Error as D};
-        match self {
-            Error::Connect { .. } | Error::PoolTimeout { .. } => true,
-            Error::Query(D::DatabaseError(
-                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::SerializationFailure,
-                _,
-            )) => true,
-            _ => false,
-        }
+        matches!(
+            self,
+            Error::Connect { .. }
+                | Error::PoolTimeout { .. }
+                | Error::Query(D::DatabaseError(
+                    DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::SerializationFailure,
+                    _,
+                ))
+        )
     }
 }
 

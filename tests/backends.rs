@@ -20,13 +20,17 @@ diesel::table! {
     }
 }
 
-const CREATE_COUNTER: &str = "CREATE TABLE tk_test_counter (id INTEGER NOT NULL PRIMARY KEY, n BIGINT NOT NULL)";
+const CREATE_COUNTER: &str =
+    "CREATE TABLE tk_test_counter (id INTEGER NOT NULL PRIMARY KEY, n BIGINT NOT NULL)";
 
 fn count_rows(conn: &mut AnyConnection) -> i64 {
     tk_test_counter::table.count().get_result(conn).unwrap()
 }
 
-async fn open_with_counter(db: &TestDb, config: trapperkeeper_db::config::DatabaseConfig) -> Database {
+async fn open_with_counter(
+    db: &TestDb,
+    config: trapperkeeper_db::config::DatabaseConfig,
+) -> Database {
     let database = Database::open(&config).await.unwrap();
     database
         .run(|c| c.batch_execute(CREATE_COUNTER).map_err(Error::from))
@@ -71,7 +75,8 @@ fn session_settings_are_applied_on_every_pooled_connection(db: &TestDb) {
             })
             .collect();
         for task in tasks {
-            let settings: std::collections::HashMap<_, _> = task.await.unwrap().into_iter().collect();
+            let settings: std::collections::HashMap<_, _> =
+                task.await.unwrap().into_iter().collect();
             match db.backend {
                 Backend::Sqlite => {
                     assert_eq!(settings["busy_timeout"], "5000");
@@ -83,11 +88,18 @@ fn session_settings_are_applied_on_every_pooled_connection(db: &TestDb) {
                 Backend::Mysql => {
                     assert_eq!(settings["time_zone"], "+00:00");
                     assert_eq!(settings["character_set_connection"], "utf8mb4");
-                    assert!(settings["sql_mode"].contains("STRICT_ALL_TABLES"), "{settings:?}");
+                    assert!(
+                        settings["sql_mode"].contains("STRICT_ALL_TABLES"),
+                        "{settings:?}"
+                    );
                 }
             }
         }
-        assert!(database.state().connections_created >= 2, "{:?}", database.state());
+        assert!(
+            database.state().connections_created >= 2,
+            "{:?}",
+            database.state()
+        );
     });
 }
 
@@ -101,8 +113,10 @@ fn open_applies_migrations_once(db: &TestDb) {
         // The first migration's table exists with the audit columns.
         database
             .run(|c| {
-                c.batch_execute("SELECT tenant_id, name, created_at, modified_at, deleted_at FROM tenants")
-                    .map_err(Error::from)
+                c.batch_execute(
+                    "SELECT tenant_id, name, created_at, modified_at, deleted_at FROM tenants",
+                )
+                .map_err(Error::from)
             })
             .await
             .unwrap();
@@ -154,7 +168,10 @@ fn write_transaction_commits_or_rolls_back_as_a_whole(db: &TestDb) {
 fn pool_exhaustion_is_a_typed_timeout_then_recovers(db: &TestDb) {
     runtime().block_on(async {
         let timeout = Duration::from_millis(1000);
-        let config = db.config().with_pool_size(2, 0).with_connection_timeout(timeout);
+        let config = db
+            .config()
+            .with_pool_size(2, 0)
+            .with_connection_timeout(timeout);
         let database = Database::open(&config).await.unwrap();
         let holders: Vec<_> = (0..2)
             .map(|_| {
@@ -171,12 +188,18 @@ fn pool_exhaustion_is_a_typed_timeout_then_recovers(db: &TestDb) {
             .collect();
         tokio::time::sleep(Duration::from_millis(300)).await;
         let started = Instant::now();
-        let err = database.run(|c| c.ping().map_err(Error::from)).await.unwrap_err();
+        let err = database
+            .run(|c| c.ping().map_err(Error::from))
+            .await
+            .unwrap_err();
         let waited = started.elapsed();
         assert!(matches!(err, Error::PoolTimeout { .. }), "{err:?}");
         assert!(err.is_retryable());
         assert!(waited >= timeout.mul_f64(0.95), "gave up early: {waited:?}");
-        assert!(waited <= timeout.mul_f64(1.1) + Duration::from_millis(50), "took {waited:?}");
+        assert!(
+            waited <= timeout.mul_f64(1.1) + Duration::from_millis(50),
+            "took {waited:?}"
+        );
         for h in holders {
             h.await.unwrap().unwrap();
         }
@@ -209,7 +232,9 @@ fn dropped_future_mid_transaction_commits_nothing(db: &TestDb) {
         // Drop the future while the insert is done and the commit is still ahead.
         let outcome = tokio::time::timeout(Duration::from_millis(150), write).await;
         assert!(outcome.is_err(), "the future was dropped by the timeout");
-        started_rx.recv_timeout(Duration::from_secs(5)).expect("the unit of work had started");
+        started_rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the unit of work had started");
         tokio::time::sleep(Duration::from_millis(700)).await;
         let (rows, open) = database
             .run(|c| Ok::<_, Error>((count_rows(c), c.in_transaction())))
@@ -237,7 +262,10 @@ fn dropped_future_mid_transaction_commits_nothing(db: &TestDb) {
         for t in tasks {
             t.await.unwrap().unwrap();
         }
-        let rows = database.run(|c| Ok::<_, Error>(count_rows(c))).await.unwrap();
+        let rows = database
+            .run(|c| Ok::<_, Error>(count_rows(c)))
+            .await
+            .unwrap();
         assert_eq!(rows, 2);
     });
 }
@@ -265,8 +293,14 @@ fn unit_of_work_leaving_a_transaction_open_is_discarded(db: &TestDb) {
             .await
             .unwrap();
         assert!(!open);
-        assert_eq!(rows, 0, "the abandoned transaction was rolled back, not committed");
-        assert_eq!(database.state().connections_closed_broken, broken_before + 1);
+        assert_eq!(
+            rows, 0,
+            "the abandoned transaction was rolled back, not committed"
+        );
+        assert_eq!(
+            database.state().connections_closed_broken,
+            broken_before + 1
+        );
     });
 }
 
@@ -284,7 +318,10 @@ fn panic_in_unit_of_work_is_an_error_and_pool_serves(db: &TestDb) {
         }
         assert_eq!(database.state().connections_closed_broken, 1);
         for _ in 0..3 {
-            database.run(|c| c.ping().map_err(Error::from)).await.unwrap();
+            database
+                .run(|c| c.ping().map_err(Error::from))
+                .await
+                .unwrap();
         }
     });
 }
@@ -305,22 +342,33 @@ fn eight_processes_migrate_one_fresh_database(db: &TestDb) {
     for child in children {
         let out = child.wait_with_output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "stdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "stdout: {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         applied_now += stdout.lines().filter(|l| l.starts_with("applied ")).count();
     }
     let mut conn = trapperkeeper_db::pool::connect_sync(&db.config()).unwrap();
     let status = trapperkeeper_db::migrations::status(&mut conn).unwrap();
     assert!(status.pending.is_empty());
-    assert_eq!(applied_now, status.applied.len(), "each migration applied by exactly one process");
+    assert_eq!(
+        applied_now,
+        status.applied.len(),
+        "each migration applied by exactly one process"
+    );
     #[derive(QueryableByName)]
     struct N {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    for table in ["__diesel_schema_migrations", "__trapperkeeper_migration_checksums"] {
+    for table in [
+        "__diesel_schema_migrations",
+        "__trapperkeeper_migration_checksums",
+    ] {
         let n: N = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
-        .get_result(&mut conn)
-        .unwrap();
+            .get_result(&mut conn)
+            .unwrap();
         assert_eq!(n.n as usize, status.applied.len(), "{table}");
     }
 }
@@ -359,7 +407,9 @@ fn unknown_applied_version_stops_start_up(db: &TestDb) {
             .unwrap();
         let err = Database::open(&db.config()).await.unwrap_err();
         match &err {
-            Error::Migration(MigrationError::UnknownVersions { versions }) => assert_eq!(versions, &["9999"]),
+            Error::Migration(MigrationError::UnknownVersions { versions }) => {
+                assert_eq!(versions, &["9999"])
+            }
             other => panic!("expected UnknownVersions, got {other:?}"),
         }
         assert!(err.to_string().contains("9999"), "{err}");
@@ -386,13 +436,23 @@ fn refuse_policy_does_not_apply_pending_migrations(db: &TestDb) {
 
 fn diesel_cli_and_library_share_migration_state(db: &TestDb) {
     let diesel = std::env::var("TK_DIESEL_CLI").unwrap_or_else(|_| "diesel".into());
-    let available = std::process::Command::new(&diesel).arg("--version").output().is_ok_and(|o| o.status.success());
+    let available = std::process::Command::new(&diesel)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !available {
-        assert!(std::env::var_os("CI").is_none(), "the diesel CLI must be installed in CI");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the diesel CLI must be installed in CI"
+        );
         eprintln!("skipped: diesel CLI not installed");
         return;
     }
-    let folder = format!("{}/migrations/{}", env!("CARGO_MANIFEST_DIR"), db.backend.name());
+    let folder = format!(
+        "{}/migrations/{}",
+        env!("CARGO_MANIFEST_DIR"),
+        db.backend.name()
+    );
     // The diesel CLI takes a plain file path for SQLite.
     let cli_url = match db.backend {
         Backend::Sqlite => db.url.trim_start_matches("sqlite://").to_string(),
@@ -406,7 +466,11 @@ fn diesel_cli_and_library_share_migration_state(db: &TestDb) {
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .output()
             .unwrap();
-        assert!(out.status.success(), "diesel {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "diesel {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     diesel_cmd(&["migration", "run"]);
@@ -421,7 +485,10 @@ fn diesel_cli_and_library_share_migration_state(db: &TestDb) {
     diesel_cmd(&["migration", "revert", "--all"]);
     let mut conn = trapperkeeper_db::pool::connect_sync(&db.config()).unwrap();
     let status = trapperkeeper_db::migrations::status(&mut conn).unwrap();
-    assert!(status.applied.is_empty(), "the library sees the CLI's revert");
+    assert!(
+        status.applied.is_empty(),
+        "the library sees the CLI's revert"
+    );
     assert_eq!(status.pending.len(), 1);
 }
 
@@ -465,7 +532,10 @@ macro_rules! server_tests {
 }
 
 // SQLite has no server whose session could be killed; these apply to the two servers.
-server_tests!(killed_server_session_is_replaced, canary_password_never_appears_in_errors);
+server_tests!(
+    killed_server_session_is_replaced,
+    canary_password_never_appears_in_errors
+);
 
 fn killed_server_session_is_replaced(db: &TestDb) {
     runtime().block_on(async {
@@ -482,7 +552,9 @@ fn killed_server_session_is_replaced(db: &TestDb) {
         };
         let session = move |database: Database| async move {
             database
-                .run(move |c| Ok::<_, Error>(diesel::sql_query(session_sql).get_result::<Id>(c)?.id))
+                .run(move |c| {
+                    Ok::<_, Error>(diesel::sql_query(session_sql).get_result::<Id>(c)?.id)
+                })
                 .await
         };
         let first = session(database.clone()).await.unwrap();
@@ -520,7 +592,10 @@ fn canary_password_never_appears_in_errors(db: &TestDb) {
         assert!(matches!(err, Error::Connect { .. }), "{shown}");
         assert!(!shown.contains(CANARY), "{shown}");
         assert!(shown.contains("***"), "{shown}");
-        assert!(shown.contains(&db.backend.to_string()), "names the backend: {shown}");
+        assert!(
+            shown.contains(&db.backend.to_string()),
+            "names the backend: {shown}"
+        );
         let err = trapperkeeper_db::pool::connect_sync(&config).unwrap_err();
         assert!(!format!("{err} {err:?}").contains(CANARY));
     });

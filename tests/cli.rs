@@ -13,7 +13,13 @@ const CANARY: &str = "Canary-Pw-90c1b";
 fn tk(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_trapperkeeper"));
     cmd.args(args).current_dir(dir);
-    for var in ["TK_DATABASE_URL", "TK_DATA_DIR", "TK_CONFIG_FILE", "TK_DATABASE_MAX_CONNECTIONS", "TK_DATABASE_MIN_IDLE"] {
+    for var in [
+        "TK_DATABASE_URL",
+        "TK_DATA_DIR",
+        "TK_CONFIG_FILE",
+        "TK_DATABASE_MAX_CONNECTIONS",
+        "TK_DATABASE_MIN_IDLE",
+    ] {
         cmd.env_remove(var);
     }
     for (k, v) in env {
@@ -23,16 +29,26 @@ fn tk(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 fn text(out: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// A failure: the expected exit code, one short line on stderr, no panic, no backtrace, no canary.
 fn assert_clean_failure(out: &Output, code: i32) -> String {
     let (stdout, stderr) = text(out);
-    assert_eq!(out.status.code(), Some(code), "stdout: {stdout}\nstderr: {stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
     assert!(stderr.lines().count() <= 2, "at most two lines: {stderr}");
     for bad in ["panicked", "RUST_BACKTRACE", CANARY] {
-        assert!(!stderr.contains(bad) && !stdout.contains(bad), "{bad:?} in output: {stderr}");
+        assert!(
+            !stderr.contains(bad) && !stdout.contains(bad),
+            "{bad:?} in output: {stderr}"
+        );
     }
     stderr
 }
@@ -47,7 +63,10 @@ fn migrate_status_and_check_on_each_backend(db: &TestDb) {
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("0 applied, 1 pending"), "{stdout}");
     assert!(stdout.contains("(from TK_DATABASE_URL)"), "{stdout}");
-    assert!(stdout.contains(&format!("backend:    {}", db.backend)), "{stdout}");
+    assert!(
+        stdout.contains(&format!("backend:    {}", db.backend)),
+        "{stdout}"
+    );
 
     let out = tk(dir, &["db", "migrate"], &url_env);
     let (stdout, stderr) = text(&out);
@@ -55,7 +74,11 @@ fn migrate_status_and_check_on_each_backend(db: &TestDb) {
     assert!(stdout.contains("applied 0001_create_tenants"), "{stdout}");
 
     // The flag wins over the environment.
-    let out = tk(dir, &["--db-url", &db.url, "db", "status"], &[("TK_DATABASE_URL", "sqlite://elsewhere.db")]);
+    let out = tk(
+        dir,
+        &["--db-url", &db.url, "db", "status"],
+        &[("TK_DATABASE_URL", "sqlite://elsewhere.db")],
+    );
     let (stdout, _) = text(&out);
     assert!(stdout.contains("1 applied, 0 pending"), "{stdout}");
     assert!(stdout.contains("(from --db-url)"), "{stdout}");
@@ -84,9 +107,16 @@ fn sqlite_default_needs_no_configuration() {
     assert!(dir.path().join("data/trapperkeeper.db").is_file());
     let out = tk(dir.path(), &["db", "status"], &[]);
     let (stdout, _) = text(&out);
-    assert!(stdout.contains("sqlite://./data/trapperkeeper.db (from default)"), "{stdout}");
+    assert!(
+        stdout.contains("sqlite://./data/trapperkeeper.db (from default)"),
+        "{stdout}"
+    );
     // A config file in the working directory is picked up.
-    std::fs::write(dir.path().join("trapperkeeper.toml"), "data_dir = \"other\"\n[database]\nmax_connections = 8\n").unwrap();
+    std::fs::write(
+        dir.path().join("trapperkeeper.toml"),
+        "data_dir = \"other\"\n[database]\nmax_connections = 8\n",
+    )
+    .unwrap();
     let out = tk(dir.path(), &["db", "migrate"], &[]);
     assert!(out.status.success(), "{:?}", text(&out));
     assert!(dir.path().join("other/trapperkeeper.db").is_file());
@@ -95,13 +125,35 @@ fn sqlite_default_needs_no_configuration() {
 #[test]
 fn configuration_errors_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let stderr = assert_clean_failure(&tk(dir.path(), &["--db-url", "oracle://x/y", "db", "check"], &[]), 2);
-    assert!(stderr.contains("--db-url: unsupported URL scheme \"oracle\""), "{stderr}");
-    let stderr =
-        assert_clean_failure(&tk(dir.path(), &["db", "check"], &[("TK_DATABASE_MIN_IDLE", "lots")]), 2);
-    assert!(stderr.contains("TK_DATABASE_MIN_IDLE: invalid value \"lots\""), "{stderr}");
+    let stderr = assert_clean_failure(
+        &tk(
+            dir.path(),
+            &["--db-url", "oracle://x/y", "db", "check"],
+            &[],
+        ),
+        2,
+    );
+    assert!(
+        stderr.contains("--db-url: unsupported URL scheme \"oracle\""),
+        "{stderr}"
+    );
+    let stderr = assert_clean_failure(
+        &tk(
+            dir.path(),
+            &["db", "check"],
+            &[("TK_DATABASE_MIN_IDLE", "lots")],
+        ),
+        2,
+    );
+    assert!(
+        stderr.contains("TK_DATABASE_MIN_IDLE: invalid value \"lots\""),
+        "{stderr}"
+    );
     std::fs::write(dir.path().join("bad.toml"), "[database]\npool = 3\n").unwrap();
-    let stderr = assert_clean_failure(&tk(dir.path(), &["--config", "bad.toml", "db", "check"], &[]), 2);
+    let stderr = assert_clean_failure(
+        &tk(dir.path(), &["--config", "bad.toml", "db", "check"], &[]),
+        2,
+    );
     assert!(stderr.contains("unknown key \"database.pool\""), "{stderr}");
     // Usage errors are 2 as well.
     let out = tk(dir.path(), &["db", "explode"], &[]);
@@ -128,17 +180,36 @@ fn invalid_utf8_argument_is_a_usage_error() {
 fn unreachable_servers_exit_1_without_the_password() {
     let dir = tempfile::tempdir().unwrap();
     for (backend, url) in [
-        (Backend::Postgres, format!("postgres://tk:{CANARY}@127.0.0.1:1/tk")),
-        (Backend::Mysql, format!("mysql://tk:{CANARY}@127.0.0.1:1/tk")),
-        (Backend::Postgres, format!("postgresql://tk@127.0.0.1:1/tk?password={CANARY}")),
+        (
+            Backend::Postgres,
+            format!("postgres://tk:{CANARY}@127.0.0.1:1/tk"),
+        ),
+        (
+            Backend::Mysql,
+            format!("mysql://tk:{CANARY}@127.0.0.1:1/tk"),
+        ),
+        (
+            Backend::Postgres,
+            format!("postgresql://tk@127.0.0.1:1/tk?password={CANARY}"),
+        ),
     ] {
         if !backend.is_compiled_in() {
             continue;
         }
         for cmd in [&["db", "check"][..], &["db", "migrate"], &["db", "status"]] {
-            let out = tk(dir.path(), cmd, &[("TK_DATABASE_URL", &url), ("TK_DATABASE_CONNECTION_TIMEOUT_MS", "3000")]);
+            let out = tk(
+                dir.path(),
+                cmd,
+                &[
+                    ("TK_DATABASE_URL", &url),
+                    ("TK_DATABASE_CONNECTION_TIMEOUT_MS", "3000"),
+                ],
+            );
             let stderr = assert_clean_failure(&out, 1);
-            assert!(stderr.starts_with(&format!("error: cannot connect to {backend} at ")), "{stderr}");
+            assert!(
+                stderr.starts_with(&format!("error: cannot connect to {backend} at ")),
+                "{stderr}"
+            );
             assert!(stderr.contains("***"), "{stderr}");
         }
     }

@@ -12,8 +12,15 @@ use trapperkeeper_db::url::{Backend, DatabaseUrl, UrlError};
 
 const CANARY: &str = "Canary-Pw-7f3a9";
 
-fn load(cli: CliOverrides, env: &[(&str, &str)], cwd: &Path) -> Result<DatabaseConfig, ConfigError> {
-    let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+fn load(
+    cli: CliOverrides,
+    env: &[(&str, &str)],
+    cwd: &Path,
+) -> Result<DatabaseConfig, ConfigError> {
+    let env: HashMap<String, String> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     DatabaseConfig::load_from(&cli, |k| env.get(k).cloned(), cwd)
 }
 
@@ -25,7 +32,11 @@ fn cwd() -> tempfile::TempDir {
 fn url_schemes_select_backends_and_paths() {
     let cases: &[(&str, Backend, Option<&str>)] = &[
         ("sqlite://data/tk.db", Backend::Sqlite, Some("data/tk.db")),
-        ("sqlite:///var/lib/tk/tk.db", Backend::Sqlite, Some("/var/lib/tk/tk.db")),
+        (
+            "sqlite:///var/lib/tk/tk.db",
+            Backend::Sqlite,
+            Some("/var/lib/tk/tk.db"),
+        ),
         ("sqlite3://data/tk.db", Backend::Sqlite, Some("data/tk.db")),
         ("sqlite:data/tk.db", Backend::Sqlite, Some("data/tk.db")),
         ("SQLITE://data/tk.db", Backend::Sqlite, Some("data/tk.db")),
@@ -36,7 +47,13 @@ fn url_schemes_select_backends_and_paths() {
     ];
     for (input, backend, path) in cases {
         if !backend.is_compiled_in() {
-            assert!(matches!(DatabaseUrl::parse(input), Err(UrlError::NotCompiledIn { .. })), "{input}");
+            assert!(
+                matches!(
+                    DatabaseUrl::parse(input),
+                    Err(UrlError::NotCompiledIn { .. })
+                ),
+                "{input}"
+            );
             continue;
         }
         let url = DatabaseUrl::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
@@ -47,10 +64,20 @@ fn url_schemes_select_backends_and_paths() {
 
 #[test]
 fn unsupported_schemes_list_the_supported_ones() {
-    for input in ["redis://localhost", "http://x/y", "oracle://a/b", "no-scheme-at-all", "", "://x"] {
+    for input in [
+        "redis://localhost",
+        "http://x/y",
+        "oracle://a/b",
+        "no-scheme-at-all",
+        "",
+        "://x",
+    ] {
         let err = DatabaseUrl::parse(input).unwrap_err();
         let text = err.to_string();
-        assert!(matches!(err, UrlError::UnsupportedScheme { .. }), "{input}: {text}");
+        assert!(
+            matches!(err, UrlError::UnsupportedScheme { .. }),
+            "{input}: {text}"
+        );
         for s in ["sqlite://", "postgres://", "postgresql://", "mysql://"] {
             assert!(text.contains(s), "{input}: {text}");
         }
@@ -73,7 +100,10 @@ fn malformed_server_urls_are_clear_errors_without_the_password() {
             other => panic!("{input}: expected Malformed, got {other:?}"),
         }
     }
-    assert_eq!(DatabaseUrl::parse("sqlite://").unwrap_err(), UrlError::EmptySqlitePath);
+    assert_eq!(
+        DatabaseUrl::parse("sqlite://").unwrap_err(),
+        UrlError::EmptySqlitePath
+    );
 }
 
 #[test]
@@ -85,11 +115,16 @@ fn passwords_are_redacted_in_display_debug_and_scrub() {
         format!("mariadb://tk:{CANARY}@db.internal/tk"),
     ];
     for input in &cases {
-        let Ok(url) = DatabaseUrl::parse(input) else { continue };
+        let Ok(url) = DatabaseUrl::parse(input) else {
+            continue;
+        };
         let shown = format!("{url} | {url:?} | {}", url.redacted());
         assert!(!shown.contains(CANARY), "{shown}");
         assert!(shown.contains("***"), "{shown}");
-        assert!(shown.contains("db.internal"), "the rest of the URL stays readable: {shown}");
+        assert!(
+            shown.contains("db.internal"),
+            "the rest of the URL stays readable: {shown}"
+        );
         let scrubbed = url.scrub(&format!("driver said: bad password {CANARY} for {input}"));
         assert!(!scrubbed.contains(CANARY), "{scrubbed}");
         // A config holding the URL does not leak it either.
@@ -117,7 +152,10 @@ fn defaults_match_the_design() {
     if Backend::Sqlite.is_compiled_in() {
         let target = c.target().unwrap();
         assert_eq!(target.backend(), Backend::Sqlite);
-        assert_eq!(target.sqlite_path(), Some(Path::new("./data/trapperkeeper.db")));
+        assert_eq!(
+            target.sqlite_path(),
+            Some(Path::new("./data/trapperkeeper.db"))
+        );
     }
 }
 
@@ -151,7 +189,10 @@ fn file_values_apply_and_name_their_source() {
     assert_eq!(c.url.value.as_ref().unwrap().backend(), Backend::Mysql);
     assert_eq!(
         c.max_connections.source.to_string(),
-        format!("{}: database.max_connections", dir.path().join("trapperkeeper.toml").display())
+        format!(
+            "{}: database.max_connections",
+            dir.path().join("trapperkeeper.toml").display()
+        )
     );
 }
 
@@ -174,11 +215,17 @@ fn precedence_is_cli_then_env_then_file_then_default() {
     ];
     // env over file
     let c = load(CliOverrides::default(), &env, dir.path()).unwrap();
-    assert_eq!(c.url.value.as_ref().unwrap().sqlite_path(), Some(Path::new("env.db")));
+    assert_eq!(
+        c.url.value.as_ref().unwrap().sqlite_path(),
+        Some(Path::new("env.db"))
+    );
     assert_eq!(c.url.source, Source::Env("TK_DATABASE_URL"));
     assert_eq!(c.data_dir.value, PathBuf::from("env-dir"));
     assert_eq!(c.max_connections.value, 20);
-    assert_eq!(c.max_connections.source, Source::Env("TK_DATABASE_MAX_CONNECTIONS"));
+    assert_eq!(
+        c.max_connections.source,
+        Source::Env("TK_DATABASE_MAX_CONNECTIONS")
+    );
     // file over default
     assert_eq!(c.min_idle.value, 3);
     assert!(matches!(c.min_idle.source, Source::File { .. }));
@@ -190,12 +237,22 @@ fn precedence_is_cli_then_env_then_file_then_default() {
         config_file: None,
     };
     let c = load(cli, &env, dir.path()).unwrap();
-    assert_eq!(c.url.value.as_ref().unwrap().sqlite_path(), Some(Path::new("cli.db")));
+    assert_eq!(
+        c.url.value.as_ref().unwrap().sqlite_path(),
+        Some(Path::new("cli.db"))
+    );
     assert_eq!(c.url.source, Source::Cli("--db-url"));
     assert_eq!(c.data_dir.value, PathBuf::from("cli-dir"));
     // --config over TK_CONFIG_FILE
-    std::fs::write(dir.path().join("other.toml"), "[database]\nmax_connections = 7\nmin_idle = 1\n").unwrap();
-    let cli = CliOverrides { config_file: Some("other.toml".into()), ..Default::default() };
+    std::fs::write(
+        dir.path().join("other.toml"),
+        "[database]\nmax_connections = 7\nmin_idle = 1\n",
+    )
+    .unwrap();
+    let cli = CliOverrides {
+        config_file: Some("other.toml".into()),
+        ..Default::default()
+    };
     let c = load(cli, &[("TK_CONFIG_FILE", "custom.toml")], dir.path()).unwrap();
     assert_eq!(c.max_connections.value, 7);
 }
@@ -218,7 +275,11 @@ fn bad_values_name_their_source_and_value() {
         ("TK_DATABASE_MIN_IDLE", "many", "\"many\""),
         ("TK_DATABASE_CONNECTION_TIMEOUT_MS", "0", "\"0\""),
         ("TK_DATABASE_IDLE_TIMEOUT_MS", "1.5", "\"1.5\""),
-        ("TK_DATABASE_MAX_LIFETIME_MS", "99999999999999999999", "99999999999999999999"),
+        (
+            "TK_DATABASE_MAX_LIFETIME_MS",
+            "99999999999999999999",
+            "99999999999999999999",
+        ),
         ("TK_DATABASE_MIGRATIONS", "sometimes", "\"sometimes\""),
     ];
     for (var, value, shown) in cases {
@@ -227,8 +288,17 @@ fn bad_values_name_their_source_and_value() {
         assert!(text.starts_with(var), "{var}={value}: {text}");
         assert!(text.contains(shown), "{var}={value}: {text}");
     }
-    let err = load(CliOverrides::default(), &[("TK_DATABASE_URL", "ftp://x")], dir.path()).unwrap_err();
-    assert!(err.to_string().starts_with("TK_DATABASE_URL: unsupported URL scheme"), "{err}");
+    let err = load(
+        CliOverrides::default(),
+        &[("TK_DATABASE_URL", "ftp://x")],
+        dir.path(),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("TK_DATABASE_URL: unsupported URL scheme"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -237,22 +307,45 @@ fn bad_files_are_errors_naming_file_and_key() {
     let file = dir.path().join("trapperkeeper.toml");
     let cases: &[(&str, &str)] = &[
         ("[database\nmax_connections = 3", "malformed TOML"),
-        ("[database]\nmax_conections = 3", "unknown key \"database.max_conections\""),
+        (
+            "[database]\nmax_conections = 3",
+            "unknown key \"database.max_conections\"",
+        ),
         ("colour = \"blue\"", "unknown key \"colour\""),
-        ("[database]\nmax_connections = 0", "database.max_connections: invalid value \"0\""),
-        ("[database]\nmax_connections = \"lots\"", "database.max_connections: invalid value \"lots\""),
-        ("[database]\nmin_idle = -1", "database.min_idle: invalid value \"-1\""),
-        ("[database]\nurl = 5", "database.url: invalid value \"5\": expected a string"),
+        (
+            "[database]\nmax_connections = 0",
+            "database.max_connections: invalid value \"0\"",
+        ),
+        (
+            "[database]\nmax_connections = \"lots\"",
+            "database.max_connections: invalid value \"lots\"",
+        ),
+        (
+            "[database]\nmin_idle = -1",
+            "database.min_idle: invalid value \"-1\"",
+        ),
+        (
+            "[database]\nurl = 5",
+            "database.url: invalid value \"5\": expected a string",
+        ),
         ("database = 5", "expected a [database] table"),
     ];
     for (text, expected) in cases {
         std::fs::write(&file, text).unwrap();
-        let err = load(CliOverrides::default(), &[], dir.path()).unwrap_err().to_string();
+        let err = load(CliOverrides::default(), &[], dir.path())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("trapperkeeper.toml"), "{text:?}: {err}");
-        assert!(err.contains(expected), "{text:?}: expected {expected:?} in {err}");
+        assert!(
+            err.contains(expected),
+            "{text:?}: expected {expected:?} in {err}"
+        );
     }
     let err = load(
-        CliOverrides { config_file: Some("missing.toml".into()), ..Default::default() },
+        CliOverrides {
+            config_file: Some("missing.toml".into()),
+            ..Default::default()
+        },
         &[],
         dir.path(),
     )
@@ -265,14 +358,25 @@ fn min_idle_above_max_is_rejected_with_both_sources() {
     let dir = cwd();
     let err = load(
         CliOverrides::default(),
-        &[("TK_DATABASE_MAX_CONNECTIONS", "2"), ("TK_DATABASE_MIN_IDLE", "3")],
+        &[
+            ("TK_DATABASE_MAX_CONNECTIONS", "2"),
+            ("TK_DATABASE_MIN_IDLE", "3"),
+        ],
         dir.path(),
     )
     .unwrap_err()
     .to_string();
-    assert!(err.contains("TK_DATABASE_MIN_IDLE") && err.contains("TK_DATABASE_MAX_CONNECTIONS"), "{err}");
+    assert!(
+        err.contains("TK_DATABASE_MIN_IDLE") && err.contains("TK_DATABASE_MAX_CONNECTIONS"),
+        "{err}"
+    );
     // min_idle 0 is fine: no idle connections kept.
-    load(CliOverrides::default(), &[("TK_DATABASE_MIN_IDLE", "0")], dir.path()).unwrap();
+    load(
+        CliOverrides::default(),
+        &[("TK_DATABASE_MIN_IDLE", "0")],
+        dir.path(),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -298,13 +402,25 @@ fn unwritable_data_dir_is_a_config_error() {
     let blocker = dir.path().join("a-file");
     std::fs::write(&blocker, "x").unwrap();
     let config = load(
-        CliOverrides { data_dir: Some(blocker.join("sub")), ..Default::default() },
+        CliOverrides {
+            data_dir: Some(blocker.join("sub")),
+            ..Default::default()
+        },
         &[],
         dir.path(),
     )
     .unwrap();
     let err = trapperkeeper_db::pool::connect_sync(&config).unwrap_err();
-    assert!(matches!(err, trapperkeeper_db::Error::Config(ConfigError::DataDir { .. })), "{err}");
+    assert!(
+        matches!(
+            err,
+            trapperkeeper_db::Error::Config(ConfigError::DataDir { .. })
+        ),
+        "{err}"
+    );
     let text = err.to_string();
-    assert!(text.starts_with("--data-dir: cannot create data directory"), "{text}");
+    assert!(
+        text.starts_with("--data-dir: cannot create data directory"),
+        "{text}"
+    );
 }

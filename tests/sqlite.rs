@@ -1,4 +1,5 @@
 //! SQLite-only promises: private files, and two processes writing one file at once.
+#![cfg(feature = "sqlite")]
 
 mod common;
 
@@ -21,7 +22,11 @@ diesel::table! {
 const WRITES_PER_PROCESS: i64 = 5_000;
 
 fn mode(path: &std::path::Path) -> u32 {
-    std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).permissions().mode() & 0o777
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
 }
 
 /// Helper role: opens the default SQLite database under umask 022 and reports file modes while
@@ -32,12 +37,27 @@ fn helper_file_modes() {
         return;
     }
     let data_dir = std::env::var("TK_DATA_DIR").unwrap();
-    let config = DatabaseConfig::load_from(&CliOverrides::default(), |k| std::env::var(k).ok(), std::path::Path::new("/")).unwrap();
+    let config = DatabaseConfig::load_from(
+        &CliOverrides::default(),
+        |k| std::env::var(k).ok(),
+        std::path::Path::new("/"),
+    )
+    .unwrap();
     common::runtime().block_on(async {
         let db = Database::open(&config).await.unwrap();
-        db.write(|c| c.batch_execute("CREATE TABLE t (x INTEGER)").map_err(Error::from)).await.unwrap();
+        db.write(|c| {
+            c.batch_execute("CREATE TABLE t (x INTEGER)")
+                .map_err(Error::from)
+        })
+        .await
+        .unwrap();
         let dir = std::path::Path::new(&data_dir);
-        for name in ["", "trapperkeeper.db", "trapperkeeper.db-wal", "trapperkeeper.db-shm"] {
+        for name in [
+            "",
+            "trapperkeeper.db",
+            "trapperkeeper.db-wal",
+            "trapperkeeper.db-shm",
+        ] {
             println!("MODE {name} {:o}", mode(&dir.join(name)));
         }
     });
@@ -50,7 +70,10 @@ fn files_are_private_under_umask_022() {
     let exe = std::env::current_exe().unwrap();
     // umask is per process: set it in a shell and exec the helper from there.
     let out = std::process::Command::new("sh")
-        .args(["-c", "umask 022 && exec \"$0\" helper_file_modes --exact --nocapture --test-threads=1"])
+        .args([
+            "-c",
+            "umask 022 && exec \"$0\" helper_file_modes --exact --nocapture --test-threads=1",
+        ])
         .arg(exe)
         .env("TK_TEST_HELPER", "file-modes")
         .env("TK_DATA_DIR", &data_dir)
@@ -59,7 +82,11 @@ fn files_are_private_under_umask_022() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let modes: Vec<(String, String)> = stdout
         .lines()
         // libtest prints "test NAME ... " without a newline before the first line of output.
@@ -91,8 +118,13 @@ fn helper_read_then_write() {
     let mut errors = 0;
     for _ in 0..WRITES_PER_PROCESS {
         let result: Result<(), Error> = conn.write_transaction(|c| {
-            let n: i64 = tk_test_counter::table.find(1).select(tk_test_counter::n).first(c)?;
-            diesel::update(tk_test_counter::table.find(1)).set(tk_test_counter::n.eq(n + 1)).execute(c)?;
+            let n: i64 = tk_test_counter::table
+                .find(1)
+                .select(tk_test_counter::n)
+                .first(c)?;
+            diesel::update(tk_test_counter::table.find(1))
+                .set(tk_test_counter::n.eq(n + 1))
+                .execute(c)?;
             Ok(())
         });
         if let Err(e) = result {
@@ -113,15 +145,33 @@ fn two_processes_read_then_write_without_errors_or_lost_updates() {
     )
     .unwrap();
     let children: Vec<_> = (0..2)
-        .map(|_| common::spawn_self("helper_read_then_write", "rmw", &[("TK_TEST_DB", db.url.clone())]))
+        .map(|_| {
+            common::spawn_self(
+                "helper_read_then_write",
+                "rmw",
+                &[("TK_TEST_DB", db.url.clone())],
+            )
+        })
         .collect();
     for child in children {
         let out = child.wait_with_output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-        assert!(stdout.contains("ERRORS 0"), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.contains("ERRORS 0"),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    let n: i64 = tk_test_counter::table.find(1).select(tk_test_counter::n).first(&mut conn).unwrap();
+    let n: i64 = tk_test_counter::table
+        .find(1)
+        .select(tk_test_counter::n)
+        .first(&mut conn)
+        .unwrap();
     assert_eq!(n, 2 * WRITES_PER_PROCESS, "no update lost");
     let _ = Duration::ZERO;
 }

@@ -7,8 +7,6 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
-use diesel::Connection;
 use trapperkeeper_db::config::DatabaseConfig;
 use trapperkeeper_db::url::Backend;
 
@@ -62,11 +60,17 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 /// The admin URL of a server backend.
 pub fn admin_url(backend: Backend) -> String {
     let (var, default) = match backend {
-        Backend::Postgres => ("TK_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+        Backend::Postgres => (
+            "TK_TEST_POSTGRES_URL",
+            "postgres://postgres@127.0.0.1:5432/postgres",
+        ),
         Backend::Mysql => ("TK_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"),
         Backend::Sqlite => unreachable!("SQLite has no server"),
     };
-    std::env::var(var).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_string())
+    std::env::var(var)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_string())
 }
 
 /// Replaces the database (path) of a server URL.
@@ -77,6 +81,9 @@ pub fn with_database(url: &str, name: &str) -> String {
 }
 
 fn admin_execute(backend: Backend, admin: &str, sql: &str) -> Result<(), String> {
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
+    use diesel::{connection::SimpleConnection, Connection};
+    let _ = (admin, sql); // unused in an SQLite-only build
     match backend {
         #[cfg(feature = "postgres")]
         Backend::Postgres => diesel::PgConnection::establish(admin)
@@ -107,7 +114,13 @@ impl TestDb {
         );
         if backend == Backend::Sqlite {
             let url = format!("sqlite://{}", dir.path().join("trapperkeeper.db").display());
-            return Some(Self { backend, url, name, admin_url: None, dir });
+            return Some(Self {
+                backend,
+                url,
+                name,
+                admin_url: None,
+                dir,
+            });
         }
         let admin = admin_url(backend);
         let create = match backend {
@@ -121,7 +134,13 @@ impl TestDb {
             return None;
         }
         let url = with_database(&admin, &name);
-        Some(Self { backend, url, name, admin_url: Some(admin), dir })
+        Some(Self {
+            backend,
+            url,
+            name,
+            admin_url: Some(admin),
+            dir,
+        })
     }
 
     /// A configuration for this database with a small pool, so parallel tests stay well under
