@@ -537,6 +537,7 @@ server_tests!(
     canary_password_never_appears_in_errors
 );
 
+#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
 fn killed_server_session_is_replaced(db: &TestDb) {
     runtime().block_on(async {
         let config = db.config().with_pool_size(1, 0);
@@ -577,6 +578,7 @@ fn killed_server_session_is_replaced(db: &TestDb) {
     });
 }
 
+#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
 fn canary_password_never_appears_in_errors(db: &TestDb) {
     const CANARY: &str = "Canary-Pw-51d2e";
     let mut url = url::Url::parse(&db.url).unwrap();
