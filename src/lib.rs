@@ -5,6 +5,8 @@
 //! - [`connection`]: [`AnyConnection`], set up per backend, and the write transaction.
 //! - [`pool`]: the bb8 pool and the async unit-of-work API ([`Database`]).
 //! - [`migrations`]: embedded per-backend migrations, applied under a lock, checksummed.
+//! - [`types`]: typed UUIDv7 ids and microsecond UTC timestamps, portable across backends.
+//! - [`schema`]: the unified, type-checked schema.
 //! - [`cli`]: the `trapperkeeper` operator commands.
 //!
 //! ```no_run
@@ -23,6 +25,9 @@ pub mod connection;
 pub mod error;
 pub mod migrations;
 pub mod pool;
+pub mod repository;
+pub mod schema;
+pub mod types;
 pub mod url;
 
 pub use connection::AnyConnection;

@@ -1,0 +1,109 @@
+//! Configuration values of a tenant: JSON text under a key, one live value per key.
+
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{require_live_tenant, tenant_scoped, validate, Deleted, Error, Result};
+use crate::schema::configurations;
+use crate::types::{ConfigurationId, TenantId, Timestamp};
+use crate::AnyConnection;
+
+const ENTITY: &str = "configuration";
+
+/// A configuration value.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = configurations)]
+pub struct Configuration {
+    /// Id.
+    pub configuration_id: ConfigurationId,
+    /// Owning tenant.
+    pub tenant_id: TenantId,
+    /// Key, 1–128 characters.
+    pub config_key: String,
+    /// JSON value.
+    pub config_value: String,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When it last changed.
+    pub modified_at: Timestamp,
+    /// When it was deleted; `None` while live.
+    pub deleted_at: Option<Timestamp>,
+}
+
+/// What a new configuration value needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewConfiguration {
+    /// Key.
+    pub config_key: String,
+    /// JSON value.
+    pub config_value: String,
+}
+
+/// Changes to a configuration value.
+#[derive(Debug, Clone, Default, PartialEq, AsChangeset, Serialize, Deserialize)]
+#[diesel(table_name = configurations)]
+pub struct ConfigurationChanges {
+    /// New JSON value.
+    pub config_value: Option<String>,
+}
+
+impl ConfigurationChanges {
+    fn validate(&self) -> Result<()> {
+        if let Some(v) = &self.config_value {
+            validate::json("config_value", v)?;
+        }
+        Ok(())
+    }
+}
+
+tenant_scoped!(
+    configurations,
+    configuration_id,
+    ConfigurationId,
+    Configuration,
+    ConfigurationChanges,
+    "configuration",
+    unique: "the key already has a live value"
+);
+
+/// Creates a value for a key that has no live value in this tenant (else Conflict).
+pub fn create(conn: &mut AnyConnection, tenant: TenantId, new: NewConfiguration) -> Result<Configuration> {
+    validate::name("config_key", &new.config_key, 128)?;
+    validate::json("config_value", &new.config_value)?;
+    let now = Timestamp::now();
+    let row = Configuration {
+        configuration_id: ConfigurationId::new(),
+        tenant_id: tenant,
+        config_key: new.config_key,
+        config_value: new.config_value,
+        created_at: now,
+        modified_at: now,
+        deleted_at: None,
+    };
+    conn.write_transaction(|conn| {
+        require_live_tenant(conn, ENTITY, tenant)?;
+        diesel::insert_into(configurations::table).values(&row).execute(conn)?;
+        Ok(())
+    })
+    .map_err(|e: Error| e.for_entity(ENTITY, "the key already has a live value", "tenant"))?;
+    Ok(row)
+}
+
+/// The live value of `key` in `tenant`.
+pub fn get_by_key(conn: &mut AnyConnection, tenant: TenantId, key: &str) -> Result<Configuration> {
+    live(tenant)
+        .filter(configurations::config_key.eq(key))
+        .select(Configuration::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::not_found(ENTITY, key))
+}
+
+/// Soft-deletes a value; the key is then free for a new one.
+pub fn soft_delete(conn: &mut AnyConnection, tenant: TenantId, id: ConfigurationId) -> Result<Deleted> {
+    conn.write_transaction(|conn| {
+        let now = Timestamp::now();
+        delete_one(conn, tenant, id, now)?;
+        Ok(Deleted { deleted_at: now, children: 0 })
+    })
+}

@@ -1,0 +1,124 @@
+//! Links between rules and sensors of one tenant: a child of both.
+
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{tenant_scoped, Deleted, Error, Result};
+use crate::schema::rule_sensors;
+use crate::types::{RuleId, RuleSensorId, SensorId, TenantId, Timestamp};
+use crate::AnyConnection;
+
+const ENTITY: &str = "rule sensor link";
+
+/// A link between a rule and a sensor.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = rule_sensors)]
+pub struct RuleSensor {
+    /// Id.
+    pub rule_sensor_id: RuleSensorId,
+    /// Owning tenant.
+    pub tenant_id: TenantId,
+    /// The rule.
+    pub rule_id: RuleId,
+    /// The sensor.
+    pub sensor_id: SensorId,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When it last changed.
+    pub modified_at: Timestamp,
+    /// When it was deleted; `None` while live.
+    pub deleted_at: Option<Timestamp>,
+}
+
+/// What a new link needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewRuleSensor {
+    /// The rule.
+    pub rule_id: RuleId,
+    /// The sensor.
+    pub sensor_id: SensorId,
+}
+
+/// Links have nothing to change but their audit fields.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RuleSensorChanges {}
+
+impl RuleSensorChanges {
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl AsChangeset for &RuleSensorChanges {
+    type Target = rule_sensors::table;
+    type Changeset = <diesel::dsl::Eq<rule_sensors::tenant_id, rule_sensors::tenant_id> as AsChangeset>::Changeset;
+
+    fn as_changeset(self) -> Self::Changeset {
+        // Setting a column to itself: an update that changes only `modified_at`.
+        rule_sensors::tenant_id.eq(rule_sensors::tenant_id).as_changeset()
+    }
+}
+
+tenant_scoped!(rule_sensors, rule_sensor_id, RuleSensorId, RuleSensor, RuleSensorChanges, "rule sensor link", unique: "duplicate link");
+
+/// Links a live rule and a live sensor of the same tenant.
+pub fn create(conn: &mut AnyConnection, tenant: TenantId, new: NewRuleSensor) -> Result<RuleSensor> {
+    let now = Timestamp::now();
+    let row = RuleSensor {
+        rule_sensor_id: RuleSensorId::new(),
+        tenant_id: tenant,
+        rule_id: new.rule_id,
+        sensor_id: new.sensor_id,
+        created_at: now,
+        modified_at: now,
+        deleted_at: None,
+    };
+    conn.write_transaction(|conn| {
+        // The rule and sensor must be live rows of this very tenant: the database's foreign keys
+        // cannot see deletion or tenancy.
+        if !super::rules::is_live(conn, tenant, new.rule_id)? {
+            return Err(Error::ForeignKey { entity: ENTITY, referenced: "rule", source: None });
+        }
+        if !super::sensors::is_live(conn, tenant, new.sensor_id)? {
+            return Err(Error::ForeignKey { entity: ENTITY, referenced: "sensor", source: None });
+        }
+        diesel::insert_into(rule_sensors::table).values(&row).execute(conn)?;
+        Ok(())
+    })?;
+    Ok(row)
+}
+
+/// Live links of a rule.
+pub fn list_for_rule(conn: &mut AnyConnection, tenant: TenantId, rule: RuleId) -> Result<Vec<RuleSensor>> {
+    Ok(live(tenant)
+        .filter(rule_sensors::rule_id.eq(rule))
+        .select(RuleSensor::as_select())
+        .order(rule_sensors::rule_sensor_id.asc())
+        .load(conn)?)
+}
+
+/// Soft-deletes one link.
+pub fn soft_delete(conn: &mut AnyConnection, tenant: TenantId, id: RuleSensorId) -> Result<Deleted> {
+    conn.write_transaction(|conn| {
+        let now = Timestamp::now();
+        delete_one(conn, tenant, id, now)?;
+        Ok(Deleted { deleted_at: now, children: 0 })
+    })
+}
+
+pub(crate) fn mark_deleted_for_rule(conn: &mut AnyConnection, tenant: TenantId, rule: RuleId, now: Timestamp) -> Result<usize> {
+    Ok(diesel::update(live(tenant).filter(rule_sensors::rule_id.eq(rule)))
+        .set((rule_sensors::deleted_at.eq(now), rule_sensors::modified_at.eq(now)))
+        .execute(conn)?)
+}
+
+pub(crate) fn mark_deleted_for_sensor(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    sensor: SensorId,
+    now: Timestamp,
+) -> Result<usize> {
+    Ok(diesel::update(live(tenant).filter(rule_sensors::sensor_id.eq(sensor)))
+        .set((rule_sensors::deleted_at.eq(now), rule_sensors::modified_at.eq(now)))
+        .execute(conn)?)
+}
