@@ -25,16 +25,26 @@ use crate::connection::{MultiBackend, MultiRawValue};
 /// The custom SQL types.
 pub mod sql {
     /// A UUID as 36 lowercase characters in a `CHAR(36)` column.
-    #[derive(Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
-    #[cfg_attr(feature = "postgres", diesel(postgres_type(oid = 1042, array_oid = 1014)))]
+    #[derive(
+        Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
+    )]
+    #[cfg_attr(
+        feature = "postgres",
+        diesel(postgres_type(oid = 1042, array_oid = 1014))
+    )]
     #[cfg_attr(feature = "mysql", diesel(mysql_type(name = "String")))]
     #[cfg_attr(feature = "sqlite", diesel(sqlite_type(name = "Text")))]
     pub struct Uuid36;
 
     /// A UTC instant: `BIGINT` nanoseconds on SQLite, `TIMESTAMPTZ` on PostgreSQL, `DATETIME(6)`
     /// on MySQL.
-    #[derive(Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
-    #[cfg_attr(feature = "postgres", diesel(postgres_type(oid = 1184, array_oid = 1185)))]
+    #[derive(
+        Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
+    )]
+    #[cfg_attr(
+        feature = "postgres",
+        diesel(postgres_type(oid = 1184, array_oid = 1185))
+    )]
     #[cfg_attr(feature = "mysql", diesel(mysql_type(name = "DateTime")))]
     #[cfg_attr(feature = "sqlite", diesel(sqlite_type(name = "Long")))]
     pub struct UtcTimestamp;
@@ -63,7 +73,10 @@ pub struct InvalidId {
 }
 
 fn parse_uuid(kind: &'static str, s: &str) -> Result<uuid::Uuid, InvalidId> {
-    let invalid = || InvalidId { kind, value: s.chars().take(64).collect() };
+    let invalid = || InvalidId {
+        kind,
+        value: s.chars().take(64).collect(),
+    };
     // Only the canonical form: the database compares ids as text.
     if s.len() != 36 || s.bytes().any(|b| b.is_ascii_uppercase()) {
         return Err(invalid());
@@ -187,7 +200,10 @@ macro_rules! id_sql_impls {
         }
         #[cfg(feature = "mysql")]
         impl ToSql<sql::Uuid36, diesel::mysql::Mysql> for $name {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, diesel::mysql::Mysql>) -> serialize::Result {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut Output<'b, '_, diesel::mysql::Mysql>,
+            ) -> serialize::Result {
                 std::io::Write::write_all(out, &self.text())?;
                 Ok(IsNull::No)
             }
@@ -200,15 +216,23 @@ macro_rules! id_sql_impls {
         }
         #[cfg(feature = "sqlite")]
         impl ToSql<sql::Uuid36, diesel::sqlite::Sqlite> for $name {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, diesel::sqlite::Sqlite>) -> serialize::Result {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut Output<'b, '_, diesel::sqlite::Sqlite>,
+            ) -> serialize::Result {
                 out.set_value(self.to_string());
                 Ok(IsNull::No)
             }
         }
         #[cfg(feature = "sqlite")]
         impl FromSql<sql::Uuid36, diesel::sqlite::Sqlite> for $name {
-            fn from_sql(value: diesel::sqlite::SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
-                let s = <String as FromSql<diesel::sql_types::Text, diesel::sqlite::Sqlite>>::from_sql(value)?;
+            fn from_sql(
+                value: diesel::sqlite::SqliteValue<'_, '_, '_>,
+            ) -> deserialize::Result<Self> {
+                let s =
+                    <String as FromSql<diesel::sql_types::Text, diesel::sqlite::Sqlite>>::from_sql(
+                        value,
+                    )?;
                 Self::from_bytes(s.as_bytes())
             }
         }
@@ -261,7 +285,19 @@ fn next_uuid_v7() -> uuid::Uuid {
 }
 
 /// A UTC instant with microsecond precision.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, AsExpression, FromSqlRow, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    AsExpression,
+    FromSqlRow,
+    Serialize,
+    Deserialize,
+)]
 #[diesel(sql_type = sql::UtcTimestamp)]
 #[serde(transparent)]
 pub struct Timestamp(DateTime<Utc>);
@@ -287,7 +323,10 @@ impl Timestamp {
     /// `dt` truncated to microseconds, the precision every backend keeps.
     pub fn from_datetime(dt: DateTime<Utc>) -> Self {
         let micros = dt.nanosecond() / 1_000 * 1_000;
-        Self(dt.with_nanosecond(micros).expect("a truncated nanosecond is valid"))
+        Self(
+            dt.with_nanosecond(micros)
+                .expect("a truncated nanosecond is valid"),
+        )
     }
 
     /// The instant.
@@ -302,11 +341,13 @@ impl Timestamp {
 
     #[cfg(feature = "sqlite")]
     fn sqlite_nanos(&self) -> Result<i64, TimestampOutOfRange> {
-        self.0.timestamp_nanos_opt().ok_or_else(|| TimestampOutOfRange {
-            value: self.to_string(),
-            backend: "SQLite",
-            range: "1677-09-21T00:12:43Z to 2262-04-11T23:47:16Z",
-        })
+        self.0
+            .timestamp_nanos_opt()
+            .ok_or_else(|| TimestampOutOfRange {
+                value: self.to_string(),
+                backend: "SQLite",
+                range: "1677-09-21T00:12:43Z to 2262-04-11T23:47:16Z",
+            })
     }
 
     #[cfg(feature = "mysql")]
@@ -346,14 +387,20 @@ impl fmt::Debug for Timestamp {
 #[cfg(feature = "postgres")]
 impl ToSql<sql::UtcTimestamp, diesel::pg::Pg> for Timestamp {
     fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, diesel::pg::Pg>) -> serialize::Result {
-        <DateTime<Utc> as ToSql<diesel::sql_types::Timestamptz, diesel::pg::Pg>>::to_sql(&self.0, &mut out.reborrow())
+        <DateTime<Utc> as ToSql<diesel::sql_types::Timestamptz, diesel::pg::Pg>>::to_sql(
+            &self.0,
+            &mut out.reborrow(),
+        )
     }
 }
 
 #[cfg(feature = "postgres")]
 impl FromSql<sql::UtcTimestamp, diesel::pg::Pg> for Timestamp {
     fn from_sql(value: diesel::pg::PgValue<'_>) -> deserialize::Result<Self> {
-        let dt = <DateTime<Utc> as FromSql<diesel::sql_types::Timestamptz, diesel::pg::Pg>>::from_sql(value)?;
+        let dt =
+            <DateTime<Utc> as FromSql<diesel::sql_types::Timestamptz, diesel::pg::Pg>>::from_sql(
+                value,
+            )?;
         Ok(Self(dt))
     }
 }
@@ -372,8 +419,10 @@ impl ToSql<sql::UtcTimestamp, diesel::mysql::Mysql> for Timestamp {
 #[cfg(feature = "mysql")]
 impl FromSql<sql::UtcTimestamp, diesel::mysql::Mysql> for Timestamp {
     fn from_sql(value: diesel::mysql::MysqlValue<'_>) -> deserialize::Result<Self> {
-        let naive =
-            <chrono::NaiveDateTime as FromSql<diesel::sql_types::Datetime, diesel::mysql::Mysql>>::from_sql(value)?;
+        let naive = <chrono::NaiveDateTime as FromSql<
+            diesel::sql_types::Datetime,
+            diesel::mysql::Mysql,
+        >>::from_sql(value)?;
         Ok(Self(naive.and_utc()))
     }
 }
@@ -389,7 +438,8 @@ impl ToSql<sql::UtcTimestamp, diesel::sqlite::Sqlite> for Timestamp {
 #[cfg(feature = "sqlite")]
 impl FromSql<sql::UtcTimestamp, diesel::sqlite::Sqlite> for Timestamp {
     fn from_sql(value: diesel::sqlite::SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
-        let nanos = <i64 as FromSql<diesel::sql_types::BigInt, diesel::sqlite::Sqlite>>::from_sql(value)?;
+        let nanos =
+            <i64 as FromSql<diesel::sql_types::BigInt, diesel::sqlite::Sqlite>>::from_sql(value)?;
         Ok(Self(DateTime::from_timestamp_nanos(nanos)))
     }
 }

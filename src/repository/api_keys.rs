@@ -61,10 +61,17 @@ impl ApiKeyChanges {
 }
 
 fn check_hash(hash: &str) -> Result<()> {
-    if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    if hash.len() == 64
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         Ok(())
     } else {
-        Err(Error::validation("key_hash", "must be 64 lowercase hexadecimal characters (SHA-256)"))
+        Err(Error::validation(
+            "key_hash",
+            "must be 64 lowercase hexadecimal characters (SHA-256)",
+        ))
     }
 }
 
@@ -87,7 +94,9 @@ pub fn create(conn: &mut AnyConnection, tenant: TenantId, new: NewApiKey) -> Res
     };
     conn.write_transaction(|conn| {
         require_live_tenant(conn, ENTITY, tenant)?;
-        diesel::insert_into(api_keys::table).values(&row).execute(conn)?;
+        diesel::insert_into(api_keys::table)
+            .values(&row)
+            .execute(conn)?;
         Ok(())
     })
     .map_err(|e: Error| e.for_entity(ENTITY, "key_hash exists", "tenant"))?;
@@ -99,6 +108,9 @@ pub fn soft_delete(conn: &mut AnyConnection, tenant: TenantId, id: ApiKeyId) -> 
     conn.write_transaction(|conn| {
         let now = Timestamp::now();
         delete_one(conn, tenant, id, now)?;
-        Ok(Deleted { deleted_at: now, children: 0 })
+        Ok(Deleted {
+            deleted_at: now,
+            children: 0,
+        })
     })
 }

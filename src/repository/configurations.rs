@@ -67,7 +67,11 @@ tenant_scoped!(
 );
 
 /// Creates a value for a key that has no live value in this tenant (else Conflict).
-pub fn create(conn: &mut AnyConnection, tenant: TenantId, new: NewConfiguration) -> Result<Configuration> {
+pub fn create(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    new: NewConfiguration,
+) -> Result<Configuration> {
     validate::name("config_key", &new.config_key, 128)?;
     validate::json("config_value", &new.config_value)?;
     let now = Timestamp::now();
@@ -82,7 +86,9 @@ pub fn create(conn: &mut AnyConnection, tenant: TenantId, new: NewConfiguration)
     };
     conn.write_transaction(|conn| {
         require_live_tenant(conn, ENTITY, tenant)?;
-        diesel::insert_into(configurations::table).values(&row).execute(conn)?;
+        diesel::insert_into(configurations::table)
+            .values(&row)
+            .execute(conn)?;
         Ok(())
     })
     .map_err(|e: Error| e.for_entity(ENTITY, "the key already has a live value", "tenant"))?;
@@ -100,10 +106,17 @@ pub fn get_by_key(conn: &mut AnyConnection, tenant: TenantId, key: &str) -> Resu
 }
 
 /// Soft-deletes a value; the key is then free for a new one.
-pub fn soft_delete(conn: &mut AnyConnection, tenant: TenantId, id: ConfigurationId) -> Result<Deleted> {
+pub fn soft_delete(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    id: ConfigurationId,
+) -> Result<Deleted> {
     conn.write_transaction(|conn| {
         let now = Timestamp::now();
         delete_one(conn, tenant, id, now)?;
-        Ok(Deleted { deleted_at: now, children: 0 })
+        Ok(Deleted {
+            deleted_at: now,
+            children: 0,
+        })
     })
 }

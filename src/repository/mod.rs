@@ -103,18 +103,37 @@ impl Error {
     }
 
     pub(crate) fn not_found(entity: &'static str, id: impl std::fmt::Display) -> Self {
-        Error::NotFound { entity, id: id.to_string() }
+        Error::NotFound {
+            entity,
+            id: id.to_string(),
+        }
     }
 
     pub(crate) fn validation(field: &'static str, reason: impl Into<String>) -> Self {
-        Error::Validation { field, reason: reason.into() }
+        Error::Validation {
+            field,
+            reason: reason.into(),
+        }
     }
 
     /// Turns a unique or foreign-key violation into the typed error for `entity`.
-    pub(crate) fn for_entity(self, entity: &'static str, unique_what: &str, referenced: &'static str) -> Self {
+    pub(crate) fn for_entity(
+        self,
+        entity: &'static str,
+        unique_what: &str,
+        referenced: &'static str,
+    ) -> Self {
         match self {
-            Error::Conflict { source, .. } => Error::Conflict { entity, what: unique_what.to_string(), source },
-            Error::ForeignKey { source, .. } => Error::ForeignKey { entity, referenced, source },
+            Error::Conflict { source, .. } => Error::Conflict {
+                entity,
+                what: unique_what.to_string(),
+                source,
+            },
+            Error::ForeignKey { source, .. } => Error::ForeignKey {
+                entity,
+                referenced,
+                source,
+            },
             other => other,
         }
     }
@@ -123,22 +142,36 @@ impl Error {
 impl From<DieselError> for Error {
     fn from(e: DieselError) -> Self {
         match &e {
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                Error::Conflict { entity: "row", what: "a unique value".into(), source: Some(e) }
-            }
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Error::Conflict {
+                entity: "row",
+                what: "a unique value".into(),
+                source: Some(e),
+            },
             DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
-                Error::ForeignKey { entity: "row", referenced: "row", source: Some(e) }
+                Error::ForeignKey {
+                    entity: "row",
+                    referenced: "row",
+                    source: Some(e),
+                }
             }
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
-                Error::Unavailable { source: crate::Error::Query(e) }
+                Error::Unavailable {
+                    source: crate::Error::Query(e),
+                }
             }
             DieselError::DatabaseError(_, info) if is_lock_timeout(info.message()) => {
-                Error::Timeout { source: crate::Error::Query(e) }
+                Error::Timeout {
+                    source: crate::Error::Query(e),
+                }
             }
             DieselError::DatabaseError(_, info) if is_connection_lost(info.message()) => {
-                Error::Unavailable { source: crate::Error::Query(e) }
+                Error::Unavailable {
+                    source: crate::Error::Query(e),
+                }
             }
-            _ => Error::Database { source: crate::Error::Query(e) },
+            _ => Error::Database {
+                source: crate::Error::Query(e),
+            },
         }
     }
 }
@@ -200,7 +233,10 @@ impl<Id> Page<Id> {
         if (1..=MAX_PAGE).contains(&self.limit) {
             Ok(self.limit)
         } else {
-            Err(Error::validation("limit", format!("must be between 1 and {MAX_PAGE}, got {}", self.limit)))
+            Err(Error::validation(
+                "limit",
+                format!("must be between 1 and {MAX_PAGE}, got {}", self.limit),
+            ))
         }
     }
 }
@@ -216,15 +252,24 @@ pub mod validate {
             return Err(Error::validation(field, "must not be empty"));
         }
         if count > max {
-            return Err(Error::validation(field, format!("must be at most {max} characters, got {count}")));
+            return Err(Error::validation(
+                field,
+                format!("must be at most {max} characters, got {count}"),
+            ));
         }
         text(field, value)
     }
 
     /// Free text: no control characters except tab, LF and CR.
     pub fn text(field: &'static str, value: &str) -> Result<()> {
-        if let Some(c) = value.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
-            return Err(Error::validation(field, format!("contains control character U+{:04X}", c as u32)));
+        if let Some(c) = value
+            .chars()
+            .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            return Err(Error::validation(
+                field,
+                format!("contains control character U+{:04X}", c as u32),
+            ));
         }
         Ok(())
     }
@@ -349,7 +394,10 @@ macro_rules! tenant_scoped {
             if let Some(after) = page.after {
                 query = query.filter($crate::schema::$table::$id_col.gt(after));
             }
-            Ok(query.order($crate::schema::$table::$id_col.asc()).limit(limit).load(conn)?)
+            Ok(query
+                .order($crate::schema::$table::$id_col.asc())
+                .limit(limit)
+                .load(conn)?)
         }
 
         /// For audits only: the row `id` of `tenant` whether or not it was deleted.
@@ -377,7 +425,10 @@ macro_rules! tenant_scoped {
             changes.validate()?;
             conn.write_transaction(|conn| {
                 let n = diesel::update(live(tenant).filter($crate::schema::$table::$id_col.eq(id)))
-                    .set((&changes, $crate::schema::$table::modified_at.eq($crate::types::Timestamp::now())))
+                    .set((
+                        &changes,
+                        $crate::schema::$table::modified_at.eq($crate::types::Timestamp::now()),
+                    ))
                     .execute(conn)?;
                 if n == 0 {
                     return Err($crate::repository::Error::not_found($entity, id));
@@ -457,6 +508,10 @@ pub(crate) fn require_live_tenant(
     if tenants::is_live(conn, tenant)? {
         Ok(())
     } else {
-        Err(Error::ForeignKey { entity, referenced: "tenant", source: None })
+        Err(Error::ForeignKey {
+            entity,
+            referenced: "tenant",
+            source: None,
+        })
     }
 }

@@ -55,14 +55,20 @@ impl AsChangeset for &RuleSensorChanges {
 
     fn as_changeset(self) -> Self::Changeset {
         // Setting a column to itself: an update that changes only `modified_at`.
-        rule_sensors::tenant_id.eq(rule_sensors::tenant_id).as_changeset()
+        rule_sensors::tenant_id
+            .eq(rule_sensors::tenant_id)
+            .as_changeset()
     }
 }
 
 tenant_scoped!(rule_sensors, rule_sensor_id, RuleSensorId, RuleSensor, RuleSensorChanges, "rule sensor link", unique: "duplicate link");
 
 /// Links a live rule and a live sensor of the same tenant.
-pub fn create(conn: &mut AnyConnection, tenant: TenantId, new: NewRuleSensor) -> Result<RuleSensor> {
+pub fn create(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    new: NewRuleSensor,
+) -> Result<RuleSensor> {
     let now = Timestamp::now();
     let row = RuleSensor {
         rule_sensor_id: RuleSensorId::new(),
@@ -77,19 +83,33 @@ pub fn create(conn: &mut AnyConnection, tenant: TenantId, new: NewRuleSensor) ->
         // The rule and sensor must be live rows of this very tenant: the database's foreign keys
         // cannot see deletion or tenancy.
         if !super::rules::is_live(conn, tenant, new.rule_id)? {
-            return Err(Error::ForeignKey { entity: ENTITY, referenced: "rule", source: None });
+            return Err(Error::ForeignKey {
+                entity: ENTITY,
+                referenced: "rule",
+                source: None,
+            });
         }
         if !super::sensors::is_live(conn, tenant, new.sensor_id)? {
-            return Err(Error::ForeignKey { entity: ENTITY, referenced: "sensor", source: None });
+            return Err(Error::ForeignKey {
+                entity: ENTITY,
+                referenced: "sensor",
+                source: None,
+            });
         }
-        diesel::insert_into(rule_sensors::table).values(&row).execute(conn)?;
+        diesel::insert_into(rule_sensors::table)
+            .values(&row)
+            .execute(conn)?;
         Ok(())
     })?;
     Ok(row)
 }
 
 /// Live links of a rule.
-pub fn list_for_rule(conn: &mut AnyConnection, tenant: TenantId, rule: RuleId) -> Result<Vec<RuleSensor>> {
+pub fn list_for_rule(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    rule: RuleId,
+) -> Result<Vec<RuleSensor>> {
     Ok(live(tenant)
         .filter(rule_sensors::rule_id.eq(rule))
         .select(RuleSensor::as_select())
@@ -98,18 +118,35 @@ pub fn list_for_rule(conn: &mut AnyConnection, tenant: TenantId, rule: RuleId) -
 }
 
 /// Soft-deletes one link.
-pub fn soft_delete(conn: &mut AnyConnection, tenant: TenantId, id: RuleSensorId) -> Result<Deleted> {
+pub fn soft_delete(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    id: RuleSensorId,
+) -> Result<Deleted> {
     conn.write_transaction(|conn| {
         let now = Timestamp::now();
         delete_one(conn, tenant, id, now)?;
-        Ok(Deleted { deleted_at: now, children: 0 })
+        Ok(Deleted {
+            deleted_at: now,
+            children: 0,
+        })
     })
 }
 
-pub(crate) fn mark_deleted_for_rule(conn: &mut AnyConnection, tenant: TenantId, rule: RuleId, now: Timestamp) -> Result<usize> {
-    Ok(diesel::update(live(tenant).filter(rule_sensors::rule_id.eq(rule)))
-        .set((rule_sensors::deleted_at.eq(now), rule_sensors::modified_at.eq(now)))
-        .execute(conn)?)
+pub(crate) fn mark_deleted_for_rule(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    rule: RuleId,
+    now: Timestamp,
+) -> Result<usize> {
+    Ok(
+        diesel::update(live(tenant).filter(rule_sensors::rule_id.eq(rule)))
+            .set((
+                rule_sensors::deleted_at.eq(now),
+                rule_sensors::modified_at.eq(now),
+            ))
+            .execute(conn)?,
+    )
 }
 
 pub(crate) fn mark_deleted_for_sensor(
@@ -118,7 +155,12 @@ pub(crate) fn mark_deleted_for_sensor(
     sensor: SensorId,
     now: Timestamp,
 ) -> Result<usize> {
-    Ok(diesel::update(live(tenant).filter(rule_sensors::sensor_id.eq(sensor)))
-        .set((rule_sensors::deleted_at.eq(now), rule_sensors::modified_at.eq(now)))
-        .execute(conn)?)
+    Ok(
+        diesel::update(live(tenant).filter(rule_sensors::sensor_id.eq(sensor)))
+            .set((
+                rule_sensors::deleted_at.eq(now),
+                rule_sensors::modified_at.eq(now),
+            ))
+            .execute(conn)?,
+    )
 }

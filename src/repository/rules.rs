@@ -113,7 +113,10 @@ fn check_rate(rate: f64) -> Result<()> {
     if (0.0..=1.0).contains(&rate) {
         Ok(())
     } else {
-        Err(Error::validation("sample_rate", format!("must be between 0 and 1, got {rate}")))
+        Err(Error::validation(
+            "sample_rate",
+            format!("must be between 0 and 1, got {rate}"),
+        ))
     }
 }
 
@@ -167,7 +170,9 @@ pub fn create(conn: &mut AnyConnection, tenant: TenantId, new: NewRule) -> Resul
     };
     conn.write_transaction(|conn| {
         require_live_tenant(conn, ENTITY, tenant)?;
-        diesel::insert_into(rules::table).values(&row).execute(conn)?;
+        diesel::insert_into(rules::table)
+            .values(&row)
+            .execute(conn)?;
         Ok::<_, Error>(())
     })?;
     Ok(row)
@@ -179,6 +184,9 @@ pub fn soft_delete(conn: &mut AnyConnection, tenant: TenantId, id: RuleId) -> Re
         let now = Timestamp::now();
         delete_one(conn, tenant, id, now)?;
         let children = super::rule_sensors::mark_deleted_for_rule(conn, tenant, id, now)?;
-        Ok(Deleted { deleted_at: now, children })
+        Ok(Deleted {
+            deleted_at: now,
+            children,
+        })
     })
 }

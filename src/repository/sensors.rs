@@ -97,7 +97,9 @@ pub fn create(conn: &mut AnyConnection, tenant: TenantId, new: NewSensor) -> Res
     };
     conn.write_transaction(|conn| {
         require_live_tenant(conn, ENTITY, tenant)?;
-        diesel::insert_into(sensors::table).values(&row).execute(conn)?;
+        diesel::insert_into(sensors::table)
+            .values(&row)
+            .execute(conn)?;
         Ok::<_, Error>(())
     })?;
     Ok(row)
@@ -109,6 +111,9 @@ pub fn soft_delete(conn: &mut AnyConnection, tenant: TenantId, id: SensorId) -> 
         let now = Timestamp::now();
         delete_one(conn, tenant, id, now)?;
         let children = super::rule_sensors::mark_deleted_for_sensor(conn, tenant, id, now)?;
-        Ok(Deleted { deleted_at: now, children })
+        Ok(Deleted {
+            deleted_at: now,
+            children,
+        })
     })
 }

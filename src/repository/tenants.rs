@@ -51,8 +51,16 @@ pub fn live() -> _ {
 pub fn create(conn: &mut AnyConnection, new: NewTenant) -> Result<Tenant> {
     validate::name("name", &new.name, 128)?;
     let now = Timestamp::now();
-    let row = Tenant { tenant_id: TenantId::new(), name: new.name, created_at: now, modified_at: now, deleted_at: None };
-    diesel::insert_into(tenants::table).values(&row).execute(conn)?;
+    let row = Tenant {
+        tenant_id: TenantId::new(),
+        name: new.name,
+        created_at: now,
+        modified_at: now,
+        deleted_at: None,
+    };
+    diesel::insert_into(tenants::table)
+        .values(&row)
+        .execute(conn)?;
     Ok(row)
 }
 
@@ -73,7 +81,10 @@ pub fn list(conn: &mut AnyConnection, page: Page<TenantId>) -> Result<Vec<Tenant
     if let Some(after) = page.after {
         query = query.filter(tenants::tenant_id.gt(after));
     }
-    Ok(query.order(tenants::tenant_id.asc()).limit(limit).load(conn)?)
+    Ok(query
+        .order(tenants::tenant_id.asc())
+        .limit(limit)
+        .load(conn)?)
 }
 
 /// Updates a live tenant and bumps `modified_at`.
@@ -110,7 +121,10 @@ pub fn soft_delete(conn: &mut AnyConnection, id: TenantId) -> Result<Deleted> {
             + super::sensors::mark_all_deleted(conn, id, now)?
             + super::rules::mark_all_deleted(conn, id, now)?
             + super::configurations::mark_all_deleted(conn, id, now)?;
-        Ok(Deleted { deleted_at: now, children })
+        Ok(Deleted {
+            deleted_at: now,
+            children,
+        })
     })
 }
 
@@ -126,6 +140,9 @@ pub fn audit_get_including_deleted(conn: &mut AnyConnection, id: TenantId) -> Re
 
 /// Whether `id` is a live tenant.
 pub fn is_live(conn: &mut AnyConnection, id: TenantId) -> Result<bool> {
-    let n: i64 = live().filter(tenants::tenant_id.eq(id)).count().get_result(conn)?;
+    let n: i64 = live()
+        .filter(tenants::tenant_id.eq(id))
+        .count()
+        .get_result(conn)?;
     Ok(n > 0)
 }

@@ -109,7 +109,9 @@ pub fn create(conn: &mut AnyConnection, tenant: TenantId, new: NewUser) -> Resul
     };
     conn.write_transaction(|conn| {
         require_live_tenant(conn, ENTITY, tenant)?;
-        diesel::insert_into(users::table).values(&row).execute(conn)?;
+        diesel::insert_into(users::table)
+            .values(&row)
+            .execute(conn)?;
         Ok(())
     })
     .map_err(|e: super::Error| e.for_entity(ENTITY, "username is taken", "tenant"))?;
@@ -121,6 +123,9 @@ pub fn soft_delete(conn: &mut AnyConnection, tenant: TenantId, id: UserId) -> Re
     conn.write_transaction(|conn| {
         let now = Timestamp::now();
         delete_one(conn, tenant, id, now)?;
-        Ok(Deleted { deleted_at: now, children: 0 })
+        Ok(Deleted {
+            deleted_at: now,
+            children: 0,
+        })
     })
 }

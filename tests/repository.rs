@@ -1,0 +1,1241 @@
+//! The repository on SQLite, PostgreSQL and MySQL: round trips, soft deletes and cascades,
+//! tenant isolation, typed errors from real database conditions, validation.
+
+mod common;
+
+use chrono::{TimeZone, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use trapperkeeper_db::repository::api_keys::{self, ApiKeyChanges, NewApiKey};
+use trapperkeeper_db::repository::configurations::{self, ConfigurationChanges, NewConfiguration};
+use trapperkeeper_db::repository::rule_sensors::{self, NewRuleSensor};
+use trapperkeeper_db::repository::rules::{self, NewRule, RuleAction, RuleChanges, RuleState};
+use trapperkeeper_db::repository::sensors::{self, NewSensor, SensorChanges};
+use trapperkeeper_db::repository::tenants::{self, NewTenant, TenantChanges};
+use trapperkeeper_db::repository::users::{self, NewUser, Role, UserChanges};
+use trapperkeeper_db::repository::{Error as RepoError, Page, Repo};
+use trapperkeeper_db::types::{RuleId, SensorId, TenantId, Timestamp, UserId};
+use trapperkeeper_db::url::Backend;
+use trapperkeeper_db::{AnyConnection, Database};
+
+use common::{runtime, TestDb};
+
+fn migrated(db: &TestDb) -> AnyConnection {
+    let mut conn = trapperkeeper_db::pool::connect_sync(&db.config()).unwrap();
+    trapperkeeper_db::migrations::migrate(&mut conn, Default::default()).unwrap();
+    conn
+}
+
+fn tenant(conn: &mut AnyConnection, name: &str) -> TenantId {
+    tenants::create(conn, NewTenant { name: name.into() })
+        .unwrap()
+        .tenant_id
+}
+
+fn new_user(name: &str) -> NewUser {
+    NewUser {
+        username: name.into(),
+        password_hash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA".into(),
+        role: Role::Operator,
+        force_password_change: true,
+    }
+}
+
+fn new_rule(name: &str) -> NewRule {
+    NewRule {
+        name: name.into(),
+        description: Some("drops noisy events — ünïcödé ✓".into()),
+        state: RuleState::Active,
+        action: RuleAction::Drop,
+        sample_rate: 0.25,
+        enabled: true,
+        scope_tags: r#"["prod","eu"]"#.into(),
+        expression: r#"{"field":"level","op":"eq","value":"debug"}"#.into(),
+    }
+}
+
+fn new_sensor(name: &str) -> NewSensor {
+    NewSensor {
+        name: name.into(),
+        description: None,
+        metadata: r#"{"site":"Zürich"}"#.into(),
+    }
+}
+
+fn key_hash(n: u8) -> String {
+    format!("{n:02x}").repeat(32)
+}
+
+/// A checksum of everything stored: row counts and contents of every table, for "unchanged".
+fn snapshot(conn: &mut AnyConnection) -> String {
+    let t = tenants::list(conn, Page::first(1000)).unwrap();
+    let mut out = format!("{t:?}");
+    for tenant in t {
+        let id = tenant.tenant_id;
+        out += &format!("{:?}", users::list(conn, id, Page::first(1000)).unwrap());
+        out += &format!("{:?}", api_keys::list(conn, id, Page::first(1000)).unwrap());
+        out += &format!("{:?}", sensors::list(conn, id, Page::first(1000)).unwrap());
+        out += &format!("{:?}", rules::list(conn, id, Page::first(1000)).unwrap());
+        out += &format!(
+            "{:?}",
+            rule_sensors::list(conn, id, Page::first(1000)).unwrap()
+        );
+        out += &format!(
+            "{:?}",
+            configurations::list(conn, id, Page::first(1000)).unwrap()
+        );
+    }
+    out
+}
+
+backend_tests!(
+    every_entity_round_trips_exactly,
+    timestamps_round_trip_far_dates_and_truncate_nanoseconds,
+    out_of_range_timestamps_are_errors_not_changed_values,
+    ids_increase_and_pages_follow_creation_order,
+    soft_deleted_rows_are_invisible_to_normal_reads,
+    tenant_cascade_shares_one_deleted_at,
+    failed_cascade_deletes_nothing,
+    rule_and_sensor_cascade_to_their_links,
+    tenants_are_isolated_on_every_operation,
+    error_kinds_come_from_real_conditions,
+    validation_errors_leave_the_database_unchanged,
+    async_api_runs_repository_calls,
+);
+
+fn every_entity_round_trips_exactly(db: &TestDb) {
+    let mut c = migrated(db);
+    let t = tenants::create(
+        &mut c,
+        NewTenant {
+            name: "Acme — 株式会社 🚀".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(tenants::get(&mut c, t.tenant_id).unwrap(), t);
+    let id = t.tenant_id;
+
+    let u = users::create(&mut c, id, new_user("ops@acme")).unwrap();
+    assert_eq!(users::get(&mut c, id, u.user_id).unwrap(), u);
+    assert!(u.force_password_change);
+    let u2 = users::create(
+        &mut c,
+        id,
+        NewUser {
+            force_password_change: false,
+            role: Role::Admin,
+            ..new_user("root")
+        },
+    )
+    .unwrap();
+    assert_eq!(users::get(&mut c, id, u2.user_id).unwrap(), u2);
+
+    let k = api_keys::create(
+        &mut c,
+        id,
+        NewApiKey {
+            name: "ci".into(),
+            key_hash: key_hash(1),
+        },
+    )
+    .unwrap();
+    assert_eq!(api_keys::get(&mut c, id, k.api_key_id).unwrap(), k);
+
+    let s = sensors::create(&mut c, id, new_sensor("edge-1")).unwrap();
+    assert_eq!(sensors::get(&mut c, id, s.sensor_id).unwrap(), s);
+    assert_eq!(s.description, None);
+
+    let r = rules::create(&mut c, id, new_rule("noisy")).unwrap();
+    assert_eq!(rules::get(&mut c, id, r.rule_id).unwrap(), r);
+    let r0 = rules::create(
+        &mut c,
+        id,
+        NewRule {
+            sample_rate: 0.0,
+            enabled: false,
+            state: RuleState::Draft,
+            action: RuleAction::Fail,
+            ..new_rule("zero")
+        },
+    )
+    .unwrap();
+    assert_eq!(rules::get(&mut c, id, r0.rule_id).unwrap(), r0);
+
+    let link = rule_sensors::create(
+        &mut c,
+        id,
+        NewRuleSensor {
+            rule_id: r.rule_id,
+            sensor_id: s.sensor_id,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        rule_sensors::get(&mut c, id, link.rule_sensor_id).unwrap(),
+        link
+    );
+
+    let cfg = configurations::create(
+        &mut c,
+        id,
+        NewConfiguration {
+            config_key: "retention".into(),
+            config_value: r#"{"days":30}"#.into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        configurations::get_by_key(&mut c, id, "retention").unwrap(),
+        cfg
+    );
+
+    // Updates bump modified_at and keep created_at.
+    std::thread::sleep(std::time::Duration::from_millis(2));
+    let changed = rules::update(
+        &mut c,
+        id,
+        r.rule_id,
+        RuleChanges {
+            sample_rate: Some(1.0),
+            description: Some(None),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(changed.sample_rate, 1.0);
+    assert_eq!(changed.description, None);
+    assert_eq!(changed.created_at, r.created_at);
+    assert!(changed.modified_at > r.modified_at);
+    assert_eq!(rules::get(&mut c, id, r.rule_id).unwrap(), changed);
+    let renamed = tenants::update(
+        &mut c,
+        id,
+        TenantChanges {
+            name: Some("Acme 2".into()),
+        },
+    )
+    .unwrap();
+    assert_eq!(renamed.name, "Acme 2");
+    let u_changed = users::update(
+        &mut c,
+        id,
+        u.user_id,
+        UserChanges {
+            role: Some(Role::Observer),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(u_changed.role, Role::Observer);
+    let cfg2 = configurations::update(
+        &mut c,
+        id,
+        cfg.configuration_id,
+        ConfigurationChanges {
+            config_value: Some("[1,2]".into()),
+        },
+    )
+    .unwrap();
+    assert_eq!(cfg2.config_value, "[1,2]");
+    // Serde round trip of a model.
+    let json = serde_json::to_string(&changed).unwrap();
+    assert_eq!(serde_json::from_str::<rules::Rule>(&json).unwrap(), changed);
+}
+
+fn timestamps_round_trip_far_dates_and_truncate_nanoseconds(db: &TestDb) {
+    let mut c = migrated(db);
+    let t = tenant(&mut c, "t");
+    let s = sensors::create(&mut c, t, new_sensor("s")).unwrap();
+    let cases = [
+        Utc.with_ymd_and_hms(2039, 1, 19, 3, 14, 8).unwrap(),
+        Utc.with_ymd_and_hms(2200, 1, 1, 0, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(1999, 12, 31, 23, 59, 59).unwrap(),
+    ];
+    for dt in cases {
+        let ts = Timestamp::from(dt);
+        let back = sensors::update(
+            &mut c,
+            t,
+            s.sensor_id,
+            SensorChanges {
+                last_seen_at: Some(Some(ts)),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .last_seen_at
+        .unwrap();
+        assert_eq!(back, ts, "{dt}");
+        assert_eq!(back.as_datetime(), dt);
+    }
+    // Nanoseconds are cut to the same microsecond on every backend.
+    let precise = Utc.timestamp_opt(2_178_000_000, 123_456_789).unwrap();
+    let ts = Timestamp::from(precise);
+    let back = sensors::update(
+        &mut c,
+        t,
+        s.sensor_id,
+        SensorChanges {
+            last_seen_at: Some(Some(ts)),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .last_seen_at
+    .unwrap();
+    assert_eq!(back.as_datetime().timestamp_subsec_nanos(), 123_456_000);
+    assert_eq!(back.unix_micros(), 2_178_000_000_123_456);
+}
+
+fn out_of_range_timestamps_are_errors_not_changed_values(db: &TestDb) {
+    let mut c = migrated(db);
+    let t = tenant(&mut c, "t");
+    let s = sensors::create(&mut c, t, new_sensor("s")).unwrap();
+    let year_2300 = Timestamp::from(Utc.with_ymd_and_hms(2300, 1, 1, 0, 0, 0).unwrap());
+    let year_900 = Timestamp::from(Utc.with_ymd_and_hms(900, 1, 1, 0, 0, 0).unwrap());
+    for (ts, fits) in [
+        (year_2300, db.backend != Backend::Sqlite),
+        (year_900, db.backend == Backend::Postgres),
+    ] {
+        let stored_before = sensors::get(&mut c, t, s.sensor_id).unwrap().last_seen_at;
+        let result = sensors::update(
+            &mut c,
+            t,
+            s.sensor_id,
+            SensorChanges {
+                last_seen_at: Some(Some(ts)),
+                ..Default::default()
+            },
+        );
+        match (result, fits) {
+            (Ok(row), true) => assert_eq!(row.last_seen_at, Some(ts)),
+            (Err(RepoError::Database { source }), false) => {
+                let text = format!("{source}");
+                assert!(text.contains("outside the range"), "{text}");
+                assert_eq!(
+                    sensors::get(&mut c, t, s.sensor_id).unwrap().last_seen_at,
+                    stored_before,
+                    "nothing stored"
+                );
+            }
+            (other, fits) => panic!("{ts}: fits={fits}, got {other:?}"),
+        }
+    }
+}
+
+fn ids_increase_and_pages_follow_creation_order(db: &TestDb) {
+    let ids: Vec<TenantId> = (0..10_000).map(|_| TenantId::new()).collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "10,000 ids strictly increasing"
+    );
+    assert!(ids.iter().all(
+        |i| i.to_string() == i.to_string().to_lowercase() && i.as_uuid().get_version_num() == 7
+    ));
+    let mut c = migrated(db);
+    let t = tenant(&mut c, "t");
+    let created: Vec<RuleId> = (0..120)
+        .map(|i| {
+            rules::create(&mut c, t, new_rule(&format!("r{i}")))
+                .unwrap()
+                .rule_id
+        })
+        .collect();
+    let mut seen = Vec::new();
+    let mut page = Page::first(50);
+    loop {
+        let rows = rules::list(&mut c, t, page).unwrap();
+        if rows.is_empty() {
+            break;
+        }
+        page.after = Some(rows.last().unwrap().rule_id);
+        seen.extend(rows.into_iter().map(|r| r.rule_id));
+    }
+    assert_eq!(
+        seen, created,
+        "keyset pages return every row once, in creation order"
+    );
+}
+
+fn soft_deleted_rows_are_invisible_to_normal_reads(db: &TestDb) {
+    let mut c = migrated(db);
+    let t = tenant(&mut c, "t");
+    let r = rules::create(&mut c, t, new_rule("r")).unwrap();
+    let keep = rules::create(&mut c, t, new_rule("keep")).unwrap();
+    let s = sensors::create(&mut c, t, new_sensor("s")).unwrap();
+    let link = rule_sensors::create(
+        &mut c,
+        t,
+        NewRuleSensor {
+            rule_id: r.rule_id,
+            sensor_id: s.sensor_id,
+        },
+    )
+    .unwrap();
+    let deleted = rules::soft_delete(&mut c, t, r.rule_id).unwrap();
+    assert_eq!(deleted.children, 1);
+    assert!(matches!(
+        rules::get(&mut c, t, r.rule_id),
+        Err(RepoError::NotFound { .. })
+    ));
+    assert_eq!(rules::list(&mut c, t, Page::first(10)).unwrap(), vec![keep]);
+    assert!(matches!(
+        rules::update(
+            &mut c,
+            t,
+            r.rule_id,
+            RuleChanges {
+                enabled: Some(false),
+                ..Default::default()
+            }
+        ),
+        Err(RepoError::NotFound { .. })
+    ));
+    assert!(
+        matches!(
+            rules::soft_delete(&mut c, t, r.rule_id),
+            Err(RepoError::NotFound { .. })
+        ),
+        "one-way"
+    );
+    assert!(!rules::is_live(&mut c, t, r.rule_id).unwrap());
+    assert!(rule_sensors::list_for_rule(&mut c, t, r.rule_id)
+        .unwrap()
+        .is_empty());
+    assert!(matches!(
+        rule_sensors::get(&mut c, t, link.rule_sensor_id),
+        Err(RepoError::NotFound { .. })
+    ));
+    // A deleted rule cannot be linked again.
+    assert!(matches!(
+        rule_sensors::create(
+            &mut c,
+            t,
+            NewRuleSensor {
+                rule_id: r.rule_id,
+                sensor_id: s.sensor_id
+            }
+        ),
+        Err(RepoError::ForeignKey {
+            referenced: "rule",
+            ..
+        })
+    ));
+    // The audit path sees it, with its deletion time.
+    let audited = rules::audit_get_including_deleted(&mut c, t, r.rule_id).unwrap();
+    assert_eq!(audited.deleted_at, Some(deleted.deleted_at));
+}
+
+fn populate(c: &mut AnyConnection, t: TenantId, tag: &str) -> usize {
+    let mut n = 0;
+    for i in 0..3 {
+        users::create(c, t, new_user(&format!("{tag}-user{i}"))).unwrap();
+        api_keys::create(
+            c,
+            t,
+            NewApiKey {
+                name: format!("k{i}"),
+                key_hash: format!("{tag:0<8}{i:0>56}")
+                    .replace(|ch: char| !ch.is_ascii_hexdigit(), "a")
+                    .to_lowercase(),
+            },
+        )
+        .unwrap();
+        let s = sensors::create(c, t, new_sensor(&format!("s{i}"))).unwrap();
+        let r = rules::create(c, t, new_rule(&format!("r{i}"))).unwrap();
+        rule_sensors::create(
+            c,
+            t,
+            NewRuleSensor {
+                rule_id: r.rule_id,
+                sensor_id: s.sensor_id,
+            },
+        )
+        .unwrap();
+        configurations::create(
+            c,
+            t,
+            NewConfiguration {
+                config_key: format!("key{i}"),
+                config_value: "true".into(),
+            },
+        )
+        .unwrap();
+        n += 6;
+    }
+    n
+}
+
+fn tenant_cascade_shares_one_deleted_at(db: &TestDb) {
+    let mut c = migrated(db);
+    let t = tenant(&mut c, "doomed");
+    let other = tenant(&mut c, "bystander");
+    let children = populate(&mut c, t, "d");
+    populate(&mut c, other, "b");
+    let before_other = snapshot_of(&mut c, other);
+    let deleted = tenants::soft_delete(&mut c, t).unwrap();
+    assert_eq!(deleted.children, children);
+    assert!(matches!(
+        tenants::get(&mut c, t),
+        Err(RepoError::NotFound { .. })
+    ));
+    assert_eq!(
+        tenants::audit_get_including_deleted(&mut c, t)
+            .unwrap()
+            .deleted_at,
+        Some(deleted.deleted_at)
+    );
+    // Every child carries the parent's deleted_at.
+    use trapperkeeper_db::schema as db;
+    let stamps: Vec<Option<Timestamp>> = [
+        db::users::table
+            .filter(db::users::tenant_id.eq(t))
+            .select(db::users::deleted_at)
+            .load(&mut c)
+            .unwrap(),
+        db::api_keys::table
+            .filter(db::api_keys::tenant_id.eq(t))
+            .select(db::api_keys::deleted_at)
+            .load(&mut c)
+            .unwrap(),
+        db::sensors::table
+            .filter(db::sensors::tenant_id.eq(t))
+            .select(db::sensors::deleted_at)
+            .load(&mut c)
+            .unwrap(),
+        db::rules::table
+            .filter(db::rules::tenant_id.eq(t))
+            .select(db::rules::deleted_at)
+            .load(&mut c)
+            .unwrap(),
+        db::rule_sensors::table
+            .filter(db::rule_sensors::tenant_id.eq(t))
+            .select(db::rule_sensors::deleted_at)
+            .load(&mut c)
+            .unwrap(),
+        db::configurations::table
+            .filter(db::configurations::tenant_id.eq(t))
+            .select(db::configurations::deleted_at)
+            .load(&mut c)
+            .unwrap(),
+    ]
+    .concat();
+    assert_eq!(stamps.len(), children);
+    assert!(
+        stamps.iter().all(|s| *s == Some(deleted.deleted_at)),
+        "{stamps:?}"
+    );
+    assert_eq!(
+        snapshot_of(&mut c, other),
+        before_other,
+        "the other tenant is untouched"
+    );
+}
+
+fn snapshot_of(c: &mut AnyConnection, t: TenantId) -> String {
+    format!(
+        "{:?}{:?}{:?}{:?}{:?}{:?}",
+        users::list(c, t, Page::first(1000)).unwrap(),
+        api_keys::list(c, t, Page::first(1000)).unwrap(),
+        sensors::list(c, t, Page::first(1000)).unwrap(),
+        rules::list(c, t, Page::first(1000)).unwrap(),
+        rule_sensors::list(c, t, Page::first(1000)).unwrap(),
+        configurations::list(c, t, Page::first(1000)).unwrap(),
+    )
+}
+
+fn failed_cascade_deletes_nothing(db: &TestDb) {
+    let mut c = migrated(db);
+    let t = tenant(&mut c, "t");
+    populate(&mut c, t, "x");
+    let before = snapshot(&mut c);
+    // A real database failure in the middle of the cascade: the last child table refuses updates.
+    let trigger = match db.backend {
+        Backend::Postgres => "CREATE FUNCTION tk_fail() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql;
+             CREATE TRIGGER tk_fail BEFORE UPDATE ON configurations FOR EACH ROW EXECUTE FUNCTION tk_fail();",
+        Backend::Mysql => "CREATE TRIGGER tk_fail BEFORE UPDATE ON configurations FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'",
+        Backend::Sqlite => "CREATE TRIGGER tk_fail BEFORE UPDATE ON configurations BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+    };
+    c.batch_execute(trigger).unwrap();
+    let err = tenants::soft_delete(&mut c, t).unwrap_err();
+    assert!(matches!(err, RepoError::Database { .. }), "{err:?}");
+    assert!(
+        !err.to_string().contains("injected"),
+        "driver text stays in the source: {err}"
+    );
+    assert_eq!(snapshot(&mut c), before, "nothing half-deleted");
+    assert!(!c.in_transaction());
+    c.batch_execute("DROP TRIGGER tk_fail").ok();
+}
+
+fn rule_and_sensor_cascade_to_their_links(db: &TestDb) {
+    let mut c = migrated(db);
+    let t = tenant(&mut c, "t");
+    let r = rules::create(&mut c, t, new_rule("r")).unwrap();
+    let sensors: Vec<SensorId> = (0..4)
+        .map(|i| {
+            sensors::create(&mut c, t, new_sensor(&format!("s{i}")))
+                .unwrap()
+                .sensor_id
+        })
+        .collect();
+    for s in &sensors {
+        rule_sensors::create(
+            &mut c,
+            t,
+            NewRuleSensor {
+                rule_id: r.rule_id,
+                sensor_id: *s,
+            },
+        )
+        .unwrap();
+    }
+    let r2 = rules::create(&mut c, t, new_rule("r2")).unwrap();
+    rule_sensors::create(
+        &mut c,
+        t,
+        NewRuleSensor {
+            rule_id: r2.rule_id,
+            sensor_id: sensors[0],
+        },
+    )
+    .unwrap();
+    // Deleting sensor 0 removes its two links.
+    assert_eq!(
+        sensors::soft_delete(&mut c, t, sensors[0])
+            .unwrap()
+            .children,
+        2
+    );
+    assert_eq!(
+        rule_sensors::list_for_rule(&mut c, t, r.rule_id)
+            .unwrap()
+            .len(),
+        3
+    );
+    assert!(rule_sensors::list_for_rule(&mut c, t, r2.rule_id)
+        .unwrap()
+        .is_empty());
+    // Deleting the rule removes the remaining three.
+    let d = rules::soft_delete(&mut c, t, r.rule_id).unwrap();
+    assert_eq!(d.children, 3);
+    assert!(rule_sensors::list(&mut c, t, Page::first(10))
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        sensors::list(&mut c, t, Page::first(10)).unwrap().len(),
+        3,
+        "sensors stay"
+    );
+}
+
+fn tenants_are_isolated_on_every_operation(db: &TestDb) {
+    let mut c = migrated(db);
+    let a = tenant(&mut c, "a");
+    let b = tenant(&mut c, "b");
+    let u = users::create(&mut c, a, new_user("alice")).unwrap();
+    let k = api_keys::create(
+        &mut c,
+        a,
+        NewApiKey {
+            name: "k".into(),
+            key_hash: key_hash(7),
+        },
+    )
+    .unwrap();
+    let s = sensors::create(&mut c, a, new_sensor("s")).unwrap();
+    let r = rules::create(&mut c, a, new_rule("r")).unwrap();
+    let link = rule_sensors::create(
+        &mut c,
+        a,
+        NewRuleSensor {
+            rule_id: r.rule_id,
+            sensor_id: s.sensor_id,
+        },
+    )
+    .unwrap();
+    let cfg = configurations::create(
+        &mut c,
+        a,
+        NewConfiguration {
+            config_key: "k".into(),
+            config_value: "1".into(),
+        },
+    )
+    .unwrap();
+    let before = snapshot(&mut c);
+    let nf = |r: Result<_, RepoError>| matches!(r, Err(RepoError::NotFound { .. }));
+    // Reads from tenant b see nothing of a.
+    assert!(nf(users::get(&mut c, b, u.user_id).map(drop)));
+    assert!(nf(api_keys::get(&mut c, b, k.api_key_id).map(drop)));
+    assert!(nf(sensors::get(&mut c, b, s.sensor_id).map(drop)));
+    assert!(nf(rules::get(&mut c, b, r.rule_id).map(drop)));
+    assert!(nf(
+        rule_sensors::get(&mut c, b, link.rule_sensor_id).map(drop)
+    ));
+    assert!(nf(
+        configurations::get(&mut c, b, cfg.configuration_id).map(drop)
+    ));
+    assert!(nf(configurations::get_by_key(&mut c, b, "k").map(drop)));
+    assert!(users::list(&mut c, b, Page::first(10)).unwrap().is_empty());
+    assert!(rules::list(&mut c, b, Page::first(10)).unwrap().is_empty());
+    assert!(rule_sensors::list_for_rule(&mut c, b, r.rule_id)
+        .unwrap()
+        .is_empty());
+    assert!(nf(
+        rules::audit_get_including_deleted(&mut c, b, r.rule_id).map(drop)
+    ));
+    // Writes from tenant b change nothing of a.
+    assert!(nf(users::update(
+        &mut c,
+        b,
+        u.user_id,
+        UserChanges {
+            role: Some(Role::Admin),
+            ..Default::default()
+        }
+    )
+    .map(drop)));
+    assert!(nf(api_keys::update(
+        &mut c,
+        b,
+        k.api_key_id,
+        ApiKeyChanges {
+            name: Some("x".into()),
+            ..Default::default()
+        }
+    )
+    .map(drop)));
+    assert!(nf(sensors::update(
+        &mut c,
+        b,
+        s.sensor_id,
+        SensorChanges {
+            name: Some("x".into()),
+            ..Default::default()
+        }
+    )
+    .map(drop)));
+    assert!(nf(rules::update(
+        &mut c,
+        b,
+        r.rule_id,
+        RuleChanges {
+            name: Some("x".into()),
+            ..Default::default()
+        }
+    )
+    .map(drop)));
+    assert!(nf(configurations::update(
+        &mut c,
+        b,
+        cfg.configuration_id,
+        ConfigurationChanges {
+            config_value: Some("2".into())
+        }
+    )
+    .map(drop)));
+    assert!(nf(users::soft_delete(&mut c, b, u.user_id).map(drop)));
+    assert!(nf(api_keys::soft_delete(&mut c, b, k.api_key_id).map(drop)));
+    assert!(nf(sensors::soft_delete(&mut c, b, s.sensor_id).map(drop)));
+    assert!(nf(rules::soft_delete(&mut c, b, r.rule_id).map(drop)));
+    assert!(nf(rule_sensors::soft_delete(
+        &mut c,
+        b,
+        link.rule_sensor_id
+    )
+    .map(drop)));
+    assert!(nf(configurations::soft_delete(
+        &mut c,
+        b,
+        cfg.configuration_id
+    )
+    .map(drop)));
+    // Tenant b cannot link a's rule and sensor, nor mix them with its own.
+    let s_b = sensors::create(&mut c, b, new_sensor("sb")).unwrap();
+    assert!(matches!(
+        rule_sensors::create(
+            &mut c,
+            b,
+            NewRuleSensor {
+                rule_id: r.rule_id,
+                sensor_id: s_b.sensor_id
+            }
+        ),
+        Err(RepoError::ForeignKey { .. })
+    ));
+    assert!(matches!(
+        rule_sensors::create(
+            &mut c,
+            a,
+            NewRuleSensor {
+                rule_id: r.rule_id,
+                sensor_id: s_b.sensor_id
+            }
+        ),
+        Err(RepoError::ForeignKey {
+            referenced: "sensor",
+            ..
+        })
+    ));
+    sensors::soft_delete(&mut c, b, s_b.sensor_id).unwrap();
+    // Tenant a is exactly as it was (b's own sensor changed only b's rows).
+    let after = snapshot(&mut c);
+    assert_eq!(after, before);
+}
+
+fn error_kinds_come_from_real_conditions(db: &TestDb) {
+    let mut c = migrated(db);
+    let a = tenant(&mut c, "a");
+    let b = tenant(&mut c, "b");
+    // Conflict: usernames are unique across tenants (a unique index).
+    users::create(&mut c, a, new_user("sam")).unwrap();
+    let err = users::create(&mut c, b, new_user("sam")).unwrap_err();
+    assert!(
+        matches!(err, RepoError::Conflict { entity: "user", .. }),
+        "{err:?}"
+    );
+    assert!(
+        std::error::Error::source(&err).is_some(),
+        "the driver error is kept as the source"
+    );
+    assert!(
+        !err.to_string().contains("uq_users_username"),
+        "but not shown: {err}"
+    );
+    // Conflict: one live value per configuration key; deleting frees the key.
+    let first = configurations::create(
+        &mut c,
+        a,
+        NewConfiguration {
+            config_key: "mode".into(),
+            config_value: "1".into(),
+        },
+    )
+    .unwrap();
+    let err = configurations::create(
+        &mut c,
+        a,
+        NewConfiguration {
+            config_key: "mode".into(),
+            config_value: "2".into(),
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RepoError::Conflict {
+                entity: "configuration",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    configurations::create(
+        &mut c,
+        b,
+        NewConfiguration {
+            config_key: "mode".into(),
+            config_value: "3".into(),
+        },
+    )
+    .expect("other tenant, same key");
+    configurations::soft_delete(&mut c, a, first.configuration_id).unwrap();
+    configurations::create(
+        &mut c,
+        a,
+        NewConfiguration {
+            config_key: "mode".into(),
+            config_value: "4".into(),
+        },
+    )
+    .expect("key free again");
+    // Conflict: duplicate API key hash.
+    api_keys::create(
+        &mut c,
+        a,
+        NewApiKey {
+            name: "k1".into(),
+            key_hash: key_hash(9),
+        },
+    )
+    .unwrap();
+    let err = api_keys::create(
+        &mut c,
+        b,
+        NewApiKey {
+            name: "k2".into(),
+            key_hash: key_hash(9),
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(err, RepoError::Conflict { .. }), "{err:?}");
+    // ForeignKey: missing and deleted tenants.
+    let ghost = TenantId::new();
+    assert!(matches!(
+        users::create(&mut c, ghost, new_user("ghost")),
+        Err(RepoError::ForeignKey {
+            referenced: "tenant",
+            ..
+        })
+    ));
+    tenants::soft_delete(&mut c, b).unwrap();
+    assert!(matches!(
+        rules::create(&mut c, b, new_rule("late")),
+        Err(RepoError::ForeignKey { .. })
+    ));
+    // ForeignKey from the database's own constraint, for a row written around the repository.
+    let raw = diesel::insert_into(trapperkeeper_db::schema::tenants::table)
+        .values((
+            trapperkeeper_db::schema::tenants::tenant_id.eq(TenantId::new()),
+            trapperkeeper_db::schema::tenants::name.eq("x"),
+            trapperkeeper_db::schema::tenants::created_at.eq(Timestamp::now()),
+            trapperkeeper_db::schema::tenants::modified_at.eq(Timestamp::now()),
+        ))
+        .execute(&mut c);
+    assert!(raw.is_ok());
+    let raw_fk = diesel::insert_into(trapperkeeper_db::schema::sensors::table)
+        .values((
+            trapperkeeper_db::schema::sensors::sensor_id.eq(SensorId::new()),
+            trapperkeeper_db::schema::sensors::tenant_id.eq(ghost),
+            trapperkeeper_db::schema::sensors::name.eq("x"),
+            trapperkeeper_db::schema::sensors::metadata.eq("{}"),
+            trapperkeeper_db::schema::sensors::created_at.eq(Timestamp::now()),
+            trapperkeeper_db::schema::sensors::modified_at.eq(Timestamp::now()),
+        ))
+        .execute(&mut c)
+        .map_err(RepoError::from);
+    assert!(
+        matches!(raw_fk, Err(RepoError::ForeignKey { .. })),
+        "{raw_fk:?}"
+    );
+    // NotFound.
+    assert!(matches!(
+        users::get(&mut c, a, UserId::new()),
+        Err(RepoError::NotFound { entity: "user", .. })
+    ));
+    // Timeout: the pool's checkout timeout, through the async API.
+    runtime().block_on(async {
+        let config = db
+            .config()
+            .with_pool_size(1, 0)
+            .with_connection_timeout(std::time::Duration::from_millis(300));
+        let database = Database::open(&config).await.unwrap();
+        let repo = Repo::new(&database);
+        let hold = {
+            let repo = repo.clone();
+            tokio::spawn(async move {
+                repo.call(|c| {
+                    std::thread::sleep(std::time::Duration::from_millis(900));
+                    tenants::list(c, Page::first(1))
+                })
+                .await
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let err = repo
+            .call(|c| tenants::list(c, Page::first(1)))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, RepoError::Timeout { .. }) && err.is_retryable(),
+            "{err:?}"
+        );
+        hold.await.unwrap().unwrap();
+    });
+    // Unavailable: nothing listens.
+    if db.backend != Backend::Sqlite {
+        let mut url = url::Url::parse(&db.url).unwrap();
+        url.set_port(Some(1)).unwrap();
+        let config = trapperkeeper_db::config::DatabaseConfig::for_url(url.as_str()).unwrap();
+        let err = RepoError::from(trapperkeeper_db::pool::connect_sync(&config).unwrap_err());
+        assert!(
+            matches!(err, RepoError::Unavailable { .. }) && err.is_retryable(),
+            "{err:?}"
+        );
+    }
+}
+
+fn validation_errors_leave_the_database_unchanged(db: &TestDb) {
+    let mut c = migrated(db);
+    let t = tenant(&mut c, "t");
+    let r = rules::create(&mut c, t, new_rule("r")).unwrap();
+    let before = snapshot(&mut c);
+    let long = "x".repeat(129);
+    let field = |e: RepoError| match e {
+        RepoError::Validation { field, .. } => field,
+        other => panic!("expected Validation, got {other:?}"),
+    };
+    assert_eq!(
+        field(tenants::create(&mut c, NewTenant { name: "".into() }).unwrap_err()),
+        "name"
+    );
+    assert_eq!(
+        field(tenants::create(&mut c, NewTenant { name: long.clone() }).unwrap_err()),
+        "name"
+    );
+    assert_eq!(
+        field(
+            tenants::create(
+                &mut c,
+                NewTenant {
+                    name: "bell\u{7}".into()
+                }
+            )
+            .unwrap_err()
+        ),
+        "name"
+    );
+    assert_eq!(
+        field(users::create(&mut c, t, new_user(&long)).unwrap_err()),
+        "username"
+    );
+    assert_eq!(
+        field(
+            users::create(
+                &mut c,
+                t,
+                NewUser {
+                    password_hash: "".into(),
+                    ..new_user("u")
+                }
+            )
+            .unwrap_err()
+        ),
+        "password_hash"
+    );
+    assert_eq!(
+        field(
+            rules::create(
+                &mut c,
+                t,
+                NewRule {
+                    sample_rate: 1.5,
+                    ..new_rule("r")
+                }
+            )
+            .unwrap_err()
+        ),
+        "sample_rate"
+    );
+    assert_eq!(
+        field(
+            rules::create(
+                &mut c,
+                t,
+                NewRule {
+                    sample_rate: f64::NAN,
+                    ..new_rule("r")
+                }
+            )
+            .unwrap_err()
+        ),
+        "sample_rate"
+    );
+    assert_eq!(
+        field(
+            rules::create(
+                &mut c,
+                t,
+                NewRule {
+                    expression: "{not json".into(),
+                    ..new_rule("r")
+                }
+            )
+            .unwrap_err()
+        ),
+        "expression"
+    );
+    assert_eq!(
+        field(
+            rules::create(
+                &mut c,
+                t,
+                NewRule {
+                    scope_tags: "".into(),
+                    ..new_rule("r")
+                }
+            )
+            .unwrap_err()
+        ),
+        "scope_tags"
+    );
+    assert_eq!(
+        field(
+            rules::update(
+                &mut c,
+                t,
+                r.rule_id,
+                RuleChanges {
+                    sample_rate: Some(-0.1),
+                    ..Default::default()
+                }
+            )
+            .unwrap_err()
+        ),
+        "sample_rate"
+    );
+    assert_eq!(
+        field(
+            rules::update(
+                &mut c,
+                t,
+                r.rule_id,
+                RuleChanges {
+                    name: Some("".into()),
+                    ..Default::default()
+                }
+            )
+            .unwrap_err()
+        ),
+        "name"
+    );
+    assert_eq!(
+        field(
+            sensors::create(
+                &mut c,
+                t,
+                NewSensor {
+                    metadata: "nope".into(),
+                    ..new_sensor("s")
+                }
+            )
+            .unwrap_err()
+        ),
+        "metadata"
+    );
+    assert_eq!(
+        field(
+            api_keys::create(
+                &mut c,
+                t,
+                NewApiKey {
+                    name: "k".into(),
+                    key_hash: "ABC".into()
+                }
+            )
+            .unwrap_err()
+        ),
+        "key_hash"
+    );
+    assert_eq!(
+        field(
+            configurations::create(
+                &mut c,
+                t,
+                NewConfiguration {
+                    config_key: "k".into(),
+                    config_value: "{".into()
+                }
+            )
+            .unwrap_err()
+        ),
+        "config_value"
+    );
+    assert_eq!(
+        field(rules::list(&mut c, t, Page::first(0)).unwrap_err()),
+        "limit"
+    );
+    assert_eq!(field("superuser".parse::<Role>().unwrap_err()), "role");
+    assert_eq!(field("paused".parse::<RuleState>().unwrap_err()), "state");
+    assert!(RuleId::parse("not-a-uuid").is_err());
+    assert!(
+        RuleId::parse(&r.rule_id.to_string().to_uppercase()).is_err(),
+        "ids are lowercase"
+    );
+    // Injection attempts are stored verbatim, never executed.
+    let evil = "x'); DROP TABLE rules; --";
+    let stored = rules::create(&mut c, t, new_rule(evil)).unwrap();
+    assert_eq!(rules::get(&mut c, t, stored.rule_id).unwrap().name, evil);
+    rules::soft_delete(&mut c, t, stored.rule_id).unwrap();
+    let _ = before;
+    let after_failures: Vec<_> = rules::list(&mut c, t, Page::first(10)).unwrap();
+    assert_eq!(after_failures, vec![r]);
+    assert_eq!(tenants::list(&mut c, Page::first(10)).unwrap().len(), 1);
+    assert!(users::list(&mut c, t, Page::first(10)).unwrap().is_empty());
+}
+
+fn async_api_runs_repository_calls(db: &TestDb) {
+    runtime().block_on(async {
+        let database = Database::open(&db.config()).await.unwrap();
+        let repo = Repo::new(&database);
+        let t = repo
+            .call(|c| {
+                tenants::create(
+                    c,
+                    NewTenant {
+                        name: "async".into(),
+                    },
+                )
+            })
+            .await
+            .unwrap();
+        let id = t.tenant_id;
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let repo = repo.clone();
+                tokio::spawn(async move {
+                    repo.call(move |c| rules::create(c, id, new_rule(&format!("r{i}"))))
+                        .await
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        let deleted = repo
+            .call(move |c| tenants::soft_delete(c, id))
+            .await
+            .unwrap();
+        assert_eq!(deleted.children, 8);
+        let err = repo.call(move |c| tenants::get(c, id)).await.unwrap_err();
+        assert!(matches!(err, RepoError::NotFound { .. }));
+    });
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_id_lookups_use_the_primary_key_index() {
+    common::run(Backend::Postgres, |db| {
+        let mut c = migrated(db);
+        let t = tenant(&mut c, "t");
+        #[derive(QueryableByName)]
+        struct Plan {
+            #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+            line: String,
+        }
+        c.batch_execute("SET enable_seqscan = off").unwrap();
+        let plan: Vec<Plan> =
+            diesel::sql_query("EXPLAIN SELECT name FROM tenants WHERE tenant_id = $1")
+                .bind::<trapperkeeper_db::types::sql::Uuid36, _>(t)
+                .load(&mut c)
+                .unwrap();
+        let plan = plan
+            .into_iter()
+            .map(|p| p.line)
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(
+            plan.contains("Index Scan using tenants_pkey")
+                || plan.contains("Index Only Scan using tenants_pkey"),
+            "{plan}"
+        );
+        // The control: the same lookup bound as text casts the column and cannot use the index.
+        let plan: Vec<Plan> =
+            diesel::sql_query("EXPLAIN SELECT name FROM tenants WHERE tenant_id = $1")
+                .bind::<diesel::sql_types::Text, _>(t.to_string())
+                .load(&mut c)
+                .unwrap();
+        let plan = plan
+            .into_iter()
+            .map(|p| p.line)
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(
+            !plan.contains("tenants_pkey"),
+            "a text bind should not use the index: {plan}"
+        );
+    });
+}
