@@ -1,0 +1,145 @@
+//! The unified schema (`src/schema.rs`) against what `diesel print-schema` prints for each
+//! migrated backend (`schema/*.rs`): same tables, columns and nullability; and the checked-in
+//! files are exactly what the diesel CLI prints today (drift check).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use trapperkeeper_db::url::Backend;
+
+// The generated modules must at least compile against diesel's own types.
+#[cfg(feature = "mysql")]
+#[allow(dead_code)]
+#[path = "../schema/mysql.rs"]
+mod generated_mysql;
+#[cfg(feature = "postgres")]
+#[allow(dead_code)]
+#[path = "../schema/postgres.rs"]
+mod generated_postgres;
+#[cfg(feature = "sqlite")]
+#[allow(dead_code)]
+#[path = "../schema/sqlite.rs"]
+mod generated_sqlite;
+
+/// Columns that exist on one backend only as an implementation device, never read or written:
+/// MySQL has no partial unique index, so a generated column stands in for "key while live".
+const HELPER_COLUMNS: &[(Backend, &str, &str)] =
+    &[(Backend::Mysql, "configurations", "live_config_key")];
+
+type Tables = BTreeMap<String, BTreeMap<String, bool>>;
+
+/// Reads `table!` blocks: table → column → nullable.
+fn parse(text: &str) -> Tables {
+    let mut tables = Tables::new();
+    let mut current: Option<String> = None;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with("#[") || line.starts_with("//") || line.starts_with("use ") {
+            continue;
+        }
+        if let Some(head) = line.strip_suffix('{') {
+            if let Some((name, _pk)) = head.trim().split_once(" (") {
+                if !name.contains(' ') && !name.contains('!') {
+                    current = Some(name.to_string());
+                    tables.entry(name.to_string()).or_default();
+                }
+            }
+            continue;
+        }
+        if let (Some(table), Some((column, ty))) = (&current, line.split_once(" -> ")) {
+            let nullable = ty.trim().starts_with("Nullable<");
+            tables
+                .get_mut(table)
+                .unwrap()
+                .insert(column.trim().to_string(), nullable);
+        }
+        if line == "}" {
+            current = None;
+        }
+    }
+    tables
+}
+
+fn file(path: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
+}
+
+#[test]
+fn unified_schema_agrees_with_every_generated_module() {
+    let unified = parse(&file("src/schema.rs"));
+    assert_eq!(unified.len(), 7, "{unified:?}");
+    for backend in Backend::ALL {
+        let mut generated = parse(&file(&format!("schema/{}.rs", backend.name())));
+        for (b, table, column) in HELPER_COLUMNS {
+            if *b == backend {
+                assert!(
+                    generated.get_mut(*table).unwrap().remove(*column).is_some(),
+                    "{backend}: helper {column} gone?"
+                );
+            }
+        }
+        assert_eq!(
+            generated.keys().collect::<Vec<_>>(),
+            unified.keys().collect::<Vec<_>>(),
+            "{backend}: tables differ"
+        );
+        for (table, columns) in &unified {
+            assert_eq!(
+                &generated[table], columns,
+                "{backend}: columns or nullability of {table} differ"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_parser_sees_nullability_and_columns() {
+    let t = parse("diesel::table! {\n    a (id) {\n        #[max_length = 36]\n        id -> Char,\n        x -> Nullable<Text>,\n    }\n}\n");
+    assert_eq!(t["a"]["id"], false);
+    assert_eq!(t["a"]["x"], true);
+    assert_eq!(t["a"].len(), 2);
+}
+
+backend_tests!(checked_in_schema_matches_print_schema);
+
+fn checked_in_schema_matches_print_schema(db: &common::TestDb) {
+    let diesel = std::env::var("TK_DIESEL_CLI").unwrap_or_else(|_| "diesel".into());
+    if !std::process::Command::new(&diesel)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the diesel CLI must be installed in CI"
+        );
+        eprintln!("skipped: diesel CLI not installed");
+        return;
+    }
+    let mut conn = trapperkeeper_db::pool::connect_sync(&db.config()).unwrap();
+    trapperkeeper_db::migrations::migrate(&mut conn, Default::default()).unwrap();
+    drop(conn);
+    let cli_url = match db.backend {
+        Backend::Sqlite => db.url.trim_start_matches("sqlite://").to_string(),
+        _ => db.url.clone(),
+    };
+    let out = std::process::Command::new(&diesel)
+        .args(["print-schema", "--database-url", &cli_url])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let path = format!("schema/{}.rs", db.backend.name());
+    assert!(
+        printed == file(&path),
+        "{path} differs from `diesel print-schema` on a freshly migrated {} database; regenerate it \
+         (see README) and update src/schema.rs to match.\n--- printed ---\n{printed}",
+        db.backend
+    );
+}
