@@ -1,0 +1,273 @@
+//! Repository (async API: one blocking hop on a bb8-pooled `AnyConnection`) against plain diesel
+//! on a native sync connection, per backend, in the same run.
+//!
+//! Operations: get by id, create, list a page of 50, and the soft-delete cascade of a tenant with
+//! 100 children (the plain baseline issues one UPDATE per child, in one transaction).
+//!
+//! Run: `cargo bench --bench repository` (needs the local PostgreSQL and MariaDB; servers from
+//! `TK_TEST_POSTGRES_URL` / `TK_TEST_MYSQL_URL`). Select a backend with a filter, e.g.
+//! `cargo bench --bench repository -- sqlite/`.
+
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use trapperkeeper_db::config::DatabaseConfig;
+use trapperkeeper_db::repository::tenants::{self, NewTenant};
+use trapperkeeper_db::repository::users::{self, NewUser, Role};
+use trapperkeeper_db::repository::Page;
+use trapperkeeper_db::types::TenantId;
+use trapperkeeper_db::url::DatabaseUrl;
+use trapperkeeper_db::{AnyConnection, Database};
+
+#[allow(dead_code)]
+#[path = "../schema/sqlite.rs"]
+mod gen_sqlite;
+#[allow(dead_code)]
+#[path = "../schema/postgres.rs"]
+mod gen_postgres;
+#[allow(dead_code)]
+#[path = "../schema/mysql.rs"]
+mod gen_mysql;
+
+const CHILDREN: usize = 100;
+
+/// A database created for the benchmark and dropped after it.
+struct BenchDb {
+    url: String,
+    drop_sql: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+impl BenchDb {
+    fn new(backend: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let name = format!("tk_bench_{}", std::process::id());
+        let (admin, create, drop) = match backend {
+            "sqlite" => {
+                let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+                return Self { url, drop_sql: None, _dir: dir };
+            }
+            "postgres" => (
+                std::env::var("TK_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
+                format!("CREATE DATABASE {name}"),
+                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            ),
+            _ => (
+                std::env::var("TK_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into()),
+                format!("CREATE DATABASE {name}"),
+                format!("DROP DATABASE IF EXISTS {name}"),
+            ),
+        };
+        let mut conn = trapperkeeper_db::connection::establish(&DatabaseUrl::parse(&admin).unwrap()).unwrap();
+        conn.batch_execute(&drop).unwrap();
+        conn.batch_execute(&create).unwrap();
+        let mut url = url::Url::parse(&admin).unwrap();
+        url.set_path(&format!("/{name}"));
+        Self { url: url.to_string(), drop_sql: Some((admin, drop)), _dir: dir }
+    }
+}
+
+impl Drop for BenchDb {
+    fn drop(&mut self) {
+        if let Some((admin, sql)) = &self.drop_sql {
+            if let Ok(mut c) = trapperkeeper_db::connection::establish(&DatabaseUrl::parse(admin).unwrap()) {
+                let _ = c.batch_execute(sql);
+            }
+        }
+    }
+}
+
+fn user(i: usize) -> NewUser {
+    NewUser {
+        username: format!("u{i}-{}", TenantId::new()),
+        password_hash: "hash".into(),
+        role: Role::Observer,
+        force_password_change: false,
+    }
+}
+
+/// A tenant with `n` users, made through the repository (setup, not measured).
+fn seeded_tenant(conn: &mut AnyConnection, n: usize) -> TenantId {
+    let t = tenants::create(conn, NewTenant { name: "bench".into() }).unwrap().tenant_id;
+    conn.write_transaction(|c| {
+        for i in 0..n {
+            users::create(c, t, user(i))?;
+        }
+        Ok::<_, trapperkeeper_db::repository::Error>(())
+    })
+    .unwrap();
+    t
+}
+
+/// Plain diesel on a native connection against the generated schema module of one backend.
+macro_rules! plain_diesel {
+    ($module:ident, $gen:ident, $conn:ty, $variant:ident, $ts:ty, $now:expr) => {
+        mod $module {
+            use super::*;
+            use $gen::{tenants, users};
+
+            #[derive(Queryable)]
+            #[allow(dead_code)]
+            pub struct PlainTenant {
+                tenant_id: String,
+                name: String,
+                created_at: $ts,
+                modified_at: $ts,
+                deleted_at: Option<$ts>,
+            }
+
+            #[derive(Queryable)]
+            #[allow(dead_code)]
+            pub struct PlainUser {
+                user_id: String,
+                tenant_id: String,
+                username: String,
+                password_hash: String,
+                role: String,
+                force_password_change: bool,
+                created_at: $ts,
+                modified_at: $ts,
+                deleted_at: Option<$ts>,
+            }
+
+            pub fn native(any: AnyConnection) -> $conn {
+                match any {
+                    AnyConnection::$variant(c) => c,
+                    #[allow(unreachable_patterns)]
+                    _ => unreachable!(),
+                }
+            }
+
+            pub fn get(c: &mut $conn, id: &str) -> PlainTenant {
+                tenants::table
+                    .filter(tenants::tenant_id.eq(id))
+                    .filter(tenants::deleted_at.is_null())
+                    .first(c)
+                    .unwrap()
+            }
+
+            pub fn create(c: &mut $conn) {
+                let now: $ts = $now;
+                diesel::insert_into(tenants::table)
+                    .values((
+                        tenants::tenant_id.eq(TenantId::new().to_string()),
+                        tenants::name.eq("plain"),
+                        tenants::created_at.eq(now),
+                        tenants::modified_at.eq(now),
+                    ))
+                    .execute(c)
+                    .unwrap();
+            }
+
+            pub fn list(c: &mut $conn, tenant: &str) -> Vec<PlainUser> {
+                users::table
+                    .filter(users::tenant_id.eq(tenant))
+                    .filter(users::deleted_at.is_null())
+                    .order(users::user_id.asc())
+                    .limit(50)
+                    .load(c)
+                    .unwrap()
+            }
+
+            /// One UPDATE per child, then the parent, in one transaction.
+            pub fn cascade(c: &mut $conn, tenant: &str) {
+                let now: $ts = $now;
+                c.transaction(|c| {
+                    let children: Vec<String> = users::table
+                        .filter(users::tenant_id.eq(tenant))
+                        .filter(users::deleted_at.is_null())
+                        .select(users::user_id)
+                        .load(c)?;
+                    for child in children {
+                        diesel::update(users::table.filter(users::user_id.eq(child)))
+                            .set((users::deleted_at.eq(now), users::modified_at.eq(now)))
+                            .execute(c)?;
+                    }
+                    diesel::update(tenants::table.filter(tenants::tenant_id.eq(tenant)))
+                        .set((tenants::deleted_at.eq(now), tenants::modified_at.eq(now)))
+                        .execute(c)?;
+                    Ok::<_, diesel::result::Error>(())
+                })
+                .unwrap();
+            }
+        }
+    };
+}
+
+plain_diesel!(plain_sqlite, gen_sqlite, diesel::SqliteConnection, Sqlite, i64, chrono::Utc::now().timestamp_micros() * 1000);
+plain_diesel!(plain_postgres, gen_postgres, diesel::PgConnection, Postgresql, chrono::DateTime<chrono::Utc>, chrono::Utc::now());
+plain_diesel!(plain_mysql, gen_mysql, diesel::MysqlConnection, Mysql, chrono::NaiveDateTime, chrono::Utc::now().naive_utc());
+
+macro_rules! bench_backend {
+    ($c:expr, $name:literal, $plain:ident) => {{
+        let bench_db = BenchDb::new($name);
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let config = DatabaseConfig::for_url(&bench_db.url).unwrap().with_pool_size(4, 1);
+        let db = rt.block_on(Database::open(&config)).unwrap();
+        let mut setup = trapperkeeper_db::pool::connect_sync(&config).unwrap();
+        let mut native = $plain::native(trapperkeeper_db::pool::connect_sync(&config).unwrap());
+        let listed = seeded_tenant(&mut setup, 60);
+        let listed_text = listed.to_string();
+
+        let mut group = $c.benchmark_group($name);
+        group.measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+
+        group.bench_function("get_by_id/repository", |b| {
+            b.to_async(&rt).iter(|| {
+                let db = db.clone();
+                async move { db.run(move |c| tenants::get(c, listed)).await.unwrap() }
+            })
+        });
+        group.bench_function("get_by_id/plain_diesel", |b| b.iter(|| $plain::get(&mut native, &listed_text)));
+
+        group.bench_function("create/repository", |b| {
+            b.to_async(&rt).iter(|| {
+                let db = db.clone();
+                async move { db.run(|c| tenants::create(c, NewTenant { name: "repo".into() })).await.unwrap() }
+            })
+        });
+        group.bench_function("create/plain_diesel", |b| b.iter(|| $plain::create(&mut native)));
+
+        group.bench_function("list_page_50/repository", |b| {
+            b.to_async(&rt).iter(|| {
+                let db = db.clone();
+                async move { db.run(move |c| users::list(c, listed, Page::first(50))).await.unwrap() }
+            })
+        });
+        group.bench_function("list_page_50/plain_diesel", |b| b.iter(|| $plain::list(&mut native, &listed_text)));
+
+        group.sample_size(20);
+        group.bench_function("cascade_100/repository", |b| {
+            b.to_async(&rt).iter_batched(
+                || seeded_tenant(&mut setup, CHILDREN),
+                |t| {
+                    let db = db.clone();
+                    async move {
+                        let d = db.run(move |c| tenants::soft_delete(c, t)).await.unwrap();
+                        assert_eq!(d.children, CHILDREN);
+                    }
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        group.bench_function("cascade_100/plain_diesel_per_child", |b| {
+            b.iter_batched(
+                || seeded_tenant(&mut setup, CHILDREN).to_string(),
+                |t| $plain::cascade(&mut native, &t),
+                BatchSize::PerIteration,
+            )
+        });
+        group.finish();
+    }};
+}
+
+fn benches(c: &mut Criterion) {
+    bench_backend!(c, "sqlite", plain_sqlite);
+    bench_backend!(c, "postgres", plain_postgres);
+    bench_backend!(c, "mysql", plain_mysql);
+}
+
+criterion_group!(repository, benches);
+criterion_main!(repository);
