@@ -22,14 +22,14 @@ use trapperkeeper_db::url::DatabaseUrl;
 use trapperkeeper_db::{AnyConnection, Database};
 
 #[allow(dead_code)]
-#[path = "../schema/sqlite.rs"]
-mod gen_sqlite;
+#[path = "../schema/mysql.rs"]
+mod gen_mysql;
 #[allow(dead_code)]
 #[path = "../schema/postgres.rs"]
 mod gen_postgres;
 #[allow(dead_code)]
-#[path = "../schema/mysql.rs"]
-mod gen_mysql;
+#[path = "../schema/sqlite.rs"]
+mod gen_sqlite;
 
 const CHILDREN: usize = 100;
 
@@ -47,32 +47,45 @@ impl BenchDb {
         let (admin, create, drop) = match backend {
             "sqlite" => {
                 let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-                return Self { url, drop_sql: None, _dir: dir };
+                return Self {
+                    url,
+                    drop_sql: None,
+                    _dir: dir,
+                };
             }
             "postgres" => (
-                std::env::var("TK_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
+                std::env::var("TK_TEST_POSTGRES_URL")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
                 format!("CREATE DATABASE {name}"),
                 format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
             ),
             _ => (
-                std::env::var("TK_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into()),
+                std::env::var("TK_TEST_MYSQL_URL")
+                    .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into()),
                 format!("CREATE DATABASE {name}"),
                 format!("DROP DATABASE IF EXISTS {name}"),
             ),
         };
-        let mut conn = trapperkeeper_db::connection::establish(&DatabaseUrl::parse(&admin).unwrap()).unwrap();
+        let mut conn =
+            trapperkeeper_db::connection::establish(&DatabaseUrl::parse(&admin).unwrap()).unwrap();
         conn.batch_execute(&drop).unwrap();
         conn.batch_execute(&create).unwrap();
         let mut url = url::Url::parse(&admin).unwrap();
         url.set_path(&format!("/{name}"));
-        Self { url: url.to_string(), drop_sql: Some((admin, drop)), _dir: dir }
+        Self {
+            url: url.to_string(),
+            drop_sql: Some((admin, drop)),
+            _dir: dir,
+        }
     }
 }
 
 impl Drop for BenchDb {
     fn drop(&mut self) {
         if let Some((admin, sql)) = &self.drop_sql {
-            if let Ok(mut c) = trapperkeeper_db::connection::establish(&DatabaseUrl::parse(admin).unwrap()) {
+            if let Ok(mut c) =
+                trapperkeeper_db::connection::establish(&DatabaseUrl::parse(admin).unwrap())
+            {
                 let _ = c.batch_execute(sql);
             }
         }
@@ -90,7 +103,14 @@ fn user(i: usize) -> NewUser {
 
 /// A tenant with `n` users, made through the repository (setup, not measured).
 fn seeded_tenant(conn: &mut AnyConnection, n: usize) -> TenantId {
-    let t = tenants::create(conn, NewTenant { name: "bench".into() }).unwrap().tenant_id;
+    let t = tenants::create(
+        conn,
+        NewTenant {
+            name: "bench".into(),
+        },
+    )
+    .unwrap()
+    .tenant_id;
     conn.write_transaction(|c| {
         for i in 0..n {
             users::create(c, t, user(i))?;
@@ -196,15 +216,42 @@ macro_rules! plain_diesel {
     };
 }
 
-plain_diesel!(plain_sqlite, gen_sqlite, diesel::SqliteConnection, Sqlite, i64, chrono::Utc::now().timestamp_micros() * 1000);
-plain_diesel!(plain_postgres, gen_postgres, diesel::PgConnection, Postgresql, chrono::DateTime<chrono::Utc>, chrono::Utc::now());
-plain_diesel!(plain_mysql, gen_mysql, diesel::MysqlConnection, Mysql, chrono::NaiveDateTime, chrono::Utc::now().naive_utc());
+plain_diesel!(
+    plain_sqlite,
+    gen_sqlite,
+    diesel::SqliteConnection,
+    Sqlite,
+    i64,
+    chrono::Utc::now().timestamp_micros() * 1000
+);
+plain_diesel!(
+    plain_postgres,
+    gen_postgres,
+    diesel::PgConnection,
+    Postgresql,
+    chrono::DateTime<chrono::Utc>,
+    chrono::Utc::now()
+);
+plain_diesel!(
+    plain_mysql,
+    gen_mysql,
+    diesel::MysqlConnection,
+    Mysql,
+    chrono::NaiveDateTime,
+    chrono::Utc::now().naive_utc()
+);
 
 macro_rules! bench_backend {
     ($c:expr, $name:literal, $plain:ident) => {{
         let bench_db = BenchDb::new($name);
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let config = DatabaseConfig::for_url(&bench_db.url).unwrap().with_pool_size(4, 1);
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let config = DatabaseConfig::for_url(&bench_db.url)
+            .unwrap()
+            .with_pool_size(4, 1);
         let db = rt.block_on(Database::open(&config)).unwrap();
         let mut setup = trapperkeeper_db::pool::connect_sync(&config).unwrap();
         let mut native = $plain::native(trapperkeeper_db::pool::connect_sync(&config).unwrap());
@@ -212,7 +259,9 @@ macro_rules! bench_backend {
         let listed_text = listed.to_string();
 
         let mut group = $c.benchmark_group($name);
-        group.measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+        group
+            .measurement_time(Duration::from_secs(4))
+            .warm_up_time(Duration::from_secs(1));
 
         group.bench_function("get_by_id/repository", |b| {
             b.to_async(&rt).iter(|| {
@@ -220,23 +269,64 @@ macro_rules! bench_backend {
                 async move { db.run(move |c| tenants::get(c, listed)).await.unwrap() }
             })
         });
-        group.bench_function("get_by_id/plain_diesel", |b| b.iter(|| $plain::get(&mut native, &listed_text)));
+        // The same call from inside a runtime worker task, as a service handler would make it.
+        group.bench_function("get_by_id/repository_in_worker", |b| {
+            b.iter_custom(|iters| {
+                let db = db.clone();
+                rt.block_on(async move {
+                    tokio::spawn(async move {
+                        let start = std::time::Instant::now();
+                        for _ in 0..iters {
+                            db.run(move |c| tenants::get(c, listed)).await.unwrap();
+                        }
+                        start.elapsed()
+                    })
+                    .await
+                    .unwrap()
+                })
+            })
+        });
+        group.bench_function("get_by_id/repository_sync", |b| {
+            b.iter(|| tenants::get(&mut setup, listed).unwrap())
+        });
+        group.bench_function("get_by_id/plain_diesel", |b| {
+            b.iter(|| $plain::get(&mut native, &listed_text))
+        });
 
         group.bench_function("create/repository", |b| {
             b.to_async(&rt).iter(|| {
                 let db = db.clone();
-                async move { db.run(|c| tenants::create(c, NewTenant { name: "repo".into() })).await.unwrap() }
+                async move {
+                    db.run(|c| {
+                        tenants::create(
+                            c,
+                            NewTenant {
+                                name: "repo".into(),
+                            },
+                        )
+                    })
+                    .await
+                    .unwrap()
+                }
             })
         });
-        group.bench_function("create/plain_diesel", |b| b.iter(|| $plain::create(&mut native)));
+        group.bench_function("create/plain_diesel", |b| {
+            b.iter(|| $plain::create(&mut native))
+        });
 
         group.bench_function("list_page_50/repository", |b| {
             b.to_async(&rt).iter(|| {
                 let db = db.clone();
-                async move { db.run(move |c| users::list(c, listed, Page::first(50))).await.unwrap() }
+                async move {
+                    db.run(move |c| users::list(c, listed, Page::first(50)))
+                        .await
+                        .unwrap()
+                }
             })
         });
-        group.bench_function("list_page_50/plain_diesel", |b| b.iter(|| $plain::list(&mut native, &listed_text)));
+        group.bench_function("list_page_50/plain_diesel", |b| {
+            b.iter(|| $plain::list(&mut native, &listed_text))
+        });
 
         group.sample_size(20);
         group.bench_function("cascade_100/repository", |b| {

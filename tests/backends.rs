@@ -47,6 +47,7 @@ backend_tests!(
     pool_exhaustion_is_a_typed_timeout_then_recovers,
     dropped_future_mid_transaction_commits_nothing,
     unit_of_work_leaving_a_transaction_open_is_discarded,
+    started_unit_runs_to_its_end_on_a_multi_thread_runtime,
     panic_in_unit_of_work_is_an_error_and_pool_serves,
     eight_processes_migrate_one_fresh_database,
     tampered_migration_checksum_stops_start_up,
@@ -217,7 +218,9 @@ fn pool_exhaustion_is_a_typed_timeout_then_recovers(db: &TestDb) {
 }
 
 fn dropped_future_mid_transaction_commits_nothing(db: &TestDb) {
-    runtime().block_on(async {
+    // On a current-thread runtime the unit of work runs on the blocking pool, so the awaiting
+    // future can be dropped while the transaction is open.
+    common::current_thread_runtime().block_on(async {
         let config = db.config().with_pool_size(2, 0);
         let database = open_with_counter(db, config).await;
         let (started_tx, started_rx) = std::sync::mpsc::channel();
@@ -267,6 +270,28 @@ fn dropped_future_mid_transaction_commits_nothing(db: &TestDb) {
             .await
             .unwrap();
         assert_eq!(rows, 2);
+    });
+}
+
+fn started_unit_runs_to_its_end_on_a_multi_thread_runtime(db: &TestDb) {
+    // On a multi-thread runtime the unit runs in place: a timeout cannot cut it off half-way, so
+    // it commits as a whole and the caller learns the outcome.
+    runtime().block_on(async {
+        let database = open_with_counter(db, db.config()).await;
+        let write = database.write(|c| {
+            diesel::insert_into(tk_test_counter::table)
+                .values((tk_test_counter::id.eq(1), tk_test_counter::n.eq(1)))
+                .execute(c)?;
+            std::thread::sleep(Duration::from_millis(300));
+            Ok::<_, Error>(())
+        });
+        let outcome = tokio::time::timeout(Duration::from_millis(50), write).await;
+        assert!(matches!(outcome, Ok(Ok(()))), "{outcome:?}");
+        let rows = database
+            .run(|c| Ok::<_, Error>(count_rows(c)))
+            .await
+            .unwrap();
+        assert_eq!(rows, 1);
     });
 }
 

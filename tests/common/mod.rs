@@ -181,6 +181,14 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
+/// A current-thread runtime: units of work go through `spawn_blocking` there.
+pub fn current_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
 /// The role a re-spawned test binary plays (see [`spawn_self`]), if any.
 pub fn helper_role() -> Option<String> {
     std::env::var("TK_TEST_HELPER").ok()
