@@ -284,21 +284,18 @@ fn next_uuid_v7() -> uuid::Uuid {
 
 /// A UTC instant with microsecond precision.
 #[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    AsExpression,
-    FromSqlRow,
-    Serialize,
-    Deserialize,
+    Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, AsExpression, FromSqlRow, Serialize,
 )]
 #[diesel(sql_type = sql::UtcTimestamp)]
 #[serde(transparent)]
 pub struct Timestamp(DateTime<Utc>);
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Through `from_datetime`, so deserialized values keep the microsecond invariant too.
+        DateTime::<Utc>::deserialize(d).map(Self::from_datetime)
+    }
+}
 
 /// A timestamp outside what a backend can store.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
