@@ -101,13 +101,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
     };
     let config = DatabaseConfig::load(&overrides)?;
     let target = config.target()?;
-    let io = |e: std::io::Error| Error::Panicked(format!("cannot write output: {e}"));
     match &cli.command {
         Command::Db(DbCommand::Migrate) => {
             let mut conn = connect_sync(&config)?;
             let report = migrations::migrate(&mut conn, MigrationPolicy::Apply)?;
             for m in &report.applied_now {
-                writeln!(out, "applied {}", m.name).map_err(io)?;
+                writeln!(out, "applied {}", m.name)?;
             }
             writeln!(
                 out,
@@ -117,36 +116,33 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
                 report.applied_now.len(),
                 report.status.applied.len(),
                 report.status.pending.len()
-            )
-            .map_err(io)?;
+            )?;
         }
         Command::Db(DbCommand::Status) => {
             let mut conn = connect_sync(&config)?;
             let status = migrations::status(&mut conn)?;
-            writeln!(out, "backend:    {}", target.backend()).map_err(io)?;
+            writeln!(out, "backend:    {}", target.backend())?;
             writeln!(
                 out,
                 "database:   {} (from {})",
                 target.redacted(),
                 config.target_source()
-            )
-            .map_err(io)?;
+            )?;
             writeln!(
                 out,
                 "migrations: {} applied, {} pending",
                 status.applied.len(),
                 status.pending.len()
-            )
-            .map_err(io)?;
+            )?;
             for m in &status.applied {
-                writeln!(out, "  applied  {}", m.name).map_err(io)?;
+                writeln!(out, "  applied  {}", m.name)?;
             }
             for m in &status.pending {
-                writeln!(out, "  pending  {}", m.name).map_err(io)?;
+                writeln!(out, "  pending  {}", m.name)?;
             }
-            writeln!(out, "settings:").map_err(io)?;
+            writeln!(out, "settings:")?;
             for (key, value, source) in config.describe() {
-                writeln!(out, "  {:<22} {:<40} ({source})", key.name(), value).map_err(io)?;
+                writeln!(out, "  {:<22} {:<40} ({source})", key.name(), value)?;
             }
         }
         Command::Db(DbCommand::Check) => {
@@ -159,10 +155,9 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
                 target.backend(),
                 target.redacted(),
                 started.elapsed().as_millis()
-            )
-            .map_err(io)?;
+            )?;
             for (name, value) in settings {
-                writeln!(out, "  {name} = {value}").map_err(io)?;
+                writeln!(out, "  {name} = {value}")?;
             }
         }
     }

@@ -47,6 +47,10 @@ pub enum Error {
     #[error("a unit of work panicked (its connection was discarded): {0}")]
     Panicked(String),
 
+    /// Writing a report (for example the CLI's output) failed.
+    #[error("cannot write output: {0}")]
+    Output(#[from] std::io::Error),
+
     /// The caller stopped waiting (its future was dropped) before the unit of work committed;
     /// its transaction was rolled back.
     #[error("the unit of work was cancelled; its transaction was rolled back")]

@@ -218,7 +218,12 @@ macro_rules! id_sql_impls {
                 &'b self,
                 out: &mut Output<'b, '_, diesel::sqlite::Sqlite>,
             ) -> serialize::Result {
-                out.set_value(self.to_string());
+                let text = self.text();
+                out.set_value(
+                    std::str::from_utf8(&text)
+                        .expect("hyphenated UUIDs are ASCII")
+                        .to_owned(),
+                );
                 Ok(IsNull::No)
             }
         }

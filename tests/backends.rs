@@ -460,29 +460,15 @@ fn refuse_policy_does_not_apply_pending_migrations(db: &TestDb) {
 }
 
 fn diesel_cli_and_library_share_migration_state(db: &TestDb) {
-    let diesel = std::env::var("TK_DIESEL_CLI").unwrap_or_else(|_| "diesel".into());
-    let available = std::process::Command::new(&diesel)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !available {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the diesel CLI must be installed in CI"
-        );
-        eprintln!("skipped: diesel CLI not installed");
+    let Some(diesel) = common::diesel_cli() else {
         return;
-    }
+    };
     let folder = format!(
         "{}/migrations/{}",
         env!("CARGO_MANIFEST_DIR"),
         db.backend.name()
     );
-    // The diesel CLI takes a plain file path for SQLite.
-    let cli_url = match db.backend {
-        Backend::Sqlite => db.url.trim_start_matches("sqlite://").to_string(),
-        _ => db.url.clone(),
-    };
+    let cli_url = common::diesel_cli_url(db);
     let diesel_cmd = |args: &[&str]| {
         let out = std::process::Command::new(&diesel)
             .args(args)
@@ -538,27 +524,8 @@ fn pools_to_different_backends_work_side_by_side(db: &TestDb) {
     });
 }
 
-macro_rules! server_tests {
-    ($($name:ident),+ $(,)?) => {
-        $(
-            mod $name {
-                #[cfg(feature = "postgres")]
-                #[test]
-                fn postgres() {
-                    $crate::common::run(trapperkeeper_db::url::Backend::Postgres, super::$name);
-                }
-                #[cfg(feature = "mysql")]
-                #[test]
-                fn mysql() {
-                    $crate::common::run(trapperkeeper_db::url::Backend::Mysql, super::$name);
-                }
-            }
-        )+
-    };
-}
-
 // SQLite has no server whose session could be killed; these apply to the two servers.
-server_tests!(
+backend_tests!(servers:
     killed_server_session_is_replaced,
     canary_password_never_appears_in_errors
 );

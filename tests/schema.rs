@@ -104,26 +104,13 @@ fn the_parser_sees_nullability_and_columns() {
 backend_tests!(checked_in_schema_matches_print_schema);
 
 fn checked_in_schema_matches_print_schema(db: &common::TestDb) {
-    let diesel = std::env::var("TK_DIESEL_CLI").unwrap_or_else(|_| "diesel".into());
-    if !std::process::Command::new(&diesel)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the diesel CLI must be installed in CI"
-        );
-        eprintln!("skipped: diesel CLI not installed");
+    let Some(diesel) = common::diesel_cli() else {
         return;
-    }
+    };
     let mut conn = trapperkeeper_db::pool::connect_sync(&db.config()).unwrap();
     trapperkeeper_db::migrations::migrate(&mut conn, Default::default()).unwrap();
     drop(conn);
-    let cli_url = match db.backend {
-        Backend::Sqlite => db.url.trim_start_matches("sqlite://").to_string(),
-        _ => db.url.clone(),
-    };
+    let cli_url = common::diesel_cli_url(db);
     let out = std::process::Command::new(&diesel)
         .args(["print-schema", "--database-url", &cli_url])
         .current_dir(env!("CARGO_MANIFEST_DIR"))

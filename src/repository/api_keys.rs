@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{require_live_tenant, tenant_scoped, validate, Deleted, Error, Result};
+use super::{insert_owned, tenant_scoped, validate, Deleted, Error, Result};
 use crate::schema::api_keys;
 use crate::types::{ApiKeyId, TenantId, Timestamp};
 use crate::AnyConnection;
@@ -95,25 +95,22 @@ pub fn create(conn: &mut AnyConnection, tenant: TenantId, new: NewApiKey) -> Res
         modified_at: now,
         deleted_at: None,
     };
-    conn.write_transaction(|conn| {
-        require_live_tenant(conn, ENTITY, tenant)?;
-        diesel::insert_into(api_keys::table)
-            .values(&row)
-            .execute(conn)?;
-        Ok(())
-    })
-    .map_err(|e: Error| e.for_entity(ENTITY, "key_hash exists", "tenant"))?;
+    insert_owned(
+        conn,
+        ENTITY,
+        "key_hash exists",
+        tenant,
+        |_| Ok(()),
+        |conn| {
+            diesel::insert_into(api_keys::table)
+                .values(&row)
+                .execute(conn)
+        },
+    )?;
     Ok(row)
 }
 
 /// Soft-deletes an API key.
 pub fn soft_delete(conn: &mut AnyConnection, tenant: TenantId, id: ApiKeyId) -> Result<Deleted> {
-    conn.write_transaction(|conn| {
-        let now = Timestamp::now();
-        delete_one(conn, tenant, id, now)?;
-        Ok(Deleted {
-            deleted_at: now,
-            children: 0,
-        })
-    })
+    soft_delete_with(conn, tenant, id, |_, _| Ok(0))
 }

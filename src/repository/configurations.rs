@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{require_live_tenant, tenant_scoped, validate, Deleted, Error, Result};
+use super::{insert_owned, tenant_scoped, validate, Deleted, Error, Result};
 use crate::schema::configurations;
 use crate::types::{ConfigurationId, TenantId, Timestamp};
 use crate::AnyConnection;
@@ -87,14 +87,18 @@ pub fn create(
         modified_at: now,
         deleted_at: None,
     };
-    conn.write_transaction(|conn| {
-        require_live_tenant(conn, ENTITY, tenant)?;
-        diesel::insert_into(configurations::table)
-            .values(&row)
-            .execute(conn)?;
-        Ok(())
-    })
-    .map_err(|e: Error| e.for_entity(ENTITY, "the key already has a live value", "tenant"))?;
+    insert_owned(
+        conn,
+        ENTITY,
+        "the key already has a live value",
+        tenant,
+        |_| Ok(()),
+        |conn| {
+            diesel::insert_into(configurations::table)
+                .values(&row)
+                .execute(conn)
+        },
+    )?;
     Ok(row)
 }
 
@@ -114,12 +118,5 @@ pub fn soft_delete(
     tenant: TenantId,
     id: ConfigurationId,
 ) -> Result<Deleted> {
-    conn.write_transaction(|conn| {
-        let now = Timestamp::now();
-        delete_one(conn, tenant, id, now)?;
-        Ok(Deleted {
-            deleted_at: now,
-            children: 0,
-        })
-    })
+    soft_delete_with(conn, tenant, id, |_, _| Ok(0))
 }

@@ -116,20 +116,31 @@ impl Error {
         }
     }
 
-    /// Turns a unique or foreign-key violation into the typed error for `entity`.
+    /// Turns a unique or foreign-key violation reported by the database into the typed error for
+    /// `entity`.
     pub(crate) fn for_entity(
         self,
         entity: &'static str,
         unique_what: &str,
         referenced: &'static str,
     ) -> Self {
+        // Only the generic errors made from a driver error are named here; errors the
+        // repository raised itself already say what they are about.
         match self {
-            Error::Conflict { source, .. } => Error::Conflict {
+            Error::Conflict {
+                entity: GENERIC,
+                source,
+                ..
+            } => Error::Conflict {
                 entity,
                 what: unique_what.to_string(),
                 source,
             },
-            Error::ForeignKey { source, .. } => Error::ForeignKey {
+            Error::ForeignKey {
+                entity: GENERIC,
+                source,
+                ..
+            } => Error::ForeignKey {
                 entity,
                 referenced,
                 source,
@@ -139,18 +150,21 @@ impl Error {
     }
 }
 
+/// The entity named in errors converted from a driver error before the repository names them.
+const GENERIC: &str = "row";
+
 impl From<DieselError> for Error {
     fn from(e: DieselError) -> Self {
         match &e {
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Error::Conflict {
-                entity: "row",
+                entity: GENERIC,
                 what: "a unique value".into(),
                 source: Some(e),
             },
             DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
                 Error::ForeignKey {
-                    entity: "row",
-                    referenced: "row",
+                    entity: GENERIC,
+                    referenced: GENERIC,
                     source: Some(e),
                 }
             }
@@ -438,18 +452,28 @@ macro_rules! tenant_scoped {
             .map_err(|e: $crate::repository::Error| e.for_entity($entity, $unique, "tenant"))
         }
 
-        /// Marks the live row `id` deleted at `now`, or fails with NotFound.
-        pub(crate) fn delete_one(
+        /// Soft-deletes the live row `id` and, in the same write transaction and with the same
+        /// `deleted_at`, whatever `cascade` marks (it returns how many children it touched).
+        pub(crate) fn soft_delete_with(
             conn: &mut $crate::AnyConnection,
             tenant: $crate::types::TenantId,
             id: $Id,
-            now: $crate::types::Timestamp,
-        ) -> $crate::repository::Result<()> {
-            if mark_deleted(conn, tenant, id, now)? {
-                Ok(())
-            } else {
-                Err($crate::repository::Error::not_found($entity, id))
-            }
+            cascade: impl FnOnce(
+                &mut $crate::AnyConnection,
+                $crate::types::Timestamp,
+            ) -> $crate::repository::Result<usize>,
+        ) -> $crate::repository::Result<$crate::repository::Deleted> {
+            conn.write_transaction(|conn| {
+                let now = $crate::types::Timestamp::now();
+                if !mark_deleted(conn, tenant, id, now)? {
+                    return Err($crate::repository::Error::not_found($entity, id));
+                }
+                let children = cascade(conn, now)?;
+                Ok($crate::repository::Deleted {
+                    deleted_at: now,
+                    children,
+                })
+            })
         }
 
         /// Marks the live row `id` deleted at `now`; false if there was none.
@@ -499,19 +523,28 @@ macro_rules! tenant_scoped {
 
 pub(crate) use tenant_scoped;
 
-/// Checks that the tenant exists and is live before a row is written under it.
-pub(crate) fn require_live_tenant(
+/// Inserts a row owned by `tenant`: in one write transaction, after checking that the tenant
+/// is live (the database's foreign key cannot see soft deletes). `check` runs next, for further
+/// references; a unique violation becomes a Conflict described by `unique`.
+pub(crate) fn insert_owned(
     conn: &mut crate::AnyConnection,
     entity: &'static str,
+    unique: &str,
     tenant: crate::types::TenantId,
+    check: impl FnOnce(&mut crate::AnyConnection) -> Result<()>,
+    insert: impl FnOnce(&mut crate::AnyConnection) -> diesel::QueryResult<usize>,
 ) -> Result<()> {
-    if tenants::is_live(conn, tenant)? {
+    conn.write_transaction(|conn| {
+        if !tenants::is_live(conn, tenant)? {
+            return Err(Error::ForeignKey {
+                entity,
+                referenced: "tenant",
+                source: None,
+            });
+        }
+        check(conn)?;
+        insert(conn)?;
         Ok(())
-    } else {
-        Err(Error::ForeignKey {
-            entity,
-            referenced: "tenant",
-            source: None,
-        })
-    }
+    })
+    .map_err(|e: Error| e.for_entity(entity, unique, "tenant"))
 }

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{tenant_scoped, Deleted, Error, Result};
+use super::{insert_owned, tenant_scoped, Deleted, Error, Result};
 use crate::schema::rule_sensors;
 use crate::types::{RuleId, RuleSensorId, SensorId, TenantId, Timestamp};
 use crate::AnyConnection;
@@ -82,9 +82,9 @@ pub fn create(
         modified_at: now,
         deleted_at: None,
     };
-    conn.write_transaction(|conn| {
-        // The rule and sensor must be live rows of this very tenant: the database's foreign keys
-        // cannot see deletion or tenancy.
+    // The rule and sensor must be live rows of this very tenant: the database's foreign keys
+    // cannot see deletion or tenancy.
+    let check = |conn: &mut AnyConnection| {
         if !super::rules::is_live(conn, tenant, new.rule_id)? {
             return Err(Error::ForeignKey {
                 entity: ENTITY,
@@ -99,10 +99,12 @@ pub fn create(
                 source: None,
             });
         }
+        Ok(())
+    };
+    insert_owned(conn, ENTITY, "duplicate link", tenant, check, |conn| {
         diesel::insert_into(rule_sensors::table)
             .values(&row)
-            .execute(conn)?;
-        Ok(())
+            .execute(conn)
     })?;
     Ok(row)
 }
@@ -126,14 +128,7 @@ pub fn soft_delete(
     tenant: TenantId,
     id: RuleSensorId,
 ) -> Result<Deleted> {
-    conn.write_transaction(|conn| {
-        let now = Timestamp::now();
-        delete_one(conn, tenant, id, now)?;
-        Ok(Deleted {
-            deleted_at: now,
-            children: 0,
-        })
-    })
+    soft_delete_with(conn, tenant, id, |_, _| Ok(0))
 }
 
 pub(crate) fn mark_deleted_for_rule(

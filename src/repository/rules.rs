@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{require_live_tenant, tenant_scoped, text_enum, validate, Deleted, Error, Result};
+use super::{insert_owned, tenant_scoped, text_enum, validate, Deleted, Error, Result};
 use crate::schema::rules;
 use crate::types::{RuleId, TenantId, Timestamp};
 use crate::AnyConnection;
@@ -171,25 +171,20 @@ pub fn create(conn: &mut AnyConnection, tenant: TenantId, new: NewRule) -> Resul
         modified_at: now,
         deleted_at: None,
     };
-    conn.write_transaction(|conn| {
-        require_live_tenant(conn, ENTITY, tenant)?;
-        diesel::insert_into(rules::table)
-            .values(&row)
-            .execute(conn)?;
-        Ok::<_, Error>(())
-    })?;
+    insert_owned(
+        conn,
+        ENTITY,
+        "duplicate rule",
+        tenant,
+        |_| Ok(()),
+        |conn| diesel::insert_into(rules::table).values(&row).execute(conn),
+    )?;
     Ok(row)
 }
 
 /// Soft-deletes a rule and its sensor links, with one `deleted_at`.
 pub fn soft_delete(conn: &mut AnyConnection, tenant: TenantId, id: RuleId) -> Result<Deleted> {
-    conn.write_transaction(|conn| {
-        let now = Timestamp::now();
-        delete_one(conn, tenant, id, now)?;
-        let children = super::rule_sensors::mark_deleted_for_rule(conn, tenant, id, now)?;
-        Ok(Deleted {
-            deleted_at: now,
-            children,
-        })
+    soft_delete_with(conn, tenant, id, |conn, now| {
+        super::rule_sensors::mark_deleted_for_rule(conn, tenant, id, now)
     })
 }

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{require_live_tenant, tenant_scoped, text_enum, validate, Deleted, Result};
+use super::{insert_owned, tenant_scoped, text_enum, validate, Deleted, Result};
 use crate::schema::users;
 use crate::types::{TenantId, Timestamp, UserId};
 use crate::AnyConnection;
@@ -110,25 +110,18 @@ pub fn create(conn: &mut AnyConnection, tenant: TenantId, new: NewUser) -> Resul
         modified_at: now,
         deleted_at: None,
     };
-    conn.write_transaction(|conn| {
-        require_live_tenant(conn, ENTITY, tenant)?;
-        diesel::insert_into(users::table)
-            .values(&row)
-            .execute(conn)?;
-        Ok(())
-    })
-    .map_err(|e: super::Error| e.for_entity(ENTITY, "username is taken", "tenant"))?;
+    insert_owned(
+        conn,
+        ENTITY,
+        "username is taken",
+        tenant,
+        |_| Ok(()),
+        |conn| diesel::insert_into(users::table).values(&row).execute(conn),
+    )?;
     Ok(row)
 }
 
 /// Soft-deletes a user.
 pub fn soft_delete(conn: &mut AnyConnection, tenant: TenantId, id: UserId) -> Result<Deleted> {
-    conn.write_transaction(|conn| {
-        let now = Timestamp::now();
-        delete_one(conn, tenant, id, now)?;
-        Ok(Deleted {
-            deleted_at: now,
-            children: 0,
-        })
-    })
+    soft_delete_with(conn, tenant, id, |_, _| Ok(0))
 }

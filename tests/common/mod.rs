@@ -10,9 +10,27 @@ use std::time::Duration;
 use trapperkeeper_db::config::DatabaseConfig;
 use trapperkeeper_db::url::Backend;
 
-/// Runs one test body on one backend, each test on its own database.
+/// Runs one test body per backend, each on its own database: all three by default, or with
+/// `servers:` only PostgreSQL and MySQL (for behaviour that needs a server, like killing a
+/// session).
 #[macro_export]
 macro_rules! backend_tests {
+    (servers: $($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[cfg(feature = "postgres")]
+                #[test]
+                fn postgres() {
+                    $crate::common::run(trapperkeeper_db::url::Backend::Postgres, super::$name);
+                }
+                #[cfg(feature = "mysql")]
+                #[test]
+                fn mysql() {
+                    $crate::common::run(trapperkeeper_db::url::Backend::Mysql, super::$name);
+                }
+            }
+        )+
+    };
     ($($name:ident),+ $(,)?) => {
         $(
             mod $name {
@@ -169,6 +187,33 @@ impl Drop for TestDb {
                 eprintln!("could not drop test database {}: {e}", self.name);
             }
         }
+    }
+}
+
+/// The diesel CLI to run (`TK_DIESEL_CLI`, default `diesel`), or `None` outside CI when it is
+/// not installed. In CI a missing CLI fails the test.
+pub fn diesel_cli() -> Option<String> {
+    let diesel = std::env::var("TK_DIESEL_CLI").unwrap_or_else(|_| "diesel".into());
+    let works = std::process::Command::new(&diesel)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if works {
+        return Some(diesel);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "the diesel CLI must be installed in CI"
+    );
+    eprintln!("skipped: diesel CLI not installed");
+    None
+}
+
+/// The URL the diesel CLI takes for a test database (a plain file path for SQLite).
+pub fn diesel_cli_url(db: &TestDb) -> String {
+    match db.backend {
+        Backend::Sqlite => db.url.trim_start_matches("sqlite://").to_string(),
+        _ => db.url.clone(),
     }
 }
 
