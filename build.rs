@@ -1,5 +1,5 @@
 //! Records a SHA-256 checksum of every migration's `up.sql`, per backend, so start-up can tell
-//! when an applied migration was edited afterwards.
+//! when an applied migration was edited afterwards; and checks and generates the named queries.
 
 use std::fmt::Write as _;
 use std::{env, fs, path::Path};
@@ -39,7 +39,24 @@ fn main() {
         }
         out.push_str("];\n");
     }
-    let dest =
-        Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("migration_checksums.rs");
-    fs::write(dest, out).expect("writable OUT_DIR");
+    let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    fs::write(Path::new(&out_dir).join("migration_checksums.rs"), out).expect("writable OUT_DIR");
+    named_queries(Path::new(&out_dir));
+}
+
+/// Checks `queries/*.sql` against `src/schema.rs` and the three SQL dialects (no database
+/// involved) and generates their typed functions; any problem stops the build.
+fn named_queries(out_dir: &Path) {
+    println!("cargo:rerun-if-changed=queries");
+    println!("cargo:rerun-if-changed=src/schema.rs");
+    match tk_sqlcheck::check_dir(Path::new("queries"), Path::new("src/schema.rs")) {
+        Ok(code) => fs::write(out_dir.join("queries.rs"), code).expect("writable OUT_DIR"),
+        Err(diagnostics) => {
+            for d in &diagnostics {
+                eprintln!("error: {d}");
+            }
+            eprintln!("{} problem(s) in queries/*.sql", diagnostics.len());
+            std::process::exit(1);
+        }
+    }
 }

@@ -25,6 +25,7 @@ pub mod connection;
 pub mod error;
 pub mod migrations;
 pub mod pool;
+pub mod queries;
 pub mod repository;
 pub mod schema;
 pub mod types;

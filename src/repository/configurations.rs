@@ -11,7 +11,17 @@ use crate::AnyConnection;
 const ENTITY: &str = "configuration";
 
 /// A configuration value.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Queryable,
+    Selectable,
+    QueryableByName,
+    Insertable,
+    Serialize,
+    Deserialize,
+)]
 #[diesel(table_name = configurations)]
 // None binds NULL, so every insert has one SQL text and its prepared statement is cached
 // (with DEFAULT per None field it is re-prepared each time: 1.5x slower on MySQL, measured).

@@ -23,7 +23,17 @@ text_enum!(
 );
 
 /// A user.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Queryable,
+    Selectable,
+    QueryableByName,
+    Insertable,
+    Serialize,
+    Deserialize,
+)]
 #[diesel(table_name = users)]
 // None binds NULL, so every insert has one SQL text and its prepared statement is cached
 // (with DEFAULT per None field it is re-prepared each time: 1.5x slower on MySQL, measured).

@@ -1,0 +1,146 @@
+//! The catalog: tables and columns read from the project's unified `table!` schema (no server).
+
+use std::collections::BTreeMap;
+
+/// A column and what Rust and diesel see in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// Column name.
+    pub name: String,
+    /// Whether it may be NULL.
+    pub nullable: bool,
+    /// The Rust type of a value (`TenantId`, `String`, `Timestamp`, `bool`, `f64`, `i64`).
+    pub rust: String,
+    /// The diesel SQL type path of a non-null value.
+    pub sql: String,
+}
+
+impl Column {
+    /// The type a parameter of this column takes.
+    pub fn param_type(&self) -> String {
+        if self.rust == "String" {
+            "&str".into()
+        } else {
+            self.rust.clone()
+        }
+    }
+}
+
+/// Tables by name, columns in schema order.
+pub type Catalog = BTreeMap<String, Vec<Column>>;
+
+fn pascal(s: &str) -> String {
+    s.split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Maps a schema type name to (Rust type, SQL type path); ids are typed by column name.
+pub fn types_for(column: &str, ty: &str) -> Result<(String, String), String> {
+    Ok(match ty {
+        "Uuid36" => {
+            let stem = column
+                .strip_suffix("_id")
+                .ok_or_else(|| format!("id column {column} does not end in _id"))?;
+            (
+                format!("{}Id", pascal(stem)),
+                "crate::types::sql::Uuid36".into(),
+            )
+        }
+        "UtcTimestamp" => ("Timestamp".into(), "crate::types::sql::UtcTimestamp".into()),
+        "Text" => ("String".into(), "diesel::sql_types::Text".into()),
+        "Bool" => ("bool".into(), "diesel::sql_types::Bool".into()),
+        "Double" => ("f64".into(), "diesel::sql_types::Double".into()),
+        "BigInt" => ("i64".into(), "diesel::sql_types::BigInt".into()),
+        "Integer" => ("i32".into(), "diesel::sql_types::Integer".into()),
+        other => return Err(format!("the checker does not know the SQL type {other}")),
+    })
+}
+
+/// Reads the `table!` blocks of a schema module.
+pub fn parse(schema_rs: &str) -> Result<Catalog, String> {
+    let mut catalog = Catalog::new();
+    let mut current: Option<String> = None;
+    for line in schema_rs.lines().map(str::trim) {
+        if line.starts_with("#[") || line.starts_with("//") || line.starts_with("use ") {
+            continue;
+        }
+        if let Some(head) = line.strip_suffix('{') {
+            if let Some((name, _)) = head.trim().split_once(" (") {
+                if !name.contains(' ') && !name.contains('!') {
+                    current = Some(name.to_string());
+                    catalog.entry(name.to_string()).or_default();
+                }
+            }
+            continue;
+        }
+        if line == "}" {
+            current = None;
+            continue;
+        }
+        if let (Some(table), Some((column, ty))) = (&current, line.split_once(" -> ")) {
+            let ty = ty.trim().trim_end_matches(',');
+            let (nullable, inner) = match ty
+                .strip_prefix("Nullable<")
+                .and_then(|t| t.strip_suffix('>'))
+            {
+                Some(inner) => (true, inner),
+                None => (false, ty),
+            };
+            let column = column.trim();
+            let (rust, sql) =
+                types_for(column, inner).map_err(|e| format!("{table}.{column}: {e}"))?;
+            catalog
+                .get_mut(table)
+                .expect("entry made above")
+                .push(Column {
+                    name: column.to_string(),
+                    nullable,
+                    rust,
+                    sql,
+                });
+        }
+    }
+    Ok(catalog)
+}
+
+/// The table a `-- row:` model maps onto (models mirror their table's columns).
+pub fn table_of_model(model: &str) -> Option<&'static str> {
+    Some(match model {
+        "Tenant" => "tenants",
+        "User" => "users",
+        "ApiKey" => "api_keys",
+        "Sensor" => "sensors",
+        "Rule" => "rules",
+        "RuleSensor" => "rule_sensors",
+        "Configuration" => "configurations",
+        _ => return None,
+    })
+}
+
+/// The Rust path of a `-- row:` model.
+pub fn model_path(model: &str) -> Option<String> {
+    table_of_model(model).map(|t| format!("crate::repository::{t}::{model}"))
+}
+
+/// Parses a declared type (`-- param: x i64`, `-- column: total i64`) into (Rust, SQL) types.
+pub fn declared(ty: &str) -> Option<(String, String)> {
+    let (rust, sql) = match ty {
+        "i64" => ("i64", "diesel::sql_types::BigInt"),
+        "i32" => ("i32", "diesel::sql_types::Integer"),
+        "f64" => ("f64", "diesel::sql_types::Double"),
+        "bool" => ("bool", "diesel::sql_types::Bool"),
+        "String" | "&str" => ("String", "diesel::sql_types::Text"),
+        "Timestamp" => ("Timestamp", "crate::types::sql::UtcTimestamp"),
+        id if id.ends_with("Id") && id.chars().all(|c| c.is_ascii_alphanumeric()) => {
+            return Some((id.to_string(), "crate::types::sql::Uuid36".to_string()))
+        }
+        _ => return None,
+    };
+    Some((rust.to_string(), sql.to_string()))
+}
