@@ -31,7 +31,11 @@ fn rule(name: &str, state: RuleState, enabled: bool) -> NewRule {
 }
 
 fn sensor(name: &str) -> NewSensor {
-    NewSensor { name: name.into(), description: Some("d".into()), metadata: "{}".into() }
+    NewSensor {
+        name: name.into(),
+        description: Some("d".into()),
+        metadata: "{}".into(),
+    }
 }
 
 fn migrated(db: &TestDb) -> AnyConnection {
@@ -45,17 +49,44 @@ backend_tests!(every_named_query_returns_what_the_rows_say);
 fn every_named_query_returns_what_the_rows_say(db: &TestDb) {
     let mut c = migrated(db);
     let t = tenants::create(&mut c, NewTenant { name: "t".into() }).unwrap();
-    let other = tenants::create(&mut c, NewTenant { name: "other".into() }).unwrap();
-    let gone = tenants::create(&mut c, NewTenant { name: "gone".into() }).unwrap();
+    let other = tenants::create(
+        &mut c,
+        NewTenant {
+            name: "other".into(),
+        },
+    )
+    .unwrap();
+    let gone = tenants::create(
+        &mut c,
+        NewTenant {
+            name: "gone".into(),
+        },
+    )
+    .unwrap();
     tenants::soft_delete(&mut c, gone.tenant_id).unwrap();
     let tid = t.tenant_id;
 
     // tenants.sql
-    assert_eq!(queries::tenants::get_tenant(&mut c, tid).unwrap(), Some(t.clone()));
-    assert_eq!(queries::tenants::get_tenant(&mut c, gone.tenant_id).unwrap(), None);
-    assert_eq!(queries::tenants::list_tenants(&mut c, 10).unwrap(), tenants::list(&mut c, Page::first(10)).unwrap());
-    assert_eq!(queries::tenants::list_tenants(&mut c, 1).unwrap(), vec![t.clone()]);
-    assert_eq!(queries::tenants::count_live_tenants(&mut c).unwrap().total, 2);
+    assert_eq!(
+        queries::tenants::get_tenant(&mut c, tid).unwrap(),
+        Some(t.clone())
+    );
+    assert_eq!(
+        queries::tenants::get_tenant(&mut c, gone.tenant_id).unwrap(),
+        None
+    );
+    assert_eq!(
+        queries::tenants::list_tenants(&mut c, 10).unwrap(),
+        tenants::list(&mut c, Page::first(10)).unwrap()
+    );
+    assert_eq!(
+        queries::tenants::list_tenants(&mut c, 1).unwrap(),
+        vec![t.clone()]
+    );
+    assert_eq!(
+        queries::tenants::count_live_tenants(&mut c).unwrap().total,
+        2
+    );
 
     // rules.sql
     let r1 = rules::create(&mut c, tid, rule("active-on", RuleState::Active, true)).unwrap();
@@ -63,81 +94,232 @@ fn every_named_query_returns_what_the_rows_say(db: &TestDb) {
     let r3 = rules::create(&mut c, tid, rule("active-off", RuleState::Active, false)).unwrap();
     let rd = rules::create(&mut c, tid, rule("deleted", RuleState::Active, true)).unwrap();
     rules::soft_delete(&mut c, tid, rd.rule_id).unwrap();
-    rules::create(&mut c, other.tenant_id, rule("foreign", RuleState::Active, true)).unwrap();
-    assert_eq!(queries::rules::list_active_rules(&mut c, tid, 10).unwrap(), vec![r1.clone()]);
+    rules::create(
+        &mut c,
+        other.tenant_id,
+        rule("foreign", RuleState::Active, true),
+    )
+    .unwrap();
+    assert_eq!(
+        queries::rules::list_active_rules(&mut c, tid, 10).unwrap(),
+        vec![r1.clone()]
+    );
     let by_state: Vec<(String, i64)> = queries::rules::count_rules_by_state(&mut c, tid)
         .unwrap()
         .into_iter()
         .map(|r| (r.state, r.total))
         .collect();
-    assert_eq!(by_state, vec![("active".to_string(), 2), ("draft".to_string(), 1)]);
+    assert_eq!(
+        by_state,
+        vec![("active".to_string(), 2), ("draft".to_string(), 1)]
+    );
 
     let s1 = sensors::create(&mut c, tid, sensor("s1")).unwrap();
     let s2 = sensors::create(&mut c, tid, sensor("s2")).unwrap();
     for s in [&s1, &s2] {
-        rule_sensors::create(&mut c, tid, NewRuleSensor { rule_id: r1.rule_id, sensor_id: s.sensor_id }).unwrap();
+        rule_sensors::create(
+            &mut c,
+            tid,
+            NewRuleSensor {
+                rule_id: r1.rule_id,
+                sensor_id: s.sensor_id,
+            },
+        )
+        .unwrap();
     }
     let links = queries::rules::list_rule_sensors(&mut c, tid, r1.rule_id).unwrap();
     assert_eq!(links.len(), 2);
     assert_eq!(links[0].sensor_id, s1.sensor_id);
     assert_eq!(links[1].sensor_name, "s2");
     assert!(links.iter().all(|l| l.rule_name == "active-on"));
-    assert!(queries::rules::list_rule_sensors(&mut c, other.tenant_id, r1.rule_id).unwrap().is_empty());
+    assert!(
+        queries::rules::list_rule_sensors(&mut c, other.tenant_id, r1.rule_id)
+            .unwrap()
+            .is_empty()
+    );
 
     let now = Timestamp::now();
-    assert_eq!(queries::rules::set_rule_enabled(&mut c, false, now, tid, r1.rule_id).unwrap(), 1);
+    assert_eq!(
+        queries::rules::set_rule_enabled(&mut c, false, now, tid, r1.rule_id).unwrap(),
+        1
+    );
     let r1_after = rules::get(&mut c, tid, r1.rule_id).unwrap();
     assert!(!r1_after.enabled);
     assert_eq!(r1_after.modified_at, now);
-    assert_eq!(queries::rules::set_rule_enabled(&mut c, true, now, other.tenant_id, r1.rule_id).unwrap(), 0, "other tenant");
-    assert_eq!(queries::rules::soft_delete_rule(&mut c, now, tid, r2.rule_id).unwrap(), 1);
-    assert_eq!(queries::rules::soft_delete_rule(&mut c, now, tid, r2.rule_id).unwrap(), 0, "already deleted");
-    let deleted: Vec<_> = queries::rules::list_deleted_rules(&mut c, tid).unwrap().into_iter().map(|r| (r.rule_id, r.deleted_at.is_some())).collect();
+    assert_eq!(
+        queries::rules::set_rule_enabled(&mut c, true, now, other.tenant_id, r1.rule_id).unwrap(),
+        0,
+        "other tenant"
+    );
+    assert_eq!(
+        queries::rules::soft_delete_rule(&mut c, now, tid, r2.rule_id).unwrap(),
+        1
+    );
+    assert_eq!(
+        queries::rules::soft_delete_rule(&mut c, now, tid, r2.rule_id).unwrap(),
+        0,
+        "already deleted"
+    );
+    let deleted: Vec<_> = queries::rules::list_deleted_rules(&mut c, tid)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.rule_id, r.deleted_at.is_some()))
+        .collect();
     assert_eq!(deleted, vec![(r2.rule_id, true), (rd.rule_id, true)]);
     assert!(rules::get(&mut c, tid, r3.rule_id).is_ok());
 
     // sensors.sql
     let new_id = SensorId::new();
-    assert_eq!(queries::sensors::insert_sensor(&mut c, new_id, tid, "made by SQL — ✓", None, r#"{"k":1}"#, now).unwrap(), 1);
-    let made = queries::sensors::get_sensor(&mut c, tid, new_id).unwrap().unwrap();
+    assert_eq!(
+        queries::sensors::insert_sensor(
+            &mut c,
+            new_id,
+            tid,
+            "made by SQL — ✓",
+            None,
+            r#"{"k":1}"#,
+            now
+        )
+        .unwrap(),
+        1
+    );
+    let made = queries::sensors::get_sensor(&mut c, tid, new_id)
+        .unwrap()
+        .unwrap();
     assert_eq!(made, sensors::get(&mut c, tid, new_id).unwrap());
     assert_eq!(made.name, "made by SQL — ✓");
     assert_eq!(made.description, None);
     assert_eq!(made.created_at, now);
-    assert_eq!(queries::sensors::get_sensor(&mut c, other.tenant_id, new_id).unwrap(), None);
+    assert_eq!(
+        queries::sensors::get_sensor(&mut c, other.tenant_id, new_id).unwrap(),
+        None
+    );
     let early = Timestamp::from(Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap());
     let late = Timestamp::from(Utc.with_ymd_and_hms(2039, 6, 1, 12, 0, 0).unwrap());
-    sensors::update(&mut c, tid, s1.sensor_id, SensorChanges { last_seen_at: Some(Some(early)), ..Default::default() }).unwrap();
-    assert_eq!(queries::sensors::touch_sensor(&mut c, late, tid, s2.sensor_id).unwrap(), 1);
-    assert_eq!(sensors::get(&mut c, tid, s2.sensor_id).unwrap().last_seen_at, Some(late));
+    sensors::update(
+        &mut c,
+        tid,
+        s1.sensor_id,
+        SensorChanges {
+            last_seen_at: Some(Some(early)),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        queries::sensors::touch_sensor(&mut c, late, tid, s2.sensor_id).unwrap(),
+        1
+    );
+    assert_eq!(
+        sensors::get(&mut c, tid, s2.sensor_id)
+            .unwrap()
+            .last_seen_at,
+        Some(late)
+    );
     let since = Timestamp::from(Utc.with_ymd_and_hms(2035, 1, 1, 0, 0, 0).unwrap());
     let seen = queries::sensors::list_sensors_seen_since(&mut c, tid, since).unwrap();
     assert_eq!(seen.len(), 1);
-    assert_eq!((seen[0].sensor_id, seen[0].last_seen_at), (s2.sensor_id, Some(late)));
+    assert_eq!(
+        (seen[0].sensor_id, seen[0].last_seen_at),
+        (s2.sensor_id, Some(late))
+    );
 
     // users.sql
-    let alice = users::create(&mut c, tid, NewUser { username: "alice".into(), password_hash: "h".into(), role: Role::Admin, force_password_change: false }).unwrap();
-    users::create(&mut c, tid, NewUser { username: "bob".into(), password_hash: "h".into(), role: Role::Observer, force_password_change: true }).unwrap();
-    assert_eq!(queries::users::find_user_by_username(&mut c, "alice").unwrap(), Some(alice.clone()));
-    assert_eq!(queries::users::find_user_by_username(&mut c, "nobody").unwrap(), None);
+    let alice = users::create(
+        &mut c,
+        tid,
+        NewUser {
+            username: "alice".into(),
+            password_hash: "h".into(),
+            role: Role::Admin,
+            force_password_change: false,
+        },
+    )
+    .unwrap();
+    users::create(
+        &mut c,
+        tid,
+        NewUser {
+            username: "bob".into(),
+            password_hash: "h".into(),
+            role: Role::Observer,
+            force_password_change: true,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        queries::users::find_user_by_username(&mut c, "alice").unwrap(),
+        Some(alice.clone())
+    );
+    assert_eq!(
+        queries::users::find_user_by_username(&mut c, "nobody").unwrap(),
+        None
+    );
     let admins = queries::users::list_users_by_role(&mut c, tid, "admin").unwrap();
     assert_eq!(admins.len(), 1);
-    assert_eq!((admins[0].user_id, admins[0].username.as_str(), admins[0].role.as_str()), (alice.user_id, "alice", "admin"));
+    assert_eq!(
+        (
+            admins[0].user_id,
+            admins[0].username.as_str(),
+            admins[0].role.as_str()
+        ),
+        (alice.user_id, "alice", "admin")
+    );
 
     // configurations.sql
-    configurations::create(&mut c, tid, NewConfiguration { config_key: "retention".into(), config_value: r#"{"days":7}"#.into() }).unwrap();
-    let value = queries::configurations::get_config_value(&mut c, tid, "retention").unwrap().unwrap();
+    configurations::create(
+        &mut c,
+        tid,
+        NewConfiguration {
+            config_key: "retention".into(),
+            config_value: r#"{"days":7}"#.into(),
+        },
+    )
+    .unwrap();
+    let value = queries::configurations::get_config_value(&mut c, tid, "retention")
+        .unwrap()
+        .unwrap();
     assert_eq!(value.config_value, r#"{"days":7}"#);
-    assert_eq!(queries::configurations::get_config_value(&mut c, other.tenant_id, "retention").unwrap(), None);
-    assert_eq!(queries::configurations::soft_delete_config(&mut c, now, tid, "retention").unwrap(), 1);
-    assert_eq!(queries::configurations::get_config_value(&mut c, tid, "retention").unwrap(), None);
+    assert_eq!(
+        queries::configurations::get_config_value(&mut c, other.tenant_id, "retention").unwrap(),
+        None
+    );
+    assert_eq!(
+        queries::configurations::soft_delete_config(&mut c, now, tid, "retention").unwrap(),
+        1
+    );
+    assert_eq!(
+        queries::configurations::get_config_value(&mut c, tid, "retention").unwrap(),
+        None
+    );
 
     // api_keys.sql
-    let key = api_keys::create(&mut c, tid, NewApiKey { name: "ci".into(), key_hash: "ab".repeat(32) }).unwrap();
-    let found = queries::api_keys::find_api_key_by_hash(&mut c, &"ab".repeat(32)).unwrap().unwrap();
-    assert_eq!((found.api_key_id, found.tenant_id, found.name.as_str()), (key.api_key_id, tid, "ci"));
-    assert_eq!(queries::api_keys::touch_api_key(&mut c, Some(now), tid, key.api_key_id).unwrap(), 1);
-    assert_eq!(api_keys::get(&mut c, tid, key.api_key_id).unwrap().last_used_at, Some(now));
+    let key = api_keys::create(
+        &mut c,
+        tid,
+        NewApiKey {
+            name: "ci".into(),
+            key_hash: "ab".repeat(32),
+        },
+    )
+    .unwrap();
+    let found = queries::api_keys::find_api_key_by_hash(&mut c, &"ab".repeat(32))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (found.api_key_id, found.tenant_id, found.name.as_str()),
+        (key.api_key_id, tid, "ci")
+    );
+    assert_eq!(
+        queries::api_keys::touch_api_key(&mut c, Some(now), tid, key.api_key_id).unwrap(),
+        1
+    );
+    assert_eq!(
+        api_keys::get(&mut c, tid, key.api_key_id)
+            .unwrap()
+            .last_used_at,
+        Some(now)
+    );
 
     // The async path: one hop runs a named query.
     common::runtime().block_on(async {

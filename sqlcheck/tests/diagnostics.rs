@@ -1,0 +1,294 @@
+//! Every class of error the checker reports, each from a fixture, with its file:line:col.
+
+use tk_sqlcheck::{catalog, check_file, Diagnostic};
+
+fn catalog() -> catalog::Catalog {
+    let schema =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../src/schema.rs")).unwrap();
+    catalog::parse(&schema).unwrap()
+}
+
+fn errors(text: &str) -> Vec<Diagnostic> {
+    check_file("queries/fixture.sql", "fixture", text, &catalog())
+        .expect_err("the fixture must be rejected")
+}
+
+/// Asserts one diagnostic mentions `needle` at `line:col` of the fixture, for query `name`.
+fn expect(text: &str, line: usize, col: usize, name: &str, needle: &str) {
+    let found = errors(text);
+    let shown: Vec<String> = found.iter().map(|d| d.to_string()).collect();
+    let hit = found
+        .iter()
+        .find(|d| d.message.contains(needle) || d.help.contains(needle));
+    let Some(d) = hit else {
+        panic!("no diagnostic mentions {needle:?}: {shown:#?}")
+    };
+    assert_eq!(
+        (d.line, d.column),
+        (line, col),
+        "position of {needle:?}: {shown:#?}"
+    );
+    assert_eq!(d.query, name);
+    let text = d.to_string();
+    assert!(
+        text.starts_with(&format!("queries/fixture.sql:{line}:{col}:")),
+        "{text}"
+    );
+    assert!(
+        text.contains("help: "),
+        "every error says what would fix it: {text}"
+    );
+}
+
+/// 1-based column of `token` in `sql`.
+fn col(sql: &str, token: &str) -> usize {
+    sql.find(token)
+        .unwrap_or_else(|| panic!("{token:?} not in {sql:?}"))
+        + 1
+}
+
+const OK_TAIL: &str = "WHERE tenant_id = :tenant_id AND deleted_at IS NULL";
+
+#[test]
+fn the_project_corpus_is_accepted() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../queries");
+    let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/../src/schema.rs");
+    let code = tk_sqlcheck::check_dir(std::path::Path::new(dir), std::path::Path::new(schema))
+        .unwrap_or_else(|e| panic!("{e:#?}"));
+    assert!(
+        code.matches("pub fn ").count() >= 15,
+        "at least 15 named queries"
+    );
+}
+
+#[test]
+fn file_structure_errors() {
+    expect(
+        "SELECT 1;\n-- name: a\nSELECT name FROM tenants WHERE deleted_at IS NULL;\n",
+        1,
+        1,
+        "",
+        "SQL outside any block",
+    );
+    expect("-- name: a\nSELECT name FROM tenants WHERE deleted_at IS NULL;\n-- name: a\nSELECT name FROM tenants WHERE deleted_at IS NULL;\n", 3, 1, "a", "duplicate query name");
+    expect(
+        "-- name: empty\n\n-- name: b\nSELECT name FROM tenants WHERE deleted_at IS NULL;\n",
+        1,
+        1,
+        "empty",
+        "has no SQL",
+    );
+    expect(
+        "-- name: Bad_Name\nSELECT name FROM tenants WHERE deleted_at IS NULL;\n",
+        1,
+        1,
+        "Bad_Name",
+        "not kebab-case",
+    );
+    expect(
+        "-- name: a\n-- returns: lots\nSELECT name FROM tenants WHERE deleted_at IS NULL;\n",
+        2,
+        1,
+        "a",
+        "unknown `returns` value",
+    );
+    assert!(
+        matches!(check_file("queries/x.sql", "x", "-- just a comment\n", &catalog()), Err(e) if e[0].message.contains("no named queries"))
+    );
+}
+
+#[test]
+fn dialect_parse_errors() {
+    expect(
+        "-- name: a\nSELECT name FROM FROM tenants;\n",
+        2,
+        18,
+        "a",
+        "does not parse",
+    );
+    expect(
+        "-- name: a\nSELECT name FROM tenants WHERE deleted_at IS NULL; SELECT 1;\n",
+        2,
+        1,
+        "a",
+        "exactly one statement",
+    );
+}
+
+#[test]
+fn portability_errors_name_the_construct() {
+    // (SQL, the token the error points at, what the message names)
+    let cases: &[(&str, &str, &str)] = &[
+        ("INSERT INTO tenants (tenant_id, name, created_at, modified_at) VALUES (:id, :n, :c, :m) RETURNING tenant_id", "RETURNING", "RETURNING"),
+        ("SELECT name FROM sensors WHERE tenant_id = :tenant_id::text AND deleted_at IS NULL", "::", "`::` casts"),
+        ("SELECT name FROM sensors WHERE name ILIKE :n AND tenant_id = :tenant_id AND deleted_at IS NULL", "ILIKE", "ILIKE"),
+        ("SELECT name FROM sensors WHERE name LIKE :n AND tenant_id = :tenant_id AND deleted_at IS NULL", "LIKE", "LIKE is case-insensitive on SQLite"),
+        ("SELECT metadata->'a' AS a FROM sensors", "->", "JSON operators"),
+        ("SELECT metadata->>'a' AS a FROM sensors", "->>", "JSON operators"),
+        ("SELECT name FROM `sensors`", "`", "backtick"),
+        ("SELECT name FROM sensors WHERE name = \"x\"", "\"", "double-quoted"),
+        ("SELECT name FROM sensors WHERE tenant_id = $1", "$1", "`$1`-style"),
+        ("SELECT name FROM sensors LIMIT 5, 10", "LIMIT", "LIMIT a, b"),
+        ("INSERT INTO tenants (tenant_id, name, created_at, modified_at) VALUES (:id, :n, :c, :m) ON CONFLICT DO NOTHING", "ON CONFLICT", "upserts"),
+        ("INSERT INTO tenants (tenant_id, name, created_at, modified_at) VALUES (:id, :n, :c, :m) ON DUPLICATE KEY UPDATE name = :n", "ON DUPLICATE", "upserts"),
+        ("SELECT name || 'x' AS n FROM sensors", "||", "`||`"),
+    ];
+    for (sql, token, needle) in cases {
+        expect(
+            &format!("-- name: q\n{sql};\n"),
+            2,
+            col(sql, token),
+            "q",
+            needle,
+        );
+    }
+    expect(
+        &format!("-- name: q\nSELECT NOW() AS t FROM sensors {OK_TAIL};\n"),
+        2,
+        8,
+        "q",
+        "function NOW",
+    );
+}
+
+#[test]
+fn schema_errors() {
+    expect(
+        "-- name: q\nSELECT name FROM sensor WHERE deleted_at IS NULL;\n",
+        2,
+        18,
+        "q",
+        "unknown table sensor",
+    );
+    expect(
+        &format!("-- name: q\nSELECT nme FROM sensors {OK_TAIL};\n"),
+        2,
+        8,
+        "q",
+        "unknown column nme",
+    );
+    expect(
+        "-- name: q\nSELECT name FROM rules r JOIN sensors s ON s.tenant_id = r.tenant_id AND s.deleted_at IS NULL\nWHERE r.tenant_id = :t AND r.deleted_at IS NULL;\n",
+        2,
+        8,
+        "q",
+        "ambiguous column name",
+    );
+    expect(
+        &format!("-- name: q\nSELECT x.name FROM sensors s {OK_TAIL};\n"),
+        2,
+        8,
+        "q",
+        "unknown table or alias x",
+    );
+}
+
+#[test]
+fn parameter_errors() {
+    let sql = format!("SELECT name FROM sensors {OK_TAIL} AND :flag");
+    expect(
+        &format!("-- name: q\n{sql};\n"),
+        2,
+        col(&sql, ":flag"),
+        "q",
+        "cannot infer the type of :flag",
+    );
+    let sql = "SELECT name FROM sensors WHERE tenant_id = :x AND name = :x AND deleted_at IS NULL";
+    expect(
+        &format!("-- name: q\n{sql};\n"),
+        2,
+        col(sql, ":x AND deleted"),
+        "q",
+        ":x is used as TenantId and as &str",
+    );
+    let sql = format!("SELECT name FROM sensors {OK_TAIL} AND 1 = ?");
+    expect(
+        &format!("-- name: q\n{sql};\n"),
+        2,
+        col(&sql, "?"),
+        "q",
+        "cannot name this `?` parameter",
+    );
+}
+
+#[test]
+fn result_errors() {
+    expect(
+        &format!("-- name: q\nSELECT COUNT(*) FROM sensors {OK_TAIL};\n"),
+        2,
+        8,
+        "q",
+        "needs an alias",
+    );
+    expect(
+        &format!("-- name: q\nSELECT MAX(name) AS top FROM sensors {OK_TAIL};\n"),
+        2,
+        21,
+        "q",
+        "cannot infer the type of top",
+    );
+    expect(
+        &format!("-- name: q\n-- row: Sensor\nSELECT sensor_id, name FROM sensors {OK_TAIL};\n"),
+        3,
+        1,
+        "q",
+        "missing [tenant_id, description",
+    );
+    expect(
+        &format!("-- name: q\n-- row: Tenant\nSELECT * FROM sensors {OK_TAIL};\n"),
+        3,
+        1,
+        "q",
+        "extra [sensor_id",
+    );
+    expect(
+        &format!("-- name: q\n-- row: Robot\nSELECT * FROM sensors {OK_TAIL};\n"),
+        3,
+        1,
+        "q",
+        "unknown model Robot",
+    );
+}
+
+#[test]
+fn safety_lints() {
+    expect(
+        "-- name: q\nSELECT name FROM sensors WHERE deleted_at IS NULL;\n",
+        2,
+        1,
+        "q",
+        "without constraining sensors.tenant_id",
+    );
+    expect(
+        "-- name: q\nSELECT name FROM sensors WHERE tenant_id = :t;\n",
+        2,
+        1,
+        "q",
+        "without filtering sensors.deleted_at IS NULL",
+    );
+    expect(
+        "-- name: q\nSELECT s.name FROM sensors s JOIN rules r ON r.tenant_id = :t WHERE s.tenant_id = :t AND s.deleted_at IS NULL;\n",
+        2,
+        1,
+        "q",
+        "without filtering rules.deleted_at IS NULL",
+    );
+    expect(
+        "-- name: q\nUPDATE sensors SET name = :n WHERE sensor_id = :id AND deleted_at IS NULL;\n",
+        2,
+        1,
+        "q",
+        "without constraining sensors.tenant_id",
+    );
+    expect("-- name: q\nINSERT INTO sensors (sensor_id, name, metadata, created_at, modified_at) VALUES (:id, :n, :m, :c, :c);\n", 2, 1, "q", "does not set tenant_id");
+    expect(
+        "-- name: q\nDELETE FROM sensors WHERE tenant_id = :t;\n",
+        2,
+        1,
+        "q",
+        "hard DELETE",
+    );
+    // The opt-outs work.
+    let ok = "-- name: q\n-- all-tenants\n-- include-deleted\nSELECT name FROM sensors;\n";
+    check_file("queries/fixture.sql", "fixture", ok, &catalog()).unwrap();
+}
