@@ -487,6 +487,7 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
     let mut columns: Vec<OutColumn> = Vec::new();
     let mut filters: Vec<Option<Expr>> = Vec::new();
     let mut written_tenant_param = false;
+    let mut rewrites: Vec<((usize, usize), String)> = Vec::new();
     let default_returns;
 
     match &statement {
@@ -519,7 +520,14 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                 }
             }
             for item in &select.projection {
-                project(&scope, block, item, &mut columns, &mut problems);
+                project(
+                    &scope,
+                    block,
+                    item,
+                    &mut columns,
+                    &mut rewrites,
+                    &mut problems,
+                );
             }
             // Two result columns with one name would make two fields with one name.
             let mut seen = std::collections::BTreeSet::new();
@@ -840,6 +848,14 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                 let missing: Vec<&str> =
                     want.iter().filter(|w| !have.contains(w)).copied().collect();
                 let extra: Vec<&str> = have.iter().filter(|h| !want.contains(h)).copied().collect();
+                if missing.is_empty() && extra.is_empty() && have != want {
+                    problems.push((
+                        1,
+                        1,
+                        format!("the columns are not in {model}'s order"),
+                        format!("select them as {}", want.join(", ")),
+                    ));
+                }
                 if !missing.is_empty() || !extra.is_empty() {
                     problems.push((
                         1,
@@ -870,7 +886,7 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
     if !problems.is_empty() {
         return Err(problems);
     }
-    let qmark_sql = tidy(&qmark);
+    let qmark_sql = tidy(&apply_rewrites(&qmark, &rewrites));
     let pg_sql = dollar(&qmark_sql);
     Ok(Analyzed {
         block: block.clone(),
@@ -881,6 +897,25 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
         qmark_sql,
         pg_sql,
     })
+}
+
+/// Replaces the one character at each (line, column) with its text.
+fn apply_rewrites(sql: &str, rewrites: &[((usize, usize), String)]) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let (mut line, mut col) = (1, 1);
+    for c in sql.chars() {
+        match rewrites.iter().find(|(at, _)| *at == (line, col)) {
+            Some((_, text)) => out.push_str(text),
+            None => out.push(c),
+        }
+        if c == '\n' {
+            line += 1;
+            col = 1;
+        } else {
+            col += 1;
+        }
+    }
+    out
 }
 
 static LIMIT_COLUMN: std::sync::LazyLock<Column> = std::sync::LazyLock::new(|| Column {
@@ -941,6 +976,7 @@ fn project(
     block: &Block,
     item: &SelectItem,
     columns: &mut Vec<OutColumn>,
+    rewrites: &mut Vec<((usize, usize), String)>,
     problems: &mut Vec<Problem>,
 ) {
     let column_of = |col: &Column, name: String| OutColumn {
@@ -1027,20 +1063,36 @@ fn project(
             "multiple aliases are not supported".into(),
             "give the expression one alias".into(),
         )),
-        SelectItem::Wildcard(_) => {
-            for (_, table) in &scope.tables {
+        SelectItem::Wildcard(options) => {
+            // `*` becomes the catalog's column list in the emitted SQL, so rows load by
+            // position and a backend-only column (MySQL's live_config_key) never arrives.
+            let mut names = Vec::new();
+            for (alias, table) in &scope.tables {
                 for col in &scope.catalog[table] {
                     columns.push(column_of(col, col.name.clone()));
+                    names.push(if scope.tables.len() > 1 {
+                        format!("{alias}.{}", col.name)
+                    } else {
+                        col.name.clone()
+                    });
                 }
             }
+            rewrites.push((pos(options.wildcard_token.0.span), names.join(", ")));
         }
-        SelectItem::QualifiedWildcard(kind, _) => {
+        SelectItem::QualifiedWildcard(kind, options) => {
             let q = kind.to_string().to_ascii_lowercase();
             match scope.tables.iter().find(|(alias, _)| *alias == q) {
-                Some((_, table)) => {
+                Some((alias, table)) => {
+                    let mut names = Vec::new();
                     for col in &scope.catalog[table] {
                         columns.push(column_of(col, col.name.clone()));
+                        names.push(col.name.clone());
                     }
+                    // `q.*` → `q.a, q.b, …`: the `q.` before the star qualifies the first.
+                    rewrites.push((
+                        pos(options.wildcard_token.0.span),
+                        names.join(&format!(", {alias}.")),
+                    ));
                 }
                 None => problems.push((
                     1,
