@@ -132,6 +132,7 @@ fn portability_errors_name_the_construct() {
         ("INSERT INTO tenants (tenant_id, name, created_at, modified_at) VALUES (:id, :n, :c, :m) ON CONFLICT DO NOTHING", "ON CONFLICT", "upserts"),
         ("INSERT INTO tenants (tenant_id, name, created_at, modified_at) VALUES (:id, :n, :c, :m) ON DUPLICATE KEY UPDATE name = :n", "ON DUPLICATE", "upserts"),
         ("SELECT name || 'x' AS n FROM sensors", "||", "`||`"),
+        ("SELECT name AS auto_increment FROM sensors", "auto_increment", "auto-increment"),
     ];
     for (sql, token, needle) in cases {
         expect(
