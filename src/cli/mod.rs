@@ -1,7 +1,10 @@
 //! The `trapperkeeper` operator CLI.
 //!
-//! Exit codes: 0 success; 1 runtime failure (database unreachable, migration failed);
-//! 2 usage or configuration error. Errors are printed as one plain line on stderr, redacted.
+//! Exit codes: 0 success; 1 runtime failure (database unreachable, migration failed, a row not
+//! found or in conflict); 2 usage, configuration or validation error. Errors are printed as one
+//! plain line on stderr, redacted.
+
+mod admin;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -32,6 +35,9 @@ pub struct Cli {
     /// TOML configuration file. Env: TK_CONFIG_FILE. Default ./trapperkeeper.toml if present
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Print JSON instead of a table.
+    #[arg(long, global = true)]
+    pub json: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -43,6 +49,21 @@ pub enum Command {
     /// Database lifecycle.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Tenants.
+    #[command(subcommand)]
+    Tenant(admin::TenantCommand),
+    /// Users of a tenant.
+    #[command(subcommand)]
+    User(admin::UserCommand),
+    /// Sensors of a tenant.
+    #[command(subcommand)]
+    Sensor(admin::SensorCommand),
+    /// Rules of a tenant.
+    #[command(subcommand)]
+    Rule(admin::RuleCommand),
+    /// Configuration values of a tenant.
+    #[command(subcommand)]
+    Config(admin::ConfigCommand),
 }
 
 /// `trapperkeeper db ...`
@@ -54,6 +75,50 @@ pub enum DbCommand {
     Status,
     /// Check that the database answers within the connection timeout.
     Check,
+    /// Copy a SQLite database online (while others write) to a new file, mode 0600, and check it.
+    Backup {
+        /// The new file; must not exist.
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+}
+
+/// Why a command failed; decides the exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad input or configuration: exit 2.
+    #[error("{0}")]
+    Usage(String),
+    /// A database-layer failure.
+    #[error(transparent)]
+    Db(#[from] Error),
+    /// A repository failure.
+    #[error(transparent)]
+    Repo(#[from] crate::repository::Error),
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::Db(Error::Output(e))
+    }
+}
+
+impl From<crate::config::ConfigError> for CliError {
+    fn from(e: crate::config::ConfigError) -> Self {
+        CliError::Db(Error::Config(e))
+    }
+}
+
+impl From<crate::migrations::MigrationError> for CliError {
+    fn from(e: crate::migrations::MigrationError) -> Self {
+        CliError::Db(Error::Migration(e))
+    }
+}
+
+impl From<diesel::result::Error> for CliError {
+    fn from(e: diesel::result::Error) -> Self {
+        CliError::Db(Error::Query(e))
+    }
 }
 
 /// Parses `args` (including the program name) and runs the command, printing to stdout/stderr.
@@ -74,16 +139,27 @@ where
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let code = exit_code(&e);
-            eprintln!("error: {}", one_line(&e.to_string()));
+            // Repository errors keep the database's words as their source; an operator needs
+            // them on this one line (they are redacted like every other message).
+            let text = match &e {
+                CliError::Repo(
+                    r @ (crate::repository::Error::Database { source }
+                    | crate::repository::Error::Unavailable { source }
+                    | crate::repository::Error::Timeout { source }),
+                ) => format!("{r}: {source}"),
+                other => other.to_string(),
+            };
+            eprintln!("error: {}", one_line(&text));
             ExitCode::from(code)
         }
     }
 }
 
-/// 2 for configuration errors, 1 for everything else.
-pub fn exit_code(error: &Error) -> u8 {
+/// 2 for usage, configuration and validation errors, 1 for everything else.
+pub fn exit_code(error: &CliError) -> u8 {
     match error {
-        Error::Config(_) => 2,
+        CliError::Usage(_) | CliError::Db(Error::Config(_)) => 2,
+        CliError::Repo(crate::repository::Error::Validation { .. }) => 2,
         _ => 1,
     }
 }
@@ -93,7 +169,7 @@ fn one_line(s: &str) -> String {
 }
 
 /// Runs a parsed command, writing its report to `out`.
-pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
+pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), CliError> {
     let overrides = CliOverrides {
         db_url: cli.db_url.clone(),
         data_dir: cli.data_dir.clone(),
@@ -145,6 +221,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
                 writeln!(out, "  {:<22} {:<40} ({source})", key.name(), value)?;
             }
         }
+        Command::Db(DbCommand::Backup { to }) => admin::backup(&config, to, cli.json, out)?,
+        Command::Tenant(cmd) => admin::tenant(&config, cmd, cli.json, out)?,
+        Command::User(cmd) => admin::user(&config, cmd, cli.json, out)?,
+        Command::Sensor(cmd) => admin::sensor(&config, cmd, cli.json, out)?,
+        Command::Rule(cmd) => admin::rule(&config, cmd, cli.json, out)?,
+        Command::Config(cmd) => admin::config(&config, cmd, cli.json, out)?,
         Command::Db(DbCommand::Check) => {
             let started = std::time::Instant::now();
             let mut conn = connect_sync(&config)?;
