@@ -7,6 +7,7 @@
 //! - [`migrations`]: embedded per-backend migrations, applied under a lock, checksummed.
 //! - [`types`]: typed UUIDv7 ids and microsecond UTC timestamps, portable across backends.
 //! - [`schema`]: the unified, type-checked schema.
+//! - [`copy`]: verified copies between backends.
 //! - [`cli`]: the `trapperkeeper` operator commands.
 //!
 //! ```no_run
@@ -22,6 +23,7 @@
 pub mod cli;
 pub mod config;
 pub mod connection;
+pub mod copy;
 pub mod error;
 pub mod migrations;
 pub mod pool;

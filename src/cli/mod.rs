@@ -75,6 +75,30 @@ pub enum DbCommand {
     Status,
     /// Check that the database answers within the connection timeout.
     Check,
+    /// Copy every row (deleted ones too) from one database to another, then verify both sides.
+    Copy {
+        /// Source database URL.
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// Target database URL (migrated first; must be empty, or an interrupted copy with --resume).
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// Continue an interrupted copy.
+        #[arg(long)]
+        resume: bool,
+        /// Rows per batch (one transaction each).
+        #[arg(long, default_value_t = crate::copy::DEFAULT_BATCH)]
+        batch_size: usize,
+    },
+    /// Compare row counts and checksums of every table in two databases.
+    Verify {
+        /// One database URL.
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// The other database URL.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// Copy a SQLite database online (while others write) to a new file, mode 0600, and check it.
     Backup {
         /// The new file; must not exist.
@@ -95,6 +119,9 @@ pub enum CliError {
     /// A repository failure.
     #[error(transparent)]
     Repo(#[from] crate::repository::Error),
+    /// A copy that was refused or did not verify.
+    #[error(transparent)]
+    Copy(#[from] crate::copy::CopyError),
 }
 
 impl From<std::io::Error> for CliError {
@@ -222,6 +249,15 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), CliError> {
             }
         }
         Command::Db(DbCommand::Backup { to }) => admin::backup(&config, to, cli.json, out)?,
+        Command::Db(DbCommand::Copy {
+            from,
+            to,
+            resume,
+            batch_size,
+        }) => admin::copy(&config, from, to, *resume, *batch_size, cli.json, out)?,
+        Command::Db(DbCommand::Verify { from, to }) => {
+            admin::verify(&config, from, to, cli.json, out)?
+        }
         Command::Tenant(cmd) => admin::tenant(&config, cmd, cli.json, out)?,
         Command::User(cmd) => admin::user(&config, cmd, cli.json, out)?,
         Command::Sensor(cmd) => admin::sensor(&config, cmd, cli.json, out)?,

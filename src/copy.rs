@@ -1,0 +1,315 @@
+//! Copying a database to another backend, and proving the copy complete.
+//!
+//! Tables are copied in dependency order, in id order (UUIDv7 keys), in batches that each commit
+//! in their own transaction, so an interrupted copy leaves an exact prefix of each table. A row in
+//! `__trapperkeeper_copy` marks the target as a copy in progress until verification passes; the
+//! next run refuses such a target unless asked to resume, and a resumed run continues every
+//! table after its last copied id. Soft-deleted rows are copied too: it is a copy, not an export.
+//!
+//! Verification compares, per table, the row count and an order-independent checksum: the sum
+//! (mod 2^128) of the first 16 bytes of SHA-256 over each row's canonical form — its JSON
+//! serialisation through the models, so ids, microsecond timestamps, text, booleans, floats and
+//! JSON text are compared as the application sees them, whatever each backend stores.
+
+use std::fmt;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::error::Error;
+use crate::migrations;
+use crate::AnyConnection;
+
+/// Rows per batch unless told otherwise.
+pub const DEFAULT_BATCH: usize = 1_000;
+
+const CREATE_STATE: &str = "CREATE TABLE IF NOT EXISTS __trapperkeeper_copy \
+     (copy_id VARCHAR(36) NOT NULL PRIMARY KEY, source VARCHAR(255) NOT NULL, completed INTEGER NOT NULL)";
+
+/// Why a copy did not happen or did not verify.
+#[derive(Debug, thiserror::Error)]
+pub enum CopyError {
+    /// The source has migrations this binary would apply; copying it would copy an old schema.
+    #[error("the source has pending migrations ({0}); run `trapperkeeper --db-url FROM db migrate` first")]
+    SourcePending(String),
+    /// The target holds rows and is not an interrupted copy.
+    #[error("the target is not empty ({0} holds rows); copy into an empty database")]
+    TargetNotEmpty(&'static str),
+    /// The target is an interrupted copy and `resume` was not asked for.
+    #[error("the target holds an interrupted copy; rerun with --resume to continue it, or empty the target")]
+    Interrupted,
+    /// Verification found differences.
+    #[error("verification failed for: {}", .0.join(", "))]
+    Mismatch(Vec<String>),
+    /// A database error.
+    #[error(transparent)]
+    Db(#[from] Error),
+}
+
+impl From<diesel::result::Error> for CopyError {
+    fn from(e: diesel::result::Error) -> Self {
+        CopyError::Db(Error::Query(e))
+    }
+}
+
+impl From<migrations::MigrationError> for CopyError {
+    fn from(e: migrations::MigrationError) -> Self {
+        CopyError::Db(Error::Migration(e))
+    }
+}
+
+/// Count and checksum of one table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct TableSum {
+    /// Rows.
+    pub rows: u64,
+    /// Order-independent checksum, hex.
+    #[serde(serialize_with = "hex")]
+    pub checksum: u128,
+}
+
+fn hex<S: serde::Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{v:032x}"))
+}
+
+impl TableSum {
+    fn add<T: serde::Serialize>(&mut self, row: &T) {
+        let canonical = serde_json::to_vec(row).expect("models serialise");
+        let digest = Sha256::digest(&canonical);
+        let mut first = [0u8; 16];
+        first.copy_from_slice(&digest[..16]);
+        self.rows += 1;
+        self.checksum = self.checksum.wrapping_add(u128::from_be_bytes(first));
+    }
+}
+
+impl fmt::Display for TableSum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} rows, checksum {:032x}", self.rows, self.checksum)
+    }
+}
+
+/// One table's verification.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TableCheck {
+    /// Table name.
+    pub table: &'static str,
+    /// Source side.
+    pub source: TableSum,
+    /// Target side.
+    pub target: TableSum,
+}
+
+impl TableCheck {
+    /// Whether both sides agree.
+    pub fn ok(&self) -> bool {
+        self.source == self.target
+    }
+}
+
+/// Per-table copy functions, one set per table from one macro.
+macro_rules! tables {
+    ($($table:ident : $model:ty, $id_col:ident, $Id:ty;)+) => {
+        /// Tables in dependency order (parents first).
+        pub const TABLES: &[&str] = &[$(stringify!($table)),+];
+
+        fn copy_table(from: &mut AnyConnection, to: &mut AnyConnection, table: &str, batch: usize, progress: &mut dyn FnMut(&str, u64)) -> Result<u64, CopyError> {
+            match table {
+                $(stringify!($table) => {
+                    use crate::schema::$table::dsl as t;
+                    // Resume after the last id already in the target (batches commit whole).
+                    let mut after: Option<$Id> = t::$table.select(t::$id_col).order(t::$id_col.desc()).first(to).optional()?;
+                    let mut copied = 0u64;
+                    loop {
+                        let mut query = t::$table.select(<$model>::as_select()).order(t::$id_col.asc()).limit(batch as i64).into_boxed();
+                        if let Some(a) = after {
+                            query = query.filter(t::$id_col.gt(a));
+                        }
+                        let rows: Vec<$model> = query.load(from)?;
+                        if rows.is_empty() {
+                            return Ok(copied);
+                        }
+                        // Multi-row INSERTs go to the native connection: diesel's batch insert
+                        // does not compile through the derived MultiBackend.
+                        match to {
+                            #[cfg(feature = "postgres")]
+                            AnyConnection::Postgresql(c) => {
+                                c.transaction(|c| diesel::insert_into(t::$table).values(&rows).execute(c))?;
+                            }
+                            #[cfg(feature = "mysql")]
+                            AnyConnection::Mysql(c) => {
+                                c.transaction(|c| diesel::insert_into(t::$table).values(&rows).execute(c))?;
+                            }
+                            #[cfg(feature = "sqlite")]
+                            AnyConnection::Sqlite(c) => {
+                                c.immediate_transaction(|c| diesel::insert_into(t::$table).values(&rows).execute(c))?;
+                            }
+                        }
+                        copied += rows.len() as u64;
+                        after = rows.last().map(|r| r.$id_col);
+                        progress(table, copied);
+                    }
+                })+
+                other => unreachable!("unknown table {other}"),
+            }
+        }
+
+        fn sum_table(conn: &mut AnyConnection, table: &str, batch: usize) -> Result<TableSum, CopyError> {
+            match table {
+                $(stringify!($table) => {
+                    use crate::schema::$table::dsl as t;
+                    let mut sum = TableSum::default();
+                    let mut after: Option<$Id> = None;
+                    loop {
+                        let mut query = t::$table.select(<$model>::as_select()).order(t::$id_col.asc()).limit(batch as i64).into_boxed();
+                        if let Some(a) = after {
+                            query = query.filter(t::$id_col.gt(a));
+                        }
+                        let rows: Vec<$model> = query.load(conn)?;
+                        for row in &rows {
+                            sum.add(row);
+                        }
+                        match rows.last() {
+                            Some(last) => after = Some(last.$id_col),
+                            None => return Ok(sum),
+                        }
+                    }
+                })+
+                other => unreachable!("unknown table {other}"),
+            }
+        }
+
+        /// Every row of `table` (deleted ones too) in its canonical form, in id order: what the
+        /// checksum hashes, for a row-by-row comparison.
+        pub fn canonical_rows(conn: &mut AnyConnection, table: &str) -> Result<Vec<String>, CopyError> {
+            match table {
+                $(stringify!($table) => {
+                    use crate::schema::$table::dsl as t;
+                    let rows: Vec<$model> = t::$table.select(<$model>::as_select()).order(t::$id_col.asc()).load(conn)?;
+                    Ok(rows.iter().map(|r| serde_json::to_string(r).expect("models serialise")).collect())
+                })+
+                other => unreachable!("unknown table {other}"),
+            }
+        }
+
+        fn has_rows(conn: &mut AnyConnection, table: &str) -> Result<bool, CopyError> {
+            match table {
+                $(stringify!($table) => {
+                    use crate::schema::$table::dsl as t;
+                    Ok(t::$table.select(t::$id_col).first::<$Id>(conn).optional()?.is_some())
+                })+
+                other => unreachable!("unknown table {other}"),
+            }
+        }
+    };
+}
+
+tables! {
+    tenants: crate::repository::tenants::Tenant, tenant_id, crate::types::TenantId;
+    users: crate::repository::users::User, user_id, crate::types::UserId;
+    api_keys: crate::repository::api_keys::ApiKey, api_key_id, crate::types::ApiKeyId;
+    sensors: crate::repository::sensors::Sensor, sensor_id, crate::types::SensorId;
+    rules: crate::repository::rules::Rule, rule_id, crate::types::RuleId;
+    rule_sensors: crate::repository::rule_sensors::RuleSensor, rule_sensor_id, crate::types::RuleSensorId;
+    configurations: crate::repository::configurations::Configuration, configuration_id, crate::types::ConfigurationId;
+}
+
+mod state {
+    diesel::table! {
+        /// Marks a target as a copy in progress (completed = 0) until it verifies.
+        __trapperkeeper_copy (copy_id) {
+            copy_id -> Text,
+            source -> Text,
+            completed -> Integer,
+        }
+    }
+}
+
+use state::__trapperkeeper_copy;
+
+/// Copies everything from `from` into `to` and verifies it. `source_label` (a redacted URL) is
+/// recorded in the target while the copy is in progress. `progress` hears (table, rows so far).
+pub fn copy(
+    from: &mut AnyConnection,
+    to: &mut AnyConnection,
+    source_label: &str,
+    resume: bool,
+    batch: usize,
+    progress: &mut dyn FnMut(&str, u64),
+) -> Result<Vec<TableCheck>, CopyError> {
+    let batch = batch.max(1);
+    let status = migrations::status(from)?;
+    if !status.pending.is_empty() {
+        let names: Vec<String> = status.pending.iter().map(|m| m.name.clone()).collect();
+        return Err(CopyError::SourcePending(names.join(", ")));
+    }
+    migrations::migrate(to, crate::config::MigrationPolicy::Apply)?;
+    to.batch_execute(CREATE_STATE)?;
+    let interrupted: Option<String> = __trapperkeeper_copy::table
+        .filter(__trapperkeeper_copy::completed.eq(0))
+        .select(__trapperkeeper_copy::copy_id)
+        .first(to)
+        .optional()?;
+    match (&interrupted, resume) {
+        (Some(_), false) => return Err(CopyError::Interrupted),
+        (Some(_), true) => {}
+        (None, _) => {
+            for table in TABLES {
+                if has_rows(to, table)? {
+                    return Err(CopyError::TargetNotEmpty(table));
+                }
+            }
+        }
+    }
+    let copy_id = match interrupted {
+        Some(id) => id,
+        None => {
+            let id = crate::types::TenantId::new().to_string();
+            diesel::insert_into(__trapperkeeper_copy::table)
+                .values((
+                    __trapperkeeper_copy::copy_id.eq(&id),
+                    __trapperkeeper_copy::source
+                        .eq(source_label.chars().take(255).collect::<String>()),
+                    __trapperkeeper_copy::completed.eq(0),
+                ))
+                .execute(to)?;
+            id
+        }
+    };
+    for table in TABLES {
+        let n = copy_table(from, to, table, batch, progress)?;
+        progress(table, n);
+    }
+    let checks = verify(from, to, batch)?;
+    let bad: Vec<String> = checks
+        .iter()
+        .filter(|c| !c.ok())
+        .map(|c| c.table.to_string())
+        .collect();
+    if !bad.is_empty() {
+        return Err(CopyError::Mismatch(bad));
+    }
+    diesel::update(__trapperkeeper_copy::table.filter(__trapperkeeper_copy::copy_id.eq(&copy_id)))
+        .set(__trapperkeeper_copy::completed.eq(1))
+        .execute(to)?;
+    Ok(checks)
+}
+
+/// Counts and checksums every table on both sides.
+pub fn verify(
+    from: &mut AnyConnection,
+    to: &mut AnyConnection,
+    batch: usize,
+) -> Result<Vec<TableCheck>, CopyError> {
+    TABLES
+        .iter()
+        .map(|table| {
+            Ok(TableCheck {
+                table,
+                source: sum_table(from, table, batch.max(1))?,
+                target: sum_table(to, table, batch.max(1))?,
+            })
+        })
+        .collect()
+}
