@@ -63,7 +63,7 @@ fn main() {
                         .sensor_id,
                     );
                 }
-                for i in 0..RULES_PER_TENANT {
+                for (i, sensor_id) in sensor_ids.iter().take(RULES_PER_TENANT).enumerate() {
                     let rule = NewRule {
                         name: format!("r{i}"),
                         description: Some("ü".into()),
@@ -81,7 +81,7 @@ fn main() {
                             t,
                             NewRuleSensor {
                                 rule_id: r,
-                                sensor_id: sensor_ids[i],
+                                sensor_id: *sensor_id,
                             },
                         )?;
                     }
