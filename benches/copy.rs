@@ -121,7 +121,7 @@ fn main() {
             "bench",
             false,
             trapperkeeper_db::copy::DEFAULT_BATCH,
-            &mut |_, _| {},
+            &mut |_, _, _| {},
         )
         .unwrap();
         let secs = started.elapsed().as_secs_f64();

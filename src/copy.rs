@@ -114,7 +114,7 @@ macro_rules! tables {
         /// Tables in dependency order (parents first).
         pub const TABLES: &[&str] = &[$(stringify!($table)),+];
 
-        fn copy_table(from: &mut AnyConnection, to: &mut AnyConnection, table: &str, batch: usize, progress: &mut dyn FnMut(&str, u64)) -> Result<u64, CopyError> {
+        fn copy_table(from: &mut AnyConnection, to: &mut AnyConnection, table: &str, batch: usize, progress: &mut dyn FnMut(&str, u64, bool)) -> Result<u64, CopyError> {
             match table {
                 $(stringify!($table) => {
                     use crate::schema::$table::dsl as t;
@@ -148,7 +148,7 @@ macro_rules! tables {
                         }
                         copied += rows.len() as u64;
                         after = rows.last().map(|r| r.$id_col);
-                        progress(table, copied);
+                        progress(table, copied, false);
                     }
                 })+
                 other => unreachable!("unknown table {other}"),
@@ -193,6 +193,18 @@ macro_rules! tables {
             }
         }
 
+        /// Rows in `table`, deleted ones included.
+        pub fn count_rows(conn: &mut AnyConnection, table: &str) -> Result<u64, CopyError> {
+            match table {
+                $(stringify!($table) => {
+                    use crate::schema::$table::dsl as t;
+                    let n: i64 = t::$table.count().get_result(conn)?;
+                    Ok(n as u64)
+                })+
+                other => unreachable!("unknown table {other}"),
+            }
+        }
+
         fn has_rows(conn: &mut AnyConnection, table: &str) -> Result<bool, CopyError> {
             match table {
                 $(stringify!($table) => {
@@ -229,14 +241,15 @@ mod state {
 use state::__trapperkeeper_copy;
 
 /// Copies everything from `from` into `to` and verifies it. `source_label` (a redacted URL) is
-/// recorded in the target while the copy is in progress. `progress` hears (table, rows so far).
+/// recorded in the target while the copy is in progress. `progress` hears (table, rows copied
+/// so far by this run, whether the table is done).
 pub fn copy(
     from: &mut AnyConnection,
     to: &mut AnyConnection,
     source_label: &str,
     resume: bool,
     batch: usize,
-    progress: &mut dyn FnMut(&str, u64),
+    progress: &mut dyn FnMut(&str, u64, bool),
 ) -> Result<Vec<TableCheck>, CopyError> {
     let batch = batch.max(1);
     let status = migrations::status(from)?;
@@ -279,7 +292,7 @@ pub fn copy(
     };
     for table in TABLES {
         let n = copy_table(from, to, table, batch, progress)?;
-        progress(table, n);
+        progress(table, n, true);
     }
     let checks = verify(from, to, batch)?;
     let bad: Vec<String> = checks
@@ -294,6 +307,28 @@ pub fn copy(
         .set(__trapperkeeper_copy::completed.eq(1))
         .execute(to)?;
     Ok(checks)
+}
+
+/// The source recorded by an unfinished copy into this database, if one was interrupted. A
+/// database without the bookkeeping table never was a copy target.
+pub fn interrupted_copy(conn: &mut AnyConnection) -> Result<Option<String>, Error> {
+    let found = __trapperkeeper_copy::table
+        .filter(__trapperkeeper_copy::completed.eq(0))
+        .select(__trapperkeeper_copy::source)
+        .first::<String>(conn)
+        .optional();
+    match found {
+        Ok(source) => Ok(source),
+        // SQLite "no such table", PostgreSQL "does not exist", MySQL "doesn't exist".
+        Err(diesel::result::Error::DatabaseError(_, info))
+            if ["no such table", "does not exist", "doesn't exist"]
+                .iter()
+                .any(|m| info.message().contains(m)) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Counts and checksums every table on both sides.

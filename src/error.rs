@@ -47,6 +47,14 @@ pub enum Error {
     #[error("a unit of work panicked (its connection was discarded): {0}")]
     Panicked(String),
 
+    /// The database is the target of a copy that never verified; it must not be used as if
+    /// complete.
+    #[error("this database holds an interrupted copy from {source_label}; finish it with `trapperkeeper db copy --resume` or start over with an empty database")]
+    IncompleteCopy {
+        /// The recorded (redacted) source.
+        source_label: String,
+    },
+
     /// Writing a report (for example the CLI's output) failed.
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),

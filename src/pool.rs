@@ -135,11 +135,17 @@ impl std::fmt::Debug for Database {
 
 impl Database {
     /// Connects (a first connection within the connection timeout, whose failure is returned
-    /// with the driver's message), builds the pool, and handles migrations by the configured
-    /// policy.
+    /// with the driver's message), builds the pool, handles migrations by the configured
+    /// policy, and refuses a database that holds an interrupted `db copy`.
     pub async fn open(config: &DatabaseConfig) -> Result<Self> {
         let db = Self::connect(config).await?;
         db.migrate(config.migrations.value).await?;
+        // A half-copied database must not serve as if it were complete.
+        db.run(|conn| match crate::copy::interrupted_copy(conn)? {
+            Some(source_label) => Err(Error::IncompleteCopy { source_label }),
+            None => Ok(()),
+        })
+        .await?;
         Ok(db)
     }
 

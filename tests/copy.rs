@@ -246,7 +246,7 @@ fn interrupted_copy_is_refused_then_resumed(db: &TestDb) {
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     for line in lines.by_ref() {
-        if line.unwrap().contains("copying sensors") {
+        if line.unwrap().starts_with("api_keys:") {
             break;
         }
     }
@@ -268,6 +268,23 @@ fn interrupted_copy_is_refused_then_resumed(db: &TestDb) {
         Some(1),
         "partial copy does not verify"
     );
+    // Nor does a service or an admin command start on it.
+    let listed = Command::new(env!("CARGO_BIN_EXE_trapperkeeper"))
+        .args(["tenant", "list"])
+        .env("TK_DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    assert_eq!(listed.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&listed.stderr).contains("interrupted copy"));
+    common::runtime().block_on(async {
+        let err = trapperkeeper_db::Database::open(&db.config())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, trapperkeeper_db::Error::IncompleteCopy { .. }),
+            "{err:?}"
+        );
+    });
     // Resumed: continues after the last committed batch and verifies.
     let resumed = tk(&[
         "db",

@@ -218,6 +218,9 @@ pub enum ConfigCommand {
 fn open(config: &DatabaseConfig) -> Result<AnyConnection, CliError> {
     let mut conn = crate::pool::connect_sync(config)?;
     crate::migrations::migrate(&mut conn, config.migrations.value)?;
+    if let Some(source_label) = crate::copy::interrupted_copy(&mut conn)? {
+        return Err(CliError::Db(crate::Error::IncompleteCopy { source_label }));
+    }
     Ok(conn)
 }
 
@@ -820,14 +823,37 @@ pub fn copy(
     let (mut target, target_label) = open_url(config, "--to", to)?;
     eprintln!("copying {source_label} -> {target_label}");
     let started = std::time::Instant::now();
-    let mut current = String::new();
-    let mut progress = |table: &str, rows: u64| {
-        // One plain line per table, written when the next table starts and at the end.
-        if table != current {
-            current = table.to_string();
-            eprintln!("copying {table}");
-        } else if rows % 100_000 == 0 {
-            eprintln!("  {table}: {rows} rows");
+    // A bar per table on a terminal; one plain line per table otherwise (logs, CI).
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut totals = std::collections::HashMap::new();
+    if tty {
+        for table in crate::copy::TABLES {
+            totals.insert(*table, crate::copy::count_rows(&mut source, table)?);
+        }
+    }
+    let mut bar: Option<(String, indicatif::ProgressBar)> = None;
+    let mut progress = |table: &str, rows: u64, done: bool| {
+        if !tty {
+            if done {
+                eprintln!("{table}: {rows} rows copied");
+            }
+            return;
+        }
+        if bar.as_ref().map(|(t, _)| t.as_str()) != Some(table) {
+            let b = indicatif::ProgressBar::new(totals.get(table).copied().unwrap_or(0));
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{msg:>16} [{bar:30}] {pos}/{len} rows, {per_sec}, ETA {eta}",
+            ) {
+                b.set_style(style);
+            }
+            b.set_message(table.to_string());
+            bar = Some((table.to_string(), b));
+        }
+        if let Some((_, b)) = &bar {
+            b.set_position(rows);
+            if done {
+                b.finish();
+            }
         }
     };
     let checks = crate::copy::copy(
