@@ -334,10 +334,18 @@ fn print_deleted(
     Ok(())
 }
 
-const ALL: Page<TenantId> = Page {
-    after: None,
-    limit: MAX_PAGE,
-};
+/// Every live row (up to the repository's page limit).
+fn all<Id>() -> Page<Id> {
+    Page {
+        after: None,
+        limit: MAX_PAGE,
+    }
+}
+
+/// The `--tenant` argument.
+fn tenant_id(text: &str) -> Result<TenantId, CliError> {
+    id("--tenant", text, TenantId::parse)
+}
 
 /// `tenant …`
 pub fn tenant(
@@ -355,7 +363,7 @@ pub fn tenant(
             &tenants::create(&mut c, NewTenant { name: name.clone() })?,
             COLUMNS,
         ),
-        TenantCommand::List => print_rows(out, json, &tenants::list(&mut c, ALL)?, COLUMNS),
+        TenantCommand::List => print_rows(out, json, &tenants::list(&mut c, all())?, COLUMNS),
         TenantCommand::Show { id: text } => print_one(
             out,
             json,
@@ -399,18 +407,11 @@ pub fn user(
                 role: parsed::<Role>(role)?,
                 force_password_change: *force_password_change,
             };
-            let row = users::create(&mut c, id("--tenant", tenant, TenantId::parse)?, new)?;
+            let row = users::create(&mut c, tenant_id(tenant)?, new)?;
             print_one(out, json, &redact_hash(&row), COLUMNS)
         }
         UserCommand::List { tenant } => {
-            let rows = users::list(
-                &mut c,
-                id("--tenant", tenant, TenantId::parse)?,
-                Page {
-                    after: None,
-                    limit: MAX_PAGE,
-                },
-            )?;
+            let rows = users::list(&mut c, tenant_id(tenant)?, all())?;
             print_rows(
                 out,
                 json,
@@ -421,7 +422,7 @@ pub fn user(
         UserCommand::Show { tenant, id: text } => {
             let row = users::get(
                 &mut c,
-                id("--tenant", tenant, TenantId::parse)?,
+                tenant_id(tenant)?,
                 id("user id", text, UserId::parse)?,
             )?;
             print_one(out, json, &redact_hash(&row), COLUMNS)
@@ -429,7 +430,7 @@ pub fn user(
         UserCommand::Delete { tenant, id: text } => {
             let d = users::soft_delete(
                 &mut c,
-                id("--tenant", tenant, TenantId::parse)?,
+                tenant_id(tenant)?,
                 id("user id", text, UserId::parse)?,
             )?;
             print_deleted(out, json, "user", text, d)
@@ -473,27 +474,20 @@ pub fn sensor(
             print_one(
                 out,
                 json,
-                &sensors::create(&mut c, id("--tenant", tenant, TenantId::parse)?, new)?,
+                &sensors::create(&mut c, tenant_id(tenant)?, new)?,
                 COLUMNS,
             )
         }
         SensorCommand::List { tenant } => print_rows(
             out,
             json,
-            &sensors::list(
-                &mut c,
-                id("--tenant", tenant, TenantId::parse)?,
-                Page {
-                    after: None,
-                    limit: MAX_PAGE,
-                },
-            )?,
+            &sensors::list(&mut c, tenant_id(tenant)?, all())?,
             COLUMNS,
         ),
         SensorCommand::Show { tenant, id: text } => {
             let row = sensors::get(
                 &mut c,
-                id("--tenant", tenant, TenantId::parse)?,
+                tenant_id(tenant)?,
                 id("sensor id", text, SensorId::parse)?,
             )?;
             print_one(
@@ -513,7 +507,7 @@ pub fn sensor(
         SensorCommand::Delete { tenant, id: text } => {
             let d = sensors::soft_delete(
                 &mut c,
-                id("--tenant", tenant, TenantId::parse)?,
+                tenant_id(tenant)?,
                 id("sensor id", text, SensorId::parse)?,
             )?;
             print_deleted(out, json, "sensor", text, d)
@@ -563,27 +557,20 @@ pub fn rule(
             print_one(
                 out,
                 json,
-                &rules::create(&mut c, id("--tenant", tenant, TenantId::parse)?, new)?,
+                &rules::create(&mut c, tenant_id(tenant)?, new)?,
                 COLUMNS,
             )
         }
         RuleCommand::List { tenant } => print_rows(
             out,
             json,
-            &rules::list(
-                &mut c,
-                id("--tenant", tenant, TenantId::parse)?,
-                Page {
-                    after: None,
-                    limit: MAX_PAGE,
-                },
-            )?,
+            &rules::list(&mut c, tenant_id(tenant)?, all())?,
             COLUMNS,
         ),
         RuleCommand::Show { tenant, id: text } => {
             let row = rules::get(
                 &mut c,
-                id("--tenant", tenant, TenantId::parse)?,
+                tenant_id(tenant)?,
                 id("rule id", text, RuleId::parse)?,
             )?;
             print_one(
@@ -606,7 +593,7 @@ pub fn rule(
         RuleCommand::Delete { tenant, id: text } => {
             let d = rules::soft_delete(
                 &mut c,
-                id("--tenant", tenant, TenantId::parse)?,
+                tenant_id(tenant)?,
                 id("rule id", text, RuleId::parse)?,
             )?;
             print_deleted(out, json, "rule", text, d)
@@ -625,7 +612,7 @@ pub fn config(
     let mut c = open(config)?;
     match cmd {
         ConfigCommand::Set { tenant, key, value } => {
-            let t = id("--tenant", tenant, TenantId::parse)?;
+            let t = tenant_id(tenant)?;
             let row = c.write_transaction(|c| match configurations::get_by_key(c, t, key) {
                 Ok(existing) => configurations::update(
                     c,
@@ -648,8 +635,7 @@ pub fn config(
             print_one(out, json, &row, COLUMNS)
         }
         ConfigCommand::Get { tenant, key } => {
-            let row =
-                configurations::get_by_key(&mut c, id("--tenant", tenant, TenantId::parse)?, key)?;
+            let row = configurations::get_by_key(&mut c, tenant_id(tenant)?, key)?;
             if json {
                 print_one(out, true, &row, COLUMNS)
             } else {
@@ -660,14 +646,7 @@ pub fn config(
         ConfigCommand::List { tenant } => print_rows(
             out,
             json,
-            &configurations::list(
-                &mut c,
-                id("--tenant", tenant, TenantId::parse)?,
-                Page {
-                    after: None,
-                    limit: MAX_PAGE,
-                },
-            )?,
+            &configurations::list(&mut c, tenant_id(tenant)?, all())?,
             COLUMNS,
         ),
     }
