@@ -127,6 +127,12 @@ fn sqlite_default_needs_no_configuration() {
     let out = tk(dir.path(), &["db", "migrate"], &[]);
     assert!(out.status.success(), "{:?}", text(&out));
     assert!(dir.path().join("data/trapperkeeper.db").is_file());
+    // The README's main job works with no set-up at all.
+    let fresh = tempfile::tempdir().unwrap();
+    let out = tk(fresh.path(), &["tenant", "create", "Acme"], &[]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert!(text(&out).0.contains("Acme"));
+    assert!(fresh.path().join("data/trapperkeeper.db").is_file());
     let out = tk(dir.path(), &["db", "status"], &[]);
     let (stdout, _) = text(&out);
     assert!(
@@ -233,6 +239,34 @@ fn unreachable_servers_exit_1_without_the_password() {
                 "{stderr}"
             );
             assert!(stderr.contains("***"), "{stderr}");
+        }
+        // The admin and copy commands keep the secret too (the target is the unreachable one).
+        let copy = [
+            "db",
+            "copy",
+            "--from",
+            "sqlite://src.db",
+            "--to",
+            url.as_str(),
+        ];
+        let verify = [
+            "db",
+            "verify",
+            "--from",
+            "sqlite://src.db",
+            "--to",
+            url.as_str(),
+        ];
+        for cmd in [&["tenant", "list"][..], &copy, &verify] {
+            let out = tk(
+                dir.path(),
+                cmd,
+                &[
+                    ("TK_DATABASE_URL", &url),
+                    ("TK_DATABASE_CONNECTION_TIMEOUT_MS", "3000"),
+                ],
+            );
+            assert_clean_failure(&out, 1);
         }
     }
 }
