@@ -240,23 +240,9 @@ fn unreachable_servers_exit_1_without_the_password() {
             );
             assert!(stderr.contains("***"), "{stderr}");
         }
-        // The admin and copy commands keep the secret too (the target is the unreachable one).
-        let copy = [
-            "db",
-            "copy",
-            "--from",
-            "sqlite://src.db",
-            "--to",
-            url.as_str(),
-        ];
-        let verify = [
-            "db",
-            "verify",
-            "--from",
-            "sqlite://src.db",
-            "--to",
-            url.as_str(),
-        ];
+        // The admin and copy commands keep the secret too.
+        let copy = ["db", "copy", "--from", url.as_str(), "--to", url.as_str()];
+        let verify = ["db", "verify", "--from", url.as_str(), "--to", url.as_str()];
         for cmd in [&["tenant", "list"][..], &copy, &verify] {
             let out = tk(
                 dir.path(),
