@@ -139,11 +139,15 @@ impl Database {
     /// policy, and refuses a database that holds an interrupted `db copy`.
     pub async fn open(config: &DatabaseConfig) -> Result<Self> {
         let db = Self::connect(config).await?;
-        db.migrate(config.migrations.value).await?;
-        // A half-copied database must not serve as if it were complete.
-        db.run(|conn| match crate::copy::interrupted_copy(conn)? {
-            Some(source_label) => Err(Error::IncompleteCopy { source_label }),
-            None => Ok(()),
+        let policy = config.migrations.value;
+        // One hop: migrations, then the refusal of a half-copied database, which must not
+        // serve as if it were complete.
+        db.run(move |conn| {
+            migrations::migrate(conn, policy)?;
+            match crate::copy::interrupted_copy(conn)? {
+                Some(source_label) => Err(Error::IncompleteCopy { source_label }),
+                None => Ok(()),
+            }
         })
         .await?;
         Ok(db)

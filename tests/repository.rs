@@ -1207,32 +1207,31 @@ fn postgres_id_lookups_use_the_primary_key_index() {
             line: String,
         }
         c.batch_execute("SET enable_seqscan = off").unwrap();
-        let plan: Vec<Plan> =
-            diesel::sql_query("EXPLAIN SELECT name FROM tenants WHERE tenant_id = $1")
+        const SQL: &str = "EXPLAIN SELECT name FROM tenants WHERE tenant_id = $1";
+        let lines = |plan: Vec<Plan>| {
+            plan.into_iter()
+                .map(|p| p.line)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let plan = lines(
+            diesel::sql_query(SQL)
                 .bind::<trapperkeeper_db::types::sql::Uuid36, _>(t)
                 .load(&mut c)
-                .unwrap();
-        let plan = plan
-            .into_iter()
-            .map(|p| p.line)
-            .collect::<Vec<_>>()
-            .join("\n");
+                .unwrap(),
+        );
         assert!(
             plan.contains("Index Scan using tenants_pkey")
                 || plan.contains("Index Only Scan using tenants_pkey"),
             "{plan}"
         );
         // The control: the same lookup bound as text casts the column and cannot use the index.
-        let plan: Vec<Plan> =
-            diesel::sql_query("EXPLAIN SELECT name FROM tenants WHERE tenant_id = $1")
+        let plan = lines(
+            diesel::sql_query(SQL)
                 .bind::<diesel::sql_types::Text, _>(t.to_string())
                 .load(&mut c)
-                .unwrap();
-        let plan = plan
-            .into_iter()
-            .map(|p| p.line)
-            .collect::<Vec<_>>()
-            .join("\n");
+                .unwrap(),
+        );
         assert!(
             !plan.contains("tenants_pkey"),
             "a text bind should not use the index: {plan}"

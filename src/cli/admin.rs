@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::CliError;
@@ -42,6 +42,24 @@ pub enum TenantCommand {
     },
 }
 
+/// `--tenant ID`: the tenant a command works in.
+#[derive(Debug, Args)]
+pub struct TenantArg {
+    /// Tenant id.
+    #[arg(long)]
+    pub tenant: String,
+}
+
+/// `--tenant ID ID`: one row of a tenant.
+#[derive(Debug, Args)]
+pub struct RowArgs {
+    /// Tenant id.
+    #[arg(long)]
+    pub tenant: String,
+    /// The row's id.
+    pub id: String,
+}
+
 /// `trapperkeeper user …`
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -64,27 +82,11 @@ pub enum UserCommand {
         force_password_change: bool,
     },
     /// List live users of a tenant.
-    List {
-        /// Tenant id.
-        #[arg(long)]
-        tenant: String,
-    },
+    List(TenantArg),
     /// Show one user.
-    Show {
-        /// Tenant id.
-        #[arg(long)]
-        tenant: String,
-        /// User id.
-        id: String,
-    },
+    Show(RowArgs),
     /// Soft-delete a user.
-    Delete {
-        /// Tenant id.
-        #[arg(long)]
-        tenant: String,
-        /// User id.
-        id: String,
-    },
+    Delete(RowArgs),
 }
 
 /// `trapperkeeper sensor …`
@@ -106,27 +108,11 @@ pub enum SensorCommand {
         metadata: String,
     },
     /// List live sensors of a tenant.
-    List {
-        /// Tenant id.
-        #[arg(long)]
-        tenant: String,
-    },
+    List(TenantArg),
     /// Show one sensor.
-    Show {
-        /// Tenant id.
-        #[arg(long)]
-        tenant: String,
-        /// Sensor id.
-        id: String,
-    },
+    Show(RowArgs),
     /// Soft-delete a sensor and its rule links.
-    Delete {
-        /// Tenant id.
-        #[arg(long)]
-        tenant: String,
-        /// Sensor id.
-        id: String,
-    },
+    Delete(RowArgs),
 }
 
 /// `trapperkeeper rule …`
@@ -163,27 +149,11 @@ pub enum RuleCommand {
         expression: String,
     },
     /// List live rules of a tenant.
-    List {
-        /// Tenant id.
-        #[arg(long)]
-        tenant: String,
-    },
+    List(TenantArg),
     /// Show one rule.
-    Show {
-        /// Tenant id.
-        #[arg(long)]
-        tenant: String,
-        /// Rule id.
-        id: String,
-    },
+    Show(RowArgs),
     /// Soft-delete a rule and its sensor links.
-    Delete {
-        /// Tenant id.
-        #[arg(long)]
-        tenant: String,
-        /// Rule id.
-        id: String,
-    },
+    Delete(RowArgs),
 }
 
 /// `trapperkeeper config …`
@@ -208,11 +178,7 @@ pub enum ConfigCommand {
         key: String,
     },
     /// List live values of a tenant.
-    List {
-        /// Tenant id.
-        #[arg(long)]
-        tenant: String,
-    },
+    List(TenantArg),
 }
 
 fn open(config: &DatabaseConfig) -> Result<AnyConnection, CliError> {
@@ -410,7 +376,7 @@ pub fn user(
             let row = users::create(&mut c, tenant_id(tenant)?, new)?;
             print_one(out, json, &redact_hash(&row), COLUMNS)
         }
-        UserCommand::List { tenant } => {
+        UserCommand::List(TenantArg { tenant }) => {
             let rows = users::list(&mut c, tenant_id(tenant)?, all())?;
             print_rows(
                 out,
@@ -419,7 +385,7 @@ pub fn user(
                 COLUMNS,
             )
         }
-        UserCommand::Show { tenant, id: text } => {
+        UserCommand::Show(RowArgs { tenant, id: text }) => {
             let row = users::get(
                 &mut c,
                 tenant_id(tenant)?,
@@ -427,7 +393,7 @@ pub fn user(
             )?;
             print_one(out, json, &redact_hash(&row), COLUMNS)
         }
-        UserCommand::Delete { tenant, id: text } => {
+        UserCommand::Delete(RowArgs { tenant, id: text }) => {
             let d = users::soft_delete(
                 &mut c,
                 tenant_id(tenant)?,
@@ -478,13 +444,13 @@ pub fn sensor(
                 COLUMNS,
             )
         }
-        SensorCommand::List { tenant } => print_rows(
+        SensorCommand::List(TenantArg { tenant }) => print_rows(
             out,
             json,
             &sensors::list(&mut c, tenant_id(tenant)?, all())?,
             COLUMNS,
         ),
-        SensorCommand::Show { tenant, id: text } => {
+        SensorCommand::Show(RowArgs { tenant, id: text }) => {
             let row = sensors::get(
                 &mut c,
                 tenant_id(tenant)?,
@@ -504,7 +470,7 @@ pub fn sensor(
                 ],
             )
         }
-        SensorCommand::Delete { tenant, id: text } => {
+        SensorCommand::Delete(RowArgs { tenant, id: text }) => {
             let d = sensors::soft_delete(
                 &mut c,
                 tenant_id(tenant)?,
@@ -561,13 +527,13 @@ pub fn rule(
                 COLUMNS,
             )
         }
-        RuleCommand::List { tenant } => print_rows(
+        RuleCommand::List(TenantArg { tenant }) => print_rows(
             out,
             json,
             &rules::list(&mut c, tenant_id(tenant)?, all())?,
             COLUMNS,
         ),
-        RuleCommand::Show { tenant, id: text } => {
+        RuleCommand::Show(RowArgs { tenant, id: text }) => {
             let row = rules::get(
                 &mut c,
                 tenant_id(tenant)?,
@@ -590,7 +556,7 @@ pub fn rule(
                 ],
             )
         }
-        RuleCommand::Delete { tenant, id: text } => {
+        RuleCommand::Delete(RowArgs { tenant, id: text }) => {
             let d = rules::soft_delete(
                 &mut c,
                 tenant_id(tenant)?,
@@ -643,7 +609,7 @@ pub fn config(
                 Ok(())
             }
         }
-        ConfigCommand::List { tenant } => print_rows(
+        ConfigCommand::List(TenantArg { tenant }) => print_rows(
             out,
             json,
             &configurations::list(&mut c, tenant_id(tenant)?, all())?,
