@@ -407,6 +407,13 @@ impl DatabaseConfig {
             )?;
         }
         if let Some(dir) = &cli.data_dir {
+            if has_control_character(dir) {
+                return Err(ConfigError::InvalidValue {
+                    origin: Source::Cli("--data-dir"),
+                    value: dir.display().to_string().escape_debug().to_string(),
+                    reason: "expected a directory path without control characters".into(),
+                });
+            }
             config.data_dir = Setting {
                 value: dir.clone(),
                 source: Source::Cli("--data-dir"),
@@ -613,6 +620,12 @@ impl DatabaseConfig {
                 if s.trim().is_empty() {
                     return Err(invalid(s, "expected a directory path"));
                 }
+                if has_control_character(Path::new(&s)) {
+                    return Err(invalid(
+                        s.escape_debug().to_string(),
+                        "expected a directory path without control characters",
+                    ));
+                }
                 self.data_dir = Setting {
                     value: PathBuf::from(s),
                     source,
@@ -662,6 +675,11 @@ enum RawValue {
     Text(String),
     Integer(i64),
     Other(&'static str),
+}
+
+/// Whether a configured path holds a control character: never meant, and unsafe to echo.
+fn has_control_character(path: &Path) -> bool {
+    path.to_string_lossy().chars().any(char::is_control)
 }
 
 /// Creates `dir` and its missing parents with mode 0700 (owner only): the database files inside

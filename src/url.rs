@@ -99,6 +99,16 @@ pub struct DatabaseUrl {
     sqlite_path: Option<PathBuf>,
 }
 
+/// Whether `text` holds a `%` that is not followed by two hexadecimal digits.
+fn has_invalid_percent_escape(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, b)| {
+        *b == b'%'
+            && !(bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    })
+}
+
 impl DatabaseUrl {
     /// Parses a URL, choosing the backend by its scheme.
     pub fn parse(input: &str) -> Result<Self, UrlError> {
@@ -123,6 +133,12 @@ impl DatabaseUrl {
             "mysql" | "mariadb" => Backend::Mysql,
             _ => return Err(UrlError::UnsupportedScheme { scheme }),
         };
+        if input.chars().any(char::is_control) {
+            return Err(UrlError::Malformed {
+                backend,
+                reason: "contains a control character".into(),
+            });
+        }
         if !backend.is_compiled_in() {
             return Err(UrlError::NotCompiledIn {
                 backend,
@@ -189,6 +205,13 @@ impl DatabaseUrl {
         let malformed = |reason: String| UrlError::Malformed { backend, reason };
         if !rest.starts_with("//") {
             return Err(malformed(format!("expected {scheme}://host/database")));
+        }
+        // The `url` crate passes a stray `%` through, and the driver then fails at connect time
+        // with a message that quotes the text around it; refuse it here instead, unquoted.
+        if has_invalid_percent_escape(rest) {
+            return Err(malformed(
+                "invalid percent-encoding (write a literal % as %25)".into(),
+            ));
         }
         let mut parsed = url::Url::parse(&format!("{driver_scheme}:{rest}"))
             .map_err(|e| malformed(e.to_string()))?;

@@ -15,6 +15,7 @@ fn tk(db_url: &str, args: &[&str]) -> Output {
         .env("TK_DATABASE_URL", db_url)
         .env_remove("TK_CONFIG_FILE")
         .output()
+        .map(common::recorded)
         .unwrap()
 }
 

@@ -365,7 +365,7 @@ fn eight_processes_migrate_one_fresh_database(db: &TestDb) {
         .collect();
     let mut applied_now = 0;
     for child in children {
-        let out = child.wait_with_output().unwrap();
+        let out = child.wait_with_output().map(common::recorded).unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success(),
@@ -476,6 +476,7 @@ fn diesel_cli_and_library_share_migration_state(db: &TestDb) {
             // From the repository, so the CLI reads the project's diesel.toml.
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .output()
+            .map(common::recorded)
             .unwrap();
         assert!(
             out.status.success(),
@@ -527,6 +528,7 @@ fn pools_to_different_backends_work_side_by_side(db: &TestDb) {
 // SQLite has no server whose session could be killed; these apply to the two servers.
 backend_tests!(servers:
     killed_server_session_is_replaced,
+    dead_connections_cost_one_failed_call,
     canary_password_never_appears_in_errors
 );
 
@@ -593,5 +595,86 @@ fn canary_password_never_appears_in_errors(db: &TestDb) {
         );
         let err = trapperkeeper_db::pool::connect_sync(&config).unwrap_err();
         assert!(!format!("{err} {err:?}").contains(CANARY));
+    });
+}
+
+/// Kills every session of the test database from an admin connection, as a server restart
+/// would.
+#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
+fn kill_all_sessions(db: &TestDb) {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let name = url::Url::parse(&db.url)
+        .unwrap()
+        .path()
+        .trim_start_matches('/')
+        .to_string();
+    let mut admin = trapperkeeper_db::connection::establish(
+        &trapperkeeper_db::url::DatabaseUrl::parse(&common::admin_url(db.backend)).unwrap(),
+    )
+    .unwrap();
+    let sessions_sql = match db.backend {
+        Backend::Postgres => format!(
+            "SELECT CAST(pid AS BIGINT) AS id FROM pg_stat_activity WHERE datname = '{name}'"
+        ),
+        _ => format!(
+            "SELECT CAST(id AS SIGNED) AS id FROM information_schema.processlist WHERE db = '{name}'"
+        ),
+    };
+    let ids: Vec<Id> = diesel::sql_query(sessions_sql).load(&mut admin).unwrap();
+    assert!(!ids.is_empty());
+    for Id { id } in ids {
+        let kill = match db.backend {
+            Backend::Postgres => format!("SELECT pg_terminate_backend({id})"),
+            _ => format!("KILL {id}"),
+        };
+        admin.batch_execute(&kill).unwrap();
+    }
+    // pg_terminate_backend only signals; let the sessions end.
+    std::thread::sleep(Duration::from_millis(300));
+}
+
+/// After a dead connection is found, the pool checks the others it holds before handing them
+/// out: a restart costs one failed call, not one per pooled connection.
+#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
+fn dead_connections_cost_one_failed_call(db: &TestDb) {
+    const N: usize = 3;
+    runtime().block_on(async {
+        let database = Database::open(&db.config().with_pool_size(N as u32, 0))
+            .await
+            .unwrap();
+        // N connections open at once: N units that each wait for the others.
+        let all_in = std::sync::Arc::new(std::sync::Barrier::new(N));
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..N {
+            let (database, all_in) = (database.clone(), all_in.clone());
+            set.spawn(async move {
+                database
+                    .run(move |_| {
+                        all_in.wait();
+                        Ok::<_, Error>(())
+                    })
+                    .await
+            });
+        }
+        while let Some(joined) = set.join_next().await {
+            joined.unwrap().unwrap();
+        }
+        assert_eq!(database.state().connections, N as u32);
+        kill_all_sessions(db);
+        let mut failures = 0;
+        for _ in 0..3 * N {
+            if database
+                .run(|c| c.ping().map_err(Error::from))
+                .await
+                .is_err()
+            {
+                failures += 1;
+            }
+        }
+        assert_eq!(failures, 1, "one failed call for {N} dead connections");
     });
 }

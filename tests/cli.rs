@@ -25,7 +25,7 @@ fn tk(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.output().unwrap()
+    cmd.output().map(common::recorded).unwrap()
 }
 
 fn text(out: &Output) -> (String, String) {
@@ -200,6 +200,7 @@ fn invalid_utf8_argument_is_a_usage_error() {
         .args(["db", "check"])
         .current_dir(dir.path())
         .output()
+        .map(common::recorded)
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{:?}", text(&out));
 }

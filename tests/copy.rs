@@ -145,6 +145,7 @@ fn tk(args: &[&str]) -> std::process::Output {
         .args(args)
         .env_remove("TK_DATABASE_URL")
         .output()
+        .map(common::recorded)
         .unwrap()
 }
 
@@ -273,6 +274,7 @@ fn interrupted_copy_is_refused_then_resumed(db: &TestDb) {
         .args(["tenant", "list"])
         .env("TK_DATABASE_URL", &db.url)
         .output()
+        .map(common::recorded)
         .unwrap();
     assert_eq!(listed.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&listed.stderr).contains("interrupted copy"));

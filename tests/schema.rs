@@ -115,6 +115,7 @@ fn checked_in_schema_matches_print_schema(db: &common::TestDb) {
         .args(["print-schema", "--database-url", &cli_url])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
+        .map(common::recorded)
         .unwrap();
     assert!(
         out.status.success(),

@@ -80,6 +80,7 @@ fn files_are_private_under_umask_022() {
         .env_remove("TK_DATABASE_URL")
         .env_remove("TK_CONFIG_FILE")
         .output()
+        .map(common::recorded)
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -154,7 +155,7 @@ fn two_processes_read_then_write_without_errors_or_lost_updates() {
         })
         .collect();
     for child in children {
-        let out = child.wait_with_output().unwrap();
+        let out = child.wait_with_output().map(common::recorded).unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success(),

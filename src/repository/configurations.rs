@@ -85,7 +85,7 @@ pub fn create(
     tenant: TenantId,
     new: NewConfiguration,
 ) -> Result<Configuration> {
-    validate::name("config_key", &new.config_key, 128)?;
+    validate::identifier("config_key", &new.config_key, 128)?;
     validate::json("config_value", &new.config_value)?;
     let now = Timestamp::now();
     let row = Configuration {
@@ -114,6 +114,8 @@ pub fn create(
 
 /// The live value of `key` in `tenant`.
 pub fn get_by_key(conn: &mut AnyConnection, tenant: TenantId, key: &str) -> Result<Configuration> {
+    // Also keeps MySQL from finding `k` when asked for `k ` (see `validate::identifier`).
+    validate::identifier("config_key", key, 128)?;
     live(tenant)
         .filter(configurations::config_key.eq(key))
         .select(Configuration::as_select())

@@ -209,11 +209,21 @@ fn is_lock_timeout(message: &str) -> bool {
 }
 
 fn is_connection_lost(message: &str) -> bool {
-    // MySQL 2006/2013 and PostgreSQL's "terminating connection" arrive as unknown errors.
-    message.contains("server has gone away")
-        || message.contains("Lost connection")
-        || message.contains("terminating connection")
-        || message.contains("server closed the connection")
+    // MySQL 2006/2013 and PostgreSQL's "terminating connection" arrive as unknown errors, in
+    // wordings that differ between client libraries ("MySQL server has gone away" from
+    // libmysqlclient, "Server has gone away" from MariaDB Connector/C): compare in lower case.
+    let message = message.to_ascii_lowercase();
+    [
+        "server has gone away",
+        "lost connection",
+        "terminating connection",
+        "server closed the connection",
+        "connection has been closed",
+        "no connection to the server",
+        "connection refused",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
 }
 
 /// Result of repository calls.
@@ -272,6 +282,21 @@ pub mod validate {
             ));
         }
         text(field, value)
+    }
+
+    /// A unique identifier (username, configuration key): a [`name`] that does not start or end
+    /// with whitespace. MySQL's PAD SPACE collations compare `"k"` and `"k "` as equal, so such
+    /// a value would collide (or be found by the other's lookup) on MySQL and not elsewhere;
+    /// refusing it keeps the three backends alike.
+    pub fn identifier(field: &'static str, value: &str, max: usize) -> Result<()> {
+        name(field, value, max)?;
+        if value.trim() != value {
+            return Err(Error::validation(
+                field,
+                "must not start or end with whitespace",
+            ));
+        }
+        Ok(())
     }
 
     /// Free text: no control characters except tab, LF and CR.

@@ -93,7 +93,7 @@ fn check_hash(hash: &str) -> Result<()> {
 impl UserChanges {
     fn validate(&self) -> Result<()> {
         if let Some(u) = &self.username {
-            validate::name("username", u, 128)?;
+            validate::identifier("username", u, 128)?;
         }
         if let Some(h) = &self.password_hash {
             check_hash(h)?;
@@ -106,7 +106,7 @@ tenant_scoped!(users, user_id, UserId, User, UserChanges, "user", unique: "usern
 
 /// Creates a user in a live tenant.
 pub fn create(conn: &mut AnyConnection, tenant: TenantId, new: NewUser) -> Result<User> {
-    validate::name("username", &new.username, 128)?;
+    validate::identifier("username", &new.username, 128)?;
     check_hash(&new.password_hash)?;
     let now = Timestamp::now();
     let row = User {

@@ -56,6 +56,7 @@ macro_rules! backend_tests {
 
 /// Creates a fresh database for `backend` and runs `body` on it; the database is dropped after.
 pub fn run(backend: Backend, body: fn(&TestDb)) {
+    observe();
     match TestDb::create(backend) {
         Some(db) => body(&db),
         None => eprintln!("skipped: {backend} server unreachable and CI is not set"),
@@ -120,6 +121,7 @@ fn admin_execute(backend: Backend, admin: &str, sql: &str) -> Result<(), String>
 impl TestDb {
     /// Creates the database, or returns `None` (outside CI) when its server is unreachable.
     pub fn create(backend: Backend) -> Option<Self> {
+        observe();
         let dir = tempfile::tempdir().expect("temp dir");
         let name = format!(
             "tk_test_{}_{}_{}",
@@ -252,4 +254,150 @@ pub fn spawn_self(test: &str, role: &str, env: &[(&str, String)]) -> std::proces
         cmd.env(k, v);
     }
     cmd.spawn().expect("spawn helper process")
+}
+
+/// When `TK_TEST_LOG_DIR` is set (scripts/test sets it), keeps what a test run would otherwise
+/// throw away — the library's log lines at every level, panic messages and the output of every
+/// child process the tests run — in files there, so the run can be searched afterwards for the
+/// canary password in the server URLs (RELIABILITY.md, scenario 7). Idempotent.
+pub fn observe() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Some(file) = log_file("log") else {
+            return;
+        };
+        let file = std::sync::Arc::new(std::sync::Mutex::new(file));
+        let writer = file.clone();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("trace")
+            .with_ansi(false)
+            .with_writer(move || LockedFile(writer.clone()))
+            .try_init();
+        let default_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if let Ok(mut f) = file.lock() {
+                use std::io::Write;
+                let _ = writeln!(f, "PANIC {info}");
+            }
+            default_hook(info);
+        }));
+    });
+}
+
+/// A new file in `TK_TEST_LOG_DIR` named after this process.
+fn log_file(kind: &str) -> Option<std::fs::File> {
+    let dir = std::path::PathBuf::from(std::env::var_os("TK_TEST_LOG_DIR")?);
+    std::fs::create_dir_all(&dir).ok()?;
+    let exe = std::env::current_exe().ok()?;
+    let stem = exe.file_stem()?.to_string_lossy().into_owned();
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(format!("{stem}-{}.{kind}", std::process::id())))
+        .ok()
+}
+
+struct LockedFile(std::sync::Arc<std::sync::Mutex<std::fs::File>>);
+
+impl std::io::Write for LockedFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.lock() {
+            Ok(mut f) => f.write(buf),
+            Err(_) => Ok(buf.len()),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Keeps a child process's output for the canary search (see [`observe`]) and returns it.
+pub fn recorded(out: std::process::Output) -> std::process::Output {
+    if let Some(mut f) = log_file("children") {
+        use std::io::Write;
+        let _ = f.write_all(&out.stdout);
+        let _ = f.write_all(&out.stderr);
+    }
+    out
+}
+
+/// A small deterministic generator for fault timings. Seeded from `TK_TEST_SEED` when set
+/// (to replay a run), else from the clock; the seed is printed so a failure can be replayed.
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator for the test `what`.
+    pub fn new(what: &str) -> Self {
+        let seed = std::env::var("TK_TEST_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos() as u64
+            });
+        eprintln!("{what}: TK_TEST_SEED={seed}");
+        Self(seed | 1)
+    }
+
+    /// The next value (xorshift64*).
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A value in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+}
+
+/// A count from the environment variable `var` (for longer runs by hand), else `default`.
+pub fn count_from_env(var: &str, default: usize) -> usize {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Every row of every table, deleted ones included, in canonical form: two dumps are equal
+/// exactly when the stored data is.
+pub fn dump(conn: &mut trapperkeeper_db::AnyConnection) -> Vec<String> {
+    let mut all = Vec::new();
+    for table in trapperkeeper_db::copy::TABLES {
+        all.push(format!("-- {table}"));
+        all.extend(trapperkeeper_db::copy::canonical_rows(conn, table).expect("dump table"));
+    }
+    all
+}
+
+/// A fresh connection to a migrated test database.
+pub fn migrated(db: &TestDb) -> trapperkeeper_db::AnyConnection {
+    let mut conn = trapperkeeper_db::pool::connect_sync(&db.config()).expect("connect");
+    trapperkeeper_db::migrations::migrate(&mut conn, Default::default()).expect("migrate");
+    conn
+}
+
+/// The ids of every sensor of `tenant`, deleted ones included.
+pub async fn sensor_ids(
+    db: &trapperkeeper_db::Database,
+    tenant: trapperkeeper_db::types::TenantId,
+) -> std::collections::HashSet<trapperkeeper_db::types::SensorId> {
+    use diesel::prelude::*;
+    use trapperkeeper_db::schema::sensors;
+    db.run(move |c| {
+        sensors::table
+            .filter(sensors::tenant_id.eq(tenant))
+            .select(sensors::sensor_id)
+            .load::<trapperkeeper_db::types::SensorId>(c)
+            .map_err(trapperkeeper_db::Error::from)
+    })
+    .await
+    .expect("read sensor ids")
+    .into_iter()
+    .collect()
 }
