@@ -66,20 +66,117 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether trying again later may succeed (the database or pool was unavailable).
+    /// Whether trying again later may succeed (the database or pool was unavailable, a lock wait
+    /// ran out, or a serializable transaction lost a race).
     pub fn is_retryable(&self) -> bool {
-        use diesel::result::{DatabaseErrorKind, Error as D};
-        matches!(
-            self,
-            Error::Connect { .. }
-                | Error::PoolTimeout { .. }
-                | Error::Query(D::DatabaseError(
-                    DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::SerializationFailure,
-                    _,
-                ))
-        )
+        match self {
+            Error::Connect { .. } | Error::PoolTimeout { .. } => true,
+            Error::Query(e) => classify(e) != Disposition::Permanent,
+            _ => false,
+        }
+    }
+}
+
+/// What a driver error means for the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Disposition {
+    /// The connection is gone (server restart, killed session, network).
+    ConnectionLost,
+    /// A wait ran out (SQLite busy, MySQL lock wait, PostgreSQL statement/lock timeout), or a
+    /// serializable transaction must be retried.
+    Contention,
+    /// Anything else: retrying the same call fails the same way.
+    Permanent,
+}
+
+/// Classifies a driver error. Lost connections and timeouts mostly arrive as
+/// `DatabaseErrorKind::Unknown` with the driver's text, in wordings that differ between client
+/// libraries ("MySQL server has gone away" from libmysqlclient, "Server has gone away" from
+/// MariaDB Connector/C), so the text is compared in lower case. A commit that fails because the
+/// link died arrives wrapped as `RollbackErrorOnCommit`; both halves are looked at.
+pub(crate) fn classify(e: &diesel::result::Error) -> Disposition {
+    use diesel::result::{DatabaseErrorKind as K, Error as D};
+    const LOST: &[&str] = &[
+        "server has gone away",
+        "lost connection",
+        "terminating connection",
+        "server closed the connection",
+        "connection has been closed",
+        "no connection to the server",
+        "connection refused",
+    ];
+    const CONTENTION: &[&str] = &[
+        "database is locked",
+        "lock wait timeout",
+        "canceling statement due to",
+    ];
+    match e {
+        D::DatabaseError(K::ClosedConnection, _) | D::BrokenTransactionManager => {
+            Disposition::ConnectionLost
+        }
+        D::DatabaseError(K::SerializationFailure, _) => Disposition::Contention,
+        D::DatabaseError(_, info) => {
+            let message = info.message().to_ascii_lowercase();
+            if LOST.iter().any(|m| message.contains(m)) {
+                Disposition::ConnectionLost
+            } else if CONTENTION.iter().any(|m| message.contains(m)) {
+                Disposition::Contention
+            } else {
+                Disposition::Permanent
+            }
+        }
+        D::RollbackErrorOnCommit {
+            rollback_error,
+            commit_error,
+        } => match (classify(commit_error), classify(rollback_error)) {
+            (Disposition::Permanent, other) | (other, _) => other,
+        },
+        _ => Disposition::Permanent,
     }
 }
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind as K, Error as D};
+
+    fn unknown(message: &str) -> D {
+        D::DatabaseError(K::Unknown, Box::new(message.to_string()))
+    }
+
+    #[test]
+    fn lost_connections_in_every_wording_are_retryable() {
+        // Wordings seen when the servers were restarted under load (tests/server_restart.rs).
+        for message in [
+            "Server has gone away",
+            "MySQL server has gone away",
+            "Lost connection to server during query",
+            "terminating connection due to administrator command",
+            "SSL connection has been closed unexpectedly\n",
+        ] {
+            assert_eq!(classify(&unknown(message)), Disposition::ConnectionLost);
+            assert!(Error::Query(unknown(message)).is_retryable(), "{message}");
+        }
+        let failed_commit = D::RollbackErrorOnCommit {
+            rollback_error: Box::new(unknown("Server has gone away")),
+            commit_error: Box::new(unknown("Lost connection to server during query")),
+        };
+        assert_eq!(classify(&failed_commit), Disposition::ConnectionLost);
+    }
+
+    #[test]
+    fn ordinary_failures_are_not_retryable() {
+        assert_eq!(
+            classify(&unknown("syntax error at or near \"SELEC\"")),
+            Disposition::Permanent
+        );
+        assert!(!Error::Query(D::NotFound).is_retryable());
+        assert_eq!(
+            classify(&unknown("database is locked")),
+            Disposition::Contention
+        );
+    }
+}

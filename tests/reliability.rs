@@ -160,11 +160,11 @@ fn sqlite_survives_sigkill_during_writes() {
     }
     let mut conn = common::migrated(&db);
     let rows = common::dump(&mut conn).len();
-    eprintln!(
-        "FIGURE crash: kills={kills} kills_before_first_ack={kills_before_first_ack} \
+    common::figure(format!(
+        "crash: kills={kills} kills_before_first_ack={kills_before_first_ack} \
          acknowledged_units={} rows_checked={rows}",
         acked.len()
-    );
+    ));
     assert!(
         acked.len() >= kills / 2,
         "the kills must land while units are being written"
@@ -302,15 +302,15 @@ fn pool_under_ten_times_pressure(db: &TestDb) {
             ("recovered", &recovered),
             ("patient", &patient),
         ] {
-            eprintln!(
-                "FIGURE pool {}: {name}: calls={} ok={} ok/s={:.0} errors={:?} slowest_error={:?}",
+            common::figure(format!(
+                "pool {}: {name}: calls={} ok={} ok/s={:.0} errors={:?} slowest_error={:?}",
                 db.backend,
                 p.calls,
                 p.ok,
                 p.ok_per_second(),
                 p.errors,
                 p.slowest_error
-            );
+            ));
         }
         assert!(baseline.errors.is_empty(), "{:?}", baseline.errors);
         // Under pressure with a timeout shorter than the queue: the typed timeout and nothing
@@ -498,11 +498,11 @@ fn cancellation_storm_leaves_nothing_open(db: &TestDb) {
             }
         });
     }
-    eprintln!(
-        "FIGURE storm {}: units={} outcomes={outcomes:?}",
+    common::figure(format!(
+        "storm {}: units={} outcomes={outcomes:?}",
         db.backend,
         2 * units
-    );
+    ));
     let cancelled: u64 = outcomes
         .iter()
         .filter(|((_, o), _)| matches!(o, Outcome::TimedOut | Outcome::Aborted))

@@ -298,15 +298,15 @@ fn server_restart_under_load(db: &TestDb) {
             .iter()
             .filter_map(|c| c.result.as_ref().ok().copied().flatten())
             .collect();
-        eprintln!(
-            "FIGURE restart {backend}: calls={} ok={} acknowledged_writes={} \
+        common::figure(format!(
+            "restart {backend}: calls={} ok={} acknowledged_writes={} \
              outage={:?} recovery_after_server_up={recovered:?} slowest_call={slowest_call:?} \
-             slowest_error={slowest_error:?} errors={errors:#?}",
+             slowest_error={slowest_error:?} errors={errors:?}",
             calls.len(),
             calls.iter().filter(|c| c.result.is_ok()).count(),
             acked.len(),
             up_from - down_from,
-        );
+        ));
         assert!(!errors.is_empty(), "the restart was not noticed");
         // Nothing hangs past the configured checkout timeout.
         assert!(

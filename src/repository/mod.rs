@@ -16,6 +16,8 @@
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use crate::error::Disposition;
+
 pub mod api_keys;
 pub mod configurations;
 pub mod rule_sensors;
@@ -168,23 +170,16 @@ impl From<DieselError> for Error {
                     source: Some(e),
                 }
             }
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
-                Error::Unavailable {
+            _ => match crate::error::classify(&e) {
+                Disposition::ConnectionLost => Error::Unavailable {
                     source: crate::Error::Query(e),
-                }
-            }
-            DieselError::DatabaseError(_, info) if is_lock_timeout(info.message()) => {
-                Error::Timeout {
+                },
+                Disposition::Contention => Error::Timeout {
                     source: crate::Error::Query(e),
-                }
-            }
-            DieselError::DatabaseError(_, info) if is_connection_lost(info.message()) => {
-                Error::Unavailable {
+                },
+                Disposition::Permanent => Error::Database {
                     source: crate::Error::Query(e),
-                }
-            }
-            _ => Error::Database {
-                source: crate::Error::Query(e),
+                },
             },
         }
     }
@@ -199,31 +194,6 @@ impl From<crate::Error> for Error {
             other => Error::Database { source: other },
         }
     }
-}
-
-fn is_lock_timeout(message: &str) -> bool {
-    // SQLite busy, MySQL 1205, PostgreSQL lock_timeout/statement_timeout.
-    message.contains("database is locked")
-        || message.contains("Lock wait timeout")
-        || message.contains("canceling statement due to")
-}
-
-fn is_connection_lost(message: &str) -> bool {
-    // MySQL 2006/2013 and PostgreSQL's "terminating connection" arrive as unknown errors, in
-    // wordings that differ between client libraries ("MySQL server has gone away" from
-    // libmysqlclient, "Server has gone away" from MariaDB Connector/C): compare in lower case.
-    let message = message.to_ascii_lowercase();
-    [
-        "server has gone away",
-        "lost connection",
-        "terminating connection",
-        "server closed the connection",
-        "connection has been closed",
-        "no connection to the server",
-        "connection refused",
-    ]
-    .iter()
-    .any(|m| message.contains(m))
 }
 
 /// Result of repository calls.

@@ -401,3 +401,20 @@ pub async fn sensor_ids(
     .into_iter()
     .collect()
 }
+
+/// Reports a measured figure of a fault-injection test (RELIABILITY.md): on stderr, and in
+/// `figures.txt` under `TK_TEST_LOG_DIR`, which scripts/test prints at the end of a run.
+pub fn figure(line: String) {
+    eprintln!("FIGURE {line}");
+    if let Some(dir) = std::env::var_os("TK_TEST_LOG_DIR") {
+        use std::io::Write;
+        let _ = std::fs::create_dir_all(&dir);
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(std::path::Path::new(&dir).join("figures.txt"))
+        {
+            let _ = writeln!(f, "{line}");
+        }
+    }
+}
