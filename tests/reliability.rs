@@ -107,7 +107,7 @@ fn sqlite_survives_sigkill_during_writes() {
     let mut rng = Rng::new("sqlite_survives_sigkill_during_writes");
     let mut acked = HashSet::new();
     let mut kills_before_first_ack = 0;
-    for _ in 0..kills {
+    for round in 0..kills {
         let mut child = common::spawn_self(
             "helper_crash_writer",
             "crash-writer",
@@ -121,8 +121,14 @@ fn sqlite_survives_sigkill_during_writes() {
                 .filter_map(|l| l.find("ACK ").map(|i| l[i + 4..].trim().to_string()))
                 .collect::<Vec<_>>()
         });
-        // Spread over start-up (migrations on the first round) and steady writing.
-        std::thread::sleep(Duration::from_millis(10 + rng.below(400)));
+        // Every fourth kill lands in start-up (on the first round: during the migrations), the
+        // rest while units are being written.
+        let delay = if round % 4 == 0 {
+            rng.below(40)
+        } else {
+            50 + rng.below(350)
+        };
+        std::thread::sleep(Duration::from_millis(delay));
         child.kill().unwrap(); // SIGKILL
         let status = child.wait().unwrap();
         assert!(!status.success(), "the writer only ends by being killed");
