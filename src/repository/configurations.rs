@@ -46,7 +46,7 @@ pub struct Configuration {
 /// What a new configuration value needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewConfiguration {
-    /// Key.
+    /// Key: 1–128 characters, no leading or trailing whitespace.
     pub config_key: String,
     /// JSON value.
     pub config_value: String,

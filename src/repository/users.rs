@@ -62,7 +62,7 @@ pub struct User {
 /// What a new user needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewUser {
-    /// Login name.
+    /// Login name: 1–128 characters, no leading or trailing whitespace, unique across tenants.
     pub username: String,
     /// Password hash.
     pub password_hash: String,
