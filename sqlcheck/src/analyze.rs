@@ -5,14 +5,13 @@ use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
 use crate::ast::{
-    walk, Args, BinaryOp, Expr, ExprKind, Ident, SelectItem, Statement, TableRef, TableWithJoins,
+    walk, BinaryOp, Expr, ExprKind, Ident, SelectItem, Statement, TableRef, TableWithJoins,
 };
 use crate::catalog::{self, Catalog, Column};
 use crate::file::{Block, Returns};
 use crate::lint::{self, PORTABLE_FUNCTIONS};
 use crate::parse;
 use crate::token::{self, Kind};
-
 
 /// A problem at a position inside the block's SQL: (line, column, what, fix).
 pub type Problem = (usize, usize, String, String);
@@ -100,7 +99,6 @@ fn placeholders(sql: &str) -> (String, Vec<Placeholder>) {
     (out, found)
 }
 
-
 /// Rewrites `?` placeholders (outside strings) as `$1…$n` for PostgreSQL.
 fn dollar(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
@@ -166,7 +164,9 @@ impl<'a> Scope<'a> {
 
     fn resolve(&self, expr: &Expr, problems: &mut Vec<Problem>) -> Option<Resolved<'a>> {
         match &expr.kind {
-            ExprKind::Column { table, column } => self.resolve_ident(table.as_ref(), column, problems),
+            ExprKind::Column { table, column } => {
+                self.resolve_ident(table.as_ref(), column, problems)
+            }
             _ => None,
         }
     }
@@ -233,7 +233,6 @@ impl<'a> Scope<'a> {
         }
     }
 }
-
 
 fn placeholder_pos(expr: &Expr) -> Option<(usize, usize)> {
     match &expr.kind {
@@ -748,10 +747,7 @@ static LIMIT_COLUMN: std::sync::LazyLock<Column> = std::sync::LazyLock::new(|| C
 fn add_table(scope: &mut Scope<'_>, table: &TableRef, problems: &mut Vec<Problem>) {
     scope.add(
         &table.name,
-        table
-            .alias
-            .as_ref()
-            .map(|a| a.value.to_ascii_lowercase()),
+        table.alias.as_ref().map(|a| a.value.to_ascii_lowercase()),
         problems,
     );
 }
@@ -791,22 +787,25 @@ fn project(
         },
     };
     match item {
-        SelectItem::Expr { expr: e, alias: None } => {
+        SelectItem::Expr {
+            expr: e,
+            alias: None,
+        } => {
             check_select_expr(e, problems);
             match scope.resolve(e, problems) {
-            Some(Resolved::Column(col, _)) => columns.push(column_of(col, col.name.clone())),
-            Some(Resolved::Alias) => {}
-            None if matches!(e.kind, ExprKind::Column { .. }) => {}
-            None => {
-                let (l, c) = e.pos;
-                problems.push((
-                    l,
-                    c,
-                    "an expression in the select list needs an alias".into(),
-                    "write `expr AS name`".into(),
-                ));
+                Some(Resolved::Column(col, _)) => columns.push(column_of(col, col.name.clone())),
+                Some(Resolved::Alias) => {}
+                None if matches!(e.kind, ExprKind::Column { .. }) => {}
+                None => {
+                    let (l, c) = e.pos;
+                    problems.push((
+                        l,
+                        c,
+                        "an expression in the select list needs an alias".into(),
+                        "write `expr AS name`".into(),
+                    ));
+                }
             }
-        }
         }
         SelectItem::Expr {
             expr,
@@ -884,10 +883,7 @@ fn project(
                         names.push(col.name.clone());
                     }
                     // `q.*` → `q.a, q.b, …`: the `q.` before the star qualifies the first.
-                    rewrites.push((
-                        *star,
-                        names.join(&format!(", {alias}.")),
-                    ));
+                    rewrites.push((*star, names.join(&format!(", {alias}."))));
                 }
                 None => problems.push((
                     qualifier.pos.0,

@@ -348,13 +348,13 @@ impl Expr {
             ExprKind::Unary { expr, .. }
             | ExprKind::IsNull { expr, .. }
             | ExprKind::Nested(expr)
-            | ExprKind::InSubquery { expr, .. } => vec![expr],
-            ExprKind::Binary { left, right, .. } => vec![left, right],
+            | ExprKind::InSubquery { expr, .. } => vec![&**expr],
+            ExprKind::Binary { left, right, .. } => vec![&**left, &**right],
             ExprKind::InList { expr, list, .. } => std::iter::once(&**expr).chain(list).collect(),
             ExprKind::Between {
                 expr, low, high, ..
-            } => vec![expr, low, high],
-            ExprKind::Like { expr, pattern, .. } => vec![expr, pattern],
+            } => vec![&**expr, &**low, &**high],
+            ExprKind::Like { expr, pattern, .. } => vec![&**expr, &**pattern],
             ExprKind::Function { args, .. } => match args {
                 Args::Star => vec![],
                 Args::List { args, .. } => args.iter().collect(),
@@ -375,9 +375,9 @@ impl Expr {
     /// The subquery this node holds, if any.
     pub fn subquery(&self) -> Option<&Select> {
         match &self.kind {
-            ExprKind::Exists(q) | ExprKind::Subquery(q) | ExprKind::InSubquery { subquery: q, .. } => {
-                Some(q)
-            }
+            ExprKind::Exists(q)
+            | ExprKind::Subquery(q)
+            | ExprKind::InSubquery { subquery: q, .. } => Some(&**q),
             _ => None,
         }
     }
@@ -407,10 +407,7 @@ impl Select {
 
 /// Calls `f` on `root` and every expression below it, parents first, including those inside
 /// subqueries; stops at the first `Break`.
-pub fn walk<'a>(
-    root: &'a Expr,
-    f: &mut dyn FnMut(&'a Expr) -> ControlFlow<()>,
-) -> ControlFlow<()> {
+pub fn walk<'a>(root: &'a Expr, f: &mut dyn FnMut(&'a Expr) -> ControlFlow<()>) -> ControlFlow<()> {
     f(root)?;
     for child in root.children() {
         walk(child, f)?;

@@ -22,12 +22,62 @@ const ACCEPTS: &str = "the checker accepts one SELECT [DISTINCT] … [FROM t [AS
 
 /// Words that cannot be an identifier or an alias, so a clause keyword is never read as one.
 const RESERVED: &[&str] = &[
-    "ALL", "AND", "AS", "ASC", "BETWEEN", "BY", "CASE", "CROSS", "DELETE", "DESC", "DISTINCT",
-    "ELSE", "END", "EXCEPT", "EXISTS", "FALSE", "FETCH", "FOR", "FROM", "FULL", "GROUP", "HAVING",
-    "ILIKE", "IN", "INNER", "INSERT", "INTERSECT", "INTO", "IS", "JOIN", "LEFT", "LIKE", "LIMIT",
-    "NATURAL", "NOT", "NULL", "OFFSET", "ON", "OR", "ORDER", "OUTER", "OVER", "RETURNING",
-    "RIGHT", "SELECT", "SET", "THEN", "TRUE", "UNION", "UPDATE", "USING", "VALUES", "WHEN",
-    "WHERE", "WINDOW", "WITH",
+    "ALL",
+    "AND",
+    "AS",
+    "ASC",
+    "BETWEEN",
+    "BY",
+    "CASE",
+    "CROSS",
+    "DELETE",
+    "DESC",
+    "DISTINCT",
+    "ELSE",
+    "END",
+    "EXCEPT",
+    "EXISTS",
+    "FALSE",
+    "FETCH",
+    "FOR",
+    "FROM",
+    "FULL",
+    "GROUP",
+    "HAVING",
+    "ILIKE",
+    "IN",
+    "INNER",
+    "INSERT",
+    "INTERSECT",
+    "INTO",
+    "IS",
+    "JOIN",
+    "LEFT",
+    "LIKE",
+    "LIMIT",
+    "NATURAL",
+    "NOT",
+    "NULL",
+    "OFFSET",
+    "ON",
+    "OR",
+    "ORDER",
+    "OUTER",
+    "OVER",
+    "RETURNING",
+    "RIGHT",
+    "SELECT",
+    "SET",
+    "THEN",
+    "TRUE",
+    "UNION",
+    "UPDATE",
+    "USING",
+    "VALUES",
+    "WHEN",
+    "WHERE",
+    "WINDOW",
+    "WITH",
 ];
 
 fn is_reserved(t: &Token) -> bool {
@@ -152,7 +202,10 @@ impl Parser {
         Err((
             l,
             c,
-            format!("does not parse: expected {expected}, found {}", self.describe()),
+            format!(
+                "does not parse: expected {expected}, found {}",
+                self.describe()
+            ),
             ACCEPTS.into(),
         ))
     }
@@ -420,9 +473,7 @@ impl Parser {
             let left = if self.eat_keyword("LEFT") {
                 self.eat_keyword("OUTER");
                 true
-            } else if self.eat_keyword("INNER") {
-                false
-            } else if self.at_keyword("JOIN") {
+            } else if self.eat_keyword("INNER") || self.at_keyword("JOIN") {
                 false
             } else {
                 for kw in ["RIGHT", "FULL", "CROSS", "NATURAL"] {
@@ -1007,17 +1058,27 @@ mod tests {
         let e = err("SELECT name\nFROM FROM t");
         assert_eq!((e.0, e.1), (2, 6));
         assert!(e.2.contains("keyword FROM"), "{e:?}");
-        assert!(err("SELECT a FROM t RIGHT JOIN u ON TRUE").2.contains("RIGHT JOIN"));
+        assert!(err("SELECT a FROM t RIGHT JOIN u ON TRUE")
+            .2
+            .contains("RIGHT JOIN"));
         assert!(err("SELECT a FROM t WHERE a = 1 = 2").2.contains("chained"));
-        assert!(err("SELECT a FROM t UNION SELECT b FROM u").2.contains("UNION"));
+        assert!(err("SELECT a FROM t UNION SELECT b FROM u")
+            .2
+            .contains("UNION"));
         assert!(err("SELECT a FROM t; SELECT 1").2.contains("found 2"));
         assert!(err("CREATE TABLE t (a int)").2.contains("only SELECT"));
-        assert!(err("SELECT a FROM t WHERE").2.contains("end of the statement"));
+        assert!(err("SELECT a FROM t WHERE")
+            .2
+            .contains("end of the statement"));
     }
 
     #[test]
     fn depth_is_bounded() {
-        let deep = format!("SELECT {}1{} AS n", "(".repeat(100_000), ")".repeat(100_000));
+        let deep = format!(
+            "SELECT {}1{} AS n",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        );
         assert!(err(&deep).2.contains("nested too deeply"));
         let long = format!("SELECT 1{} AS n", " + 1".repeat(100_000));
         assert!(err(&long).2.contains("nested too deeply"));

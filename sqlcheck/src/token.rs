@@ -191,10 +191,11 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token>, TokenError> {
                 i += 1;
             }
             kind = Kind::Param;
-        } else if let Some(s) = SYMBOLS
-            .iter()
-            .find(|s| s.chars().enumerate().all(|(k, sc)| chars.get(i + k) == Some(&sc)))
-        {
+        } else if let Some(s) = SYMBOLS.iter().find(|s| {
+            s.chars()
+                .enumerate()
+                .all(|(k, sc)| chars.get(i + k) == Some(&sc))
+        }) {
             i += s.chars().count();
             kind = Kind::Symbol;
         } else {
