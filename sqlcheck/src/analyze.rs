@@ -1,20 +1,17 @@
-//! Checks one block against the catalog and all three dialects, and works out its parameter and
-//! result types.
+//! Checks one block against the catalog and the portable grammar, and works out its parameter
+//! and result types.
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{
-    visit_expressions, BinaryOperator, Expr, FromTable, Function, InTarget, JoinConstraint,
-    JoinOperator, LimitClause, ObjectName, SelectItem, SetExpr, Spanned, Statement, TableFactor,
-    TableObject, TableWithJoins, Value,
+use crate::ast::{
+    walk, BinaryOp, Expr, ExprKind, Ident, SelectItem, Statement, TableRef, TableWithJoins,
 };
-use sqlparser::dialect::{Dialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
-use sqlparser::parser::Parser;
-
 use crate::catalog::{self, Catalog, Column};
 use crate::file::{Block, Returns};
 use crate::lint::{self, PORTABLE_FUNCTIONS};
+use crate::parse;
+use crate::token::{self, Kind};
 
 /// A problem at a position inside the block's SQL: (line, column, what, fix).
 pub type Problem = (usize, usize, String, String);
@@ -66,79 +63,38 @@ struct Placeholder {
     col: usize,
 }
 
-/// Finds `:name` and `?` placeholders outside strings and comments; returns the SQL with each
-/// `:name` replaced by `?` padded to the same width (so parser positions stay true).
+/// Finds the `:name` and `?` placeholders (the tokenizer skips strings and comments); returns
+/// the SQL with each `:name` replaced by `?` padded to the same width (so positions stay true).
 fn placeholders(sql: &str) -> (String, Vec<Placeholder>) {
-    let chars: Vec<char> = sql.chars().collect();
+    let found: Vec<Placeholder> = token::tokenize(sql)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| t.kind == Kind::Param && !t.text.starts_with('$'))
+        .map(|t| Placeholder {
+            name: t.text.strip_prefix(':').map(str::to_ascii_lowercase),
+            line: t.line,
+            col: t.column,
+        })
+        .collect();
     let mut out = String::with_capacity(sql.len());
-    let mut found = Vec::new();
     let (mut line, mut col) = (1usize, 1usize);
-    let mut i = 0;
-    let mut quote: Option<char> = None;
-    while i < chars.len() {
-        let c = chars[i];
-        let advance = |c: char, line: &mut usize, col: &mut usize| {
-            if c == '\n' {
-                *line += 1;
-                *col = 1;
-            } else {
-                *col += 1;
-            }
-        };
-        if let Some(q) = quote {
+    let mut skip = 0;
+    for c in sql.chars() {
+        if skip > 0 {
+            skip -= 1;
+            out.push(' ');
+        } else if let Some(p) = found.iter().find(|p| (p.line, p.col) == (line, col)) {
+            out.push(if c == ':' { '?' } else { c });
+            skip = p.name.as_ref().map_or(0, String::len);
+        } else {
             out.push(c);
-            advance(c, &mut line, &mut col);
-            if c == q {
-                quote = None;
-            }
-            i += 1;
-            continue;
         }
-        if c == '\'' || c == '"' || c == '`' {
-            quote = Some(c);
-        } else if c == '-' && chars.get(i + 1) == Some(&'-') {
-            while i < chars.len() && chars[i] != '\n' {
-                out.push(chars[i]);
-                col += 1;
-                i += 1;
-            }
-            continue;
-        } else if c == ':' && chars.get(i + 1) == Some(&':') {
-            out.push_str("::");
-            col += 2;
-            i += 2;
-            continue;
-        } else if c == ':'
-            && chars
-                .get(i + 1)
-                .is_some_and(|n| n.is_ascii_alphabetic() || *n == '_')
-        {
-            let start = i + 1;
-            let mut end = start;
-            while end < chars.len() && (chars[end].is_ascii_alphanumeric() || chars[end] == '_') {
-                end += 1;
-            }
-            let name: String = chars[start..end].iter().collect();
-            found.push(Placeholder {
-                name: Some(name.to_ascii_lowercase()),
-                line,
-                col,
-            });
-            out.push('?');
-            out.push_str(&" ".repeat(end - i - 1));
-            col += end - i;
-            i = end;
-            continue;
-        } else if c == '?' {
-            found.push(Placeholder {
-                name: None,
-                line,
-                col,
-            });
+        if c == '\n' {
+            line += 1;
+            col = 1;
+        } else {
+            col += 1;
         }
-        out.push(c);
-        advance(c, &mut line, &mut col);
-        i += 1;
     }
     (out, found)
 }
@@ -187,9 +143,9 @@ enum Resolved<'a> {
 }
 
 impl<'a> Scope<'a> {
-    fn add(&mut self, name: &ObjectName, alias: Option<String>, problems: &mut Vec<Problem>) {
-        let table = name.to_string();
-        let (l, c) = pos(name.span());
+    fn add(&mut self, name: &Ident, alias: Option<String>, problems: &mut Vec<Problem>) {
+        let table = name.value.clone();
+        let (l, c) = name.pos;
         if !self.catalog.contains_key(&table) {
             problems.push((
                 l,
@@ -207,12 +163,21 @@ impl<'a> Scope<'a> {
     }
 
     fn resolve(&self, expr: &Expr, problems: &mut Vec<Problem>) -> Option<Resolved<'a>> {
-        let (qualifier, ident) = match expr {
-            Expr::Identifier(i) => (None, i),
-            Expr::CompoundIdentifier(parts) if parts.len() == 2 => (Some(&parts[0]), &parts[1]),
-            _ => return None,
-        };
-        let (l, c) = pos(ident.span);
+        match &expr.kind {
+            ExprKind::Column { table, column } => {
+                self.resolve_ident(table.as_ref(), column, problems)
+            }
+            _ => None,
+        }
+    }
+
+    fn resolve_ident(
+        &self,
+        qualifier: Option<&Ident>,
+        ident: &Ident,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Resolved<'a>> {
+        let (l, c) = ident.pos;
         let name = ident.value.to_ascii_lowercase();
         if qualifier.is_none() && self.aliases.contains(&name) {
             return Some(Resolved::Alias);
@@ -234,7 +199,7 @@ impl<'a> Scope<'a> {
                 .iter()
                 .any(|(alias, _)| q.value.eq_ignore_ascii_case(alias))
             {
-                let (l, c) = pos(q.span);
+                let (l, c) = q.pos;
                 problems.push((
                     l,
                     c,
@@ -269,16 +234,21 @@ impl<'a> Scope<'a> {
     }
 }
 
-fn pos(span: sqlparser::tokenizer::Span) -> (usize, usize) {
-    (span.start.line as usize, span.start.column as usize)
-}
-
 fn placeholder_pos(expr: &Expr) -> Option<(usize, usize)> {
-    match expr {
-        Expr::Value(v) if matches!(v.value, Value::Placeholder(_)) => Some(pos(v.span)),
-        Expr::Nested(e) => placeholder_pos(e),
+    match &expr.kind {
+        ExprKind::Param => Some(expr.pos),
+        ExprKind::Nested(e) => placeholder_pos(e),
         _ => None,
     }
+}
+
+fn subquery_problem(pos: (usize, usize), problems: &mut Vec<Problem>) {
+    problems.push((
+        pos.0,
+        pos.1,
+        "subqueries are not supported by the checker".into(),
+        "use a JOIN, or two named queries".into(),
+    ));
 }
 
 /// Parameter types by placeholder position, from comparisons, IN lists, BETWEEN.
@@ -288,19 +258,9 @@ fn infer_from_expr<'a>(
     types: &mut BTreeMap<(usize, usize), (&'a Column, bool)>,
     problems: &mut Vec<Problem>,
 ) {
-    let _ = visit_expressions(root, |e| {
-        match e {
-            Expr::BinaryOp {
-                left,
-                op:
-                    BinaryOperator::Eq
-                    | BinaryOperator::NotEq
-                    | BinaryOperator::Lt
-                    | BinaryOperator::LtEq
-                    | BinaryOperator::Gt
-                    | BinaryOperator::GtEq,
-                right,
-            } => {
+    let _ = walk(root, &mut |e| {
+        match &e.kind {
+            ExprKind::Binary { left, op, right } if op.is_comparison() => {
                 for (a, b) in [(left, right), (right, left)] {
                     if let (Some(p), Some(Resolved::Column(col, _))) =
                         (placeholder_pos(b), scope.resolve(a, &mut Vec::new()))
@@ -309,11 +269,7 @@ fn infer_from_expr<'a>(
                     }
                 }
             }
-            Expr::In {
-                expr,
-                target: InTarget::List(list),
-                ..
-            } => {
+            ExprKind::InList { expr, list, .. } => {
                 if let Some(Resolved::Column(col, _)) = scope.resolve(expr, &mut Vec::new()) {
                     for item in list {
                         if let Some(p) = placeholder_pos(item) {
@@ -322,7 +278,7 @@ fn infer_from_expr<'a>(
                     }
                 }
             }
-            Expr::Between {
+            ExprKind::Between {
                 expr, low, high, ..
             } => {
                 if let Some(Resolved::Column(col, _)) = scope.resolve(expr, &mut Vec::new()) {
@@ -333,36 +289,25 @@ fn infer_from_expr<'a>(
                     }
                 }
             }
-            Expr::Function(f) => check_function(f, problems),
-            Expr::Subquery(q)
-            | Expr::Exists { subquery: q, .. }
-            | Expr::In {
-                target: InTarget::Subquery(q),
-                ..
-            } => {
-                let (l, c) = pos(q.span());
-                problems.push((
-                    l,
-                    c,
-                    "subqueries are not supported by the checker".into(),
-                    "use a JOIN, or two named queries".into(),
-                ));
-            }
+            ExprKind::Function { name, .. } => check_function(name, problems),
             _ => {}
         }
-        ControlFlow::<()>::Continue(())
+        if let Some(q) = e.subquery() {
+            subquery_problem(q.pos, problems);
+        }
+        ControlFlow::Continue(())
     });
 }
 
-fn check_function(f: &Function, problems: &mut Vec<Problem>) {
-    let name = f.name.to_string().to_ascii_uppercase();
-    if !PORTABLE_FUNCTIONS.contains(&name.as_str()) {
-        let (l, c) = pos(f.name.span());
+fn check_function(name: &Ident, problems: &mut Vec<Problem>) {
+    let upper = name.value.to_ascii_uppercase();
+    if !PORTABLE_FUNCTIONS.contains(&upper.as_str()) {
+        let (l, c) = name.pos;
         problems.push((
             l,
             c,
             format!(
-                "function {name} is not known to behave the same on SQLite, PostgreSQL and MySQL"
+                "function {upper} is not known to behave the same on SQLite, PostgreSQL and MySQL"
             ),
             format!(
                 "use one of {} or compute it in Rust",
@@ -372,13 +317,26 @@ fn check_function(f: &Function, problems: &mut Vec<Problem>) {
     }
 }
 
+/// Functions and subqueries anywhere in a select-list entry, which the WHERE walk does not see.
+fn check_select_expr(root: &Expr, problems: &mut Vec<Problem>) {
+    let _ = walk(root, &mut |e| {
+        if let ExprKind::Function { name, .. } = &e.kind {
+            check_function(name, problems);
+        }
+        if let Some(q) = e.subquery() {
+            subquery_problem(q.pos, problems);
+        }
+        ControlFlow::Continue(())
+    });
+}
+
 /// Every column reference in `root` must resolve.
 fn check_columns(scope: &Scope<'_>, root: &Expr, problems: &mut Vec<Problem>) {
-    let _ = visit_expressions(root, |e| {
-        if matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+    let _ = walk(root, &mut |e| {
+        if matches!(e.kind, ExprKind::Column { .. }) {
             scope.resolve(e, problems);
         }
-        ControlFlow::<()>::Continue(())
+        ControlFlow::Continue(())
     });
 }
 
@@ -392,12 +350,15 @@ fn constrains(
 ) -> bool {
     let Some(root) = root else { return false };
     let hit = |e: &Expr| matches!(scope.resolve(e, &mut Vec::new()), Some(Resolved::Column(c, t)) if c.name == column && t == table);
-    visit_expressions(root, |e| {
-        let found = match e {
-            Expr::IsNull(inner) if is_null => hit(inner),
-            Expr::BinaryOp {
+    walk(root, &mut |e| {
+        let found = match &e.kind {
+            ExprKind::IsNull {
+                expr,
+                negated: false,
+            } if is_null => hit(expr),
+            ExprKind::Binary {
                 left,
-                op: BinaryOperator::Eq,
+                op: BinaryOp::Eq,
                 right,
             } if !is_null => {
                 (hit(left) && placeholder_pos(right).is_some())
@@ -414,62 +375,9 @@ fn constrains(
     .is_break()
 }
 
-fn parse_all(sql: &str) -> Result<Statement, Problem> {
-    let dialects: [(&str, &dyn Dialect); 3] = [
-        ("PostgreSQL", &PostgreSqlDialect {}),
-        ("MySQL", &MySqlDialect {}),
-        ("SQLite", &SQLiteDialect {}),
-    ];
-    let mut first = None;
-    for (name, dialect) in dialects {
-        // PostgreSQL's dialect reads `$n`; the others `?`. Parse what each will really run.
-        let text = if name == "PostgreSQL" {
-            dollar(sql)
-        } else {
-            sql.to_string()
-        };
-        match Parser::parse_sql(dialect, &text) {
-            Ok(mut statements) if statements.len() == 1 => {
-                if first.is_none() && name == "MySQL" {
-                    first = statements.pop();
-                }
-            }
-            Ok(statements) => {
-                return Err((
-                    1,
-                    1,
-                    format!(
-                        "a block must hold exactly one statement, found {}",
-                        statements.len()
-                    ),
-                    "split it into several named blocks".into(),
-                ))
-            }
-            Err(e) => {
-                let message = e.to_string();
-                let (l, c) = parse_position(&message).unwrap_or((1, 1));
-                return Err((
-                    l,
-                    c,
-                    format!("does not parse as {name} SQL: {message}"),
-                    "write SQL all three databases accept".into(),
-                ));
-            }
-        }
-    }
-    Ok(first.expect("MySQL parse succeeded"))
-}
-
-fn parse_position(message: &str) -> Option<(usize, usize)> {
-    let rest = &message[message.find("Line: ")? + 6..];
-    let (line, rest) = rest.split_once(", Column: ")?;
-    let col: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    Some((line.trim().parse().ok()?, col.parse().ok()?))
-}
-
+/// Checks one block; problems carry positions inside the block's SQL.
 /// Checks one block; problems carry positions inside the block's SQL.
 pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem>> {
-    let (qmark, found) = placeholders(&block.sql);
     let mut problems = match lint::portability(&block.sql) {
         Ok(findings) => findings,
         Err(f) => return Err(vec![f]),
@@ -477,7 +385,8 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
     if !problems.is_empty() {
         return Err(problems);
     }
-    let statement = parse_all(&qmark).map_err(|p| vec![p])?;
+    let (qmark, found) = placeholders(&block.sql);
+    let statement = parse::parse(&block.sql).map_err(|p| vec![p])?;
     let mut scope = Scope {
         catalog,
         tables: vec![],
@@ -485,41 +394,27 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
     };
     let mut types: BTreeMap<(usize, usize), (&Column, bool)> = BTreeMap::new();
     let mut columns: Vec<OutColumn> = Vec::new();
-    let mut filters: Vec<Option<Expr>> = Vec::new();
+    let mut filters: Vec<Option<&Expr>> = Vec::new();
     let mut written_tenant_param = false;
     let mut rewrites: Vec<((usize, usize), String)> = Vec::new();
     let default_returns;
 
     match &statement {
-        Statement::Query(query) => {
+        Statement::Select(select) => {
             default_returns = Returns::Many;
-            let SetExpr::Select(select) = query.body.as_ref() else {
-                let (l, c) = pos(query.span());
-                return Err(vec![(
-                    l,
-                    c,
-                    "only plain SELECT queries are supported (no UNION, VALUES, WITH)".into(),
-                    "split it into several named queries".into(),
-                )]);
-            };
-            if query.with.is_some() {
-                return Err(vec![(
-                    1,
-                    1,
-                    "WITH is not supported by the checker".into(),
-                    "use a JOIN".into(),
-                )]);
-            }
             let mut join_conditions = Vec::new();
             for twj in &select.from {
                 add_from(&mut scope, twj, &mut join_conditions, &mut problems);
             }
-            for item in &select.projection {
-                if let SelectItem::ExprWithAlias { alias, .. } = item {
+            for item in &select.items {
+                if let SelectItem::Expr {
+                    alias: Some(alias), ..
+                } = item
+                {
                     scope.aliases.push(alias.value.to_ascii_lowercase())
                 }
             }
-            for item in &select.projection {
+            for item in &select.items {
                 project(
                     &scope,
                     block,
@@ -545,99 +440,60 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                 .selection
                 .iter()
                 .chain(select.having.iter())
-                .chain(join_conditions.iter())
+                .chain(join_conditions.iter().copied())
             {
                 check_columns(&scope, e, &mut problems);
                 infer_from_expr(&scope, e, &mut types, &mut problems);
             }
-            if let sqlparser::ast::GroupByExpr::Expressions(exprs, _) = &select.group_by {
-                for e in exprs {
-                    check_columns(&scope, e, &mut problems);
+            for e in select
+                .group_by
+                .iter()
+                .chain(select.order_by.iter().map(|o| &o.expr))
+            {
+                check_columns(&scope, e, &mut problems);
+            }
+            for e in select.limit.iter().chain(select.offset.iter()) {
+                if let Some(p) = placeholder_pos(e) {
+                    types.insert(p, (&LIMIT_COLUMN, false));
                 }
             }
-            if let Some(order) = &query.order_by {
-                if let sqlparser::ast::OrderByKind::Expressions(exprs) = &order.kind {
-                    for e in exprs {
-                        check_columns(&scope, &e.expr, &mut problems);
-                    }
-                }
-            }
-            if let Some(LimitClause::LimitOffset { limit, offset, .. }) = &query.limit_clause {
-                for e in limit.iter().chain(offset.iter().map(|o| &o.value)) {
-                    if let Some(p) = placeholder_pos(e) {
-                        types.insert(p, (&LIMIT_COLUMN, false));
-                    }
-                }
-            }
-            filters.push(select.selection.clone());
+            filters.push(select.selection.as_ref());
             filters.extend(join_conditions.into_iter().map(Some));
         }
         Statement::Insert(insert) => {
             default_returns = Returns::Exec;
-            let TableObject::TableName(name) = &insert.table else {
-                return Err(vec![(
-                    1,
-                    1,
-                    "INSERT into a table function is not supported".into(),
-                    "insert into a table".into(),
-                )]);
-            };
-            scope.add(name, None, &mut problems);
-            let table = name.to_string();
-            let Some(source) = &insert.source else {
-                return Err(vec![(
-                    1,
-                    1,
-                    "INSERT needs VALUES".into(),
-                    "write INSERT INTO t (columns) VALUES (:params)".into(),
-                )]);
-            };
-            let SetExpr::Values(values) = source.body.as_ref() else {
-                return Err(vec![(
-                    1,
-                    1,
-                    "only INSERT … VALUES is supported".into(),
-                    "write INSERT INTO t (columns) VALUES (:params)".into(),
-                )]);
-            };
+            scope.add(&insert.table, None, &mut problems);
+            let table = insert.table.value.clone();
             if insert.columns.is_empty() {
-                return Err(vec![(1, 1, "INSERT must list its columns".into(), "write INSERT INTO t (col, …) VALUES (…), so a schema change cannot shift values".into())]);
+                let (l, c) = insert.table.pos;
+                return Err(vec![(l, c, "INSERT must list its columns".into(), "write INSERT INTO t (col, …) VALUES (…), so a schema change cannot shift values".into())]);
             }
             let cols: Vec<Option<&Column>> = insert
                 .columns
                 .iter()
-                .map(|c| {
-                    scope.resolve(
-                        &Expr::Identifier(
-                            c.0.last()
-                                .and_then(|p| p.as_ident())
-                                .cloned()
-                                .unwrap_or_else(|| sqlparser::ast::Ident::new(c.to_string())),
-                        ),
-                        &mut problems,
-                    )
-                })
-                .map(|r| match r {
+                .map(|c| match scope.resolve_ident(None, c, &mut problems) {
                     Some(Resolved::Column(col, _)) => Some(col),
                     _ => None,
                 })
                 .collect();
-            for row in &values.rows {
-                if row.content.len() != cols.len() {
+            for row in &insert.rows {
+                if row.len() != cols.len() {
                     return Err(vec![(
                         1,
                         1,
-                        format!("{} columns but {} values", cols.len(), row.content.len()),
+                        format!("{} columns but {} values", cols.len(), row.len()),
                         "give one value per listed column".into(),
                     )]);
                 }
-                for (col, value) in cols.iter().zip(&row.content) {
+                for (col, value) in cols.iter().zip(row) {
                     if let (Some(col), Some(p)) = (col, placeholder_pos(value)) {
                         types.insert(p, (col, col.nullable));
                         if col.name == "tenant_id" {
                             written_tenant_param = true;
                         }
                     }
+                    check_columns(&scope, value, &mut problems);
+                    infer_from_expr(&scope, value, &mut types, &mut problems);
                 }
             }
             let has_tenant = catalog
@@ -655,56 +511,27 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
         }
         Statement::Update(update) => {
             default_returns = Returns::Exec;
-            let mut join_conditions = Vec::new();
-            add_from(
-                &mut scope,
-                &update.table,
-                &mut join_conditions,
-                &mut problems,
-            );
-            for a in &update.assignments {
-                let target = match &a.target {
-                    sqlparser::ast::AssignmentTarget::ColumnName(n) => n.clone(),
-                    _ => {
-                        return Err(vec![(
-                            1,
-                            1,
-                            "tuple assignments are not supported".into(),
-                            "assign one column at a time".into(),
-                        )])
-                    }
-                };
-                let ident = target
-                    .0
-                    .last()
-                    .and_then(|p| p.as_ident())
-                    .cloned()
-                    .unwrap_or_else(|| sqlparser::ast::Ident::new(target.to_string()));
+            add_table(&mut scope, &update.table, &mut problems);
+            for (target, value) in &update.assignments {
                 if let Some(Resolved::Column(col, _)) =
-                    scope.resolve(&Expr::Identifier(ident), &mut problems)
+                    scope.resolve_ident(None, target, &mut problems)
                 {
-                    if let Some(p) = placeholder_pos(&a.value) {
+                    if let Some(p) = placeholder_pos(value) {
                         types.insert(p, (col, col.nullable));
                     }
                 }
-                check_columns(&scope, &a.value, &mut problems);
-                infer_from_expr(&scope, &a.value, &mut types, &mut problems);
+                check_columns(&scope, value, &mut problems);
+                infer_from_expr(&scope, value, &mut types, &mut problems);
             }
             if let Some(e) = &update.selection {
                 check_columns(&scope, e, &mut problems);
                 infer_from_expr(&scope, e, &mut types, &mut problems);
             }
-            filters.push(update.selection.clone());
+            filters.push(update.selection.as_ref());
         }
         Statement::Delete(delete) => {
             default_returns = Returns::Exec;
-            let from = match &delete.from {
-                FromTable::WithFromKeyword(f) | FromTable::WithoutKeyword(f) => f,
-            };
-            let mut join_conditions = Vec::new();
-            for twj in from {
-                add_from(&mut scope, twj, &mut join_conditions, &mut problems);
-            }
+            add_table(&mut scope, &delete.table, &mut problems);
             if let Some(e) = &delete.selection {
                 check_columns(&scope, e, &mut problems);
                 infer_from_expr(&scope, e, &mut types, &mut problems);
@@ -719,15 +546,7 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                     ));
                 }
             }
-            filters.push(delete.selection.clone());
-        }
-        _ => {
-            return Err(vec![(
-                1,
-                1,
-                "only SELECT, INSERT, UPDATE and DELETE are supported".into(),
-                "keep DDL in migrations".into(),
-            )])
+            filters.push(delete.selection.as_ref());
         }
     }
 
@@ -741,7 +560,7 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                 && !block.all_tenants
                 && !filters
                     .iter()
-                    .any(|f| constrains(&scope, f.as_ref(), table, "tenant_id", false))
+                    .any(|f| constrains(&scope, *f, table, "tenant_id", false))
             {
                 problems.push((1, 1, format!("{table} is read or changed without constraining {table}.tenant_id to a parameter"), "add `tenant_id = :tenant_id` to WHERE (or ON), or annotate `-- all-tenants`".into()));
             }
@@ -749,7 +568,7 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                 && !block.include_deleted
                 && !filters
                     .iter()
-                    .any(|f| constrains(&scope, f.as_ref(), table, "deleted_at", true))
+                    .any(|f| constrains(&scope, *f, table, "deleted_at", true))
             {
                 problems.push((
                     1,
@@ -880,7 +699,7 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
             "annotate `-- returns: exec` for statements without rows".into(),
         ));
     }
-    if returns == Returns::Exec && !matches!(statement, Statement::Query(_)) {
+    if returns == Returns::Exec && !matches!(statement, Statement::Select(_)) {
         columns.clear();
     }
     if !problems.is_empty() {
@@ -925,49 +744,24 @@ static LIMIT_COLUMN: std::sync::LazyLock<Column> = std::sync::LazyLock::new(|| C
     sql: "diesel::sql_types::BigInt".into(),
 });
 
-fn add_from(
-    scope: &mut Scope<'_>,
-    twj: &TableWithJoins,
-    conditions: &mut Vec<Expr>,
-    problems: &mut Vec<Problem>,
-) {
-    add_factor(scope, &twj.relation, problems);
-    for join in &twj.joins {
-        add_factor(scope, &join.relation, problems);
-        match &join.join_operator {
-            JoinOperator::Join(JoinConstraint::On(e))
-            | JoinOperator::Inner(JoinConstraint::On(e))
-            | JoinOperator::Left(JoinConstraint::On(e))
-            | JoinOperator::LeftOuter(JoinConstraint::On(e)) => conditions.push(e.clone()),
-            _ => {
-                let (l, c) = pos(join.relation.span());
-                problems.push((
-                    l,
-                    c,
-                    "only [INNER | LEFT] JOIN … ON is supported".into(),
-                    "write the join condition with ON".into(),
-                ));
-            }
-        }
-    }
+fn add_table(scope: &mut Scope<'_>, table: &TableRef, problems: &mut Vec<Problem>) {
+    scope.add(
+        &table.name,
+        table.alias.as_ref().map(|a| a.value.to_ascii_lowercase()),
+        problems,
+    );
 }
 
-fn add_factor(scope: &mut Scope<'_>, factor: &TableFactor, problems: &mut Vec<Problem>) {
-    match factor {
-        TableFactor::Table { name, alias, .. } => scope.add(
-            name,
-            alias.as_ref().map(|a| a.name.value.to_ascii_lowercase()),
-            problems,
-        ),
-        other => {
-            let (l, c) = pos(other.span());
-            problems.push((
-                l,
-                c,
-                "only plain tables are supported in FROM".into(),
-                "use a table name, optionally with an alias".into(),
-            ));
-        }
+fn add_from<'e>(
+    scope: &mut Scope<'_>,
+    twj: &'e TableWithJoins,
+    conditions: &mut Vec<&'e Expr>,
+    problems: &mut Vec<Problem>,
+) {
+    add_table(scope, &twj.table, problems);
+    for join in &twj.joins {
+        add_table(scope, &join.table, problems);
+        conditions.push(&join.on);
     }
 }
 
@@ -993,21 +787,31 @@ fn project(
         },
     };
     match item {
-        SelectItem::UnnamedExpr(e) => match scope.resolve(e, problems) {
-            Some(Resolved::Column(col, _)) => columns.push(column_of(col, col.name.clone())),
-            Some(Resolved::Alias) => {}
-            None if matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) => {}
-            None => {
-                let (l, c) = pos(e.span());
-                problems.push((
-                    l,
-                    c,
-                    "an expression in the select list needs an alias".into(),
-                    "write `expr AS name`".into(),
-                ));
+        SelectItem::Expr {
+            expr: e,
+            alias: None,
+        } => {
+            check_select_expr(e, problems);
+            match scope.resolve(e, problems) {
+                Some(Resolved::Column(col, _)) => columns.push(column_of(col, col.name.clone())),
+                Some(Resolved::Alias) => {}
+                None if matches!(e.kind, ExprKind::Column { .. }) => {}
+                None => {
+                    let (l, c) = e.pos;
+                    problems.push((
+                        l,
+                        c,
+                        "an expression in the select list needs an alias".into(),
+                        "write `expr AS name`".into(),
+                    ));
+                }
             }
-        },
-        SelectItem::ExprWithAlias { expr, alias } => {
+        }
+        SelectItem::Expr {
+            expr,
+            alias: Some(alias),
+        } => {
+            check_select_expr(expr, problems);
             let name = alias.value.to_ascii_lowercase();
             let declared = block
                 .columns
@@ -1016,17 +820,13 @@ fn project(
                 .and_then(|(_, t)| catalog::declared(t));
             if let Some((rust, sql)) = declared {
                 check_columns(scope, expr, problems);
-                if let Expr::Function(f) = expr {
-                    check_function(f, problems);
-                }
                 columns.push(OutColumn { name, rust, sql });
                 return;
             }
-            match expr {
-                Expr::Function(f) => {
-                    check_function(f, problems);
+            match &expr.kind {
+                ExprKind::Function { name: f, .. } => {
                     check_columns(scope, expr, problems);
-                    let fname = f.name.to_string().to_ascii_uppercase();
+                    let fname = f.value.to_ascii_uppercase();
                     if fname == "COUNT" {
                         columns.push(OutColumn {
                             name,
@@ -1034,7 +834,7 @@ fn project(
                             sql: "diesel::sql_types::BigInt".into(),
                         });
                     } else {
-                        let (l, c) = pos(alias.span);
+                        let (l, c) = alias.pos;
                         problems.push((
                             l,
                             c,
@@ -1046,7 +846,7 @@ fn project(
                 _ => match scope.resolve(expr, problems) {
                     Some(Resolved::Column(col, _)) => columns.push(column_of(col, name)),
                     _ => {
-                        let (l, c) = pos(alias.span);
+                        let (l, c) = alias.pos;
                         problems.push((
                             l,
                             c,
@@ -1057,13 +857,7 @@ fn project(
                 },
             }
         }
-        SelectItem::ExprWithAliases { .. } => problems.push((
-            1,
-            1,
-            "multiple aliases are not supported".into(),
-            "give the expression one alias".into(),
-        )),
-        SelectItem::Wildcard(options) => {
+        SelectItem::Wildcard(star) => {
             // `*` becomes the catalog's column list in the emitted SQL, so rows load by
             // position and a backend-only column (MySQL's live_config_key) never arrives.
             let mut names = Vec::new();
@@ -1077,10 +871,10 @@ fn project(
                     });
                 }
             }
-            rewrites.push((pos(options.wildcard_token.0.span), names.join(", ")));
+            rewrites.push((*star, names.join(", ")));
         }
-        SelectItem::QualifiedWildcard(kind, options) => {
-            let q = kind.to_string().to_ascii_lowercase();
+        SelectItem::QualifiedWildcard(qualifier, star) => {
+            let q = qualifier.value.to_ascii_lowercase();
             match scope.tables.iter().find(|(alias, _)| *alias == q) {
                 Some((alias, table)) => {
                     let mut names = Vec::new();
@@ -1089,15 +883,12 @@ fn project(
                         names.push(col.name.clone());
                     }
                     // `q.*` → `q.a, q.b, …`: the `q.` before the star qualifies the first.
-                    rewrites.push((
-                        pos(options.wildcard_token.0.span),
-                        names.join(&format!(", {alias}.")),
-                    ));
+                    rewrites.push((*star, names.join(&format!(", {alias}."))));
                 }
                 None => problems.push((
-                    1,
-                    1,
-                    format!("unknown table or alias {q}"),
+                    qualifier.pos.0,
+                    qualifier.pos.1,
+                    format!("unknown table or alias {}", qualifier.value),
                     "name a table from the FROM clause".into(),
                 )),
             }

@@ -1,8 +1,7 @@
 //! Portability: constructs one of SQLite, PostgreSQL and MySQL rejects or reads differently,
 //! found on the token stream.
 
-use sqlparser::dialect::GenericDialect;
-use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
+use crate::token::{self, Kind, Token};
 
 /// A portability finding: (line, column) inside the SQL, what, and the fix.
 pub type Finding = (usize, usize, String, String);
@@ -14,73 +13,65 @@ pub const PORTABLE_FUNCTIONS: &[&str] = &[
 
 /// Token-level portability checks.
 pub fn portability(sql: &str) -> Result<Vec<Finding>, Finding> {
-    let tokens = Tokenizer::new(&GenericDialect {}, sql)
-        .tokenize_with_location()
-        .map_err(|e| {
-            (
-                e.location.line as usize,
-                e.location.column as usize,
-                format!("cannot tokenize: {}", e.message),
-                "fix the SQL syntax".to_string(),
-            )
-        })?;
-    let significant: Vec<&TokenWithSpan> = tokens
-        .iter()
-        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
-        .collect();
+    let significant = token::tokenize(sql).map_err(|(line, column, message)| {
+        (
+            line,
+            column,
+            format!("cannot tokenize: {message}"),
+            "fix the SQL syntax".to_string(),
+        )
+    })?;
     let mut out = Vec::new();
-    let at = |t: &TokenWithSpan| (t.span.start.line as usize, t.span.start.column as usize);
-    let mut push = |t: &TokenWithSpan, what: &str, fix: &str| {
-        let (l, c) = at(t);
-        out.push((l, c, what.to_string(), fix.to_string()));
+    let mut push = |t: &Token, what: &str, fix: &str| {
+        out.push((t.line, t.column, what.to_string(), fix.to_string()));
     };
     for (i, t) in significant.iter().enumerate() {
-        let next = significant.get(i + 1).map(|t| &t.token);
-        match &t.token {
-            Token::DoubleColon => push(
+        let next = significant.get(i + 1);
+        match (t.kind, t.text.as_str()) {
+            (Kind::Symbol, "::") => push(
                 t,
                 "`::` casts are PostgreSQL-only",
                 "use CAST(expr AS type), or bind a typed parameter",
             ),
-            Token::Arrow
-            | Token::LongArrow
-            | Token::HashArrow
-            | Token::HashLongArrow
-            | Token::AtArrow
-            | Token::ArrowAt => push(
+            (Kind::Symbol, "->" | "->>" | "#>" | "#>>" | "@>" | "<@") => push(
                 t,
                 "JSON operators (`->`, `->>`, `@>`, …) differ per database",
                 "read the JSON column and decode it in Rust",
             ),
-            Token::StringConcat => push(
+            (Kind::Symbol, "||") => push(
                 t,
                 "`||` is string concatenation on PostgreSQL and SQLite but logical OR on MySQL",
                 "build the string in Rust",
             ),
-            Token::Placeholder(p) if p.starts_with('$') => push(
+            (Kind::Symbol, "/") => push(
+                t,
+                "`/` truncates integers on PostgreSQL and SQLite but returns a decimal on MySQL",
+                "divide in Rust",
+            ),
+            (Kind::Param, p) if p.starts_with('$') => push(
                 t,
                 "`$1`-style placeholders are PostgreSQL-only",
                 "use named parameters like `:tenant_id`",
             ),
-            Token::DoubleQuotedString(_) => push(
-                t,
-                "double-quoted strings are identifiers on PostgreSQL and SQLite",
-                "use single quotes for strings",
-            ),
-            Token::Word(w) if w.quote_style == Some('`') => push(
+            (Kind::QuotedIdent, q) if q.starts_with('`') => push(
                 t,
                 "backtick-quoted identifiers are MySQL-only",
                 "write the identifier unquoted",
             ),
-            Token::Word(w) if w.quote_style == Some('"') => push(
+            (Kind::QuotedIdent, _) => push(
                 t,
                 "double-quoted identifiers are strings on MySQL",
                 "write the identifier unquoted",
             ),
-            Token::Word(w) if w.quote_style.is_none() => {
-                let word = w.value.to_ascii_uppercase();
+            (Kind::Str, s) if s.contains('\\') => push(
+                t,
+                "a backslash in a string is an escape character on MySQL only",
+                "bind the text as a parameter",
+            ),
+            (Kind::Word, w) => {
+                let word = w.to_ascii_uppercase();
                 let next_word = match next {
-                    Some(Token::Word(n)) => n.value.to_ascii_uppercase(),
+                    Some(n) if n.kind == Kind::Word => n.text.to_ascii_uppercase(),
                     _ => String::new(),
                 };
                 match word.as_str() {
@@ -91,7 +82,7 @@ pub fn portability(sql: &str) -> Result<Vec<Finding>, Finding> {
                     "ON" if next_word == "CONFLICT" || next_word == "DUPLICATE" => {
                         push(t, "upserts (`ON CONFLICT` / `ON DUPLICATE KEY`) differ per database", "check for the row in a write transaction, then INSERT or UPDATE")
                     }
-                    "LIMIT" if matches!(significant.get(i + 2).map(|t| &t.token), Some(Token::Comma)) => {
+                    "LIMIT" if significant.get(i + 2).is_some_and(|t| t.is_symbol(",")) => {
                         push(t, "`LIMIT a, b` is MySQL/SQLite-only", "write LIMIT :limit OFFSET :offset")
                     }
                     _ => {}
