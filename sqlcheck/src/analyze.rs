@@ -121,9 +121,47 @@ fn dollar(sql: &str) -> String {
     out
 }
 
+/// Drops `--` and `/* */` comments outside string literals. The emitted SQL is one line, where a
+/// `--` comment would swallow everything after it.
+fn strip_comments(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    let mut in_string = false;
+    while let Some(c) = chars.next() {
+        if in_string {
+            in_string = c != '\'';
+            out.push(c);
+        } else if c == '\'' {
+            in_string = true;
+            out.push(c);
+        } else if c == '-' && chars.peek() == Some(&'-') {
+            for c in chars.by_ref() {
+                if c == '\n' {
+                    out.push('\n');
+                    break;
+                }
+            }
+        } else if c == '/' && chars.peek() == Some(&'*') {
+            chars.next();
+            let mut last = ' ';
+            for c in chars.by_ref() {
+                if last == '*' && c == '/' {
+                    break;
+                }
+                last = c;
+            }
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Collapses runs of whitespace (the padding left by placeholders) for the emitted SQL.
 fn tidy(sql: &str) -> String {
-    sql.split_whitespace()
+    strip_comments(sql)
+        .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
         .replace(" ,", ",")

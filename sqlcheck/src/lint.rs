@@ -31,7 +31,7 @@ pub fn portability(sql: &str) -> Result<Vec<Finding>, Finding> {
             (Kind::Symbol, "::") => push(
                 t,
                 "`::` casts are PostgreSQL-only",
-                "use CAST(expr AS type), or bind a typed parameter",
+                "bind a parameter of the type you need (the names CAST takes differ between the databases)",
             ),
             (Kind::Symbol, "->" | "->>" | "#>" | "#>>" | "@>" | "<@") => push(
                 t,

@@ -293,3 +293,21 @@ fn safety_lints() {
     let ok = "-- name: q\n-- all-tenants\n-- include-deleted\nSELECT name FROM sensors;\n";
     check_file("queries/fixture.sql", "fixture", ok, &catalog()).unwrap();
 }
+
+#[test]
+fn comments_inside_a_block_do_not_reach_the_emitted_sql() {
+    // The emitted SQL is one line: a `--` comment left in it would swallow the WHERE clause.
+    let text = "-- name: commented\n-- returns: many\nSELECT tenant_id, name\nFROM tenants\n\
+                -- only live ones, as always\nWHERE deleted_at IS NULL /* the scope */\n\
+                AND name = '--not a comment'\nORDER BY tenant_id;\n";
+    let code = check_file("queries/fixture.sql", "fixture", text, &catalog())
+        .expect("a commented block is accepted");
+    assert!(!code.contains("only live ones"), "{code}");
+    assert!(!code.contains("the scope"), "{code}");
+    assert!(
+        code.contains(
+            "FROM tenants WHERE deleted_at IS NULL AND name = '--not a comment' ORDER BY"
+        ),
+        "{code}"
+    );
+}
