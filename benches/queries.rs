@@ -3,7 +3,7 @@
 //!
 //! Run: `cargo bench --bench queries` (local PostgreSQL and MariaDB as for the tests).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use diesel::connection::SimpleConnection;
@@ -39,6 +39,39 @@ fn scratch(backend: &str, dir: &std::path::Path) -> (String, Option<(String, Str
     let mut url = url::Url::parse(&admin).unwrap();
     url.set_path(&format!("/{name}"));
     (url.to_string(), Some((admin, drop)))
+}
+
+/// Median times of `a` and `b`, called alternately in ABBA order, `rounds` times each after a
+/// warm-up.
+fn interleaved(
+    conn: &mut AnyConnection,
+    rounds: usize,
+    a: &dyn Fn(&mut AnyConnection),
+    b: &dyn Fn(&mut AnyConnection),
+) -> (Duration, Duration) {
+    for _ in 0..50 {
+        a(conn);
+        b(conn);
+    }
+    let mut times = [Vec::with_capacity(rounds), Vec::with_capacity(rounds)];
+    let mut timed = |which: usize, f: &dyn Fn(&mut AnyConnection), conn: &mut AnyConnection| {
+        let start = Instant::now();
+        f(conn);
+        times[which].push(start.elapsed());
+    };
+    for round in 0..rounds {
+        if round % 2 == 0 {
+            timed(0, a, conn);
+            timed(1, b, conn);
+        } else {
+            timed(1, b, conn);
+            timed(0, a, conn);
+        }
+    }
+    let [mut ta, mut tb] = times;
+    ta.sort();
+    tb.sort();
+    (ta[rounds / 2], tb[rounds / 2])
 }
 
 fn benches(c: &mut Criterion) {
@@ -81,49 +114,73 @@ fn benches(c: &mut Criterion) {
             rules::create(&mut conn, t, rule).unwrap();
         }
 
+        let get_named = |conn: &mut AnyConnection| {
+            queries::sensors::get_sensor(conn, t, s).unwrap().unwrap();
+        };
+        let get_dsl = |conn: &mut AnyConnection| {
+            schema::sensors::table
+                .filter(schema::sensors::tenant_id.eq(t))
+                .filter(schema::sensors::sensor_id.eq(s))
+                .filter(schema::sensors::deleted_at.is_null())
+                .select(Sensor::as_select())
+                .first(conn)
+                .optional()
+                .unwrap()
+                .unwrap();
+        };
+        let list_named = |conn: &mut AnyConnection| {
+            assert_eq!(
+                queries::rules::list_active_rules(conn, t, 50)
+                    .unwrap()
+                    .len(),
+                50
+            );
+        };
+        let list_dsl = |conn: &mut AnyConnection| {
+            use schema::rules as r;
+            let rows = r::table
+                .filter(r::tenant_id.eq(t))
+                .filter(r::deleted_at.is_null())
+                .filter(r::state.eq("active"))
+                .filter(r::enabled.eq(true))
+                .order(r::rule_id.asc())
+                .limit(50)
+                .select(Rule::as_select())
+                .load::<Rule>(conn)
+                .unwrap();
+            assert_eq!(rows.len(), 50);
+        };
+
         let mut group = c.benchmark_group(format!("{backend}/named_vs_dsl"));
         group
             .measurement_time(Duration::from_secs(3))
             .warm_up_time(Duration::from_secs(1));
-        group.bench_function("get_sensor/named", |b| {
-            b.iter(|| {
-                queries::sensors::get_sensor(&mut conn, t, s)
-                    .unwrap()
-                    .unwrap()
-            })
-        });
-        group.bench_function("get_sensor/dsl", |b| {
-            b.iter(|| {
-                schema::sensors::table
-                    .filter(schema::sensors::tenant_id.eq(t))
-                    .filter(schema::sensors::sensor_id.eq(s))
-                    .filter(schema::sensors::deleted_at.is_null())
-                    .select(Sensor::as_select())
-                    .first(&mut conn)
-                    .optional()
-                    .unwrap()
-                    .unwrap()
-            })
-        });
+        group.bench_function("get_sensor/named", |b| b.iter(|| get_named(&mut conn)));
+        group.bench_function("get_sensor/dsl", |b| b.iter(|| get_dsl(&mut conn)));
         group.bench_function("list_active_rules_50/named", |b| {
-            b.iter(|| queries::rules::list_active_rules(&mut conn, t, 50).unwrap())
+            b.iter(|| list_named(&mut conn))
         });
         group.bench_function("list_active_rules_50/dsl", |b| {
-            b.iter(|| {
-                use schema::rules as r;
-                r::table
-                    .filter(r::tenant_id.eq(t))
-                    .filter(r::deleted_at.is_null())
-                    .filter(r::state.eq("active"))
-                    .filter(r::enabled.eq(true))
-                    .order(r::rule_id.asc())
-                    .limit(50)
-                    .select(Rule::as_select())
-                    .load::<Rule>(&mut conn)
-                    .unwrap()
-            })
+            b.iter(|| list_dsl(&mut conn))
         });
         group.finish();
+        // Criterion measures one function after the other, so drift of the server between them
+        // (MariaDB on loopback swings ±30% over seconds here) lands in the ratio. Interleaved,
+        // both see the same drift.
+        for (query, named, dsl) in [
+            (
+                "get_sensor",
+                &get_named as &dyn Fn(&mut AnyConnection),
+                &get_dsl as &dyn Fn(&mut AnyConnection),
+            ),
+            ("list_active_rules_50", &list_named, &list_dsl),
+        ] {
+            let (n, d) = interleaved(&mut conn, 2_000, named, dsl);
+            println!(
+                "interleaved {backend}/{query}: named {n:?}, dsl {d:?}, ratio {:.2}",
+                n.as_secs_f64() / d.as_secs_f64()
+            );
+        }
         drop(conn);
         if let Some((admin, sql)) = cleanup {
             let mut c =
