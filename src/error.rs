@@ -35,6 +35,16 @@ pub enum Error {
         last_error: Option<String>,
     },
 
+    /// The server could not be reached at the last attempt and the pool has no connection left;
+    /// the call failed at once rather than waiting out the checkout timeout. Retryable.
+    #[error("database unreachable (last attempt {since_ms}ms ago: {last_error})")]
+    Unreachable {
+        /// How long ago the last attempt to open a connection failed.
+        since_ms: u64,
+        /// That attempt's error (redacted).
+        last_error: String,
+    },
+
     /// A statement failed.
     #[error("database error: {0}")]
     Query(#[from] diesel::result::Error),
@@ -70,7 +80,7 @@ impl Error {
     /// ran out, or a serializable transaction lost a race).
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Connect { .. } | Error::PoolTimeout { .. } => true,
+            Error::Connect { .. } | Error::PoolTimeout { .. } | Error::Unreachable { .. } => true,
             Error::Query(e) => classify(e) != Disposition::Permanent,
             _ => false,
         }

@@ -289,6 +289,17 @@ fn server_restart_under_load(db: &TestDb) {
             }
         }
         let slowest_call = calls.iter().map(|c| c.took).max().unwrap();
+        // Failing fast: while the pool has no connection and the server refuses new ones, calls
+        // return at once instead of each waiting out the checkout timeout.
+        let failed: Vec<Duration> = calls
+            .iter()
+            .filter(|c| c.result.is_err())
+            .map(|c| c.took)
+            .collect();
+        let fast_failures = failed
+            .iter()
+            .filter(|t| **t < Duration::from_millis(100))
+            .count();
         let late_failures = calls
             .iter()
             .filter(|c| c.began >= up_from + recovered + Duration::from_millis(500))
@@ -301,13 +312,19 @@ fn server_restart_under_load(db: &TestDb) {
         common::figure(format!(
             "restart {backend}: calls={} ok={} acknowledged_writes={} \
              outage={:?} recovery_after_server_up={recovered:?} slowest_call={slowest_call:?} \
-             slowest_error={slowest_error:?} errors={errors:?}",
+             slowest_error={slowest_error:?} failures_under_100ms={fast_failures}/{} errors={errors:?}",
             calls.len(),
             calls.iter().filter(|c| c.result.is_ok()).count(),
             acked.len(),
             up_from - down_from,
+            failed.len(),
         ));
         assert!(!errors.is_empty(), "the restart was not noticed");
+        assert!(
+            fast_failures * 2 > failed.len(),
+            "most failures during the outage must be immediate: {fast_failures} of {}",
+            failed.len()
+        );
         // Nothing hangs past the configured checkout timeout.
         assert!(
             slowest_call < CHECKOUT_TIMEOUT + Duration::from_secs(1),

@@ -190,7 +190,9 @@ impl From<crate::Error> for Error {
         match e {
             crate::Error::Query(q) => q.into(),
             crate::Error::PoolTimeout { .. } => Error::Timeout { source: e },
-            crate::Error::Connect { .. } => Error::Unavailable { source: e },
+            crate::Error::Connect { .. } | crate::Error::Unreachable { .. } => {
+                Error::Unavailable { source: e }
+            }
             other => Error::Database { source: other },
         }
     }
