@@ -81,7 +81,10 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Connect { .. } | Error::PoolTimeout { .. } | Error::Unreachable { .. } => true,
-            Error::Query(e) => classify(e) != Disposition::Permanent,
+            Error::Query(e) => matches!(
+                classify(e),
+                Disposition::ConnectionLost | Disposition::Contention
+            ),
             _ => false,
         }
     }
@@ -95,6 +98,9 @@ pub(crate) enum Disposition {
     /// A wait ran out (SQLite busy, MySQL lock wait, PostgreSQL statement/lock timeout), or a
     /// serializable transaction must be retried.
     Contention,
+    /// The connection died while a commit was under way: the change may or may not have been
+    /// applied, so blindly retrying a create could apply it twice.
+    OutcomeUnknown,
     /// Anything else: retrying the same call fails the same way.
     Permanent,
 }
@@ -102,8 +108,9 @@ pub(crate) enum Disposition {
 /// Classifies a driver error. Lost connections and timeouts mostly arrive as
 /// `DatabaseErrorKind::Unknown` with the driver's text, in wordings that differ between client
 /// libraries ("MySQL server has gone away" from libmysqlclient, "Server has gone away" from
-/// MariaDB Connector/C), so the text is compared in lower case. A commit that fails because the
-/// link died arrives wrapped as `RollbackErrorOnCommit`; both halves are looked at.
+/// MariaDB Connector/C), so the text of errors diesel could not classify is compared in lower
+/// case (only theirs: a unique violation's text quotes user data). A commit that fails because the
+/// link died arrives wrapped as `RollbackErrorOnCommit`: its outcome is unknown.
 pub(crate) fn classify(e: &diesel::result::Error) -> Disposition {
     use diesel::result::{DatabaseErrorKind as K, Error as D};
     const LOST: &[&str] = &[
@@ -119,13 +126,15 @@ pub(crate) fn classify(e: &diesel::result::Error) -> Disposition {
         "database is locked",
         "lock wait timeout",
         "canceling statement due to",
+        "deadlock",
+        "maximum statement execution time exceeded",
     ];
     match e {
         D::DatabaseError(K::ClosedConnection, _) | D::BrokenTransactionManager => {
             Disposition::ConnectionLost
         }
         D::DatabaseError(K::SerializationFailure, _) => Disposition::Contention,
-        D::DatabaseError(_, info) => {
+        D::DatabaseError(K::Unknown, info) => {
             let message = info.message().to_ascii_lowercase();
             if LOST.iter().any(|m| message.contains(m)) {
                 Disposition::ConnectionLost
@@ -135,11 +144,11 @@ pub(crate) fn classify(e: &diesel::result::Error) -> Disposition {
                 Disposition::Permanent
             }
         }
-        D::RollbackErrorOnCommit {
-            rollback_error,
-            commit_error,
-        } => match (classify(commit_error), classify(rollback_error)) {
-            (Disposition::Permanent, other) | (other, _) => other,
+        D::RollbackErrorOnCommit { commit_error, .. } => match classify(commit_error) {
+            Disposition::ConnectionLost | Disposition::OutcomeUnknown => {
+                Disposition::OutcomeUnknown
+            }
+            other => other,
         },
         _ => Disposition::Permanent,
     }
@@ -170,11 +179,30 @@ mod tests {
             assert_eq!(classify(&unknown(message)), Disposition::ConnectionLost);
             assert!(Error::Query(unknown(message)).is_retryable(), "{message}");
         }
+        assert_eq!(
+            classify(&unknown("deadlock detected")),
+            Disposition::Contention
+        );
+    }
+
+    #[test]
+    fn a_commit_lost_with_its_connection_is_not_blindly_retryable() {
         let failed_commit = D::RollbackErrorOnCommit {
             rollback_error: Box::new(unknown("Server has gone away")),
             commit_error: Box::new(unknown("Lost connection to server during query")),
         };
-        assert_eq!(classify(&failed_commit), Disposition::ConnectionLost);
+        assert_eq!(classify(&failed_commit), Disposition::OutcomeUnknown);
+        assert!(!Error::Query(failed_commit).is_retryable());
+    }
+
+    #[test]
+    fn user_data_in_a_message_does_not_classify_it() {
+        let duplicate = D::DatabaseError(
+            K::UniqueViolation,
+            Box::new("Duplicate entry 'lost connection' for key 'uq_users_username'".to_string()),
+        );
+        assert_eq!(classify(&duplicate), Disposition::Permanent);
+        assert!(!Error::Query(duplicate).is_retryable());
     }
 
     #[test]

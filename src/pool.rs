@@ -20,11 +20,12 @@
 //! - After a failed unit of work the connection is pinged; a dead one (server restart, killed
 //!   session) is discarded, so the next checkout gets a fresh connection. A dead connection is
 //!   also an *incident*: every other connection last known alive before it is pinged once at its
-//!   next checkout and reopened in place if dead, so a restart costs one failed call, not one
-//!   per pooled connection (RELIABILITY.md, scenario 2).
-//! - While the server is unreachable (no connection left, the last attempt to open one failed),
-//!   calls fail at once with [`Error::Unreachable`] instead of each waiting out the checkout
-//!   timeout; one call per 100 ms still goes through to try again (RELIABILITY.md, scenario 2).
+//!   next checkout and, if dead, discarded for another, so a restart costs one failed call, not
+//!   one per pooled connection (RELIABILITY.md, scenario 2).
+//! - While the server is unreachable (no connection left, and the last attempt to open one
+//!   failed within the checkout timeout), calls fail at once with [`Error::Unreachable`] instead
+//!   of each waiting out the checkout timeout; one call at a time still goes through to try again
+//!   (RELIABILITY.md, scenario 2).
 //! - Connections are not pinged on every checkout (that costs 100–190 µs per call on
 //!   PostgreSQL/MariaDB, measured); the error path above replaces it.
 
@@ -64,26 +65,68 @@ fn clock() -> u64 {
 #[derive(Debug, Default)]
 struct Incidents(std::sync::atomic::AtomicU64);
 
-/// How often, while the server is unreachable, one call goes through to the pool to try again;
-/// the others fail at once (see [`Reachability`]).
-const PROBE_INTERVAL: Duration = Duration::from_millis(100);
-
 /// Whether the server could be reached the last time a connection was opened. While the pool
-/// has no connection left and the last attempt failed, a call would only wait out the checkout
-/// timeout; instead it fails at once with [`Error::Unreachable`], except one call per
-/// [`PROBE_INTERVAL`], which waits as usual and so lets the pool notice the server's return.
+/// has no connection and the last attempt failed, a call would only wait out the checkout
+/// timeout; instead it fails at once with [`Error::Unreachable`] — except one call at a time, the
+/// probe, which waits as usual and so lets the pool notice the server's return.
 #[derive(Debug, Default)]
 struct Reachability {
+    /// Set with `failure`, so the normal path costs one atomic load.
+    maybe_down: AtomicBool,
+    state: Mutex<ReachabilityState>,
+}
+
+#[derive(Debug, Default)]
+struct ReachabilityState {
     /// The last failure to open a connection, unless one opened since: when, and the error.
     failure: Option<(std::time::Instant, String)>,
-    /// When a call last went through as a probe.
-    last_probe: Option<std::time::Instant>,
+    /// Whether a call is probing right now.
+    probing: bool,
+}
+
+impl Reachability {
+    fn failed(&self, error: &Error) {
+        if let Ok(mut r) = self.state.lock() {
+            r.failure = Some((std::time::Instant::now(), error.to_string()));
+            self.maybe_down.store(true, Ordering::SeqCst);
+        }
+    }
+
+    fn opened(&self) {
+        if self.maybe_down.load(Ordering::SeqCst) {
+            if let Ok(mut r) = self.state.lock() {
+                r.failure = None;
+                self.maybe_down.store(false, Ordering::SeqCst);
+            }
+        }
+    }
+}
+
+/// What [`Database::gate`] lets a call do.
+enum Gate {
+    /// Go to the pool.
+    Go,
+    /// Go to the pool as the one probe; others fail fast until it ends.
+    Probe(ProbeGuard),
+    /// Fail at once.
+    Fail(Error),
+}
+
+/// Ends the probe when the probing call is done with the pool, however it ends.
+struct ProbeGuard(Arc<Reachability>);
+
+impl Drop for ProbeGuard {
+    fn drop(&mut self) {
+        if let Ok(mut r) = self.0.state.lock() {
+            r.probing = false;
+        }
+    }
 }
 
 /// bb8's view of how to make and check connections.
 pub struct Manager {
     url: DatabaseUrl,
-    reachability: Arc<Mutex<Reachability>>,
+    reachability: Arc<Reachability>,
 }
 
 impl bb8::ManageConnection for Manager {
@@ -95,9 +138,7 @@ impl bb8::ManageConnection for Manager {
         let conn = tokio::task::spawn_blocking(move || establish(&url))
             .await
             .map_err(|e| Error::Panicked(e.to_string()))??;
-        if let Ok(mut r) = self.reachability.lock() {
-            r.failure = None;
-        }
+        self.reachability.opened();
         Ok(Slot {
             conn: Some(conn),
             broken: false,
@@ -133,7 +174,7 @@ impl bb8::ManageConnection for Manager {
 #[derive(Debug, Clone)]
 struct LastErrorSink {
     last_error: Arc<Mutex<Option<String>>>,
-    reachability: Arc<Mutex<Reachability>>,
+    reachability: Arc<Reachability>,
 }
 
 impl bb8::ErrorSink<Error> for LastErrorSink {
@@ -142,9 +183,7 @@ impl bb8::ErrorSink<Error> for LastErrorSink {
         if let Ok(mut last) = self.last_error.lock() {
             *last = Some(error.to_string());
         }
-        if let Ok(mut r) = self.reachability.lock() {
-            r.failure = Some((std::time::Instant::now(), error.to_string()));
-        }
+        self.reachability.failed(&error);
     }
 
     fn boxed_clone(&self) -> Box<dyn bb8::ErrorSink<Error>> {
@@ -174,7 +213,7 @@ pub struct Database {
     url: DatabaseUrl,
     timeout: Duration,
     last_error: Arc<Mutex<Option<String>>>,
-    reachability: Arc<Mutex<Reachability>>,
+    reachability: Arc<Reachability>,
 }
 
 impl std::fmt::Debug for Database {
@@ -232,7 +271,7 @@ impl Database {
             }
         };
         let last_error = Arc::new(Mutex::new(None));
-        let reachability = Arc::new(Mutex::new(Reachability::default()));
+        let reachability = Arc::new(Reachability::default());
         let manager = Manager {
             url: url.clone(),
             reachability: reachability.clone(),
@@ -336,32 +375,67 @@ impl Database {
             })?
     }
 
-    /// [`Error::Unreachable`] when the pool has no connection, the last attempt to open one
-    /// failed within the checkout timeout, and another call probed within the last
-    /// [`PROBE_INTERVAL`]; else `None` (this call goes to the pool, as a probe if the server
-    /// seemed down).
-    fn fail_fast(&self) -> Option<Error> {
-        if self.pool.state().connections > 0 {
-            return None;
+    /// Fails a call at once ([`Error::Unreachable`]) when the pool has no connection, the last
+    /// attempt to open one failed within the checkout timeout, and another call is already
+    /// probing; makes it the probe when none is.
+    fn gate(&self) -> Gate {
+        if !self.reachability.maybe_down.load(Ordering::SeqCst) || self.pool.state().connections > 0
+        {
+            return Gate::Go;
         }
-        let mut r = self.reachability.lock().ok()?;
-        let (since, last_error) = r.failure.clone()?;
-        let now = std::time::Instant::now();
+        let Ok(mut r) = self.reachability.state.lock() else {
+            return Gate::Go;
+        };
+        let Some((since, last_error)) = r.failure.clone() else {
+            return Gate::Go;
+        };
+        let ago = since.elapsed();
         // Attempts fail again and again while the server is down; an old failure says nothing
         // about now (say, before an idle pool's connections were all reaped).
-        if now.duration_since(since) > self.timeout {
-            return None;
+        if ago > self.timeout {
+            return Gate::Go;
         }
-        if r.last_probe
-            .is_none_or(|p| now.duration_since(p) >= PROBE_INTERVAL)
-        {
-            r.last_probe = Some(now);
-            return None;
+        if !r.probing {
+            r.probing = true;
+            return Gate::Probe(ProbeGuard(self.reachability.clone()));
         }
-        Some(Error::Unreachable {
-            since_ms: now.duration_since(since).as_millis() as u64,
+        Gate::Fail(Error::Unreachable {
+            since_ms: ago.as_millis() as u64,
             last_error,
         })
+    }
+
+    /// A pooled connection. After an incident, one last known alive before it is pinged first
+    /// and, if dead, discarded for another (opened by bb8, within the checkout timeout).
+    async fn checkout(&self) -> Result<bb8::PooledConnection<'static, Manager>> {
+        loop {
+            let pooled = self.pool.get_owned().await.map_err(|e| match e {
+                bb8::RunError::User(e) => e,
+                bb8::RunError::TimedOut => Error::PoolTimeout {
+                    timeout: self.timeout,
+                    last_error: self.last_error.lock().ok().and_then(|mut l| l.take()),
+                },
+            })?;
+            if pooled.alive_at >= self.incidents.0.load(Ordering::Relaxed) {
+                return Ok(pooled);
+            }
+            let (pooled, alive) = blocking(move || {
+                let mut pooled = pooled;
+                let alive = pooled.conn.as_mut().is_some_and(|c| c.ping().is_ok());
+                if alive {
+                    pooled.alive_at = clock();
+                } else {
+                    pooled.broken = true;
+                }
+                (pooled, alive)
+            })
+            .await?;
+            if alive {
+                return Ok(pooled);
+            }
+            // Dropped as broken; every connection older than the incident goes the same way
+            // once, so this ends.
+        }
     }
 
     async fn hop<T, E, F>(&self, work: F) -> Result<T, E>
@@ -370,20 +444,17 @@ impl Database {
         T: Send + 'static,
         E: From<Error> + Send + 'static,
     {
-        if let Some(unreachable) = self.fail_fast() {
-            return Err(E::from(unreachable));
-        }
+        let probe = match self.gate() {
+            Gate::Fail(unreachable) => return Err(E::from(unreachable)),
+            Gate::Probe(guard) => Some(guard),
+            Gate::Go => None,
+        };
         let cancelled = Arc::new(AtomicBool::new(false));
         let _on_drop = CancelOnDrop(cancelled.clone());
-        let mut pooled = self.pool.get_owned().await.map_err(|e| match e {
-            bb8::RunError::User(e) => e,
-            bb8::RunError::TimedOut => Error::PoolTimeout {
-                timeout: self.timeout,
-                last_error: self.last_error.lock().ok().and_then(|mut l| l.take()),
-            },
-        })?;
+        let checked_out = self.checkout().await;
+        drop(probe);
+        let mut pooled = checked_out?;
         let incidents = self.incidents.clone();
-        let url = self.url.clone();
         let unit = move || {
             if cancelled.load(Ordering::SeqCst) {
                 return Err(E::from(Error::Cancelled));
@@ -393,19 +464,6 @@ impl Database {
                 slot.broken = true;
                 return Err(E::from(Error::Panicked("pooled connection missing".into())));
             };
-            if slot.alive_at < incidents.0.load(Ordering::Relaxed) {
-                // Possibly killed with the one found dead: check, and reopen in place.
-                if conn.ping().is_err() {
-                    match establish(&url) {
-                        Ok(fresh) => *conn = fresh,
-                        Err(e) => {
-                            slot.broken = true;
-                            return Err(E::from(e));
-                        }
-                    }
-                }
-                slot.alive_at = clock();
-            }
             match catch_unwind(AssertUnwindSafe(|| work(conn, &cancelled))) {
                 Ok(Ok(value)) => Ok(value),
                 Ok(Err(error)) => {
@@ -429,20 +487,23 @@ impl Database {
             // `pooled` drops here, on this thread: the connection returns to the pool (or is
             // discarded) only after the unit of work has finished.
         };
-        // On a multi-thread runtime, run in place: tokio hands this worker's other tasks to
-        // another thread, and the caller avoids two cross-thread wake-ups (measured on SQLite:
-        // +5 µs over a sync call in place, +50 to +120 µs through spawn_blocking; BENCHMARKS.md).
-        // A current-thread runtime cannot do that, so there the unit goes to the blocking pool.
-        if tokio::runtime::Handle::current().runtime_flavor()
-            == tokio::runtime::RuntimeFlavor::MultiThread
-        {
-            return tokio::task::block_in_place(unit);
-        }
-        match tokio::task::spawn_blocking(unit).await {
-            Ok(result) => result,
-            Err(join) => Err(E::from(Error::Panicked(join.to_string()))),
-        }
+        blocking(unit).await.map_err(E::from)?
     }
+}
+
+/// Runs blocking `work` in one hop. On a multi-thread runtime in place: tokio hands this worker's
+/// other tasks to another thread, and the caller avoids two cross-thread wake-ups (measured on
+/// SQLite: +5 µs over a sync call in place, +50 to +120 µs through spawn_blocking;
+/// BENCHMARKS.md). A current-thread runtime cannot do that, so there it goes to the blocking pool.
+async fn blocking<R: Send + 'static>(work: impl FnOnce() -> R + Send + 'static) -> Result<R> {
+    if tokio::runtime::Handle::current().runtime_flavor()
+        == tokio::runtime::RuntimeFlavor::MultiThread
+    {
+        return Ok(tokio::task::block_in_place(work));
+    }
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|join| Error::Panicked(join.to_string()))
 }
 
 struct CancelOnDrop(Arc<AtomicBool>);

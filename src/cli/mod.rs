@@ -172,7 +172,8 @@ where
                 CliError::Repo(
                     r @ (crate::repository::Error::Database { source }
                     | crate::repository::Error::Unavailable { source }
-                    | crate::repository::Error::Timeout { source }),
+                    | crate::repository::Error::Timeout { source }
+                    | crate::repository::Error::OutcomeUnknown { source }),
                 ) => format!("{r}: {source}"),
                 other => other.to_string(),
             };

@@ -89,6 +89,16 @@ pub enum Error {
         #[source]
         source: crate::Error,
     },
+    /// The connection was lost while a commit was under way: the change may or may not have
+    /// been applied. Not retryable as is: read back (or retry only an idempotent change).
+    #[error(
+        "the connection was lost during the commit; the change may or may not have been applied"
+    )]
+    OutcomeUnknown {
+        /// What happened.
+        #[source]
+        source: crate::Error,
+    },
     /// Any other database error.
     #[error("database error")]
     Database {
@@ -175,6 +185,9 @@ impl From<DieselError> for Error {
                     source: crate::Error::Query(e),
                 },
                 Disposition::Contention => Error::Timeout {
+                    source: crate::Error::Query(e),
+                },
+                Disposition::OutcomeUnknown => Error::OutcomeUnknown {
                     source: crate::Error::Query(e),
                 },
                 Disposition::Permanent => Error::Database {
