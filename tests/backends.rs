@@ -624,7 +624,9 @@ fn kill_all_sessions(db: &TestDb) {
             "SELECT CAST(id AS SIGNED) AS id FROM information_schema.processlist WHERE db = '{name}'"
         ),
     };
-    let ids: Vec<Id> = diesel::sql_query(sessions_sql).load(&mut admin).unwrap();
+    let ids: Vec<Id> = diesel::sql_query(sessions_sql.clone())
+        .load(&mut admin)
+        .unwrap();
     assert!(!ids.is_empty());
     for Id { id } in ids {
         let kill = match db.backend {
@@ -633,8 +635,18 @@ fn kill_all_sessions(db: &TestDb) {
         };
         admin.batch_execute(&kill).unwrap();
     }
-    // pg_terminate_backend only signals; let the sessions end.
-    std::thread::sleep(Duration::from_millis(300));
+    // pg_terminate_backend only signals: wait until the server lists none of the sessions.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let left: Vec<Id> = diesel::sql_query(sessions_sql.clone())
+            .load(&mut admin)
+            .unwrap();
+        if left.is_empty() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "sessions still alive");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// After a dead connection is found, the pool checks the others it holds before handing them
@@ -647,14 +659,14 @@ fn dead_connections_cost_one_failed_call(db: &TestDb) {
             .await
             .unwrap();
         // N connections open at once: N units that each wait for the others.
-        let all_in = std::sync::Arc::new(std::sync::Barrier::new(N));
+        let all_in = std::sync::Arc::new(common::Rendezvous::new(N));
         let mut set = tokio::task::JoinSet::new();
         for _ in 0..N {
             let (database, all_in) = (database.clone(), all_in.clone());
             set.spawn(async move {
                 database
                     .run(move |_| {
-                        all_in.wait();
+                        all_in.wait(Duration::from_secs(30));
                         Ok::<_, Error>(())
                     })
                     .await

@@ -119,6 +119,48 @@ proptest! {
     }
 }
 
+/// A well-formed server URL carrying `password` (encoded) in its userinfo or its query.
+fn well_formed_url(password: String) -> impl Strategy<Value = String> {
+    (
+        prop::sample::select(&["postgres", "postgresql", "mysql", "mariadb"][..]),
+        "[a-z]{1,8}",
+        "[a-z]{1,10}(\\.[a-z]{2,5})?",
+        "(:[1-9][0-9]{0,3})?",
+        "[a-z_]{1,10}",
+        any::<bool>(),
+    )
+        .prop_map(move |(scheme, user, host, port, db, in_query)| {
+            if in_query {
+                format!("{scheme}://{user}@{host}{port}/{db}?password={password}")
+            } else {
+                format!("{scheme}://{user}:{password}@{host}{port}/{db}")
+            }
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1_000, ..ProptestConfig::default() })]
+
+    /// Every case parses, so the checks on the parsed URL run every time (the random URLs above
+    /// are mostly malformed and mostly exercise the error path).
+    #[test]
+    fn a_well_formed_url_parses_and_hides_its_password(
+        (url, encoded, plain) in password().prop_flat_map(|(enc, plain)| {
+            well_formed_url(enc.clone()).prop_map(move |url| (url, enc.clone(), plain.clone()))
+        })
+    ) {
+        let secrets = [encoded.as_str(), plain.as_str()];
+        let parsed = DatabaseUrl::parse(&url);
+        prop_assert!(parsed.is_ok(), "{:?}", parsed.err());
+        let u = parsed.unwrap();
+        assert_hidden(&u.to_string(), &secrets)?;
+        assert_hidden(&format!("{u:?}"), &secrets)?;
+        assert_hidden(u.redacted(), &secrets)?;
+        prop_assert!(u.redacted().contains("***"), "{}", u.redacted());
+        assert_hidden(&u.scrub(&format!("driver: {plain} / {encoded}")), &secrets)?;
+    }
+}
+
 /// A value a TOML file or environment variable might hold, valid or not.
 fn setting_value() -> impl Strategy<Value = String> {
     prop_oneof![

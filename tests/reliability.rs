@@ -172,8 +172,8 @@ fn sqlite_survives_sigkill_during_writes() {
         acked.len()
     ));
     assert!(
-        acked.len() >= kills / 2,
-        "the kills must land while units are being written"
+        kills_before_first_ack <= kills / 2 && !acked.is_empty(),
+        "most kills must land while units are being written"
     );
 }
 
@@ -486,14 +486,14 @@ fn cancellation_storm_leaves_nothing_open(db: &TestDb) {
             }
             // The pool is fully usable: every connection at once, none inside a transaction.
             let max = config.max_connections.value as usize;
-            let busy = Arc::new(std::sync::Barrier::new(max));
+            let busy = Arc::new(common::Rendezvous::new(max));
             let mut all = tokio::task::JoinSet::new();
             for _ in 0..max {
                 let (db, busy) = (database.clone(), busy.clone());
                 all.spawn(async move {
                     db.run(move |c| {
                         assert!(!c.in_transaction());
-                        busy.wait();
+                        busy.wait(Duration::from_secs(30));
                         tenants::list(c, Page::first(1)).map(drop)
                     })
                     .await

@@ -406,7 +406,8 @@ impl Parser {
 
     fn limit_value(&mut self, clause: &str) -> Parsed<Expr> {
         match self.peek() {
-            Some(t) if t.kind == Kind::Number => {
+            // MySQL takes only whole numbers here.
+            Some(t) if t.kind == Kind::Number && t.text.chars().all(|c| c.is_ascii_digit()) => {
                 let t = self.advance().expect("peeked");
                 self.expr_node(t.pos(), ExprKind::Literal(Literal::Number(t.text)))
             }
@@ -414,7 +415,7 @@ impl Parser {
                 let t = self.advance().expect("peeked");
                 self.expr_node(t.pos(), ExprKind::Param)
             }
-            _ => self.fail(&format!("a number or a parameter after {clause}")),
+            _ => self.fail(&format!("a whole number or a parameter after {clause}")),
         }
     }
 

@@ -170,15 +170,30 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token>, TokenError> {
                     }
                 }
             }
+            // `0x41`, `1e`, `2abc`: a hex literal on MySQL, an alias elsewhere (`0 AS x41`).
+            if chars.get(i).is_some_and(|&c| is_ident_char(c)) {
+                return Err((
+                    line,
+                    column,
+                    "a number runs into letters (write hex and other literals portably, or \
+                     put a space before an alias)"
+                        .into(),
+                ));
+            }
             kind = Kind::Number;
         } else if is_ident_start(c) {
             while chars.get(i).is_some_and(|&c| is_ident_char(c)) {
                 i += 1;
             }
             kind = Kind::Word;
-        } else if c == ':' && next.is_some_and(is_ident_start) {
+        } else if c == ':' && next.is_some_and(|n| n.is_ascii_alphabetic() || n == '_') {
+            // ASCII only: a name becomes a Rust identifier, and the SQL it is cut from is
+            // rewritten byte for byte.
             i += 1;
-            while chars.get(i).is_some_and(|&c| is_ident_char(c)) {
+            while chars
+                .get(i)
+                .is_some_and(|&c| c.is_ascii_alphanumeric() || c == '_')
+            {
                 i += 1;
             }
             kind = Kind::Param;

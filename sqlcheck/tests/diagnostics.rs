@@ -113,6 +113,27 @@ fn dialect_parse_errors() {
         "a",
         "exactly one statement",
     );
+    // Read differently by the engines: a hex literal on MySQL, `0 AS x41` elsewhere.
+    expect(
+        "-- name: a\n-- returns: many\nSELECT 0x41 FROM tenants WHERE deleted_at IS NULL;\n",
+        3,
+        8,
+        "a",
+        "a number runs into letters",
+    );
+    // MySQL takes only whole numbers after LIMIT.
+    expect(
+        "-- name: a\n-- returns: many\nSELECT name FROM tenants WHERE deleted_at IS NULL LIMIT 1.5;\n",
+        3,
+        57,
+        "a",
+        "a whole number or a parameter after LIMIT",
+    );
+    // Parameter names are ASCII (they become Rust identifiers and are cut from the SQL by byte).
+    let found = errors(
+        "-- name: a\n-- returns: many\nSELECT name FROM tenants WHERE deleted_at IS NULL AND (name = :ñ);\n",
+    );
+    assert!(!found.is_empty());
 }
 
 #[test]

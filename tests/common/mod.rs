@@ -418,3 +418,39 @@ pub fn figure(line: String) {
         }
     }
 }
+
+/// A barrier whose wait gives up: a test whose parties never all arrive fails instead of
+/// hanging.
+pub struct Rendezvous {
+    arrived: std::sync::Mutex<usize>,
+    all_in: std::sync::Condvar,
+    parties: usize,
+}
+
+impl Rendezvous {
+    /// A rendezvous of `parties` threads.
+    pub fn new(parties: usize) -> Self {
+        Self {
+            arrived: std::sync::Mutex::new(0),
+            all_in: std::sync::Condvar::new(),
+            parties,
+        }
+    }
+
+    /// Waits until all parties have arrived; panics after `timeout`.
+    pub fn wait(&self, timeout: Duration) {
+        let mut arrived = self.arrived.lock().unwrap();
+        *arrived += 1;
+        self.all_in.notify_all();
+        let (arrived, result) = self
+            .all_in
+            .wait_timeout_while(arrived, timeout, |n| *n < self.parties)
+            .unwrap();
+        assert!(
+            !result.timed_out(),
+            "only {} of {} parties arrived within {timeout:?}",
+            *arrived,
+            self.parties
+        );
+    }
+}
