@@ -192,6 +192,12 @@ impl DatabaseUrl {
                 backend: Backend::Sqlite,
                 reason: "the path is not valid UTF-8 after percent-decoding".into(),
             })?;
+        if decoded.chars().any(char::is_control) {
+            return Err(UrlError::Malformed {
+                backend: Backend::Sqlite,
+                reason: "the path contains a control character after percent-decoding".into(),
+            });
+        }
         Self::sqlite_file(PathBuf::from(decoded.as_ref()))
     }
 

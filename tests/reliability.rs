@@ -1146,6 +1146,7 @@ fn hostile_configuration_is_refused_cleanly() {
         "mysql://u:s3cr3t-pw%@h/db",
         "\u{1}",
         "sqlite:\u{7f}",
+        "sqlite:///tmp/a%0Ab.db",
     ] {
         check(url, run(&["--db-url", url, "db", "status"], &[]));
         check(url, run(&["db", "status"], &[("TK_DATABASE_URL", url)]));
