@@ -378,7 +378,25 @@ fn check_columns(scope: &Scope<'_>, root: &Expr, problems: &mut Vec<Problem>) {
     });
 }
 
-/// Whether `root` contains `<table>.tenant_id = <placeholder>` / `<table>.deleted_at IS NULL`.
+/// The top-level conjuncts of a condition: the terms every row it lets through satisfies.
+fn conjuncts<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match &e.kind {
+        ExprKind::Binary {
+            left,
+            op: BinaryOp::And,
+            right,
+        } => {
+            conjuncts(left, out);
+            conjuncts(right, out);
+        }
+        ExprKind::Nested(inner) => conjuncts(inner, out),
+        _ => out.push(e),
+    }
+}
+
+/// Whether `root` requires `<table>.tenant_id = <placeholder>` / `<table>.deleted_at IS NULL` of
+/// every row: as a top-level conjunct, not under `OR` or `NOT` (`tenant_id = :t OR 1 = 1`
+/// constrains nothing).
 fn constrains(
     scope: &Scope<'_>,
     root: Option<&Expr>,
@@ -388,32 +406,25 @@ fn constrains(
 ) -> bool {
     let Some(root) = root else { return false };
     let hit = |e: &Expr| matches!(scope.resolve(e, &mut Vec::new()), Some(Resolved::Column(c, t)) if c.name == column && t == table);
-    walk(root, &mut |e| {
-        let found = match &e.kind {
-            ExprKind::IsNull {
-                expr,
-                negated: false,
-            } if is_null => hit(expr),
-            ExprKind::Binary {
-                left,
-                op: BinaryOp::Eq,
-                right,
-            } if !is_null => {
-                (hit(left) && placeholder_pos(right).is_some())
-                    || (hit(right) && placeholder_pos(left).is_some())
-            }
-            _ => false,
-        };
-        if found {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
+    let mut terms = Vec::new();
+    conjuncts(root, &mut terms);
+    terms.iter().any(|e| match &e.kind {
+        ExprKind::IsNull {
+            expr,
+            negated: false,
+        } if is_null => hit(expr),
+        ExprKind::Binary {
+            left,
+            op: BinaryOp::Eq,
+            right,
+        } if !is_null => {
+            (hit(left) && placeholder_pos(right).is_some())
+                || (hit(right) && placeholder_pos(left).is_some())
         }
+        _ => false,
     })
-    .is_break()
 }
 
-/// Checks one block; problems carry positions inside the block's SQL.
 /// Checks one block; problems carry positions inside the block's SQL.
 pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem>> {
     let mut problems = match lint::portability(&block.sql) {
@@ -432,7 +443,9 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
     };
     let mut types: BTreeMap<(usize, usize), (&Column, bool)> = BTreeMap::new();
     let mut columns: Vec<OutColumn> = Vec::new();
-    let mut filters: Vec<Option<&Expr>> = Vec::new();
+    // Conditions that filter rows, each with the one table it can constrain when it cannot
+    // constrain the others: a LEFT JOIN's ON filters only the joined table's rows.
+    let mut filters: Vec<(Option<&Expr>, Option<String>)> = Vec::new();
     let mut written_tenant_param = false;
     let mut rewrites: Vec<((usize, usize), String)> = Vec::new();
     let default_returns;
@@ -495,8 +508,13 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                     types.insert(p, (&LIMIT_COLUMN, false));
                 }
             }
-            filters.push(select.selection.as_ref());
-            filters.extend(join_conditions.into_iter().map(Some));
+            filters.push((select.selection.as_ref(), None));
+            for join in select.from.iter().flat_map(|twj| &twj.joins) {
+                let only = join
+                    .left
+                    .then(|| join.table.name.value.to_ascii_lowercase());
+                filters.push((Some(&join.on), only));
+            }
         }
         Statement::Insert(insert) => {
             default_returns = Returns::Exec;
@@ -565,7 +583,7 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                 check_columns(&scope, e, &mut problems);
                 infer_from_expr(&scope, e, &mut types, &mut problems);
             }
-            filters.push(update.selection.as_ref());
+            filters.push((update.selection.as_ref(), None));
         }
         Statement::Delete(delete) => {
             default_returns = Returns::Exec;
@@ -584,7 +602,7 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                     ));
                 }
             }
-            filters.push(delete.selection.as_ref());
+            filters.push((delete.selection.as_ref(), None));
         }
     }
 
@@ -596,17 +614,19 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
             let scoped = table != "tenants" && cols.iter().any(|c| c.name == "tenant_id");
             if scoped
                 && !block.all_tenants
-                && !filters
-                    .iter()
-                    .any(|f| constrains(&scope, *f, table, "tenant_id", false))
+                && !filters.iter().any(|(f, only)| {
+                    only.as_deref().is_none_or(|t| t == table)
+                        && constrains(&scope, *f, table, "tenant_id", false)
+                })
             {
                 problems.push((1, 1, format!("{table} is read or changed without constraining {table}.tenant_id to a parameter"), "add `tenant_id = :tenant_id` to WHERE (or ON), or annotate `-- all-tenants`".into()));
             }
             if cols.iter().any(|c| c.name == "deleted_at")
                 && !block.include_deleted
-                && !filters
-                    .iter()
-                    .any(|f| constrains(&scope, *f, table, "deleted_at", true))
+                && !filters.iter().any(|(f, only)| {
+                    only.as_deref().is_none_or(|t| t == table)
+                        && constrains(&scope, *f, table, "deleted_at", true)
+                })
             {
                 problems.push((
                     1,

@@ -310,6 +310,31 @@ fn safety_lints() {
         "q",
         "hard DELETE",
     );
+    // A constraint counts only when every row must meet it: not under OR or NOT…
+    expect(
+        "-- name: q\nSELECT name FROM sensors WHERE (tenant_id = :t OR 1 = 1) AND deleted_at IS NULL;\n",
+        2,
+        1,
+        "q",
+        "without constraining sensors.tenant_id",
+    );
+    expect(
+        "-- name: q\nSELECT name FROM sensors WHERE tenant_id = :t AND NOT (deleted_at IS NULL);\n",
+        2,
+        1,
+        "q",
+        "without filtering sensors.deleted_at IS NULL",
+    );
+    // …and a LEFT JOIN's ON filters only the joined table, never the one it is joined to.
+    expect(
+        "-- name: q\nSELECT s.name FROM sensors s LEFT JOIN rules r ON r.rule_id = s.sensor_id AND r.tenant_id = :t AND s.tenant_id = :t AND r.deleted_at IS NULL WHERE s.deleted_at IS NULL;\n",
+        2,
+        1,
+        "q",
+        "without constraining sensors.tenant_id",
+    );
+    let left_join_ok = "-- name: q\nSELECT s.name FROM sensors s LEFT JOIN rules r ON r.rule_id = s.sensor_id AND r.tenant_id = :t AND r.deleted_at IS NULL WHERE s.tenant_id = :t AND s.deleted_at IS NULL;\n";
+    check_file("queries/fixture.sql", "fixture", left_join_ok, &catalog()).unwrap();
     // The opt-outs work.
     let ok = "-- name: q\n-- all-tenants\n-- include-deleted\nSELECT name FROM sensors;\n";
     check_file("queries/fixture.sql", "fixture", ok, &catalog()).unwrap();
