@@ -242,19 +242,27 @@ fn interrupted_copy_is_refused_then_resumed(db: &TestDb) {
             "200",
         ])
         .stderr(Stdio::piped())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .spawn()
         .unwrap();
+    let mut seen = Vec::new();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     for line in lines.by_ref() {
-        if line.unwrap().starts_with("api_keys:") {
+        let line = line.unwrap();
+        let done = line.starts_with("api_keys:");
+        seen.push(line);
+        if done {
             break;
         }
     }
     std::thread::sleep(std::time::Duration::from_millis(150));
     child.kill().unwrap();
-    let status = child.wait().unwrap();
-    assert!(!status.success(), "killed mid-way");
+    // Kept for the canary search, like every other child's output.
+    seen.extend(lines.map_while(Result::ok));
+    let mut out = child.wait_with_output().unwrap();
+    out.stderr = seen.join("\n").into_bytes();
+    let out = common::recorded(out);
+    assert!(!out.status.success(), "killed mid-way");
     // The partial target never passes for a finished copy.
     let refused = tk(&["db", "copy", "--from", &source.url, "--to", &db.url]);
     assert_eq!(refused.status.code(), Some(1));
