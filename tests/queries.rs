@@ -13,9 +13,9 @@ use trapperkeeper_db::repository::tenants::{self, NewTenant};
 use trapperkeeper_db::repository::users::{self, NewUser, Role};
 use trapperkeeper_db::repository::Page;
 use trapperkeeper_db::types::{SensorId, Timestamp};
-use trapperkeeper_db::{AnyConnection, Database, Error};
+use trapperkeeper_db::{Database, Error};
 
-use common::TestDb;
+use common::{migrated, TestDb};
 
 fn rule(name: &str, state: RuleState, enabled: bool) -> NewRule {
     NewRule {
@@ -36,12 +36,6 @@ fn sensor(name: &str) -> NewSensor {
         description: Some("d".into()),
         metadata: "{}".into(),
     }
-}
-
-fn migrated(db: &TestDb) -> AnyConnection {
-    let mut conn = trapperkeeper_db::pool::connect_sync(&db.config()).unwrap();
-    trapperkeeper_db::migrations::migrate(&mut conn, Default::default()).unwrap();
-    conn
 }
 
 backend_tests!(every_named_query_returns_what_the_rows_say);

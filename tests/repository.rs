@@ -18,13 +18,7 @@ use trapperkeeper_db::types::{RuleId, SensorId, TenantId, Timestamp, UserId};
 use trapperkeeper_db::url::Backend;
 use trapperkeeper_db::{AnyConnection, Database};
 
-use common::{runtime, TestDb};
-
-fn migrated(db: &TestDb) -> AnyConnection {
-    let mut conn = trapperkeeper_db::pool::connect_sync(&db.config()).unwrap();
-    trapperkeeper_db::migrations::migrate(&mut conn, Default::default()).unwrap();
-    conn
-}
+use common::{migrated, runtime, TestDb};
 
 fn tenant(conn: &mut AnyConnection, name: &str) -> TenantId {
     tenants::create(conn, NewTenant { name: name.into() })
