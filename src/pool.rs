@@ -92,6 +92,14 @@ impl Reachability {
         }
     }
 
+    /// The last failure to open a connection, unless one opened since.
+    fn last_failure(&self) -> Option<String> {
+        if !self.maybe_down.load(Ordering::SeqCst) {
+            return None;
+        }
+        self.state.lock().ok()?.failure.as_ref().map(|(_, e)| e.clone())
+    }
+
     fn opened(&self) {
         if self.maybe_down.load(Ordering::SeqCst) {
             if let Ok(mut r) = self.state.lock() {
@@ -171,19 +179,14 @@ impl bb8::ManageConnection for Manager {
     }
 }
 
+/// Where bb8 reports failures to open a connection: the log and [`Reachability`].
 #[derive(Debug, Clone)]
-struct LastErrorSink {
-    last_error: Arc<Mutex<Option<String>>>,
-    reachability: Arc<Reachability>,
-}
+struct ConnectErrorSink(Arc<Reachability>);
 
-impl bb8::ErrorSink<Error> for LastErrorSink {
+impl bb8::ErrorSink<Error> for ConnectErrorSink {
     fn sink(&self, error: Error) {
         tracing::warn!(%error, "opening a pooled connection failed");
-        if let Ok(mut last) = self.last_error.lock() {
-            *last = Some(error.to_string());
-        }
-        self.reachability.failed(&error);
+        self.0.failed(&error);
     }
 
     fn boxed_clone(&self) -> Box<dyn bb8::ErrorSink<Error>> {
@@ -212,7 +215,6 @@ pub struct Database {
     incidents: Arc<Incidents>,
     url: DatabaseUrl,
     timeout: Duration,
-    last_error: Arc<Mutex<Option<String>>>,
     reachability: Arc<Reachability>,
 }
 
@@ -270,7 +272,6 @@ impl Database {
                 }
             }
         };
-        let last_error = Arc::new(Mutex::new(None));
         let reachability = Arc::new(Reachability::default());
         let manager = Manager {
             url: url.clone(),
@@ -283,10 +284,7 @@ impl Database {
             .idle_timeout(Some(config.idle_timeout.value))
             .max_lifetime(Some(config.max_lifetime.value))
             .test_on_check_out(false)
-            .error_sink(Box::new(LastErrorSink {
-                last_error: last_error.clone(),
-                reachability: reachability.clone(),
-            }))
+            .error_sink(Box::new(ConnectErrorSink(reachability.clone())))
             .build_unchecked(manager);
         pool.add(Slot {
             conn: Some(first),
@@ -300,7 +298,6 @@ impl Database {
             incidents: Arc::default(),
             url,
             timeout,
-            last_error,
             reachability,
         })
     }
@@ -413,7 +410,7 @@ impl Database {
                 bb8::RunError::User(e) => e,
                 bb8::RunError::TimedOut => Error::PoolTimeout {
                     timeout: self.timeout,
-                    last_error: self.last_error.lock().ok().and_then(|mut l| l.take()),
+                    last_error: self.reachability.last_failure(),
                 },
             })?;
             if pooled.alive_at >= self.incidents.0.load(Ordering::Relaxed) {
