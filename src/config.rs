@@ -407,13 +407,7 @@ impl DatabaseConfig {
             )?;
         }
         if let Some(dir) = &cli.data_dir {
-            if has_control_character(dir) {
-                return Err(ConfigError::InvalidValue {
-                    origin: Source::Cli("--data-dir"),
-                    value: dir.display().to_string().escape_debug().to_string(),
-                    reason: "expected a directory path without control characters".into(),
-                });
-            }
+            check_data_dir(dir, &Source::Cli("--data-dir"))?;
             config.data_dir = Setting {
                 value: dir.clone(),
                 source: Source::Cli("--data-dir"),
@@ -620,12 +614,7 @@ impl DatabaseConfig {
                 if s.trim().is_empty() {
                     return Err(invalid(s, "expected a directory path"));
                 }
-                if has_control_character(Path::new(&s)) {
-                    return Err(invalid(
-                        s.escape_debug().to_string(),
-                        "expected a directory path without control characters",
-                    ));
-                }
+                check_data_dir(Path::new(&s), &source)?;
                 self.data_dir = Setting {
                     value: PathBuf::from(s),
                     source,
@@ -677,9 +666,18 @@ enum RawValue {
     Other(&'static str),
 }
 
-/// Whether a configured path holds a control character: never meant, and unsafe to echo.
-fn has_control_character(path: &Path) -> bool {
-    path.to_string_lossy().chars().any(char::is_control)
+/// Refuses a data directory with a control character: never meant, and unsafe to echo (the
+/// error shows it escaped).
+fn check_data_dir(path: &Path, origin: &Source) -> Result<(), ConfigError> {
+    let text = path.to_string_lossy();
+    if text.chars().any(char::is_control) {
+        return Err(ConfigError::InvalidValue {
+            origin: origin.clone(),
+            value: text.escape_debug().to_string(),
+            reason: "expected a directory path without control characters".into(),
+        });
+    }
+    Ok(())
 }
 
 /// Creates `dir` and its missing parents with mode 0700 (owner only): the database files inside
