@@ -97,7 +97,12 @@ impl Reachability {
         if !self.maybe_down.load(Ordering::SeqCst) {
             return None;
         }
-        self.state.lock().ok()?.failure.as_ref().map(|(_, e)| e.clone())
+        self.state
+            .lock()
+            .ok()?
+            .failure
+            .as_ref()
+            .map(|(_, e)| e.clone())
     }
 
     fn opened(&self) {

@@ -11,7 +11,7 @@ use crate::catalog::{self, Catalog, Column};
 use crate::file::{Block, Returns};
 use crate::lint::{self, PORTABLE_FUNCTIONS};
 use crate::parse;
-use crate::token::{self, Kind};
+use crate::token::{self, Kind, Token};
 
 /// A problem at a position inside the block's SQL: (line, column, what, fix).
 pub type Problem = (usize, usize, String, String);
@@ -65,10 +65,9 @@ struct Placeholder {
 
 /// Finds the `:name` and `?` placeholders (the tokenizer skips strings and comments); returns
 /// the SQL with each `:name` replaced by `?` padded to the same width (so positions stay true).
-fn placeholders(sql: &str) -> (String, Vec<Placeholder>) {
-    let found: Vec<Placeholder> = token::tokenize(sql)
-        .unwrap_or_default()
-        .into_iter()
+fn placeholders(sql: &str, tokens: &[Token]) -> (String, Vec<Placeholder>) {
+    let found: Vec<Placeholder> = tokens
+        .iter()
         .filter(|t| t.kind == Kind::Param && !t.text.starts_with('$'))
         .map(|t| Placeholder {
             name: t.text.strip_prefix(':').map(str::to_ascii_lowercase),
@@ -427,15 +426,14 @@ fn constrains(
 
 /// Checks one block; problems carry positions inside the block's SQL.
 pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem>> {
-    let mut problems = match lint::portability(&block.sql) {
-        Ok(findings) => findings,
-        Err(f) => return Err(vec![f]),
-    };
+    // One token stream for the lints, the placeholders and the parser.
+    let tokens = token::tokenize_checked(&block.sql).map_err(|p| vec![p])?;
+    let mut problems = lint::portability(&tokens);
     if !problems.is_empty() {
         return Err(problems);
     }
-    let (qmark, found) = placeholders(&block.sql);
-    let statement = parse::parse(&block.sql).map_err(|p| vec![p])?;
+    let (qmark, found) = placeholders(&block.sql, &tokens);
+    let statement = parse::parse_tokens(&block.sql, tokens).map_err(|p| vec![p])?;
     let mut scope = Scope {
         catalog,
         tables: vec![],

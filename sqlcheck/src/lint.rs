@@ -1,7 +1,7 @@
 //! Portability: constructs one of SQLite, PostgreSQL and MySQL rejects or reads differently,
 //! found on the token stream.
 
-use crate::token::{self, Kind, Token};
+use crate::token::{Kind, Token};
 
 /// A portability finding: (line, column) inside the SQL, what, and the fix.
 pub type Finding = (usize, usize, String, String);
@@ -12,15 +12,7 @@ pub const PORTABLE_FUNCTIONS: &[&str] = &[
 ];
 
 /// Token-level portability checks.
-pub fn portability(sql: &str) -> Result<Vec<Finding>, Finding> {
-    let significant = token::tokenize(sql).map_err(|(line, column, message)| {
-        (
-            line,
-            column,
-            format!("cannot tokenize: {message}"),
-            "fix the SQL syntax".to_string(),
-        )
-    })?;
+pub fn portability(significant: &[Token]) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut push = |t: &Token, what: &str, fix: &str| {
         out.push((t.line, t.column, what.to_string(), fix.to_string()));
@@ -91,5 +83,5 @@ pub fn portability(sql: &str) -> Result<Vec<Finding>, Finding> {
             _ => {}
         }
     }
-    Ok(out)
+    out
 }

@@ -86,14 +86,11 @@ fn is_reserved(t: &Token) -> bool {
 
 /// Parses one block's SQL (a trailing `;` allowed) into its statement.
 pub fn parse(sql: &str) -> Result<Statement, Problem> {
-    let tokens = token::tokenize(sql).map_err(|(l, c, message)| {
-        (
-            l,
-            c,
-            format!("cannot tokenize: {message}"),
-            "fix the SQL syntax".to_string(),
-        )
-    })?;
+    parse_tokens(sql, token::tokenize_checked(sql)?)
+}
+
+/// Parses the tokens of `sql` (from [`token::tokenize_checked`]) as one statement.
+pub fn parse_tokens(sql: &str, tokens: Vec<Token>) -> Result<Statement, Problem> {
     let mut p = Parser {
         tokens,
         i: 0,

@@ -84,6 +84,18 @@ fn is_ident_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
+/// [`tokenize`], with a failure in the checker's diagnostic form: (line, column, what, fix).
+pub fn tokenize_checked(sql: &str) -> Result<Vec<Token>, (usize, usize, String, String)> {
+    tokenize(sql).map_err(|(line, column, message)| {
+        (
+            line,
+            column,
+            format!("cannot tokenize: {message}"),
+            "fix the SQL syntax".to_string(),
+        )
+    })
+}
+
 /// Splits `sql` into tokens, dropping whitespace and comments.
 pub fn tokenize(sql: &str) -> Result<Vec<Token>, TokenError> {
     let chars: Vec<char> = sql.chars().collect();
