@@ -113,30 +113,14 @@ fn stop(backend: Backend) {
     wait_until(backend, false);
 }
 
+/// Starts whatever server is down with the script CI and the README use, which also waits
+/// until it answers.
 fn start(backend: Backend) {
-    // The very commands that started the servers before the session (see scripts/start-databases).
-    let started = match backend {
-        Backend::Postgres => sh(
-            "pg_ctlcluster start",
-            Command::new("pg_ctlcluster").args([
-                "--skip-systemctl-redirect",
-                &pg_cluster(),
-                "main",
-                "start",
-            ]),
-        ),
-        _ => sh(
-            "start-stop-daemon",
-            Command::new("start-stop-daemon").args([
-                "--start",
-                "--oknodo",
-                "--background",
-                "--exec",
-                "/usr/sbin/mariadbd",
-            ]),
-        ),
-    };
-    assert!(started, "could not start {backend}");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/start-databases");
+    assert!(
+        sh("scripts/start-databases", &mut Command::new(script)),
+        "could not start {backend}"
+    );
     wait_until(backend, true);
 }
 
