@@ -28,10 +28,6 @@ ORDER BY s.sensor_id;
 UPDATE rules SET enabled = :enabled, modified_at = :now
 WHERE tenant_id = :tenant_id AND rule_id = :rule_id AND deleted_at IS NULL;
 
--- name: soft-delete-rule
-UPDATE rules SET deleted_at = :now, modified_at = :now
-WHERE tenant_id = :tenant_id AND rule_id = :rule_id AND deleted_at IS NULL;
-
 -- name: list-deleted-rules
 -- include-deleted
 SELECT rule_id, name, deleted_at

@@ -5,16 +5,17 @@ use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
 use crate::ast::{
-    walk, BinaryOp, Expr, ExprKind, Ident, SelectItem, Statement, TableRef, TableWithJoins,
+    walk, BinaryOp, Delete, Expr, ExprKind, Ident, Literal, SelectItem, Statement, Update,
 };
 use crate::catalog::{self, Catalog, Column};
 use crate::file::{Block, Returns};
-use crate::lint::{self, PORTABLE_FUNCTIONS};
+use crate::lint;
 use crate::parse;
+use crate::rules;
 use crate::token::{self, Kind, Token};
+use crate::types::{Lookup, ParamUse, Ty, Typer, AGGREGATES};
 
-/// A problem at a position inside the block's SQL: (line, column, what, fix).
-pub type Problem = (usize, usize, String, String);
+pub use crate::types::Problem;
 
 /// A parameter of the generated function.
 #[derive(Debug, Clone, PartialEq)]
@@ -167,20 +168,42 @@ fn tidy(sql: &str) -> String {
         .replace(" )", ")")
 }
 
-struct Scope<'a> {
-    catalog: &'a Catalog,
-    /// (name or alias, table)
-    tables: Vec<(String, String)>,
-    aliases: Vec<String>,
+pub(crate) struct Scope<'a> {
+    pub(crate) catalog: &'a Catalog,
+    /// (name or alias as written, table)
+    pub(crate) tables: Vec<(String, String)>,
 }
 
-enum Resolved<'a> {
-    Column(&'a Column, String),
-    Alias,
+/// The words measured to fail as an unquoted alias or identifier on at least one engine
+/// (`scripts/measure-reserved-words`).
+static RESERVED_WORDS: std::sync::LazyLock<Vec<(&'static str, &'static str)>> =
+    std::sync::LazyLock::new(|| {
+        include_str!("reserved_words.txt")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|l| l.split_once('\t').unwrap_or((l, "")))
+            .collect()
+    });
+
+/// Refuses an alias that one of the engines reserves, or that repeats a column name of a table
+/// in scope for another value.
+fn check_alias(alias: &Ident, problems: &mut Vec<Problem>) {
+    let lower = alias.value.to_ascii_lowercase();
+    if let Some((_, where_)) = RESERVED_WORDS.iter().find(|(w, _)| *w == lower) {
+        problems.push((
+            alias.pos.0,
+            alias.pos.1,
+            format!(
+                "{} is reserved on one of the databases ({where_})",
+                alias.value
+            ),
+            "choose another alias".into(),
+        ));
+    }
 }
 
 impl<'a> Scope<'a> {
-    fn add(&mut self, name: &Ident, alias: Option<String>, problems: &mut Vec<Problem>) {
+    fn add(&mut self, name: &Ident, alias: Option<&Ident>, problems: &mut Vec<Problem>) {
         let table = name.value.clone();
         let (l, c) = name.pos;
         if !self.catalog.contains_key(&table) {
@@ -189,21 +212,37 @@ impl<'a> Scope<'a> {
                 c,
                 format!("unknown table {table}"),
                 format!(
-                    "tables are: {}",
+                    "tables are: {} (table names are case-sensitive on MySQL)",
                     self.catalog.keys().cloned().collect::<Vec<_>>().join(", ")
                 ),
             ));
             return;
         }
-        self.tables
-            .push((alias.unwrap_or_else(|| table.clone()), table));
+        if let Some(a) = alias {
+            check_alias(a, problems);
+        }
+        let written = alias.map_or_else(|| table.clone(), |a| a.value.clone());
+        if self
+            .tables
+            .iter()
+            .any(|(w, _)| w.eq_ignore_ascii_case(&written))
+        {
+            problems.push((
+                l,
+                c,
+                format!("{written} names two tables of the query"),
+                "give each an alias of its own".into(),
+            ));
+        }
+        self.tables.push((written, table));
     }
 
-    fn resolve(&self, expr: &Expr, problems: &mut Vec<Problem>) -> Option<Resolved<'a>> {
+    pub(crate) fn resolve(&self, expr: &Expr) -> Option<(&'a Column, String)> {
         match &expr.kind {
             ExprKind::Column { table, column } => {
-                self.resolve_ident(table.as_ref(), column, problems)
+                self.resolve_ident(table.as_ref(), column, &mut Vec::new())
             }
+            ExprKind::Nested(e) => self.resolve(e),
             _ => None,
         }
     }
@@ -213,16 +252,38 @@ impl<'a> Scope<'a> {
         qualifier: Option<&Ident>,
         ident: &Ident,
         problems: &mut Vec<Problem>,
-    ) -> Option<Resolved<'a>> {
+    ) -> Option<(&'a Column, String)> {
         let (l, c) = ident.pos;
         let name = ident.value.to_ascii_lowercase();
-        if qualifier.is_none() && self.aliases.contains(&name) {
-            return Some(Resolved::Alias);
+        if let Some(q) = qualifier {
+            // MySQL on Linux compares table aliases case-sensitively.
+            if !self.tables.iter().any(|(alias, _)| q.value == *alias) {
+                let (l, c) = q.pos;
+                let near = self
+                    .tables
+                    .iter()
+                    .find(|(alias, _)| q.value.eq_ignore_ascii_case(alias));
+                problems.push(match near {
+                    Some((alias, _)) => (
+                        l,
+                        c,
+                        format!("{} is written {alias} where it is introduced: MySQL compares table names and aliases case-sensitively", q.value),
+                        format!("write {alias}"),
+                    ),
+                    None => (
+                        l,
+                        c,
+                        format!("unknown table or alias {}", q.value),
+                        "name a table from the FROM clause".into(),
+                    ),
+                });
+                return None;
+            }
         }
         let candidates: Vec<(&String, &'a Column)> = self
             .tables
             .iter()
-            .filter(|(alias, _)| qualifier.is_none_or(|q| q.value.eq_ignore_ascii_case(alias)))
+            .filter(|(alias, _)| qualifier.is_none_or(|q| q.value == *alias))
             .filter_map(|(_, table)| {
                 self.catalog[table]
                     .iter()
@@ -230,22 +291,6 @@ impl<'a> Scope<'a> {
                     .map(|col| (table, col))
             })
             .collect();
-        if let Some(q) = qualifier {
-            if !self
-                .tables
-                .iter()
-                .any(|(alias, _)| q.value.eq_ignore_ascii_case(alias))
-            {
-                let (l, c) = q.pos;
-                problems.push((
-                    l,
-                    c,
-                    format!("unknown table or alias {}", q.value),
-                    "name a table from the FROM clause".into(),
-                ));
-                return None;
-            }
-        }
         match candidates.as_slice() {
             [] => {
                 let tables: Vec<&str> = self.tables.iter().map(|(_, t)| t.as_str()).collect();
@@ -257,7 +302,7 @@ impl<'a> Scope<'a> {
                 ));
                 None
             }
-            [(table, col)] => Some(Resolved::Column(col, (*table).clone())),
+            [(table, col)] => Some((col, (*table).clone())),
             _ => {
                 problems.push((
                     l,
@@ -267,6 +312,13 @@ impl<'a> Scope<'a> {
                 ));
                 None
             }
+        }
+    }
+
+    fn lookup(&self, qualifier: Option<&Ident>, ident: &Ident) -> Lookup {
+        match self.resolve_ident(qualifier, ident, &mut Vec::new()) {
+            Some((col, _)) => Lookup::Column(col.clone()),
+            None => Lookup::Missing,
         }
     }
 }
@@ -279,99 +331,31 @@ fn placeholder_pos(expr: &Expr) -> Option<(usize, usize)> {
     }
 }
 
-fn subquery_problem(pos: (usize, usize), problems: &mut Vec<Problem>) {
-    problems.push((
-        pos.0,
-        pos.1,
-        "subqueries are not supported by the checker".into(),
-        "use a JOIN, or two named queries".into(),
-    ));
-}
-
-/// Parameter types by placeholder position, from comparisons, IN lists, BETWEEN.
-fn infer_from_expr<'a>(
-    scope: &Scope<'a>,
-    root: &Expr,
-    types: &mut BTreeMap<(usize, usize), (&'a Column, bool)>,
-    problems: &mut Vec<Problem>,
-) {
+/// Refuses subqueries (not yet in the checked grammar) anywhere in `root`.
+fn check_subqueries(root: &Expr, problems: &mut Vec<Problem>) {
     let _ = walk(root, &mut |e| {
-        match &e.kind {
-            ExprKind::Binary { left, op, right } if op.is_comparison() => {
-                for (a, b) in [(left, right), (right, left)] {
-                    if let (Some(p), Some(Resolved::Column(col, _))) =
-                        (placeholder_pos(b), scope.resolve(a, &mut Vec::new()))
-                    {
-                        types.insert(p, (col, false));
-                    }
-                }
-            }
-            ExprKind::InList { expr, list, .. } => {
-                if let Some(Resolved::Column(col, _)) = scope.resolve(expr, &mut Vec::new()) {
-                    for item in list {
-                        if let Some(p) = placeholder_pos(item) {
-                            types.insert(p, (col, false));
-                        }
-                    }
-                }
-            }
-            ExprKind::Between {
-                expr, low, high, ..
-            } => {
-                if let Some(Resolved::Column(col, _)) = scope.resolve(expr, &mut Vec::new()) {
-                    for item in [low, high] {
-                        if let Some(p) = placeholder_pos(item) {
-                            types.insert(p, (col, false));
-                        }
-                    }
-                }
-            }
-            ExprKind::Function { name, .. } => check_function(name, problems),
-            _ => {}
-        }
         if let Some(q) = e.subquery() {
-            subquery_problem(q.pos, problems);
+            problems.push((
+                q.pos.0,
+                q.pos.1,
+                "subqueries are not supported by the checker".into(),
+                "use a JOIN, or two named queries".into(),
+            ));
         }
         ControlFlow::Continue(())
     });
 }
 
-fn check_function(name: &Ident, problems: &mut Vec<Problem>) {
-    let upper = name.value.to_ascii_uppercase();
-    if !PORTABLE_FUNCTIONS.contains(&upper.as_str()) {
-        let (l, c) = name.pos;
-        problems.push((
-            l,
-            c,
-            format!(
-                "function {upper} is not known to behave the same on SQLite, PostgreSQL and MySQL"
-            ),
-            format!(
-                "use one of {} or compute it in Rust",
-                PORTABLE_FUNCTIONS.join(", ")
-            ),
-        ));
-    }
-}
-
-/// Functions and subqueries anywhere in a select-list entry, which the WHERE walk does not see.
-fn check_select_expr(root: &Expr, problems: &mut Vec<Problem>) {
+/// Every column reference in `root` must resolve (aliases are resolved by the typer, in ORDER
+/// BY only).
+fn check_columns(scope: &Scope<'_>, root: &Expr, aliases: &[String], problems: &mut Vec<Problem>) {
     let _ = walk(root, &mut |e| {
-        if let ExprKind::Function { name, .. } = &e.kind {
-            check_function(name, problems);
-        }
-        if let Some(q) = e.subquery() {
-            subquery_problem(q.pos, problems);
-        }
-        ControlFlow::Continue(())
-    });
-}
-
-/// Every column reference in `root` must resolve.
-fn check_columns(scope: &Scope<'_>, root: &Expr, problems: &mut Vec<Problem>) {
-    let _ = walk(root, &mut |e| {
-        if matches!(e.kind, ExprKind::Column { .. }) {
-            scope.resolve(e, problems);
+        if let ExprKind::Column { table, column } = &e.kind {
+            let alias =
+                table.is_none() && aliases.iter().any(|a| column.value.eq_ignore_ascii_case(a));
+            if !alias {
+                scope.resolve_ident(table.as_ref(), column, problems);
+            }
         }
         ControlFlow::Continue(())
     });
@@ -393,35 +377,121 @@ fn conjuncts<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
     }
 }
 
-/// Whether `root` requires `<table>.tenant_id = <placeholder>` / `<table>.deleted_at IS NULL` of
-/// every row: as a top-level conjunct, not under `OR` or `NOT` (`tenant_id = :t OR 1 = 1`
-/// constrains nothing).
-fn constrains(
+/// One side of an equality: a column of a table in scope, or a parameter.
+#[derive(Clone, PartialEq)]
+pub(crate) enum Side {
+    Column(String, String),
+    Param,
+}
+
+/// The `a = b` top-level conjuncts of `root`, between columns and parameters.
+pub(crate) fn equalities(scope: &Scope<'_>, root: Option<&Expr>) -> Vec<(Side, Side)> {
+    let mut terms = Vec::new();
+    if let Some(r) = root {
+        conjuncts(r, &mut terms);
+    }
+    let side = |e: &Expr| {
+        if placeholder_pos(e).is_some() {
+            return Some(Side::Param);
+        }
+        scope
+            .resolve(e)
+            .map(|(c, t)| Side::Column(t, c.name.clone()))
+    };
+    terms
+        .iter()
+        .filter_map(|e| match &e.kind {
+            ExprKind::Binary {
+                left,
+                op: BinaryOp::Eq,
+                right,
+            } => Some((side(left)?, side(right)?)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The `table.tenant_id` columns proven equal to a parameter: through the WHERE and inner-join
+/// equalities (`s.tenant_id = rs.tenant_id AND rs.tenant_id = :t` scopes both), and for a LEFT
+/// JOIN's table through its own ON (which filters only that table's rows).
+fn scoped_tables(
     scope: &Scope<'_>,
-    root: Option<&Expr>,
-    table: &str,
-    column: &str,
-    is_null: bool,
-) -> bool {
+    everywhere: &[(Side, Side)],
+    left: &[(String, Vec<(Side, Side)>)],
+) -> Vec<String> {
+    let mut proven: Vec<Side> = vec![Side::Param];
+    let grow = |eqs: &[(Side, Side)], proven: &mut Vec<Side>, only: Option<&str>| {
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (a, b) in eqs {
+                for (x, y) in [(a, b), (b, a)] {
+                    let allowed = match (only, x) {
+                        (Some(t), Side::Column(table, _)) => table == t,
+                        _ => true,
+                    };
+                    if allowed && proven.contains(y) && !proven.contains(x) {
+                        proven.push(x.clone());
+                        changed = true;
+                    }
+                }
+            }
+        }
+    };
+    grow(everywhere, &mut proven, None);
+    for (table, eqs) in left {
+        grow(eqs, &mut proven, Some(table));
+    }
+    let _ = scope;
+    proven
+        .into_iter()
+        .filter_map(|s| match s {
+            Side::Column(t, c) if c == "tenant_id" => Some(t),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether `root` requires `<table>.deleted_at IS NULL` of every row: as a top-level conjunct,
+/// not under `OR` or `NOT`.
+fn filters_deleted(scope: &Scope<'_>, root: Option<&Expr>, table: &str) -> bool {
     let Some(root) = root else { return false };
-    let hit = |e: &Expr| matches!(scope.resolve(e, &mut Vec::new()), Some(Resolved::Column(c, t)) if c.name == column && t == table);
     let mut terms = Vec::new();
     conjuncts(root, &mut terms);
     terms.iter().any(|e| match &e.kind {
         ExprKind::IsNull {
             expr,
             negated: false,
-        } if is_null => hit(expr),
-        ExprKind::Binary {
-            left,
-            op: BinaryOp::Eq,
-            right,
-        } if !is_null => {
-            (hit(left) && placeholder_pos(right).is_some())
-                || (hit(right) && placeholder_pos(left).is_some())
-        }
+        } => matches!(scope.resolve(expr), Some((c, t)) if c.name == "deleted_at" && t == table),
         _ => false,
     })
+}
+
+/// Column references of `e` outside aggregate calls.
+pub(crate) fn bare_columns<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match &e.kind {
+        ExprKind::Column { .. } => out.push(e),
+        ExprKind::Function { name, .. }
+            if AGGREGATES.contains(&name.value.to_ascii_uppercase().as_str()) => {}
+        _ => {
+            for c in e.children() {
+                bare_columns(c, out);
+            }
+        }
+    }
+}
+
+fn out_column(name: String, ty: &Ty, nullable: bool) -> OutColumn {
+    let (rust, sql) = ty.rust_and_sql();
+    if nullable {
+        OutColumn {
+            name,
+            rust: format!("Option<{rust}>"),
+            sql: format!("diesel::sql_types::Nullable<{sql}>"),
+        }
+    } else {
+        OutColumn { name, rust, sql }
+    }
 }
 
 /// Checks one block; problems carry positions inside the block's SQL.
@@ -437,43 +507,61 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
     let mut scope = Scope {
         catalog,
         tables: vec![],
-        aliases: vec![],
     };
-    let mut types: BTreeMap<(usize, usize), (&Column, bool)> = BTreeMap::new();
+    // Tables first: the typer resolves columns against them.
+    match &statement {
+        Statement::Select(select) => {
+            for twj in &select.from {
+                scope.add(&twj.table.name, twj.table.alias.as_ref(), &mut problems);
+                for join in &twj.joins {
+                    scope.add(&join.table.name, join.table.alias.as_ref(), &mut problems);
+                }
+            }
+        }
+        Statement::Insert(insert) => scope.add(&insert.table, None, &mut problems),
+        Statement::Update(Update { table, .. }) | Statement::Delete(Delete { table, .. }) => {
+            scope.add(&table.name, table.alias.as_ref(), &mut problems)
+        }
+    }
+    let lookup = |q: Option<&Ident>, i: &Ident| scope.lookup(q, i);
+    let mut typer = Typer::new(&lookup);
     let mut columns: Vec<OutColumn> = Vec::new();
-    // Conditions that filter rows, each with the one table it can constrain when it cannot
-    // constrain the others: a LEFT JOIN's ON filters only the joined table's rows.
+    let mut rewrites: Vec<((usize, usize), String)> = Vec::new();
+    // Equalities every row satisfies, and those of each LEFT JOIN (filtering only its table).
+    let mut everywhere: Vec<(Side, Side)> = Vec::new();
+    let mut left_joins: Vec<(String, Vec<(Side, Side)>)> = Vec::new();
+    // Conditions that filter rows, each with the one table it filters when it cannot filter
+    // the others (a LEFT JOIN's ON).
     let mut filters: Vec<(Option<&Expr>, Option<String>)> = Vec::new();
     let mut written_tenant_param = false;
-    let mut rewrites: Vec<((usize, usize), String)> = Vec::new();
     let default_returns;
 
     match &statement {
         Statement::Select(select) => {
             default_returns = Returns::Many;
-            let mut join_conditions = Vec::new();
-            for twj in &select.from {
-                add_from(&mut scope, twj, &mut join_conditions, &mut problems);
+            let aliases: Vec<String> = select
+                .items
+                .iter()
+                .filter_map(|i| match i {
+                    SelectItem::Expr { alias: Some(a), .. } => Some(a.value.to_ascii_lowercase()),
+                    _ => None,
+                })
+                .collect();
+            for e in select.expressions() {
+                check_subqueries(e, &mut problems);
             }
-            for item in &select.items {
-                if let SelectItem::Expr {
-                    alias: Some(alias), ..
-                } = item
-                {
-                    scope.aliases.push(alias.value.to_ascii_lowercase())
-                }
-            }
+            typer.aggregates_allowed = true;
             for item in &select.items {
                 project(
                     &scope,
                     block,
                     item,
+                    &mut typer,
                     &mut columns,
                     &mut rewrites,
                     &mut problems,
                 );
             }
-            // Two result columns with one name would make two fields with one name.
             let mut seen = std::collections::BTreeSet::new();
             for c in &columns {
                 if !seen.insert(c.name.clone()) {
@@ -485,38 +573,78 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                     ));
                 }
             }
-            for e in select
-                .selection
-                .iter()
-                .chain(select.having.iter())
-                .chain(join_conditions.iter().copied())
-            {
-                check_columns(&scope, e, &mut problems);
-                infer_from_expr(&scope, e, &mut types, &mut problems);
+            typer.aggregates_allowed = false;
+            if let Some(w) = &select.selection {
+                check_columns(&scope, w, &[], &mut problems);
+                typer.condition(w, "WHERE");
             }
-            for e in select
-                .group_by
-                .iter()
-                .chain(select.order_by.iter().map(|o| &o.expr))
-            {
-                check_columns(&scope, e, &mut problems);
-            }
-            for e in select.limit.iter().chain(select.offset.iter()) {
-                if let Some(p) = placeholder_pos(e) {
-                    types.insert(p, (&LIMIT_COLUMN, false));
-                }
-            }
+            everywhere.extend(equalities(&scope, select.selection.as_ref()));
             filters.push((select.selection.as_ref(), None));
             for join in select.from.iter().flat_map(|twj| &twj.joins) {
-                let only = join
-                    .left
-                    .then(|| join.table.name.value.to_ascii_lowercase());
-                filters.push((Some(&join.on), only));
+                check_columns(&scope, &join.on, &[], &mut problems);
+                typer.condition(&join.on, "ON");
+                let table = join
+                    .table
+                    .alias
+                    .as_ref()
+                    .map_or_else(|| join.table.name.value.clone(), |a| a.value.clone());
+                let real = join.table.name.value.clone();
+                if join.left {
+                    left_joins.push((real.clone(), equalities(&scope, Some(&join.on))));
+                    filters.push((Some(&join.on), Some(real)));
+                } else {
+                    everywhere.extend(equalities(&scope, Some(&join.on)));
+                    filters.push((Some(&join.on), None));
+                }
+                let _ = table;
             }
+            for g in &select.group_by {
+                check_columns(&scope, g, &[], &mut problems);
+                typer.synth(g);
+                if scope.resolve(g).is_none() {
+                    problems.push((
+                        g.pos.0,
+                        g.pos.1,
+                        "GROUP BY takes columns only here".into(),
+                        "group by the column, and compute the expression in the select list".into(),
+                    ));
+                }
+            }
+            typer.aggregates_allowed = true;
+            if let Some(h) = &select.having {
+                check_columns(&scope, h, &[], &mut problems);
+                typer.condition(h, "HAVING");
+            }
+            typer.aliases_visible = true;
+            let mut order_keys = Vec::new();
+            for o in &select.order_by {
+                check_columns(&scope, &o.expr, &aliases, &mut problems);
+                let t = typer.synth(&o.expr);
+                order_keys.push(t);
+            }
+            typer.aliases_visible = false;
+            typer.aggregates_allowed = false;
+            for e in select.limit.iter().chain(select.offset.iter()) {
+                typer.expect(e, &Ty::Int, false, Some("limit"), "LIMIT");
+            }
+            let aggregated = select
+                .items
+                .iter()
+                .any(|i| matches!(i, SelectItem::Expr { expr, .. } if typer_aggregate(expr)))
+                || select.having.as_ref().is_some_and(typer_aggregate)
+                || select.order_by.iter().any(|o| typer_aggregate(&o.expr));
+            rules::select_meaning(
+                &scope,
+                select,
+                &aliases,
+                &order_keys,
+                aggregated,
+                &mut rewrites,
+                &mut problems,
+            );
         }
         Statement::Insert(insert) => {
             default_returns = Returns::Exec;
-            scope.add(&insert.table, None, &mut problems);
             let table = insert.table.value.clone();
             if insert.columns.is_empty() {
                 let (l, c) = insert.table.pos;
@@ -525,11 +653,25 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
             let cols: Vec<Option<&Column>> = insert
                 .columns
                 .iter()
-                .map(|c| match scope.resolve_ident(None, c, &mut problems) {
-                    Some(Resolved::Column(col, _)) => Some(col),
-                    _ => None,
+                .map(|c| {
+                    scope
+                        .resolve_ident(None, c, &mut problems)
+                        .map(|(col, _)| col)
                 })
                 .collect();
+            for (i, c) in insert.columns.iter().enumerate() {
+                if insert.columns[..i]
+                    .iter()
+                    .any(|d| d.value.eq_ignore_ascii_case(&c.value))
+                {
+                    problems.push((
+                        c.pos.0,
+                        c.pos.1,
+                        format!("{} is listed twice", c.value),
+                        "list each column once".into(),
+                    ));
+                }
+            }
             for row in &insert.rows {
                 if row.len() != cols.len() {
                     return Err(vec![(
@@ -540,23 +682,47 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                     )]);
                 }
                 for (col, value) in cols.iter().zip(row) {
-                    if let (Some(col), Some(p)) = (col, placeholder_pos(value)) {
-                        types.insert(p, (col, col.nullable));
-                        if col.name == "tenant_id" {
-                            written_tenant_param = true;
-                        }
+                    check_columns(&scope, value, &[], &mut problems);
+                    check_subqueries(value, &mut problems);
+                    let Some(col) = col else { continue };
+                    let t = typer.expect(
+                        value,
+                        &Ty::of_column(col),
+                        col.nullable,
+                        Some(&col.name),
+                        &format!("the value of {}", col.name),
+                    );
+                    if !col.nullable && matches!(value.kind, ExprKind::Literal(Literal::Null)) {
+                        problems.push((
+                            value.pos.0,
+                            value.pos.1,
+                            format!("NULL for {}, which is NOT NULL", col.name),
+                            "give it a value".into(),
+                        ));
+                    } else if !col.nullable && t.nullable && placeholder_pos(value).is_none() {
+                        problems.push((
+                            value.pos.0,
+                            value.pos.1,
+                            format!(
+                                "the value of {} may be NULL, and the column is NOT NULL",
+                                col.name
+                            ),
+                            "use COALESCE(…, a default)".into(),
+                        ));
                     }
-                    check_columns(&scope, value, &mut problems);
-                    infer_from_expr(&scope, value, &mut types, &mut problems);
+                    if col.name == "tenant_id" && placeholder_pos(value).is_some() {
+                        written_tenant_param = true;
+                    }
                 }
             }
             let has_tenant = catalog
                 .get(&table)
                 .is_some_and(|c| c.iter().any(|c| c.name == "tenant_id"));
             if has_tenant && !written_tenant_param && !block.all_tenants {
+                let (l, c) = insert.table.pos;
                 problems.push((
-                    1,
-                    1,
+                    l,
+                    c,
                     format!("the insert into {table} does not set tenant_id from a parameter"),
                     "add tenant_id = :tenant_id to the columns, or annotate `-- all-tenants`"
                         .into(),
@@ -565,30 +731,101 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
         }
         Statement::Update(update) => {
             default_returns = Returns::Exec;
-            add_table(&mut scope, &update.table, &mut problems);
+            let mut assigned: Vec<String> = Vec::new();
             for (target, value) in &update.assignments {
-                if let Some(Resolved::Column(col, _)) =
-                    scope.resolve_ident(None, target, &mut problems)
-                {
-                    if let Some(p) = placeholder_pos(value) {
-                        types.insert(p, (col, col.nullable));
+                check_columns(&scope, value, &[], &mut problems);
+                check_subqueries(value, &mut problems);
+                // MySQL evaluates SET left to right, so a later value reads the new value of an
+                // earlier target; the others read the old row.
+                let mut reads = Vec::new();
+                bare_columns(value, &mut reads);
+                for r in reads {
+                    if let Some((col, _)) = scope.resolve(r) {
+                        if assigned.contains(&col.name) {
+                            problems.push((r.pos.0, r.pos.1, format!("{} is read after it is assigned in the same SET: MySQL reads the new value, SQLite and PostgreSQL the old one", col.name), "read only columns that this SET assigns later, or use a parameter".into()));
+                        }
                     }
                 }
-                check_columns(&scope, value, &mut problems);
-                infer_from_expr(&scope, value, &mut types, &mut problems);
+                let Some((col, _)) = scope.resolve_ident(None, target, &mut problems) else {
+                    continue;
+                };
+                if assigned.contains(&col.name) {
+                    problems.push((
+                        target.pos.0,
+                        target.pos.1,
+                        format!("{} is assigned twice", col.name),
+                        "assign each column once".into(),
+                    ));
+                }
+                assigned.push(col.name.clone());
+                let table = &scope.tables[0].1;
+                if col.name == "tenant_id" {
+                    problems.push((
+                        target.pos.0,
+                        target.pos.1,
+                        "an UPDATE may not assign tenant_id: that moves the row to another tenant"
+                            .into(),
+                        "rows never change tenant; copy them if you must".into(),
+                    ));
+                } else if catalog.primary_keys.get(table) == Some(&col.name)
+                    || col.name == "created_at"
+                {
+                    problems.push((
+                        target.pos.0,
+                        target.pos.1,
+                        format!("an UPDATE may not assign {}", col.name),
+                        "ids and creation times never change".into(),
+                    ));
+                }
+                let t = typer.expect(
+                    value,
+                    &Ty::of_column(col),
+                    col.nullable,
+                    Some(&col.name),
+                    &format!("the value of {}", col.name),
+                );
+                if !col.nullable && matches!(value.kind, ExprKind::Literal(Literal::Null)) {
+                    problems.push((
+                        value.pos.0,
+                        value.pos.1,
+                        format!("NULL for {}, which is NOT NULL", col.name),
+                        "give it a value".into(),
+                    ));
+                } else if !col.nullable && t.nullable && placeholder_pos(value).is_none() {
+                    problems.push((
+                        value.pos.0,
+                        value.pos.1,
+                        format!(
+                            "the value of {} may be NULL, and the column is NOT NULL",
+                            col.name
+                        ),
+                        "use COALESCE(…, a default)".into(),
+                    ));
+                }
             }
             if let Some(e) = &update.selection {
-                check_columns(&scope, e, &mut problems);
-                infer_from_expr(&scope, e, &mut types, &mut problems);
+                check_columns(&scope, e, &[], &mut problems);
+                check_subqueries(e, &mut problems);
+                typer.condition(e, "WHERE");
             }
+            everywhere.extend(equalities(&scope, update.selection.as_ref()));
             filters.push((update.selection.as_ref(), None));
+            rules::update_safety(&scope, block, update, &assigned, &mut problems);
         }
         Statement::Delete(delete) => {
             default_returns = Returns::Exec;
-            add_table(&mut scope, &delete.table, &mut problems);
             if let Some(e) = &delete.selection {
-                check_columns(&scope, e, &mut problems);
-                infer_from_expr(&scope, e, &mut types, &mut problems);
+                check_columns(&scope, e, &[], &mut problems);
+                check_subqueries(e, &mut problems);
+                typer.condition(e, "WHERE");
+            } else {
+                let (l, c) = delete.table.name.pos;
+                problems.push((
+                    l,
+                    c,
+                    "DELETE without WHERE".into(),
+                    "say which rows, e.g. WHERE tenant_id = :tenant_id AND …".into(),
+                ));
             }
             for (_, table) in &scope.tables {
                 if catalog[table].iter().any(|c| c.name == "deleted_at") {
@@ -600,30 +837,28 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                     ));
                 }
             }
+            everywhere.extend(equalities(&scope, delete.selection.as_ref()));
             filters.push((delete.selection.as_ref(), None));
         }
     }
+    problems.append(&mut typer.problems);
+    let param_uses = std::mem::take(&mut typer.params);
+    drop(typer);
 
     // Safety lints on every table the statement reads or changes.
     if !matches!(statement, Statement::Insert(_)) {
+        let scoped = scoped_tables(&scope, &everywhere, &left_joins);
         for (_, table) in &scope.tables {
             let cols = &catalog[table];
             // On `tenants` itself tenant_id is the key, not a scope.
-            let scoped = table != "tenants" && cols.iter().any(|c| c.name == "tenant_id");
-            if scoped
-                && !block.all_tenants
-                && !filters.iter().any(|(f, only)| {
-                    only.as_deref().is_none_or(|t| t == table)
-                        && constrains(&scope, *f, table, "tenant_id", false)
-                })
-            {
+            let needs_scope = table != "tenants" && cols.iter().any(|c| c.name == "tenant_id");
+            if needs_scope && !block.all_tenants && !scoped.contains(table) {
                 problems.push((1, 1, format!("{table} is read or changed without constraining {table}.tenant_id to a parameter"), "add `tenant_id = :tenant_id` to WHERE (or ON), or annotate `-- all-tenants`".into()));
             }
             if cols.iter().any(|c| c.name == "deleted_at")
                 && !block.include_deleted
                 && !filters.iter().any(|(f, only)| {
-                    only.as_deref().is_none_or(|t| t == table)
-                        && constrains(&scope, *f, table, "deleted_at", true)
+                    only.as_deref().is_none_or(|t| t == table) && filters_deleted(&scope, *f, table)
                 })
             {
                 problems.push((
@@ -637,75 +872,7 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
         }
     }
 
-    // Parameters: each placeholder's type, by name.
-    let mut params: Vec<Param> = Vec::new();
-    let mut binds = Vec::new();
-    for p in &found {
-        let inferred = types.get(&(p.line, p.col));
-        let name = match (&p.name, inferred) {
-            (Some(n), _) => n.clone(),
-            (None, Some((col, _))) => col.name.clone(),
-            (None, None) => {
-                problems.push((
-                    p.line,
-                    p.col,
-                    "cannot name this `?` parameter".into(),
-                    "use a named parameter like `:tenant_id`".into(),
-                ));
-                continue;
-            }
-        };
-        let declared = block
-            .params
-            .iter()
-            .find(|(n, _)| *n == name)
-            .and_then(|(_, t)| catalog::declared(t));
-        let (rust, sql) = match (declared, inferred) {
-            (Some((r, s)), _) => (if r == "String" { "&str".to_string() } else { r }, s),
-            (None, Some((col, nullable))) => {
-                let rust = col.param_type();
-                if *nullable {
-                    (
-                        format!("Option<{rust}>"),
-                        format!("diesel::sql_types::Nullable<{}>", col.sql),
-                    )
-                } else {
-                    (rust, col.sql.clone())
-                }
-            }
-            (None, None) => {
-                problems.push((p.line, p.col, format!("cannot infer the type of :{name}"), format!("compare it with a column, or annotate `-- param: {name} i64` (or another type)")));
-                continue;
-            }
-        };
-        match params.iter().position(|q| q.name == name) {
-            // One value for a nullable and a non-null place (`SET deleted_at = :now,
-            // modified_at = :now`): it takes the non-null type, which binds to both.
-            Some(i) if params[i].rust == format!("Option<{rust}>") => {
-                params[i].rust = rust;
-                params[i].sql = sql;
-                binds.push(i);
-            }
-            Some(i) if rust == format!("Option<{}>", params[i].rust) => binds.push(i),
-            Some(i) if params[i].rust != rust => {
-                problems.push((
-                    p.line,
-                    p.col,
-                    format!(":{name} is used as {} and as {rust}", params[i].rust),
-                    "use two parameter names".into(),
-                ));
-            }
-            Some(i) => binds.push(i),
-            None => {
-                params.push(Param {
-                    name: name.clone(),
-                    rust,
-                    sql,
-                });
-                binds.push(params.len() - 1);
-            }
-        }
-    }
+    let (params, binds) = parameters(block, &found, &param_uses, &mut problems);
 
     // Row mapping.
     if let Some(model) = &block.row {
@@ -759,6 +926,8 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
         columns.clear();
     }
     if !problems.is_empty() {
+        problems.sort_by_key(|p| (p.0, p.1));
+        problems.dedup();
         return Err(problems);
     }
     let qmark_sql = tidy(&apply_rewrites(&qmark, &rewrites));
@@ -772,6 +941,126 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
         qmark_sql,
         pg_sql,
     })
+}
+
+fn typer_aggregate(e: &Expr) -> bool {
+    let mut found = false;
+    let _ = walk(e, &mut |x| {
+        if let ExprKind::Function { name, .. } = &x.kind {
+            if AGGREGATES.contains(&name.value.to_ascii_uppercase().as_str()) {
+                found = true;
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::Continue(())
+    });
+    found
+}
+
+/// The generated function's parameters, by name, from the types the typer gave each position.
+fn parameters(
+    block: &Block,
+    found: &[Placeholder],
+    uses: &BTreeMap<(usize, usize), ParamUse>,
+    problems: &mut Vec<Problem>,
+) -> (Vec<Param>, Vec<usize>) {
+    let mut params: Vec<Param> = Vec::new();
+    let mut binds = Vec::new();
+    // A position the context gave no type (`:x IS NULL`) takes the type of the same name
+    // elsewhere.
+    let by_name = |name: &str| {
+        found
+            .iter()
+            .filter(|p| p.name.as_deref() == Some(name))
+            .find_map(|p| uses.get(&(p.line, p.col)))
+    };
+    for p in found {
+        let inferred = uses.get(&(p.line, p.col));
+        let name = match (&p.name, inferred) {
+            (Some(n), _) => n.clone(),
+            (
+                None,
+                Some(ParamUse {
+                    column: Some(c), ..
+                }),
+            ) => c.clone(),
+            (None, _) => {
+                problems.push((
+                    p.line,
+                    p.col,
+                    "cannot name this `?` parameter".into(),
+                    "use a named parameter like `:tenant_id`".into(),
+                ));
+                continue;
+            }
+        };
+        let inferred = inferred.or_else(|| by_name(&name));
+        let declared = block
+            .params
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, t)| catalog::declared(t));
+        if let (Some((rust, _)), Some(u)) = (&declared, inferred) {
+            if Ty::of_rust(rust).is_some_and(|d| !d.compatible(&u.ty)) {
+                problems.push((
+                    p.line,
+                    p.col,
+                    format!(":{name} is declared {rust} but used as {}", u.ty),
+                    format!(
+                        "declare it {} or drop the annotation",
+                        u.ty.rust_and_sql().0
+                    ),
+                ));
+            }
+        }
+        let (rust, sql) = match (declared, inferred) {
+            (Some((r, s)), _) => (if r == "String" { "&str".to_string() } else { r }, s),
+            (None, Some(u)) => {
+                let (r, s) = u.ty.rust_and_sql();
+                let r = if r == "String" { "&str".to_string() } else { r };
+                if u.nullable {
+                    (
+                        format!("Option<{r}>"),
+                        format!("diesel::sql_types::Nullable<{s}>"),
+                    )
+                } else {
+                    (r, s)
+                }
+            }
+            (None, None) => {
+                problems.push((p.line, p.col, format!("cannot infer the type of :{name}"), format!("compare it with a column, or annotate `-- param: {name} i64` (or another type)")));
+                continue;
+            }
+        };
+        match params.iter().position(|q| q.name == name) {
+            // One value for a nullable and a non-null place (`SET deleted_at = :now,
+            // modified_at = :now`): it takes the non-null type, which binds to both.
+            Some(i) if params[i].rust == format!("Option<{rust}>") => {
+                params[i].rust = rust;
+                params[i].sql = sql;
+                binds.push(i);
+            }
+            Some(i) if rust == format!("Option<{}>", params[i].rust) => binds.push(i),
+            Some(i) if params[i].rust != rust => {
+                problems.push((
+                    p.line,
+                    p.col,
+                    format!(":{name} is used as {} and as {rust}", params[i].rust),
+                    "use two parameter names".into(),
+                ));
+            }
+            Some(i) => binds.push(i),
+            None => {
+                params.push(Param {
+                    name: name.clone(),
+                    rust,
+                    sql,
+                });
+                binds.push(params.len() - 1);
+            }
+        }
+    }
+    (params, binds)
 }
 
 /// Replaces the one character at each (line, column) with its text.
@@ -793,124 +1082,87 @@ fn apply_rewrites(sql: &str, rewrites: &[((usize, usize), String)]) -> String {
     out
 }
 
-static LIMIT_COLUMN: std::sync::LazyLock<Column> = std::sync::LazyLock::new(|| Column {
-    name: "limit".into(),
-    nullable: false,
-    rust: "i64".into(),
-    sql: "diesel::sql_types::BigInt".into(),
-});
-
-fn add_table(scope: &mut Scope<'_>, table: &TableRef, problems: &mut Vec<Problem>) {
-    scope.add(
-        &table.name,
-        table.alias.as_ref().map(|a| a.value.to_ascii_lowercase()),
-        problems,
-    );
-}
-
-fn add_from<'e>(
-    scope: &mut Scope<'_>,
-    twj: &'e TableWithJoins,
-    conditions: &mut Vec<&'e Expr>,
-    problems: &mut Vec<Problem>,
-) {
-    add_table(scope, &twj.table, problems);
-    for join in &twj.joins {
-        add_table(scope, &join.table, problems);
-        conditions.push(&join.on);
-    }
-}
-
 fn project(
     scope: &Scope<'_>,
     block: &Block,
     item: &SelectItem,
+    typer: &mut Typer<'_>,
     columns: &mut Vec<OutColumn>,
     rewrites: &mut Vec<((usize, usize), String)>,
     problems: &mut Vec<Problem>,
 ) {
-    let column_of = |col: &Column, name: String| OutColumn {
-        name,
-        rust: if col.nullable {
-            format!("Option<{}>", col.rust)
-        } else {
-            col.rust.clone()
-        },
-        sql: if col.nullable {
-            format!("diesel::sql_types::Nullable<{}>", col.sql)
-        } else {
-            col.sql.clone()
-        },
-    };
+    let column_of =
+        |col: &Column, name: String| out_column(name, &Ty::of_column(col), col.nullable);
     match item {
-        SelectItem::Expr {
-            expr: e,
-            alias: None,
-        } => {
-            check_select_expr(e, problems);
-            match scope.resolve(e, problems) {
-                Some(Resolved::Column(col, _)) => columns.push(column_of(col, col.name.clone())),
-                Some(Resolved::Alias) => {}
-                None if matches!(e.kind, ExprKind::Column { .. }) => {}
-                None => {
-                    let (l, c) = e.pos;
-                    problems.push((
-                        l,
-                        c,
-                        "an expression in the select list needs an alias".into(),
-                        "write `expr AS name`".into(),
-                    ));
+        SelectItem::Expr { expr, alias } => {
+            check_columns(scope, expr, &[], problems);
+            let t = typer.synth(expr);
+            let resolved = scope.resolve(expr);
+            let name = match (alias, resolved) {
+                (Some(a), resolved) => {
+                    check_alias(a, problems);
+                    let name = a.value.to_ascii_lowercase();
+                    // An alias that is also a column name in scope reads differently in WHERE
+                    // (SQLite takes the alias, the others the column) and in ORDER BY.
+                    let same_column = resolved.is_some_and(|(c, _)| c.name == name);
+                    if !same_column
+                        && scope
+                            .tables
+                            .iter()
+                            .any(|(_, t)| scope.catalog[t].iter().any(|c| c.name == name))
+                    {
+                        problems.push((
+                            a.pos.0,
+                            a.pos.1,
+                            format!("the alias {name} is also a column of a table in the query"),
+                            "choose an alias that is not a column name".into(),
+                        ));
+                    }
+                    name
                 }
-            }
-        }
-        SelectItem::Expr {
-            expr,
-            alias: Some(alias),
-        } => {
-            check_select_expr(expr, problems);
-            let name = alias.value.to_ascii_lowercase();
+                (None, Some((col, _))) => col.name.clone(),
+                (None, None) => {
+                    if !matches!(expr.kind, ExprKind::Column { .. }) {
+                        let (l, c) = expr.pos;
+                        problems.push((
+                            l,
+                            c,
+                            "an expression in the select list needs an alias".into(),
+                            "write `expr AS name`".into(),
+                        ));
+                    }
+                    return;
+                }
+            };
+            let pos = alias.as_ref().map_or(expr.pos, |a| a.pos);
+            typer.aliases.push((name.clone(), t.clone()));
             let declared = block
                 .columns
                 .iter()
                 .find(|(n, _)| *n == name)
                 .and_then(|(_, t)| catalog::declared(t));
             if let Some((rust, sql)) = declared {
-                check_columns(scope, expr, problems);
-                columns.push(OutColumn { name, rust, sql });
-                return;
-            }
-            match &expr.kind {
-                ExprKind::Function { name: f, .. } => {
-                    check_columns(scope, expr, problems);
-                    let fname = f.value.to_ascii_uppercase();
-                    if fname == "COUNT" {
-                        columns.push(OutColumn {
-                            name,
-                            rust: "i64".into(),
-                            sql: "diesel::sql_types::BigInt".into(),
-                        });
-                    } else {
-                        let (l, c) = alias.pos;
+                if let (Some(have), Some(want)) = (&t.ty, Ty::of_rust(&rust)) {
+                    if !have.compatible(&want) {
                         problems.push((
-                            l,
-                            c,
-                            format!("cannot infer the type of {name}"),
-                            format!("annotate `-- column: {name} i64` (or another type)"),
+                            pos.0,
+                            pos.1,
+                            format!("{name} is declared {rust} but is {have}"),
+                            format!(
+                                "declare it {} or drop the annotation",
+                                have.rust_and_sql().0
+                            ),
                         ));
                     }
                 }
-                _ => match scope.resolve(expr, problems) {
-                    Some(Resolved::Column(col, _)) => columns.push(column_of(col, name)),
-                    _ => {
-                        let (l, c) = alias.pos;
-                        problems.push((
-                            l,
-                            c,
-                            format!("cannot infer the type of {name}"),
-                            format!("annotate `-- column: {name} i64` (or another type)"),
-                        ));
-                    }
-                },
+                columns.push(OutColumn { name, rust, sql });
+                return;
+            }
+            match &t.ty {
+                None => problems.push((pos.0, pos.1, format!("cannot infer the type of {name}"), format!("annotate `-- column: {name} i64` (or another type)"))),
+                Some(Ty::Decimal) => problems.push((expr.pos.0, expr.pos.1, format!("{name} is a decimal: NUMERIC on PostgreSQL, DECIMAL on MySQL, REAL on SQLite"), "compute with double columns or parameters, or in Rust".into())),
+                Some(Ty::Int) if t.literal => problems.push((expr.pos.0, expr.pos.1, format!("{name} is computed from integer literals alone: INTEGER (32 bits) on PostgreSQL, BIGINT on the others"), "select a column or COUNT, or compute the constant in Rust".into())),
+                Some(ty) => columns.push(out_column(name, ty, t.nullable)),
             }
         }
         SelectItem::Wildcard(star) => {
@@ -930,8 +1182,11 @@ fn project(
             rewrites.push((*star, names.join(", ")));
         }
         SelectItem::QualifiedWildcard(qualifier, star) => {
-            let q = qualifier.value.to_ascii_lowercase();
-            match scope.tables.iter().find(|(alias, _)| *alias == q) {
+            match scope
+                .tables
+                .iter()
+                .find(|(alias, _)| *alias == qualifier.value)
+            {
                 Some((alias, table)) => {
                     let mut names = Vec::new();
                     for col in &scope.catalog[table] {
@@ -945,7 +1200,8 @@ fn project(
                     qualifier.pos.0,
                     qualifier.pos.1,
                     format!("unknown table or alias {}", qualifier.value),
-                    "name a table from the FROM clause".into(),
+                    "name a table from the FROM clause (aliases are case-sensitive on MySQL)"
+                        .into(),
                 )),
             }
         }

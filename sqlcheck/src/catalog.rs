@@ -26,8 +26,33 @@ impl Column {
     }
 }
 
-/// Tables by name, columns in schema order.
-pub type Catalog = BTreeMap<String, Vec<Column>>;
+/// Tables by name (columns in schema order), with their primary keys and parent links.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Catalog {
+    tables: BTreeMap<String, Vec<Column>>,
+    /// Primary-key column of each table.
+    pub primary_keys: BTreeMap<String, String>,
+    /// (child table, parent table, foreign-key column), from `diesel::joinable!`.
+    pub parents: Vec<(String, String, String)>,
+}
+
+impl std::ops::Deref for Catalog {
+    type Target = BTreeMap<String, Vec<Column>>;
+    fn deref(&self) -> &Self::Target {
+        &self.tables
+    }
+}
+
+impl Catalog {
+    /// The tables whose rows point at a row of `table` (soft deletes must cascade to them).
+    pub fn children(&self, table: &str) -> Vec<&str> {
+        self.parents
+            .iter()
+            .filter(|(_, parent, _)| parent == table)
+            .map(|(child, _, _)| child.as_str())
+            .collect()
+    }
+}
 
 fn pascal(s: &str) -> String {
     s.split('_')
@@ -64,17 +89,38 @@ pub fn types_for(column: &str, ty: &str) -> Result<(String, String), String> {
 
 /// Reads the `table!` blocks of a schema module.
 pub fn parse(schema_rs: &str) -> Result<Catalog, String> {
-    let mut catalog = Catalog::new();
+    let mut catalog = Catalog::default();
     let mut current: Option<String> = None;
     for line in schema_rs.lines().map(str::trim) {
+        // `diesel::joinable!(child -> parent (fk));`
+        if let Some(rest) = line
+            .strip_prefix("diesel::joinable!(")
+            .or_else(|| line.strip_prefix("joinable!("))
+        {
+            let rest = rest.trim_end_matches(';').trim_end_matches(')');
+            if let Some((child, tail)) = rest.split_once("->") {
+                if let Some((parent, fk)) = tail.trim().split_once('(') {
+                    catalog.parents.push((
+                        child.trim().to_string(),
+                        parent.trim().to_string(),
+                        fk.trim().trim_end_matches(')').to_string(),
+                    ));
+                }
+            }
+            continue;
+        }
         if line.starts_with("#[") || line.starts_with("//") || line.starts_with("use ") {
             continue;
         }
         if let Some(head) = line.strip_suffix('{') {
-            if let Some((name, _)) = head.trim().split_once(" (") {
+            if let Some((name, key)) = head.trim().split_once(" (") {
                 if !name.contains(' ') && !name.contains('!') {
                     current = Some(name.to_string());
-                    catalog.entry(name.to_string()).or_default();
+                    catalog.tables.entry(name.to_string()).or_default();
+                    let key = key.trim().trim_end_matches(')').trim();
+                    catalog
+                        .primary_keys
+                        .insert(name.to_string(), key.to_string());
                 }
             }
             continue;
@@ -96,6 +142,7 @@ pub fn parse(schema_rs: &str) -> Result<Catalog, String> {
             let (rust, sql) =
                 types_for(column, inner).map_err(|e| format!("{table}.{column}: {e}"))?;
             catalog
+                .tables
                 .get_mut(table)
                 .expect("entry made above")
                 .push(Column {

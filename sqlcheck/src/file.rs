@@ -30,6 +30,8 @@ pub struct Block {
     pub include_deleted: bool,
     /// `-- all-tenants`.
     pub all_tenants: bool,
+    /// `-- keeps-modified-at: reason`: an UPDATE that deliberately leaves `modified_at`.
+    pub keeps_modified_at: Option<String>,
     /// `-- param: name Type` declarations.
     pub params: Vec<(String, String)>,
     /// `-- column: alias Type` declarations.
@@ -106,6 +108,7 @@ pub fn split(file: &str, text: &str) -> (Vec<Block>, Vec<Diagnostic>) {
                 row: None,
                 include_deleted: false,
                 all_tenants: false,
+                keeps_modified_at: None,
                 params: vec![],
                 columns: vec![],
                 sql: String::new(),
@@ -135,7 +138,7 @@ pub fn split(file: &str, text: &str) -> (Vec<Block>, Vec<Diagnostic>) {
                     .map(|(k, v)| (k.trim(), v.trim()))
                     .unwrap_or((annotation, ""));
                 let bad = |what: &str| {
-                    Diagnostic::new(file, line_no, 1, &block.name, what, "annotations are `-- returns: one|optional|many|exec`, `-- row: Model`, `-- include-deleted`, `-- all-tenants`, `-- param: name Type`, `-- column: alias Type`")
+                    Diagnostic::new(file, line_no, 1, &block.name, what, "annotations are `-- returns: one|optional|many|exec`, `-- row: Model`, `-- include-deleted`, `-- all-tenants`, `-- keeps-modified-at: reason`, `-- param: name Type`, `-- column: alias Type`")
                 };
                 match key {
                     "returns" => {
@@ -153,6 +156,10 @@ pub fn split(file: &str, text: &str) -> (Vec<Block>, Vec<Diagnostic>) {
                     "row" => block.row = Some(value.to_string()),
                     "include-deleted" => block.include_deleted = true,
                     "all-tenants" => block.all_tenants = true,
+                    "keeps-modified-at" if value.is_empty() => {
+                        errors.push(bad("`keeps-modified-at:` needs a reason"))
+                    }
+                    "keeps-modified-at" => block.keeps_modified_at = Some(value.to_string()),
                     "param" | "column" => match value.split_once(' ') {
                         Some((n, t)) => {
                             let pair = (

@@ -17,7 +17,9 @@ pub mod codegen;
 pub mod file;
 pub mod lint;
 pub mod parse;
+mod rules;
 pub mod token;
+pub mod types;
 
 use std::fmt;
 use std::path::Path;

@@ -6,11 +6,6 @@ use crate::token::{Kind, Token};
 /// A portability finding: (line, column) inside the SQL, what, and the fix.
 pub type Finding = (usize, usize, String, String);
 
-/// Functions that behave the same on all three (checked on the AST).
-pub const PORTABLE_FUNCTIONS: &[&str] = &[
-    "COUNT", "SUM", "MIN", "MAX", "AVG", "COALESCE", "LOWER", "UPPER", "ABS",
-];
-
 /// Token-level portability checks.
 pub fn portability(significant: &[Token]) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -69,7 +64,7 @@ pub fn portability(significant: &[Token]) -> Vec<Finding> {
                 match word.as_str() {
                     "RETURNING" => push(t, "RETURNING is not supported by MySQL", "generate the id in Rust (UUIDv7) and read the row back if needed"),
                     "ILIKE" => push(t, "ILIKE is PostgreSQL-only", "compare LOWER(column) with a lowercased parameter"),
-                    "LIKE" => push(t, "LIKE is case-insensitive on SQLite and case-sensitive on PostgreSQL and MySQL (binary collation)", "compare LOWER(column) = LOWER(:param), or filter in Rust"),
+                    "LIKE" => push(t, "LIKE is case-insensitive on SQLite and case-sensitive on PostgreSQL and MySQL (binary collation)", "compare with `=` on a stored, folded copy of the text, or filter in Rust"),
                     "AUTO_INCREMENT" | "AUTOINCREMENT" | "SERIAL" => push(t, "auto-increment columns differ per database", "use application-generated UUIDv7 ids"),
                     "ON" if next_word == "CONFLICT" || next_word == "DUPLICATE" => {
                         push(t, "upserts (`ON CONFLICT` / `ON DUPLICATE KEY`) differ per database", "check for the row in a write transaction, then INSERT or UPDATE")
