@@ -133,15 +133,6 @@ pub(crate) fn select_meaning(
     if aggregated && select.group_by.is_empty() {
         return; // one row
     }
-    if select.order_by.is_empty() {
-        push(
-            problems,
-            limit.pos,
-            "LIMIT without ORDER BY: each database returns other rows".into(),
-            "order by a key, e.g. the primary key".into(),
-        );
-        return;
-    }
     let keys: Vec<(String, String)> = select
         .order_by
         .iter()
@@ -174,7 +165,14 @@ pub(crate) fn select_meaning(
             keys.contains(&(table.clone(), pk.clone())) || pinned(&everywhere) || pinned(&on)
         })
     };
-    if !total {
+    if !total && select.order_by.is_empty() {
+        push(
+            problems,
+            limit.pos,
+            "LIMIT without ORDER BY: each database returns other rows".into(),
+            "order by a key, e.g. the primary key".into(),
+        );
+    } else if !total {
         let want: Vec<String> = scope
             .tables
             .iter()

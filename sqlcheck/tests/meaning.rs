@@ -1,0 +1,272 @@
+//! Every class of block the engines read differently (CHECKER.md) is refused at its exact
+//! token. Each fixture marks the expected position with `¦`.
+
+use tk_sqlcheck::{catalog, check_file};
+
+fn catalog() -> catalog::Catalog {
+    let schema =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../src/schema.rs")).unwrap();
+    catalog::parse(&schema).unwrap()
+}
+
+/// Checks that `marked` (one block's SQL, `¦` before the offending token; annotations may come
+/// first, as lines) is refused with a diagnostic containing `needle` at the mark.
+fn refused(marked: &str, needle: &str) {
+    let text = format!("-- name: q\n{}\n", marked.replace('¦', ""));
+    let (line, col) = {
+        let before = &marked[..marked.find('¦').expect("a mark")];
+        let line = 2 + before.matches('\n').count();
+        let col = before.rsplit('\n').next().unwrap().chars().count() + 1;
+        (line, col)
+    };
+    let errors = match check_file("queries/fixture.sql", "fixture", &text, &catalog()) {
+        Ok(_) => panic!("accepted, but must be refused ({needle}):\n{text}"),
+        Err(e) => e,
+    };
+    let shown: Vec<String> = errors.iter().map(|d| d.to_string()).collect();
+    let hit = errors
+        .iter()
+        .find(|d| d.message.contains(needle))
+        .unwrap_or_else(|| panic!("no diagnostic mentions {needle:?} for\n{text}\n{shown:#?}"));
+    assert_eq!(
+        (hit.line, hit.column),
+        (line, col),
+        "position of {needle:?} in\n{text}\n{shown:#?}"
+    );
+    assert!(!hit.help.is_empty());
+}
+
+fn accepted(sql: &str) -> String {
+    let text = format!("-- name: q\n{sql}\n");
+    check_file("queries/fixture.sql", "fixture", &text, &catalog())
+        .unwrap_or_else(|e| panic!("refused:\n{text}\n{e:#?}"))
+}
+
+const LIVE: &str = "tenant_id = :tenant_id AND deleted_at IS NULL";
+
+#[test]
+fn no_coercion_between_types() {
+    let cases = [
+        // text compared with numbers
+        (format!("SELECT name FROM rules WHERE {LIVE} AND state = ¦1"), "mixes text and integer"),
+        (format!("SELECT config_key FROM configurations WHERE {LIVE} AND config_value > ¦7"), "mixes text and integer"),
+        // booleans used as numbers
+        (format!("SELECT name FROM rules WHERE {LIVE} AND enabled = ¦1"), "mixes boolean and integer"),
+        (format!("SELECT name FROM rules WHERE {LIVE} AND ¦1"), "AND needs boolean"),
+        (format!("SELECT SUM(¦enabled) AS n FROM rules WHERE {LIVE}"), "SUM needs double"),
+        (format!("SELECT MAX(¦enabled) AS n FROM rules WHERE {LIVE}"), "MAX of a boolean"),
+        // timestamps and ids against string literals
+        (format!("SELECT name FROM sensors WHERE {LIVE} AND created_at >= ¦'2024-01-01'"), "mixes timestamp and text"),
+        (format!("UPDATE sensors SET last_seen_at = ¦'2024-01-01', modified_at = :now WHERE {LIVE}"), "needs timestamp"),
+        (format!("SELECT name FROM sensors WHERE {LIVE} AND sensor_id = ¦'0190a0a0-0000-7000-8000-000000000000'"), "mixes SensorId and text"),
+        // ids of two entities
+        (format!("SELECT name FROM sensors WHERE {LIVE} AND sensor_id = ¦tenant_id"), "ids of different entities"),
+        // mixed COALESCE / CASE / IN
+        (format!("SELECT COALESCE(description, ¦0) AS d FROM sensors WHERE {LIVE}"), "COALESCE mixes text and integer"),
+        (format!("SELECT CASE WHEN enabled THEN name ELSE ¦sample_rate END AS x FROM rules WHERE {LIVE}"), "CASE mixes text and double"),
+        (format!("SELECT name FROM rules WHERE {LIVE} AND state IN ('active', ¦2)"), "IN mixes text and integer"),
+        (format!("SELECT name FROM rules WHERE {LIVE} AND CASE WHEN ¦1 THEN TRUE ELSE FALSE END"), "WHEN needs boolean"),
+        // arithmetic
+        (format!("SELECT name FROM rules WHERE {LIVE} AND ¦sample_rate % 2 > 0"), "`%` on a double"),
+        (format!("SELECT COUNT(*) % ¦0 AS n FROM rules WHERE {LIVE}"), "`% 0`"),
+        (format!("SELECT COUNT(*) % ¦COUNT(*) AS n FROM rules WHERE {LIVE}"), "may be zero"),
+        (format!("SELECT name FROM rules WHERE {LIVE} AND ¦name + 1 > 0"), "needs numbers"),
+        (format!("SELECT COUNT(*) AS n FROM rules WHERE {LIVE} AND sample_rate > ¦9223372036854775808"), "does not fit in 64 bits"),
+        (format!("SELECT COUNT(*) AS n FROM rules WHERE {LIVE} AND sample_rate > ¦9223372036854775807 + 1"), "overflows"),
+        (format!("SELECT COUNT(*) AS n FROM rules WHERE {LIVE} AND sample_rate > ¦-9223372036854775807 * 2"), "overflows"),
+        // NULL comparisons
+        (format!("SELECT name FROM sensors WHERE {LIVE} AND description = ¦NULL"), "never true"),
+        (format!("SELECT name FROM sensors WHERE {LIVE} AND name IN ('a', ¦NULL)"), "NULL in an IN list"),
+        // WHERE needs a boolean
+        (format!("SELECT name FROM sensors WHERE {LIVE} AND ¦name"), "AND needs boolean"),
+        // a NOT NULL column given what may be NULL
+        (format!("UPDATE sensors SET name = ¦description, modified_at = :now WHERE {LIVE}"), "may be NULL"),
+        (format!("UPDATE sensors SET name = ¦NULL, modified_at = :now WHERE {LIVE}"), "NOT NULL"),
+    ];
+    for (sql, needle) in &cases {
+        refused(sql, needle);
+    }
+}
+
+#[test]
+fn results_need_a_type_all_engines_return() {
+    refused(
+        &format!("SELECT AVG(sample_rate * 0 + ¦COUNT(*)) AS a FROM rules WHERE {LIVE}"),
+        "inside another aggregate",
+    );
+    refused(
+        &format!("SELECT AVG(¦1) AS a FROM rules WHERE {LIVE}"),
+        "of integers is NUMERIC",
+    );
+    refused(
+        &format!("SELECT ¦1 + 1 AS two FROM rules WHERE {LIVE}"),
+        "integer literals alone",
+    );
+    refused(
+        &format!("SELECT ¦COUNT(*) + 0.5 AS x FROM rules WHERE {LIVE}"),
+        "is a decimal",
+    );
+    refused(
+        &format!("SELECT ¦LOWER(name) AS l FROM rules WHERE {LIVE}"),
+        "folds only ASCII",
+    );
+    refused(
+        &format!("SELECT ¦UPPER(name) AS l FROM rules WHERE {LIVE}"),
+        "folds only ASCII",
+    );
+    refused(
+        &format!("SELECT ¦COALESCE(name) AS l FROM rules WHERE {LIVE}"),
+        "COALESCE with 1",
+    );
+    // Inferred where the engines agree: no `-- column:` needed.
+    let code = accepted(&format!(
+        "SELECT MAX(created_at) AS newest, COUNT(*) AS n, SUM(sample_rate) AS total, AVG(sample_rate) AS mean, MIN(name) AS first, enabled = TRUE AS on_ FROM rules WHERE {LIVE} GROUP BY enabled"
+    ));
+    for field in [
+        "newest: Option<Timestamp>",
+        "n: i64",
+        "total: Option<f64>",
+        "mean: Option<f64>",
+        "first: Option<String>",
+        "on_: bool",
+    ] {
+        assert!(code.contains(field), "{field} in\n{code}");
+    }
+}
+
+#[test]
+fn same_data_same_answer() {
+    // Non-aggregated columns beside an aggregate.
+    refused(
+        &format!("SELECT ¦name, COUNT(*) AS n FROM rules WHERE {LIVE}"),
+        "neither in GROUP BY",
+    );
+    refused(
+        &format!("SELECT state, ¦name, COUNT(*) AS n FROM rules WHERE {LIVE} GROUP BY state"),
+        "neither in GROUP BY",
+    );
+    refused(
+        &format!(
+            "SELECT state, COUNT(*) AS n FROM rules WHERE {LIVE} GROUP BY state ORDER BY ¦name"
+        ),
+        "neither in GROUP BY",
+    );
+    // LIMIT over an order that is not total, or none.
+    refused(
+        &format!("SELECT name FROM rules WHERE {LIVE} ORDER BY ¦name LIMIT 5"),
+        "not total",
+    );
+    refused(
+        &format!("SELECT name FROM rules WHERE {LIVE} LIMIT ¦5"),
+        "LIMIT without ORDER BY",
+    );
+    refused(&format!("SELECT state, COUNT(*) AS n FROM rules WHERE {LIVE} GROUP BY state, action ORDER BY ¦state LIMIT 5"), "not total");
+    accepted(&format!(
+        "SELECT name FROM rules WHERE {LIVE} ORDER BY name, rule_id LIMIT 5"
+    ));
+    accepted(&format!(
+        "SELECT state, COUNT(*) AS n FROM rules WHERE {LIVE} GROUP BY state ORDER BY state LIMIT 5"
+    ));
+    accepted(&format!(
+        "SELECT name FROM rules WHERE {LIVE} AND rule_id = :rule_id LIMIT 1"
+    ));
+    // DISTINCT ordered by what it does not select.
+    refused(
+        &format!("SELECT DISTINCT state FROM rules WHERE {LIVE} ORDER BY ¦name"),
+        "does not select",
+    );
+    refused(
+        &format!("SELECT DISTINCT description FROM sensors WHERE {LIVE} ORDER BY ¦description"),
+        "DISTINCT ordered by a column that may be NULL",
+    );
+    // A nullable alias in ORDER BY; a nullable expression.
+    refused(
+        &format!("SELECT description AS d FROM sensors WHERE {LIVE} ORDER BY ¦d"),
+        "alias that may be NULL",
+    );
+    refused(&format!("SELECT state, MAX(description) AS d FROM rules WHERE {LIVE} GROUP BY state ORDER BY ¦MAX(description)"), "expression that may be NULL");
+    // MySQL's left-to-right SET.
+    refused(
+        &format!(
+            "UPDATE rules SET name = :name, description = ¦name, modified_at = :now WHERE {LIVE}"
+        ),
+        "read after it is assigned",
+    );
+    accepted(&format!(
+        "UPDATE rules SET description = name, name = :name, modified_at = :now WHERE {LIVE}"
+    ));
+    // Aliases are not columns in WHERE (SQLite reads them there, the others refuse).
+    refused(
+        &format!("SELECT sample_rate * 2 AS ¦sample_rate FROM rules WHERE {LIVE}"),
+        "also a column",
+    );
+}
+
+#[test]
+fn nulls_sort_the_postgresql_way_everywhere() {
+    let code = accepted(&format!(
+        "SELECT sensor_id, last_seen_at FROM sensors WHERE {LIVE} ORDER BY last_seen_at, sensor_id"
+    ));
+    assert!(
+        code.contains("ORDER BY (last_seen_at IS NULL), last_seen_at, sensor_id"),
+        "{code}"
+    );
+    let code = accepted(&format!(
+        "SELECT s.sensor_id FROM sensors s WHERE s.tenant_id = :t AND s.deleted_at IS NULL ORDER BY s.last_seen_at DESC, s.sensor_id"
+    ));
+    assert!(
+        code.contains("ORDER BY (s.last_seen_at IS NULL) DESC, s.last_seen_at DESC, s.sensor_id"),
+        "{code}"
+    );
+}
+
+#[test]
+fn dialect_words() {
+    for word in ["key", "rows", "range", "interval", "primary", "check"] {
+        refused(
+            &format!("SELECT name AS ¦{word} FROM rules WHERE {LIVE}"),
+            "reserved",
+        );
+        refused(
+            &format!("SELECT {word}.name FROM rules ¦{word} WHERE {word}.tenant_id = :t AND {word}.deleted_at IS NULL"),
+            "reserved",
+        );
+    }
+    refused(
+        "SELECT ¦S.name FROM sensors s WHERE s.tenant_id = :t AND s.deleted_at IS NULL",
+        "case-sensitively",
+    );
+    refused(
+        "SELECT name FROM ¦Sensors WHERE tenant_id = :t AND deleted_at IS NULL",
+        "unknown table Sensors",
+    );
+}
+
+#[test]
+fn safety() {
+    refused(
+        &format!("UPDATE ¦rules SET enabled = :enabled WHERE {LIVE}"),
+        "does not set modified_at",
+    );
+    accepted(&format!("-- keeps-modified-at: a flag the operator does not see\nUPDATE rules SET enabled = :enabled WHERE {LIVE}"));
+    refused(
+        &format!("UPDATE rules SET ¦tenant_id = :other, modified_at = :now WHERE {LIVE}"),
+        "may not assign tenant_id",
+    );
+    refused(
+        &format!("UPDATE rules SET ¦rule_id = :other, modified_at = :now WHERE {LIVE}"),
+        "may not assign rule_id",
+    );
+    refused(
+        "-- all-tenants\n-- include-deleted\nUPDATE ¦rules SET name = :n, modified_at = :now",
+        "UPDATE without WHERE",
+    );
+    refused(&format!("UPDATE ¦rules SET deleted_at = :now, modified_at = :now WHERE {LIVE} AND rule_id = :rule_id"), "leaves its rule_sensors live");
+    refused(&format!("UPDATE ¦sensors SET deleted_at = :now, modified_at = :now WHERE {LIVE} AND sensor_id = :id"), "leaves its rule_sensors live");
+    refused("UPDATE ¦tenants SET deleted_at = :now, modified_at = :now WHERE tenant_id = :t AND deleted_at IS NULL", "leaves its users, api_keys, sensors, rules, configurations live");
+    // A leaf table may be soft-deleted by a named query.
+    accepted(&format!("UPDATE rule_sensors SET deleted_at = :now, modified_at = :now WHERE {LIVE} AND rule_sensor_id = :id"));
+    // Tenant scope proven through join equalities.
+    accepted("SELECT s.name FROM sensors s JOIN rule_sensors rs ON rs.sensor_id = s.sensor_id AND rs.deleted_at IS NULL WHERE s.tenant_id = rs.tenant_id AND rs.tenant_id = :t AND s.deleted_at IS NULL ORDER BY s.sensor_id");
+    refused("¦SELECT s.name FROM sensors s JOIN rule_sensors rs ON rs.sensor_id = s.sensor_id AND rs.deleted_at IS NULL WHERE s.tenant_id = rs.tenant_id AND s.deleted_at IS NULL", "without constraining sensors.tenant_id");
+}
