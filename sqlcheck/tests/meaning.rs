@@ -211,9 +211,9 @@ fn nulls_sort_the_postgresql_way_everywhere() {
         code.contains("ORDER BY (last_seen_at IS NULL), last_seen_at, sensor_id"),
         "{code}"
     );
-    let code = accepted(&format!(
+    let code = accepted(
         "SELECT s.sensor_id FROM sensors s WHERE s.tenant_id = :t AND s.deleted_at IS NULL ORDER BY s.last_seen_at DESC, s.sensor_id"
-    ));
+    );
     assert!(
         code.contains("ORDER BY (s.last_seen_at IS NULL) DESC, s.last_seen_at DESC, s.sensor_id"),
         "{code}"
