@@ -14,7 +14,7 @@ use trapperkeeper_db::repository::sensors::{self, NewSensor, SensorChanges};
 use trapperkeeper_db::repository::tenants::{self, NewTenant, TenantChanges};
 use trapperkeeper_db::repository::users::{self, NewUser, Role, UserChanges};
 use trapperkeeper_db::repository::{Error as RepoError, Page, Repo};
-use trapperkeeper_db::types::{RuleId, SensorId, TenantId, Timestamp, UserId};
+use trapperkeeper_db::types::{ConfigurationId, RuleId, SensorId, TenantId, Timestamp, UserId};
 use trapperkeeper_db::url::Backend;
 use trapperkeeper_db::{AnyConnection, Database};
 
@@ -95,6 +95,7 @@ backend_tests!(
     error_kinds_come_from_real_conditions,
     validation_errors_leave_the_database_unchanged,
     async_api_runs_repository_calls,
+    text_compares_by_code_point_without_padding,
 );
 
 fn every_entity_round_trips_exactly(db: &TestDb) {
@@ -1231,4 +1232,136 @@ fn postgres_id_lookups_use_the_primary_key_index() {
             "a text bind should not use the index: {plan}"
         );
     });
+}
+
+/// Text compares the same on every backend (migration 0003): by code point, and without
+/// padding, so values that differ only in trailing spaces are different values. MySQL's
+/// `utf8mb4_bin` is PAD SPACE ('eve ' collided with 'eve' in `uq_users_username` and an equality
+/// lookup of one found both); a PostgreSQL database whose default collation is a language's
+/// sorted 'a' before 'B' (see the ICU test below).
+fn text_compares_by_code_point_without_padding(db: &TestDb) {
+    use diesel::dsl::{max, min};
+    use trapperkeeper_db::repository::configurations::Configuration;
+    use trapperkeeper_db::repository::users::User;
+    use trapperkeeper_db::schema::{configurations as cfg, sensors as sen, users as usr};
+    let backend = db.backend;
+    let mut c = migrated(db);
+    let t = tenant(&mut c, "t");
+
+    // The repository refuses usernames and keys with surrounding whitespace
+    // (`validate::identifier`), so the spaced twins go in through diesel's DSL.
+    let eve = users::create(&mut c, t, new_user("eve")).unwrap();
+    let eve_spaced = User {
+        user_id: UserId::new(),
+        username: "eve ".into(),
+        ..eve.clone()
+    };
+    diesel::insert_into(usr::table)
+        .values(&eve_spaced)
+        .execute(&mut c)
+        .unwrap_or_else(|e| panic!("{backend}: user 'eve ' next to 'eve': {e}"));
+    for (name, id) in [("eve", eve.user_id), ("eve ", eve_spaced.user_id)] {
+        let found: Vec<UserId> = usr::table
+            .filter(usr::username.eq(name))
+            .select(usr::user_id)
+            .load(&mut c)
+            .unwrap();
+        assert_eq!(found, [id], "{backend}: username = {name:?}");
+    }
+
+    let timeout = configurations::create(
+        &mut c,
+        t,
+        NewConfiguration {
+            config_key: "timeout".into(),
+            config_value: "1".into(),
+        },
+    )
+    .unwrap();
+    let timeout_spaced = Configuration {
+        configuration_id: ConfigurationId::new(),
+        config_key: "timeout ".into(),
+        config_value: "2".into(),
+        ..timeout.clone()
+    };
+    diesel::insert_into(cfg::table)
+        .values(&timeout_spaced)
+        .execute(&mut c)
+        .unwrap_or_else(|e| panic!("{backend}: live key 'timeout ' next to 'timeout': {e}"));
+    assert_eq!(
+        configurations::get_by_key(&mut c, t, "timeout").unwrap(),
+        timeout
+    );
+    for (key, value) in [("timeout", "1"), ("timeout ", "2")] {
+        let found: Vec<String> = cfg::table
+            .filter(cfg::tenant_id.eq(t))
+            .filter(cfg::config_key.eq(key))
+            .select(cfg::config_value)
+            .load(&mut c)
+            .unwrap();
+        assert_eq!(found, [value], "{backend}: config_key = {key:?}");
+    }
+
+    // Mixed case and a non-ASCII letter: code-point order ('B' < 'a' < 'e' < 'É'), on the
+    // indexed usernames and on sensor names (free text, which the repository keeps verbatim).
+    let code_point_order = ["B", "a", "e", "eve", "eve ", "É"];
+    for name in ["B", "a", "É", "e"] {
+        users::create(&mut c, t, new_user(name)).unwrap();
+    }
+    for name in ["B", "a", "É", "e", "eve ", "eve"] {
+        sensors::create(&mut c, t, new_sensor(name)).unwrap();
+    }
+    let usernames: Vec<String> = usr::table
+        .filter(usr::tenant_id.eq(t))
+        .order(usr::username.asc())
+        .select(usr::username)
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(usernames, code_point_order, "{backend}: ORDER BY username");
+    let sensor_names: Vec<String> = sen::table
+        .filter(sen::tenant_id.eq(t))
+        .order(sen::name.desc())
+        .select(sen::name)
+        .load(&mut c)
+        .unwrap();
+    let descending: Vec<&str> = code_point_order.iter().rev().copied().collect();
+    assert_eq!(sensor_names, descending, "{backend}: ORDER BY name DESC");
+    let (lowest, highest): (Option<String>, Option<String>) = sen::table
+        .filter(sen::tenant_id.eq(t))
+        .select((min(sen::name), max(sen::name)))
+        .first(&mut c)
+        .unwrap();
+    assert_eq!(
+        (lowest.as_deref(), highest.as_deref()),
+        (Some("B"), Some("É")),
+        "{backend}: MIN/MAX(name)"
+    );
+    let below_a: Vec<String> = sen::table
+        .filter(sen::tenant_id.eq(t))
+        .filter(sen::name.lt("a"))
+        .select(sen::name)
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(below_a, ["B"], "{backend}: name < 'a'");
+    let named_eve: Vec<String> = sen::table
+        .filter(sen::tenant_id.eq(t))
+        .filter(sen::name.eq("eve"))
+        .select(sen::name)
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(named_eve, ["eve"], "{backend}: name = 'eve'");
+}
+
+/// The same on a PostgreSQL database created the way an operator might, with a language's
+/// default collation (ICU en-US, which sorts 'a' < 'B' < 'e' < 'É'): the text columns are
+/// pinned to "C", so nothing depends on the database's locale.
+#[cfg(feature = "postgres")]
+#[test]
+fn text_compares_by_code_point_on_a_postgres_database_collating_as_en_us() {
+    common::observe();
+    let options = "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'";
+    match TestDb::create_with(Backend::Postgres, options) {
+        Some(db) => text_compares_by_code_point_without_padding(&db),
+        None => eprintln!("skipped: PostgreSQL unreachable (or without ICU) and CI is not set"),
+    }
 }

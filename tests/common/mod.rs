@@ -121,6 +121,16 @@ fn admin_execute(backend: Backend, admin: &str, sql: &str) -> Result<(), String>
 impl TestDb {
     /// Creates the database, or returns `None` (outside CI) when its server is unreachable.
     pub fn create(backend: Backend) -> Option<Self> {
+        let options = match backend {
+            Backend::Mysql => "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+            _ => "",
+        };
+        Self::create_with(backend, options)
+    }
+
+    /// Like [`TestDb::create`], with `options` after `CREATE DATABASE name` on a server backend
+    /// (e.g. another default collation); SQLite ignores them.
+    pub fn create_with(backend: Backend, options: &str) -> Option<Self> {
         observe();
         let dir = tempfile::tempdir().expect("temp dir");
         let name = format!(
@@ -143,10 +153,7 @@ impl TestDb {
             });
         }
         let admin = admin_url(backend);
-        let create = match backend {
-            Backend::Postgres => format!("CREATE DATABASE {name}"),
-            _ => format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"),
-        };
+        let create = format!("CREATE DATABASE {name} {options}");
         if let Err(e) = admin_execute(backend, &admin, &create) {
             if std::env::var_os("CI").is_some() {
                 panic!("{backend} test server unreachable in CI: {e}");

@@ -1,0 +1,2 @@
+-- Nothing to undo: up.sql changes nothing on SQLite (see there).
+SELECT 1;
