@@ -1,0 +1,779 @@
+/// Named queries of `queries/api_keys.sql`.
+pub mod api_keys {
+    #![allow(unused_imports, clippy::too_many_arguments)]
+    use diesel::prelude::*;
+    use crate::types::*;
+    use crate::AnyConnection;
+
+    /// A row of `find-api-key-by-hash`.
+    #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    pub struct FindApiKeyByHashRow {
+        /// Column `api_key_id`.
+        pub api_key_id: ApiKeyId,
+        /// Column `tenant_id`.
+        pub tenant_id: TenantId,
+        /// Column `name`.
+        pub name: String,
+    }
+
+    /// SQL of `find-api-key-by-hash` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const FIND_API_KEY_BY_HASH_SQL: &str = "SELECT api_key_id, tenant_id, name FROM api_keys WHERE key_hash = ? AND deleted_at IS NULL";
+
+    #[doc(hidden)]
+    pub struct FindApiKeyByHashKey;
+    #[doc(hidden)]
+    pub struct FindApiKeyByHashQuery<'a> {
+        key_hash: &'a str,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for FindApiKeyByHashQuery<'_> {
+        type QueryId = FindApiKeyByHashKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for FindApiKeyByHashQuery<'_> {
+        type SqlType = (crate::types::sql::Uuid36, crate::types::sql::Uuid36, diesel::sql_types::Text,);
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for FindApiKeyByHashQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for FindApiKeyByHashQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("SELECT api_key_id, tenant_id, name FROM api_keys WHERE key_hash = ");
+            out.push_bind_param::<diesel::sql_types::Text, _>(&self.key_hash)?;
+            out.push_sql(" AND deleted_at IS NULL");
+            Ok(())
+        }
+    }
+
+    /// `find-api-key-by-hash` (queries/api_keys.sql:1).
+    pub fn find_api_key_by_hash(conn: &mut AnyConnection, key_hash: &str) -> diesel::QueryResult<Option<FindApiKeyByHashRow>> {
+        let query = FindApiKeyByHashQuery { key_hash, _borrow: std::marker::PhantomData };
+        query.get_result::<FindApiKeyByHashRow>(conn).optional()
+    }
+
+    /// SQL of `touch-api-key` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const TOUCH_API_KEY_SQL: &str = "UPDATE api_keys SET last_used_at = ? WHERE tenant_id = ? AND api_key_id = ? AND deleted_at IS NULL";
+
+    #[doc(hidden)]
+    pub struct TouchApiKeyKey;
+    #[doc(hidden)]
+    pub struct TouchApiKeyQuery<'a> {
+        used_at: Option<Timestamp>,
+        tenant_id: TenantId,
+        api_key_id: ApiKeyId,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for TouchApiKeyQuery<'_> {
+        type QueryId = TouchApiKeyKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for TouchApiKeyQuery<'_> {
+        type SqlType = diesel::sql_types::Untyped;
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for TouchApiKeyQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for TouchApiKeyQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("UPDATE api_keys SET last_used_at = ");
+            out.push_bind_param::<diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>, _>(&self.used_at)?;
+            out.push_sql(" WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND api_key_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.api_key_id)?;
+            out.push_sql(" AND deleted_at IS NULL");
+            Ok(())
+        }
+    }
+
+    /// `touch-api-key` (queries/api_keys.sql:8).
+    pub fn touch_api_key(conn: &mut AnyConnection, used_at: Option<Timestamp>, tenant_id: TenantId, api_key_id: ApiKeyId) -> diesel::QueryResult<usize> {
+        let query = TouchApiKeyQuery { used_at, tenant_id, api_key_id, _borrow: std::marker::PhantomData };
+        query.execute(conn)
+    }
+}
+/// Named queries of `queries/configurations.sql`.
+pub mod configurations {
+    #![allow(unused_imports, clippy::too_many_arguments)]
+    use diesel::prelude::*;
+    use crate::types::*;
+    use crate::AnyConnection;
+
+    /// A row of `get-config-value`.
+    #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    pub struct GetConfigValueRow {
+        /// Column `config_value`.
+        pub config_value: String,
+    }
+
+    /// SQL of `get-config-value` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const GET_CONFIG_VALUE_SQL: &str = "SELECT config_value FROM configurations WHERE tenant_id = ? AND config_key = ? AND deleted_at IS NULL";
+
+    #[doc(hidden)]
+    pub struct GetConfigValueKey;
+    #[doc(hidden)]
+    pub struct GetConfigValueQuery<'a> {
+        tenant_id: TenantId,
+        config_key: &'a str,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for GetConfigValueQuery<'_> {
+        type QueryId = GetConfigValueKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for GetConfigValueQuery<'_> {
+        type SqlType = (diesel::sql_types::Text,);
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for GetConfigValueQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for GetConfigValueQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("SELECT config_value FROM configurations WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND config_key = ");
+            out.push_bind_param::<diesel::sql_types::Text, _>(&self.config_key)?;
+            out.push_sql(" AND deleted_at IS NULL");
+            Ok(())
+        }
+    }
+
+    /// `get-config-value` (queries/configurations.sql:1).
+    pub fn get_config_value(conn: &mut AnyConnection, tenant_id: TenantId, config_key: &str) -> diesel::QueryResult<Option<GetConfigValueRow>> {
+        let query = GetConfigValueQuery { tenant_id, config_key, _borrow: std::marker::PhantomData };
+        query.get_result::<GetConfigValueRow>(conn).optional()
+    }
+
+    /// SQL of `soft-delete-config` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const SOFT_DELETE_CONFIG_SQL: &str = "UPDATE configurations SET deleted_at = ?, modified_at = ? WHERE tenant_id = ? AND config_key = ? AND deleted_at IS NULL";
+
+    #[doc(hidden)]
+    pub struct SoftDeleteConfigKey;
+    #[doc(hidden)]
+    pub struct SoftDeleteConfigQuery<'a> {
+        now: Timestamp,
+        tenant_id: TenantId,
+        config_key: &'a str,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for SoftDeleteConfigQuery<'_> {
+        type QueryId = SoftDeleteConfigKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for SoftDeleteConfigQuery<'_> {
+        type SqlType = diesel::sql_types::Untyped;
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for SoftDeleteConfigQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for SoftDeleteConfigQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("UPDATE configurations SET deleted_at = ");
+            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.now)?;
+            out.push_sql(", modified_at = ");
+            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.now)?;
+            out.push_sql(" WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND config_key = ");
+            out.push_bind_param::<diesel::sql_types::Text, _>(&self.config_key)?;
+            out.push_sql(" AND deleted_at IS NULL");
+            Ok(())
+        }
+    }
+
+    /// `soft-delete-config` (queries/configurations.sql:6).
+    pub fn soft_delete_config(conn: &mut AnyConnection, now: Timestamp, tenant_id: TenantId, config_key: &str) -> diesel::QueryResult<usize> {
+        let query = SoftDeleteConfigQuery { now, tenant_id, config_key, _borrow: std::marker::PhantomData };
+        query.execute(conn)
+    }
+}
+/// Named queries of `queries/rules.sql`.
+pub mod rules {
+    #![allow(unused_imports, clippy::too_many_arguments)]
+    use diesel::prelude::*;
+    use crate::types::*;
+    use crate::AnyConnection;
+
+    /// SQL of `list-active-rules` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const LIST_ACTIVE_RULES_SQL: &str = "SELECT rule_id, tenant_id, name, description, state, action, sample_rate, enabled, scope_tags, expression, created_at, modified_at, deleted_at FROM rules WHERE tenant_id = ? AND deleted_at IS NULL AND state = 'active' AND enabled = TRUE ORDER BY rule_id LIMIT ?";
+
+    #[doc(hidden)]
+    pub struct ListActiveRulesKey;
+    #[doc(hidden)]
+    pub struct ListActiveRulesQuery<'a> {
+        tenant_id: TenantId,
+        limit: i64,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for ListActiveRulesQuery<'_> {
+        type QueryId = ListActiveRulesKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for ListActiveRulesQuery<'_> {
+        type SqlType = (crate::types::sql::Uuid36, crate::types::sql::Uuid36, diesel::sql_types::Text, diesel::sql_types::Nullable<diesel::sql_types::Text>, diesel::sql_types::Text, diesel::sql_types::Text, diesel::sql_types::Double, diesel::sql_types::Bool, diesel::sql_types::Text, diesel::sql_types::Text, crate::types::sql::UtcTimestamp, crate::types::sql::UtcTimestamp, diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>,);
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for ListActiveRulesQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListActiveRulesQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("SELECT rule_id, tenant_id, name, description, state, action, sample_rate, enabled, scope_tags, expression, created_at, modified_at, deleted_at FROM rules WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND deleted_at IS NULL AND state = 'active' AND enabled = TRUE ORDER BY rule_id LIMIT ");
+            out.push_bind_param::<diesel::sql_types::BigInt, _>(&self.limit)?;
+            Ok(())
+        }
+    }
+
+    /// `list-active-rules` (queries/rules.sql:1).
+    pub fn list_active_rules(conn: &mut AnyConnection, tenant_id: TenantId, limit: i64) -> diesel::QueryResult<Vec<crate::repository::rules::Rule>> {
+        let query = ListActiveRulesQuery { tenant_id, limit, _borrow: std::marker::PhantomData };
+        query.load::<crate::repository::rules::Rule>(conn)
+    }
+
+    /// A row of `count-rules-by-state`.
+    #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    pub struct CountRulesByStateRow {
+        /// Column `state`.
+        pub state: String,
+        /// Column `total`.
+        pub total: i64,
+    }
+
+    /// SQL of `count-rules-by-state` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const COUNT_RULES_BY_STATE_SQL: &str = "SELECT state, COUNT(*) AS total FROM rules WHERE tenant_id = ? AND deleted_at IS NULL GROUP BY state ORDER BY state";
+
+    #[doc(hidden)]
+    pub struct CountRulesByStateKey;
+    #[doc(hidden)]
+    pub struct CountRulesByStateQuery<'a> {
+        tenant_id: TenantId,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for CountRulesByStateQuery<'_> {
+        type QueryId = CountRulesByStateKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for CountRulesByStateQuery<'_> {
+        type SqlType = (diesel::sql_types::Text, diesel::sql_types::BigInt,);
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for CountRulesByStateQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for CountRulesByStateQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("SELECT state, COUNT(*) AS total FROM rules WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND deleted_at IS NULL GROUP BY state ORDER BY state");
+            Ok(())
+        }
+    }
+
+    /// `count-rules-by-state` (queries/rules.sql:11).
+    pub fn count_rules_by_state(conn: &mut AnyConnection, tenant_id: TenantId) -> diesel::QueryResult<Vec<CountRulesByStateRow>> {
+        let query = CountRulesByStateQuery { tenant_id, _borrow: std::marker::PhantomData };
+        query.load::<CountRulesByStateRow>(conn)
+    }
+
+    /// A row of `list-rule-sensors`.
+    #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    pub struct ListRuleSensorsRow {
+        /// Column `sensor_id`.
+        pub sensor_id: SensorId,
+        /// Column `sensor_name`.
+        pub sensor_name: String,
+        /// Column `rule_name`.
+        pub rule_name: String,
+    }
+
+    /// SQL of `list-rule-sensors` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const LIST_RULE_SENSORS_SQL: &str = "SELECT s.sensor_id, s.name AS sensor_name, r.name AS rule_name FROM rule_sensors rs JOIN rules r ON r.rule_id = rs.rule_id AND r.tenant_id = ? AND r.deleted_at IS NULL JOIN sensors s ON s.sensor_id = rs.sensor_id AND s.tenant_id = ? AND s.deleted_at IS NULL WHERE rs.tenant_id = ? AND rs.deleted_at IS NULL AND rs.rule_id = ? ORDER BY s.sensor_id";
+
+    #[doc(hidden)]
+    pub struct ListRuleSensorsKey;
+    #[doc(hidden)]
+    pub struct ListRuleSensorsQuery<'a> {
+        tenant_id: TenantId,
+        rule_id: RuleId,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for ListRuleSensorsQuery<'_> {
+        type QueryId = ListRuleSensorsKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for ListRuleSensorsQuery<'_> {
+        type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Text, diesel::sql_types::Text,);
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for ListRuleSensorsQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListRuleSensorsQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("SELECT s.sensor_id, s.name AS sensor_name, r.name AS rule_name FROM rule_sensors rs JOIN rules r ON r.rule_id = rs.rule_id AND r.tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND r.deleted_at IS NULL JOIN sensors s ON s.sensor_id = rs.sensor_id AND s.tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND s.deleted_at IS NULL WHERE rs.tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND rs.deleted_at IS NULL AND rs.rule_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.rule_id)?;
+            out.push_sql(" ORDER BY s.sensor_id");
+            Ok(())
+        }
+    }
+
+    /// `list-rule-sensors` (queries/rules.sql:18).
+    pub fn list_rule_sensors(conn: &mut AnyConnection, tenant_id: TenantId, rule_id: RuleId) -> diesel::QueryResult<Vec<ListRuleSensorsRow>> {
+        let query = ListRuleSensorsQuery { tenant_id, rule_id, _borrow: std::marker::PhantomData };
+        query.load::<ListRuleSensorsRow>(conn)
+    }
+
+    /// SQL of `set-rule-enabled` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const SET_RULE_ENABLED_SQL: &str = "UPDATE rules SET enabled = ?, modified_at = ? WHERE tenant_id = ? AND rule_id = ? AND deleted_at IS NULL";
+
+    #[doc(hidden)]
+    pub struct SetRuleEnabledKey;
+    #[doc(hidden)]
+    pub struct SetRuleEnabledQuery<'a> {
+        enabled: bool,
+        now: Timestamp,
+        tenant_id: TenantId,
+        rule_id: RuleId,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for SetRuleEnabledQuery<'_> {
+        type QueryId = SetRuleEnabledKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for SetRuleEnabledQuery<'_> {
+        type SqlType = diesel::sql_types::Untyped;
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for SetRuleEnabledQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for SetRuleEnabledQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("UPDATE rules SET enabled = ");
+            out.push_bind_param::<diesel::sql_types::Bool, _>(&self.enabled)?;
+            out.push_sql(", modified_at = ");
+            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.now)?;
+            out.push_sql(" WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND rule_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.rule_id)?;
+            out.push_sql(" AND deleted_at IS NULL");
+            Ok(())
+        }
+    }
+
+    /// `set-rule-enabled` (queries/rules.sql:27).
+    pub fn set_rule_enabled(conn: &mut AnyConnection, enabled: bool, now: Timestamp, tenant_id: TenantId, rule_id: RuleId) -> diesel::QueryResult<usize> {
+        let query = SetRuleEnabledQuery { enabled, now, tenant_id, rule_id, _borrow: std::marker::PhantomData };
+        query.execute(conn)
+    }
+
+    /// A row of `list-deleted-rules`.
+    #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    pub struct ListDeletedRulesRow {
+        /// Column `rule_id`.
+        pub rule_id: RuleId,
+        /// Column `name`.
+        pub name: String,
+        /// Column `deleted_at`.
+        pub deleted_at: Option<Timestamp>,
+    }
+
+    /// SQL of `list-deleted-rules` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const LIST_DELETED_RULES_SQL: &str = "SELECT rule_id, name, deleted_at FROM rules WHERE tenant_id = ? AND deleted_at IS NOT NULL ORDER BY rule_id";
+
+    #[doc(hidden)]
+    pub struct ListDeletedRulesKey;
+    #[doc(hidden)]
+    pub struct ListDeletedRulesQuery<'a> {
+        tenant_id: TenantId,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for ListDeletedRulesQuery<'_> {
+        type QueryId = ListDeletedRulesKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for ListDeletedRulesQuery<'_> {
+        type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Text, diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>,);
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for ListDeletedRulesQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListDeletedRulesQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("SELECT rule_id, name, deleted_at FROM rules WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND deleted_at IS NOT NULL ORDER BY rule_id");
+            Ok(())
+        }
+    }
+
+    /// `list-deleted-rules` (queries/rules.sql:31).
+    pub fn list_deleted_rules(conn: &mut AnyConnection, tenant_id: TenantId) -> diesel::QueryResult<Vec<ListDeletedRulesRow>> {
+        let query = ListDeletedRulesQuery { tenant_id, _borrow: std::marker::PhantomData };
+        query.load::<ListDeletedRulesRow>(conn)
+    }
+}
+/// Named queries of `queries/sensors.sql`.
+pub mod sensors {
+    #![allow(unused_imports, clippy::too_many_arguments)]
+    use diesel::prelude::*;
+    use crate::types::*;
+    use crate::AnyConnection;
+
+    /// SQL of `insert-sensor` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const INSERT_SENSOR_SQL: &str = "INSERT INTO sensors (sensor_id, tenant_id, name, description, metadata, last_seen_at, created_at, modified_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)";
+
+    #[doc(hidden)]
+    pub struct InsertSensorKey;
+    #[doc(hidden)]
+    pub struct InsertSensorQuery<'a> {
+        sensor_id: SensorId,
+        tenant_id: TenantId,
+        name: &'a str,
+        description: Option<&'a str>,
+        metadata: &'a str,
+        now: Timestamp,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for InsertSensorQuery<'_> {
+        type QueryId = InsertSensorKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for InsertSensorQuery<'_> {
+        type SqlType = diesel::sql_types::Untyped;
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for InsertSensorQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for InsertSensorQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("INSERT INTO sensors (sensor_id, tenant_id, name, description, metadata, last_seen_at, created_at, modified_at) VALUES (");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.sensor_id)?;
+            out.push_sql(", ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(", ");
+            out.push_bind_param::<diesel::sql_types::Text, _>(&self.name)?;
+            out.push_sql(", ");
+            out.push_bind_param::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(&self.description)?;
+            out.push_sql(", ");
+            out.push_bind_param::<diesel::sql_types::Text, _>(&self.metadata)?;
+            out.push_sql(", NULL, ");
+            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.now)?;
+            out.push_sql(", ");
+            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.now)?;
+            out.push_sql(")");
+            Ok(())
+        }
+    }
+
+    /// `insert-sensor` (queries/sensors.sql:1).
+    pub fn insert_sensor(conn: &mut AnyConnection, sensor_id: SensorId, tenant_id: TenantId, name: &str, description: Option<&str>, metadata: &str, now: Timestamp) -> diesel::QueryResult<usize> {
+        let query = InsertSensorQuery { sensor_id, tenant_id, name, description, metadata, now, _borrow: std::marker::PhantomData };
+        query.execute(conn)
+    }
+
+    /// SQL of `get-sensor` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const GET_SENSOR_SQL: &str = "SELECT sensor_id, tenant_id, name, description, metadata, last_seen_at, created_at, modified_at, deleted_at FROM sensors WHERE tenant_id = ? AND sensor_id = ? AND deleted_at IS NULL";
+
+    #[doc(hidden)]
+    pub struct GetSensorKey;
+    #[doc(hidden)]
+    pub struct GetSensorQuery<'a> {
+        tenant_id: TenantId,
+        sensor_id: SensorId,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for GetSensorQuery<'_> {
+        type QueryId = GetSensorKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for GetSensorQuery<'_> {
+        type SqlType = (crate::types::sql::Uuid36, crate::types::sql::Uuid36, diesel::sql_types::Text, diesel::sql_types::Nullable<diesel::sql_types::Text>, diesel::sql_types::Text, diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>, crate::types::sql::UtcTimestamp, crate::types::sql::UtcTimestamp, diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>,);
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for GetSensorQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for GetSensorQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("SELECT sensor_id, tenant_id, name, description, metadata, last_seen_at, created_at, modified_at, deleted_at FROM sensors WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND sensor_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.sensor_id)?;
+            out.push_sql(" AND deleted_at IS NULL");
+            Ok(())
+        }
+    }
+
+    /// `get-sensor` (queries/sensors.sql:5).
+    pub fn get_sensor(conn: &mut AnyConnection, tenant_id: TenantId, sensor_id: SensorId) -> diesel::QueryResult<Option<crate::repository::sensors::Sensor>> {
+        let query = GetSensorQuery { tenant_id, sensor_id, _borrow: std::marker::PhantomData };
+        query.get_result::<crate::repository::sensors::Sensor>(conn).optional()
+    }
+
+    /// A row of `list-sensors-seen-since`.
+    #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    pub struct ListSensorsSeenSinceRow {
+        /// Column `sensor_id`.
+        pub sensor_id: SensorId,
+        /// Column `name`.
+        pub name: String,
+        /// Column `last_seen_at`.
+        pub last_seen_at: Option<Timestamp>,
+    }
+
+    /// SQL of `list-sensors-seen-since` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const LIST_SENSORS_SEEN_SINCE_SQL: &str = "SELECT sensor_id, name, last_seen_at FROM sensors WHERE tenant_id = ? AND deleted_at IS NULL AND last_seen_at >= ? ORDER BY sensor_id";
+
+    #[doc(hidden)]
+    pub struct ListSensorsSeenSinceKey;
+    #[doc(hidden)]
+    pub struct ListSensorsSeenSinceQuery<'a> {
+        tenant_id: TenantId,
+        since: Timestamp,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for ListSensorsSeenSinceQuery<'_> {
+        type QueryId = ListSensorsSeenSinceKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for ListSensorsSeenSinceQuery<'_> {
+        type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Text, diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>,);
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for ListSensorsSeenSinceQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListSensorsSeenSinceQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("SELECT sensor_id, name, last_seen_at FROM sensors WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND deleted_at IS NULL AND last_seen_at >= ");
+            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.since)?;
+            out.push_sql(" ORDER BY sensor_id");
+            Ok(())
+        }
+    }
+
+    /// `list-sensors-seen-since` (queries/sensors.sql:11).
+    pub fn list_sensors_seen_since(conn: &mut AnyConnection, tenant_id: TenantId, since: Timestamp) -> diesel::QueryResult<Vec<ListSensorsSeenSinceRow>> {
+        let query = ListSensorsSeenSinceQuery { tenant_id, since, _borrow: std::marker::PhantomData };
+        query.load::<ListSensorsSeenSinceRow>(conn)
+    }
+
+    /// SQL of `touch-sensor` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const TOUCH_SENSOR_SQL: &str = "UPDATE sensors SET last_seen_at = ?, modified_at = ? WHERE tenant_id = ? AND sensor_id = ? AND deleted_at IS NULL";
+
+    #[doc(hidden)]
+    pub struct TouchSensorKey;
+    #[doc(hidden)]
+    pub struct TouchSensorQuery<'a> {
+        seen_at: Timestamp,
+        tenant_id: TenantId,
+        sensor_id: SensorId,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for TouchSensorQuery<'_> {
+        type QueryId = TouchSensorKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for TouchSensorQuery<'_> {
+        type SqlType = diesel::sql_types::Untyped;
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for TouchSensorQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for TouchSensorQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("UPDATE sensors SET last_seen_at = ");
+            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.seen_at)?;
+            out.push_sql(", modified_at = ");
+            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.seen_at)?;
+            out.push_sql(" WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND sensor_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.sensor_id)?;
+            out.push_sql(" AND deleted_at IS NULL");
+            Ok(())
+        }
+    }
+
+    /// `touch-sensor` (queries/sensors.sql:17).
+    pub fn touch_sensor(conn: &mut AnyConnection, seen_at: Timestamp, tenant_id: TenantId, sensor_id: SensorId) -> diesel::QueryResult<usize> {
+        let query = TouchSensorQuery { seen_at, tenant_id, sensor_id, _borrow: std::marker::PhantomData };
+        query.execute(conn)
+    }
+}
+/// Named queries of `queries/tenants.sql`.
+pub mod tenants {
+    #![allow(unused_imports, clippy::too_many_arguments)]
+    use diesel::prelude::*;
+    use crate::types::*;
+    use crate::AnyConnection;
+
+    /// SQL of `get-tenant` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const GET_TENANT_SQL: &str = "SELECT tenant_id, name, created_at, modified_at, deleted_at FROM tenants WHERE tenant_id = ? AND deleted_at IS NULL";
+
+    #[doc(hidden)]
+    pub struct GetTenantKey;
+    #[doc(hidden)]
+    pub struct GetTenantQuery<'a> {
+        tenant_id: TenantId,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for GetTenantQuery<'_> {
+        type QueryId = GetTenantKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for GetTenantQuery<'_> {
+        type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Text, crate::types::sql::UtcTimestamp, crate::types::sql::UtcTimestamp, diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>,);
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for GetTenantQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for GetTenantQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("SELECT tenant_id, name, created_at, modified_at, deleted_at FROM tenants WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND deleted_at IS NULL");
+            Ok(())
+        }
+    }
+
+    /// `get-tenant` (queries/tenants.sql:1).
+    pub fn get_tenant(conn: &mut AnyConnection, tenant_id: TenantId) -> diesel::QueryResult<Option<crate::repository::tenants::Tenant>> {
+        let query = GetTenantQuery { tenant_id, _borrow: std::marker::PhantomData };
+        query.get_result::<crate::repository::tenants::Tenant>(conn).optional()
+    }
+
+    /// SQL of `list-tenants` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const LIST_TENANTS_SQL: &str = "SELECT tenant_id, name, created_at, modified_at, deleted_at FROM tenants WHERE deleted_at IS NULL ORDER BY tenant_id LIMIT ?";
+
+    #[doc(hidden)]
+    pub struct ListTenantsKey;
+    #[doc(hidden)]
+    pub struct ListTenantsQuery<'a> {
+        limit: i64,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for ListTenantsQuery<'_> {
+        type QueryId = ListTenantsKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for ListTenantsQuery<'_> {
+        type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Text, crate::types::sql::UtcTimestamp, crate::types::sql::UtcTimestamp, diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>,);
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for ListTenantsQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListTenantsQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("SELECT tenant_id, name, created_at, modified_at, deleted_at FROM tenants WHERE deleted_at IS NULL ORDER BY tenant_id LIMIT ");
+            out.push_bind_param::<diesel::sql_types::BigInt, _>(&self.limit)?;
+            Ok(())
+        }
+    }
+
+    /// `list-tenants` (queries/tenants.sql:8).
+    pub fn list_tenants(conn: &mut AnyConnection, limit: i64) -> diesel::QueryResult<Vec<crate::repository::tenants::Tenant>> {
+        let query = ListTenantsQuery { limit, _borrow: std::marker::PhantomData };
+        query.load::<crate::repository::tenants::Tenant>(conn)
+    }
+
+    /// A row of `count-live-tenants`.
+    #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    pub struct CountLiveTenantsRow {
+        /// Column `total`.
+        pub total: i64,
+    }
+
+    /// SQL of `count-live-tenants` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const COUNT_LIVE_TENANTS_SQL: &str = "SELECT COUNT(*) AS total FROM tenants WHERE deleted_at IS NULL";
+
+    #[doc(hidden)]
+    pub struct CountLiveTenantsKey;
+    #[doc(hidden)]
+    pub struct CountLiveTenantsQuery<'a> {
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for CountLiveTenantsQuery<'_> {
+        type QueryId = CountLiveTenantsKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for CountLiveTenantsQuery<'_> {
+        type SqlType = (diesel::sql_types::BigInt,);
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for CountLiveTenantsQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for CountLiveTenantsQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("SELECT COUNT(*) AS total FROM tenants WHERE deleted_at IS NULL");
+            Ok(())
+        }
+    }
+
+    /// `count-live-tenants` (queries/tenants.sql:15).
+    pub fn count_live_tenants(conn: &mut AnyConnection) -> diesel::QueryResult<CountLiveTenantsRow> {
+        let query = CountLiveTenantsQuery { _borrow: std::marker::PhantomData };
+        query.get_result::<CountLiveTenantsRow>(conn)
+    }
+}
+/// Named queries of `queries/users.sql`.
+pub mod users {
+    #![allow(unused_imports, clippy::too_many_arguments)]
+    use diesel::prelude::*;
+    use crate::types::*;
+    use crate::AnyConnection;
+
+    /// SQL of `find-user-by-username` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const FIND_USER_BY_USERNAME_SQL: &str = "SELECT user_id, tenant_id, username, password_hash, role, force_password_change, created_at, modified_at, deleted_at FROM users WHERE username = ? AND deleted_at IS NULL";
+
+    #[doc(hidden)]
+    pub struct FindUserByUsernameKey;
+    #[doc(hidden)]
+    pub struct FindUserByUsernameQuery<'a> {
+        username: &'a str,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for FindUserByUsernameQuery<'_> {
+        type QueryId = FindUserByUsernameKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for FindUserByUsernameQuery<'_> {
+        type SqlType = (crate::types::sql::Uuid36, crate::types::sql::Uuid36, diesel::sql_types::Text, diesel::sql_types::Text, diesel::sql_types::Text, diesel::sql_types::Bool, crate::types::sql::UtcTimestamp, crate::types::sql::UtcTimestamp, diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>,);
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for FindUserByUsernameQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for FindUserByUsernameQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("SELECT user_id, tenant_id, username, password_hash, role, force_password_change, created_at, modified_at, deleted_at FROM users WHERE username = ");
+            out.push_bind_param::<diesel::sql_types::Text, _>(&self.username)?;
+            out.push_sql(" AND deleted_at IS NULL");
+            Ok(())
+        }
+    }
+
+    /// `find-user-by-username` (queries/users.sql:1).
+    pub fn find_user_by_username(conn: &mut AnyConnection, username: &str) -> diesel::QueryResult<Option<crate::repository::users::User>> {
+        let query = FindUserByUsernameQuery { username, _borrow: std::marker::PhantomData };
+        query.get_result::<crate::repository::users::User>(conn).optional()
+    }
+
+    /// A row of `list-users-by-role`.
+    #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    pub struct ListUsersByRoleRow {
+        /// Column `user_id`.
+        pub user_id: UserId,
+        /// Column `username`.
+        pub username: String,
+        /// Column `role`.
+        pub role: String,
+    }
+
+    /// SQL of `list-users-by-role` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const LIST_USERS_BY_ROLE_SQL: &str = "SELECT user_id, username, role FROM users WHERE tenant_id = ? AND role = ? AND deleted_at IS NULL ORDER BY user_id";
+
+    #[doc(hidden)]
+    pub struct ListUsersByRoleKey;
+    #[doc(hidden)]
+    pub struct ListUsersByRoleQuery<'a> {
+        tenant_id: TenantId,
+        role: &'a str,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for ListUsersByRoleQuery<'_> {
+        type QueryId = ListUsersByRoleKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for ListUsersByRoleQuery<'_> {
+        type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Text, diesel::sql_types::Text,);
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for ListUsersByRoleQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListUsersByRoleQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("SELECT user_id, username, role FROM users WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND role = ");
+            out.push_bind_param::<diesel::sql_types::Text, _>(&self.role)?;
+            out.push_sql(" AND deleted_at IS NULL ORDER BY user_id");
+            Ok(())
+        }
+    }
+
+    /// `list-users-by-role` (queries/users.sql:8).
+    pub fn list_users_by_role(conn: &mut AnyConnection, tenant_id: TenantId, role: &str) -> diesel::QueryResult<Vec<ListUsersByRoleRow>> {
+        let query = ListUsersByRoleQuery { tenant_id, role, _borrow: std::marker::PhantomData };
+        query.load::<ListUsersByRoleRow>(conn)
+    }
+}
