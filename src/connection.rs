@@ -68,7 +68,12 @@ pub const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode 
 
 /// MySQL session settings applied to every new connection: UTC, utf8mb4 and strict mode.
 /// `PIPES_AS_CONCAT` is kept because diesel's query builder relies on it.
-pub const MYSQL_SETUP: &str = "SET time_zone = '+00:00'; SET NAMES utf8mb4 COLLATE utf8mb4_bin; \
+// The connection collation decides comparisons between two parameters or literals (a column's
+// own collation decides the others): NO PAD binary, as the text columns since migration 0003, so
+// `'eve' = 'eve '` is false as on SQLite and PostgreSQL. MariaDB runs only `/*M!…*/` and skips
+// `/*!80000…*/`; MySQL 8 runs `/*!80000…*/` and treats `/*M!…*/` as a comment.
+pub const MYSQL_SETUP: &str = "SET time_zone = '+00:00'; \
+     SET NAMES utf8mb4 COLLATE /*M!100000 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */; \
      SET SESSION sql_mode = 'STRICT_ALL_TABLES,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,\
      ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,PIPES_AS_CONCAT';";
 

@@ -1248,6 +1248,15 @@ fn text_compares_by_code_point_without_padding(db: &TestDb) {
     let mut c = migrated(db);
     let t = tenant(&mut c, "t");
 
+    // Two values with no column: the session's collation decides (MySQL: NO PAD since the
+    // connection setup names it).
+    let padded_equal: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
+        "'eve' = 'eve '",
+    ))
+    .get_result(&mut c)
+    .unwrap();
+    assert!(!padded_equal, "{backend}: 'eve' = 'eve ' between literals");
+
     // The repository refuses usernames and keys with surrounding whitespace
     // (`validate::identifier`), so the spaced twins go in through diesel's DSL.
     let eve = users::create(&mut c, t, new_user("eve")).unwrap();
