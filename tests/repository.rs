@@ -1256,6 +1256,14 @@ fn text_compares_by_code_point_without_padding(db: &TestDb) {
     .get_result(&mut c)
     .unwrap();
     assert!(!padded_equal, "{backend}: 'eve' = 'eve ' between literals");
+    // key_hash is text to the application: a non-ASCII probe finds nothing, with no error
+    // (MySQL raised "Illegal mix of collations" while it was ascii_bin).
+    let found: i64 = trapperkeeper_db::schema::api_keys::table
+        .filter(trapperkeeper_db::schema::api_keys::key_hash.eq("émile"))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(found, 0, "{backend}");
 
     // The repository refuses usernames and keys with surrounding whitespace
     // (`validate::identifier`), so the spaced twins go in through diesel's DSL.

@@ -26,6 +26,9 @@ pub struct Param {
     pub rust: String,
     /// diesel SQL type it binds as.
     pub sql: String,
+    /// A LIMIT or OFFSET value: the generated function refuses a negative one (PostgreSQL
+    /// raises an error, SQLite reads it as "no limit", MySQL refuses it as a literal only).
+    pub non_negative: bool,
 }
 
 /// A result column.
@@ -160,18 +163,37 @@ fn strip_comments(sql: &str) -> String {
 
 /// Collapses runs of whitespace (the padding left by placeholders) for the emitted SQL.
 fn tidy(sql: &str) -> String {
-    strip_comments(sql)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace(" ,", ",")
-        .replace(" )", ")")
+    // Outside string literals only: the oracle caught `'a ,b'` emitted as `'a,b'`.
+    let sql = strip_comments(sql);
+    let mut out = String::with_capacity(sql.len());
+    let mut in_string = false;
+    let mut space = false;
+    for c in sql.chars() {
+        if in_string {
+            out.push(c);
+            in_string = c != '\'';
+            continue;
+        }
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        if space && c != ',' && c != ')' {
+            out.push(' ');
+        }
+        space = false;
+        out.push(c);
+        in_string = c == '\'';
+    }
+    out
 }
 
 pub(crate) struct Scope<'a> {
     pub(crate) catalog: &'a Catalog,
     /// (name or alias as written, table)
     pub(crate) tables: Vec<(String, String)>,
+    /// Tables joined with LEFT JOIN: every column of theirs may be NULL in a result row.
+    pub(crate) outer: Vec<String>,
 }
 
 /// The words measured to fail as an unquoted alias or identifier on at least one engine
@@ -317,7 +339,11 @@ impl<'a> Scope<'a> {
 
     fn lookup(&self, qualifier: Option<&Ident>, ident: &Ident) -> Lookup {
         match self.resolve_ident(qualifier, ident, &mut Vec::new()) {
-            Some((col, _)) => Lookup::Column(col.clone()),
+            Some((col, table)) => {
+                let mut col = col.clone();
+                col.nullable |= self.outer.contains(&table);
+                Lookup::Column(col)
+            }
             None => Lookup::Missing,
         }
     }
@@ -507,6 +533,7 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
     let mut scope = Scope {
         catalog,
         tables: vec![],
+        outer: vec![],
     };
     // Tables first: the typer resolves columns against them.
     match &statement {
@@ -515,6 +542,9 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                 scope.add(&twj.table.name, twj.table.alias.as_ref(), &mut problems);
                 for join in &twj.joins {
                     scope.add(&join.table.name, join.table.alias.as_ref(), &mut problems);
+                    if join.left {
+                        scope.outer.push(join.table.name.value.clone());
+                    }
                 }
             }
         }
@@ -612,13 +642,30 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
             }
             typer.aggregates_allowed = true;
             if let Some(h) = &select.having {
+                if select.group_by.is_empty() {
+                    problems.push((
+                        h.pos.0,
+                        h.pos.1,
+                        "HAVING without GROUP BY: SQLite refuses it on a query without aggregates"
+                            .into(),
+                        "move the condition to WHERE, or add GROUP BY".into(),
+                    ));
+                }
                 check_columns(&scope, h, &[], &mut problems);
                 typer.condition(h, "HAVING");
             }
-            typer.aliases_visible = true;
             let mut order_keys = Vec::new();
             for o in &select.order_by {
-                check_columns(&scope, &o.expr, &aliases, &mut problems);
+                // An alias only as a whole key: PostgreSQL does not see it inside an expression.
+                let bare_alias = matches!(&o.expr.kind, ExprKind::Column { table: None, column } if aliases.iter().any(|a| column.value.eq_ignore_ascii_case(a)));
+                let visible: &[String] = if bare_alias { &aliases } else { &[] };
+                check_columns(&scope, &o.expr, visible, &mut problems);
+                let mut reads = Vec::new();
+                bare_columns(&o.expr, &mut reads);
+                if reads.is_empty() && !typer_aggregate(&o.expr) {
+                    problems.push((o.expr.pos.0, o.expr.pos.1, "ORDER BY a constant: a number is a column position on every database, and PostgreSQL refuses other constants".into(), "order by a column or an alias".into()));
+                }
+                typer.aliases_visible = bare_alias;
                 let t = typer.synth(&o.expr);
                 order_keys.push(t);
             }
@@ -1055,9 +1102,23 @@ fn parameters(
                     name: name.clone(),
                     rust,
                     sql,
+                    non_negative: false,
                 });
                 binds.push(params.len() - 1);
             }
+        }
+    }
+    // Every placeholder has its bind unless a problem was reported (and nothing is generated).
+    for (p, &i) in found
+        .iter()
+        .zip(&binds)
+        .filter(|_| binds.len() == found.len())
+    {
+        if uses
+            .get(&(p.line, p.col))
+            .is_some_and(|u| u.column.as_deref() == Some("limit"))
+        {
+            params[i].non_negative = true;
         }
     }
     (params, binds)
@@ -1091,8 +1152,13 @@ fn project(
     rewrites: &mut Vec<((usize, usize), String)>,
     problems: &mut Vec<Problem>,
 ) {
-    let column_of =
-        |col: &Column, name: String| out_column(name, &Ty::of_column(col), col.nullable);
+    let column_of = |col: &Column, table: &String, name: String| {
+        out_column(
+            name,
+            &Ty::of_column(col),
+            col.nullable || scope.outer.contains(table),
+        )
+    };
     match item {
         SelectItem::Expr { expr, alias } => {
             check_columns(scope, expr, &[], problems);
@@ -1141,9 +1207,23 @@ fn project(
                 .iter()
                 .find(|(n, _)| *n == name)
                 .and_then(|(_, t)| catalog::declared(t));
+            let problem = match &t.ty {
+                None if placeholder_pos(expr).is_none() => Some((pos, format!("cannot infer the type of {name}"), format!("annotate `-- column: {name} i64` (or another type) on an expression with a column or parameter: a result that is only NULL has no type on MySQL"))),
+                Some(Ty::Decimal) => Some((expr.pos, format!("{name} is a decimal: NUMERIC on PostgreSQL, DECIMAL on MySQL, REAL on SQLite"), "compute with double columns or parameters, or in Rust".to_string())),
+                Some(Ty::Int) if t.literal => Some((expr.pos, format!("{name} is computed from integer literals alone: INTEGER (32 bits) on PostgreSQL, BIGINT on the others"), "select a column or COUNT, or compute the constant in Rust".to_string())),
+                _ => None,
+            };
+            if let Some((at, what, fix)) = problem {
+                problems.push((at.0, at.1, what, fix));
+                return;
+            }
             if let Some((rust, sql)) = declared {
-                if let (Some(have), Some(want)) = (&t.ty, Ty::of_rust(&rust)) {
-                    if !have.compatible(&want) {
+                let inner = rust
+                    .strip_prefix("Option<")
+                    .and_then(|r| r.strip_suffix('>'))
+                    .unwrap_or(&rust);
+                if let (Some(have), Some(want)) = (&t.ty, Ty::of_rust(inner)) {
+                    if !have.compatible(&want) || (want == Ty::Int && *have != Ty::Int) {
                         problems.push((
                             pos.0,
                             pos.1,
@@ -1155,14 +1235,25 @@ fn project(
                         ));
                     }
                 }
+                if t.nullable && inner == rust {
+                    problems.push((
+                        pos.0,
+                        pos.1,
+                        format!("{name} may be NULL but is declared {rust}"),
+                        format!("declare it Option<{rust}>, or drop the annotation"),
+                    ));
+                }
                 columns.push(OutColumn { name, rust, sql });
                 return;
             }
             match &t.ty {
-                None => problems.push((pos.0, pos.1, format!("cannot infer the type of {name}"), format!("annotate `-- column: {name} i64` (or another type)"))),
-                Some(Ty::Decimal) => problems.push((expr.pos.0, expr.pos.1, format!("{name} is a decimal: NUMERIC on PostgreSQL, DECIMAL on MySQL, REAL on SQLite"), "compute with double columns or parameters, or in Rust".into())),
-                Some(Ty::Int) if t.literal => problems.push((expr.pos.0, expr.pos.1, format!("{name} is computed from integer literals alone: INTEGER (32 bits) on PostgreSQL, BIGINT on the others"), "select a column or COUNT, or compute the constant in Rust".into())),
                 Some(ty) => columns.push(out_column(name, ty, t.nullable)),
+                None => problems.push((
+                    pos.0,
+                    pos.1,
+                    format!("cannot infer the type of {name}"),
+                    format!("annotate `-- column: {name} i64` (or another type)"),
+                )),
             }
         }
         SelectItem::Wildcard(star) => {
@@ -1171,7 +1262,7 @@ fn project(
             let mut names = Vec::new();
             for (alias, table) in &scope.tables {
                 for col in &scope.catalog[table] {
-                    columns.push(column_of(col, col.name.clone()));
+                    columns.push(column_of(col, table, col.name.clone()));
                     names.push(if scope.tables.len() > 1 {
                         format!("{alias}.{}", col.name)
                     } else {
@@ -1190,7 +1281,7 @@ fn project(
                 Some((alias, table)) => {
                     let mut names = Vec::new();
                     for col in &scope.catalog[table] {
-                        columns.push(column_of(col, col.name.clone()));
+                        columns.push(column_of(col, table, col.name.clone()));
                         names.push(col.name.clone());
                     }
                     // `q.*` → `q.a, q.b, …`: the `q.` before the star qualifies the first.

@@ -177,6 +177,13 @@ pub fn model_path(model: &str) -> Option<String> {
 
 /// Parses a declared type (`-- param: x i64`, `-- column: total i64`) into (Rust, SQL) types.
 pub fn declared(ty: &str) -> Option<(String, String)> {
+    if let Some(inner) = ty.strip_prefix("Option<").and_then(|t| t.strip_suffix('>')) {
+        let (rust, sql) = declared(inner.trim())?;
+        return Some((
+            format!("Option<{rust}>"),
+            format!("diesel::sql_types::Nullable<{sql}>"),
+        ));
+    }
     let (rust, sql) = match ty {
         "i64" => ("i64", "diesel::sql_types::BigInt"),
         "i32" => ("i32", "diesel::sql_types::Integer"),

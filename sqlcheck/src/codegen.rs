@@ -146,6 +146,13 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed]) -> String {
             .map(|p| format!(", {}: {}", p.name, p.rust))
             .collect();
         let _ = writeln!(out, "    pub fn {fn_name}(conn: &mut AnyConnection{args}) -> diesel::QueryResult<{result}> {{");
+        for p in a.params.iter().filter(|p| p.non_negative) {
+            let _ = writeln!(
+                out,
+                "        if {0} < 0 {{ return Err(diesel::result::Error::QueryBuilderError(\"{0} (LIMIT/OFFSET) must not be negative\".into())); }}",
+                p.name
+            );
+        }
         let fields: String = a.params.iter().map(|p| format!("{}, ", p.name)).collect();
         let _ = writeln!(
             out,

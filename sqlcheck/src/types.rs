@@ -117,6 +117,9 @@ pub struct Typed {
     pub column: Option<String>,
     /// Whether it contains an aggregate.
     pub aggregate: bool,
+    /// Whether PostgreSQL computes it as a 32-bit INTEGER: integer literals that fit 32 bits,
+    /// and arithmetic on such.
+    pub int4: bool,
 }
 
 impl Typed {
@@ -128,6 +131,7 @@ impl Typed {
             value: None,
             column: None,
             aggregate: false,
+            int4: false,
         }
     }
 
@@ -139,6 +143,7 @@ impl Typed {
             value: None,
             column: None,
             aggregate: false,
+            int4: false,
         }
     }
 }
@@ -528,7 +533,10 @@ impl<'a> Typer<'a> {
             Literal::Number(n) => {
                 let mut t = Typed::of(Ty::Int, false);
                 match n.parse::<i64>() {
-                    Ok(v) => t.value = Some(v),
+                    Ok(v) => {
+                        t.value = Some(v);
+                        t.int4 = i32::try_from(v).is_ok();
+                    }
                     Err(_) => push(
                         &mut self.problems,
                         pos,
@@ -602,6 +610,10 @@ impl<'a> Typer<'a> {
                     }
                 }
                 out.ty = Some(ty);
+                out.int4 = typed[0].int4 && typed[1].int4;
+                if out.int4 && (a.is_none() || b.is_none()) {
+                    push(&mut self.problems, e.pos, "arithmetic between integer literals that is not a constant: PostgreSQL computes it in 32 bits, the others in 64".into(), "write the constant, or use a column or parameter");
+                }
                 if let (Some(a), Some(b)) = (a, b) {
                     let v = match op {
                         BinaryOp::Plus => a.checked_add(b),
@@ -612,6 +624,9 @@ impl<'a> Typer<'a> {
                     };
                     if v.is_none() && b != 0 {
                         push(&mut self.problems, e.pos, "the constant expression overflows a 64-bit integer: PostgreSQL and MySQL raise an error, SQLite turns it into a float".into(), "use smaller numbers");
+                    }
+                    if out.int4 && v.is_some_and(|v| i32::try_from(v).is_err()) {
+                        push(&mut self.problems, e.pos, "the constant overflows PostgreSQL's 32-bit INTEGER (its type for small integer literals), not the others' BIGINT".into(), "write the result as one literal");
                     }
                     out.value = v;
                 }
@@ -727,7 +742,18 @@ impl<'a> Typer<'a> {
                     Some(_) => {}
                 }
                 t.column = None;
-                t.value = t.value.map(|v| v.abs());
+                t.value = t.value.and_then(|v| {
+                    let a = v.checked_abs();
+                    if a.is_none() {
+                        push(
+                            &mut self.problems,
+                            e.pos,
+                            "the constant overflows a 64-bit integer".into(),
+                            "use a smaller number",
+                        );
+                    }
+                    a
+                });
                 t
             }
             "COALESCE" => {
@@ -735,6 +761,8 @@ impl<'a> Typer<'a> {
                 let mut t = Typed::unknown(typed.iter().all(|t| t.nullable));
                 t.ty = common;
                 t.literal = typed.iter().all(|t| t.literal || t.ty.is_none());
+                t.int4 =
+                    typed.iter().any(|t| t.int4) && typed.iter().all(|t| t.int4 || t.ty.is_none());
                 t.aggregate = typed.iter().any(|t| t.aggregate);
                 t
             }
@@ -783,6 +811,7 @@ impl<'a> Typer<'a> {
         let mut t = Typed::unknown(otherwise.is_none() || typed.iter().any(|t| t.nullable));
         t.ty = common;
         t.literal = typed.iter().all(|t| t.literal || t.ty.is_none());
+        t.int4 = typed.iter().any(|t| t.int4) && typed.iter().all(|t| t.int4 || t.ty.is_none());
         t.aggregate = aggregate || typed.iter().any(|t| t.aggregate);
         let _ = e;
         t

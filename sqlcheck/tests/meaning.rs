@@ -270,3 +270,72 @@ fn safety() {
     accepted("SELECT s.name FROM sensors s JOIN rule_sensors rs ON rs.sensor_id = s.sensor_id AND rs.deleted_at IS NULL WHERE s.tenant_id = rs.tenant_id AND rs.tenant_id = :t AND s.deleted_at IS NULL ORDER BY s.sensor_id");
     refused("¦SELECT s.name FROM sensors s JOIN rule_sensors rs ON rs.sensor_id = s.sensor_id AND rs.deleted_at IS NULL WHERE s.tenant_id = rs.tenant_id AND s.deleted_at IS NULL", "without constraining sensors.tenant_id");
 }
+
+/// Classes the differential oracle (tests/oracle.rs) found, each refused at its token.
+#[test]
+fn found_by_the_oracle() {
+    // `ORDER BY 1` is a position; other constants PostgreSQL refuses.
+    refused(
+        &format!("SELECT last_seen_at AS c1 FROM sensors WHERE {LIVE} ORDER BY ¦1, sensor_id"),
+        "ORDER BY a constant",
+    );
+    refused(
+        &format!(
+            "SELECT config_key AS c1 FROM configurations WHERE {LIVE} ORDER BY ¦NOT TRUE DESC"
+        ),
+        "ORDER BY a constant",
+    );
+    // PostgreSQL sees a select alias only as a whole ORDER BY key.
+    refused(
+        &format!("SELECT sample_rate AS c1 FROM rules WHERE {LIVE} ORDER BY ¦c1 + 0, rule_id"),
+        "unknown column c1",
+    );
+    // SQLite refuses HAVING without GROUP BY on a query without aggregates.
+    refused(
+        &format!("SELECT name FROM rules WHERE {LIVE} HAVING ¦TRUE"),
+        "HAVING without GROUP BY",
+    );
+    // Small integer literals are 32-bit on PostgreSQL.
+    refused(
+        &format!("SELECT name FROM rules WHERE {LIVE} AND sample_rate > ¦2147483647 + 1"),
+        "32-bit INTEGER",
+    );
+    refused(&format!("SELECT name FROM rules WHERE {LIVE} AND sample_rate > ¦CASE WHEN enabled THEN 2 ELSE 3 END * 4"), "not a constant");
+    accepted(&format!(
+        "SELECT name FROM rules WHERE {LIVE} AND sample_rate > 2147483648 + 1"
+    ));
+    // A declared result type follows the same rules as an inferred one.
+    refused(
+        &format!("-- column: c1 f64\nSELECT ¦0.0 AS c1 FROM sensors WHERE {LIVE}"),
+        "is a decimal",
+    );
+    refused(
+        &format!("-- column: c1 i64\nSELECT ¦1 + 2 AS c1 FROM sensors WHERE {LIVE}"),
+        "integer literals alone",
+    );
+    refused(
+        &format!("-- column: c2 i64\nSELECT (3 - (0 - NULL)) % 3 AS ¦c2 FROM sensors WHERE {LIVE}"),
+        "may be NULL but is declared i64",
+    );
+    refused(
+        &format!("-- column: c1 i64\nSELECT NULL AS ¦c1 FROM sensors WHERE {LIVE}"),
+        "cannot infer the type of c1",
+    );
+    // LEFT JOIN columns may be NULL.
+    let code = accepted(&format!(
+        "SELECT s.sensor_id, rs.rule_id FROM sensors s LEFT JOIN rule_sensors rs ON rs.sensor_id = s.sensor_id AND rs.tenant_id = :t AND rs.deleted_at IS NULL WHERE s.tenant_id = :t AND s.deleted_at IS NULL ORDER BY s.sensor_id"
+    ));
+    assert!(code.contains("pub rule_id: Option<RuleId>"), "{code}");
+    assert!(code.contains("pub sensor_id: SensorId"), "{code}");
+    // String literals reach the emitted SQL unchanged.
+    let code = accepted(&format!(
+        "SELECT name FROM sensors WHERE {LIVE} AND name IN ('a ,b', 'x )', 'two  spaces')"
+    ));
+    assert!(code.contains("IN ('a ,b', 'x )', 'two  spaces')"), "{code}");
+    // A negative LIMIT is refused before it reaches the database.
+    let code = accepted(&format!(
+        "SELECT name FROM rules WHERE {LIVE} ORDER BY rule_id LIMIT :n OFFSET :skip"
+    ));
+    assert!(code.contains("if n < 0 {"), "{code}");
+    assert!(code.contains("if skip < 0 {"), "{code}");
+}

@@ -17,7 +17,8 @@ ALTER TABLE users
     DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 ALTER TABLE api_keys
-    MODIFY name VARCHAR(255) COLLATE utf8mb4_bin NOT NULL,
+    MODIFY name     VARCHAR(255) COLLATE utf8mb4_bin NOT NULL,
+    MODIFY key_hash CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 ALTER TABLE sensors

@@ -27,15 +27,18 @@
 -- uq_configurations_live_key is rebuilt on the new collation. SHOW CREATE TABLE on MariaDB
 -- differs afterwards only in each table's DEFAULT ... COLLATE (measured).
 --
--- Not changed: the CHAR(36) ids and api_keys.key_hash (CHARACTER SET ascii COLLATE ascii_bin,
--- PAD SPACE). Their values are always exactly 36 (64) characters with no spaces, written and
--- bound only through typed ids (parsed UUIDs) and a hash validated as 64 lowercase hex digits;
--- two such values compare alike under PAD SPACE and NO PAD, and ascii_bin orders them by code
--- point like SQLite and PostgreSQL. Padding would show only for a probe with a trailing space,
--- which the application cannot bind, and there the backends disagree whatever the collation
--- (measured: WHERE tenant_id = '<id> ' finds the row on MySQL ascii_bin and on PostgreSQL,
--- whose CHAR (bpchar) ignores trailing spaces under any collation, not on SQLite nor under
--- ascii_nopad_bin). Converting them would rebuild every primary and foreign key for nothing.
+-- Not changed: the CHAR(36) ids (CHARACTER SET ascii COLLATE ascii_bin, PAD SPACE). Their values
+-- are always exactly 36 characters with no spaces, written and bound only through typed ids
+-- (parsed UUIDs); two such values compare alike under PAD SPACE and NO PAD, and ascii_bin orders
+-- them by code point like SQLite and PostgreSQL. Padding would show only for a probe with a
+-- trailing space, which the application cannot bind, and there the backends disagree whatever
+-- the collation (measured: WHERE tenant_id = '<id> ' finds the row on MySQL ascii_bin and on
+-- PostgreSQL, whose CHAR (bpchar) ignores trailing spaces under any collation, not on SQLite nor
+-- under ascii_nopad_bin). Converting them would rebuild every primary and foreign key for nothing.
+-- api_keys.key_hash is text to the application, though: compared with a non-ASCII text value
+-- (`key_hash = 'émile'`, or in a CASE with text literals) MySQL raised "Illegal mix of
+-- collations (ascii_bin,IMPLICIT) and (utf8mb4_…,COERCIBLE)" where SQLite and PostgreSQL answer
+-- no rows (found by the differential oracle, tests/oracle.rs), so it becomes utf8mb4 NO PAD too.
 
 ALTER TABLE tenants
     MODIFY name VARCHAR(128) COLLATE /*M!100000 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */ NOT NULL,
@@ -49,7 +52,8 @@ ALTER TABLE users
     DEFAULT CHARSET = utf8mb4 COLLATE = /*M!100000 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 ALTER TABLE api_keys
-    MODIFY name VARCHAR(255) COLLATE /*M!100000 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */ NOT NULL,
+    MODIFY name     VARCHAR(255) COLLATE /*M!100000 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */ NOT NULL,
+    MODIFY key_hash CHAR(64) CHARACTER SET utf8mb4 COLLATE /*M!100000 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */ NOT NULL,
     DEFAULT CHARSET = utf8mb4 COLLATE = /*M!100000 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 ALTER TABLE sensors

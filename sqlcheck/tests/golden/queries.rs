@@ -217,6 +217,7 @@ pub mod rules {
 
     /// `list-active-rules` (queries/rules.sql:1).
     pub fn list_active_rules(conn: &mut AnyConnection, tenant_id: TenantId, limit: i64) -> diesel::QueryResult<Vec<crate::repository::rules::Rule>> {
+        if limit < 0 { return Err(diesel::result::Error::QueryBuilderError("limit (LIMIT/OFFSET) must not be negative".into())); }
         let query = ListActiveRulesQuery { tenant_id, limit, _borrow: std::marker::PhantomData };
         query.load::<crate::repository::rules::Rule>(conn)
     }
@@ -649,6 +650,7 @@ pub mod tenants {
 
     /// `list-tenants` (queries/tenants.sql:8).
     pub fn list_tenants(conn: &mut AnyConnection, limit: i64) -> diesel::QueryResult<Vec<crate::repository::tenants::Tenant>> {
+        if limit < 0 { return Err(diesel::result::Error::QueryBuilderError("limit (LIMIT/OFFSET) must not be negative".into())); }
         let query = ListTenantsQuery { limit, _borrow: std::marker::PhantomData };
         query.load::<crate::repository::tenants::Tenant>(conn)
     }
