@@ -322,9 +322,9 @@ fn found_by_the_oracle() {
         "cannot infer the type of c1",
     );
     // LEFT JOIN columns may be NULL.
-    let code = accepted(&format!(
+    let code = accepted(
         "SELECT s.sensor_id, rs.rule_id FROM sensors s LEFT JOIN rule_sensors rs ON rs.sensor_id = s.sensor_id AND rs.tenant_id = :t AND rs.deleted_at IS NULL WHERE s.tenant_id = :t AND s.deleted_at IS NULL ORDER BY s.sensor_id"
-    ));
+    );
     assert!(code.contains("pub rule_id: Option<RuleId>"), "{code}");
     assert!(code.contains("pub sensor_id: SensorId"), "{code}");
     // String literals reach the emitted SQL unchanged.
