@@ -1048,7 +1048,11 @@ fn parameters(
             .find(|(n, _)| *n == name)
             .and_then(|(_, t)| catalog::declared(t));
         if let (Some((rust, _)), Some(u)) = (&declared, inferred) {
-            if Ty::of_rust(rust).is_some_and(|d| !d.compatible(&u.ty)) {
+            // Numbers mix, but not where an integer is needed (`%`, integer arithmetic whose
+            // result type a double would change).
+            if Ty::of_rust(rust)
+                .is_some_and(|d| !d.compatible(&u.ty) || (u.ty == Ty::Int && d != Ty::Int))
+            {
                 problems.push((
                     p.line,
                     p.col,
@@ -1208,7 +1212,7 @@ fn project(
                 .find(|(n, _)| *n == name)
                 .and_then(|(_, t)| catalog::declared(t));
             let problem = match &t.ty {
-                None if placeholder_pos(expr).is_none() => Some((pos, format!("cannot infer the type of {name}"), format!("annotate `-- column: {name} i64` (or another type) on an expression with a column or parameter: a result that is only NULL has no type on MySQL"))),
+                None => Some((pos, format!("{name} has no type of its own (only parameters or NULL): MySQL reports none for it, and diesel cannot read it"), "select a column or an expression over one; a parameter's value is already known to the caller".to_string())),
                 Some(Ty::Decimal) => Some((expr.pos, format!("{name} is a decimal: NUMERIC on PostgreSQL, DECIMAL on MySQL, REAL on SQLite"), "compute with double columns or parameters, or in Rust".to_string())),
                 Some(Ty::Int) if t.literal => Some((expr.pos, format!("{name} is computed from integer literals alone: INTEGER (32 bits) on PostgreSQL, BIGINT on the others"), "select a column or COUNT, or compute the constant in Rust".to_string())),
                 _ => None,

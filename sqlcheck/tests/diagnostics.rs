@@ -248,7 +248,7 @@ fn result_errors() {
         2,
         32,
         "q",
-        "cannot infer the type of top",
+        "top has no type of its own",
     );
     expect(
         &format!("-- name: q\n-- row: Sensor\nSELECT sensor_id, name FROM sensors {OK_TAIL};\n"),

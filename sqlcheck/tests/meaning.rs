@@ -319,7 +319,12 @@ fn found_by_the_oracle() {
     );
     refused(
         &format!("-- column: c1 i64\nSELECT NULL AS ¦c1 FROM sensors WHERE {LIVE}"),
-        "cannot infer the type of c1",
+        "has no type of its own",
+    );
+    refused(&format!("-- param: p1 Timestamp\n-- column: c1 Timestamp\nSELECT :p1 AS ¦c1 FROM sensors WHERE {LIVE}"), "has no type of its own");
+    refused(
+        &format!("-- param: p2 f64\nSELECT name FROM sensors WHERE {LIVE} AND (¦:p2 % 7) = 1"),
+        ":p2 is declared f64 but used as integer",
     );
     // LEFT JOIN columns may be NULL.
     let code = accepted(
