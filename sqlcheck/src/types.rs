@@ -609,6 +609,9 @@ impl<'a> Typer<'a> {
                         push(&mut self.problems, right.pos, "`%` by a value that may be zero: PostgreSQL raises division by zero, SQLite and MySQL return NULL".into(), "divide by a non-zero integer constant");
                     }
                 }
+                if ty == Ty::Decimal {
+                    push(&mut self.problems, e.pos, format!("`{symbol}` on decimal literals: exact on PostgreSQL and MySQL (NUMERIC, DECIMAL; `1e-3` is a double on MySQL), binary floating point on SQLite (`0.1 + 0.2 = 0.3` differs)"), "compute the constant, or bind an f64 parameter");
+                }
                 out.ty = Some(ty);
                 out.int4 = typed[0].int4 && typed[1].int4;
                 if out.int4 && (a.is_none() || b.is_none()) {
@@ -758,6 +761,18 @@ impl<'a> Typer<'a> {
             }
             "COALESCE" => {
                 let (common, typed) = self.unify(&list, "COALESCE", None);
+                if common.is_none()
+                    && list
+                        .iter()
+                        .all(|r| matches!(r.kind, ExprKind::Literal(Literal::Null)))
+                {
+                    push(
+                        &mut self.problems,
+                        e.pos,
+                        "COALESCE of NULLs only: PostgreSQL types it text".into(),
+                        "drop it, or give it a value of the wanted type",
+                    );
+                }
                 let mut t = Typed::unknown(typed.iter().all(|t| t.nullable));
                 t.ty = common;
                 t.literal = typed.iter().all(|t| t.literal || t.ty.is_none());
@@ -808,6 +823,13 @@ impl<'a> Typer<'a> {
         let mut results: Vec<&Expr> = branches.iter().map(|(_, t)| t).collect();
         results.extend(otherwise);
         let (common, typed) = self.unify(&results, "CASE", None);
+        if common.is_none()
+            && results
+                .iter()
+                .all(|r| matches!(r.kind, ExprKind::Literal(Literal::Null)))
+        {
+            push(&mut self.problems, e.pos, "a CASE whose results are all NULL: PostgreSQL types it text, which then mixes with the type around it".into(), "give one branch a value of the wanted type, or drop the CASE");
+        }
         let mut t = Typed::unknown(otherwise.is_none() || typed.iter().any(|t| t.nullable));
         t.ty = common;
         t.literal = typed.iter().all(|t| t.literal || t.ty.is_none());

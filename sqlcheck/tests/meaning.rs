@@ -326,6 +326,12 @@ fn found_by_the_oracle() {
         &format!("-- param: p2 f64\nSELECT name FROM sensors WHERE {LIVE} AND (¦:p2 % 7) = 1"),
         ":p2 is declared f64 but used as integer",
     );
+    refused(&format!("-- column: c2 f64\nSELECT COUNT(DISTINCT config_value) AS ¦c2 FROM configurations WHERE {LIVE}"), "declared f64 but is integer");
+    refused(
+        &format!("SELECT name FROM users WHERE {LIVE} AND 1e15 IN (¦1E-3 + 1e15)"),
+        "on decimal literals",
+    );
+    refused(&format!("SELECT CASE WHEN enabled THEN sample_rate ELSE ¦CASE WHEN enabled THEN NULL END END AS c1 FROM rules WHERE {LIVE}"), "results are all NULL");
     // LEFT JOIN columns may be NULL.
     let code = accepted(
         "SELECT s.sensor_id, rs.rule_id FROM sensors s LEFT JOIN rule_sensors rs ON rs.sensor_id = s.sensor_id AND rs.tenant_id = :t AND rs.deleted_at IS NULL WHERE s.tenant_id = :t AND s.deleted_at IS NULL ORDER BY s.sensor_id"
