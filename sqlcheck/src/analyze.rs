@@ -961,7 +961,7 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
         }
     }
     let returns = block.returns.unwrap_or(default_returns);
-    if returns != Returns::Exec && columns.is_empty() {
+    if returns != Returns::Exec && columns.is_empty() && problems.is_empty() {
         problems.push((
             1,
             1,
@@ -1048,10 +1048,10 @@ fn parameters(
             .find(|(n, _)| *n == name)
             .and_then(|(_, t)| catalog::declared(t));
         if let (Some((rust, _)), Some(u)) = (&declared, inferred) {
-            // Numbers mix, but not where an integer is needed (`%`, integer arithmetic whose
-            // result type a double would change).
+            // The declared type binds: it must be the one the context gives (an i64 in AVG
+            // makes PostgreSQL's avg(bigint) NUMERIC; an f64 in `%` has no operator there).
             if Ty::of_rust(rust)
-                .is_some_and(|d| !d.compatible(&u.ty) || (u.ty == Ty::Int && d != Ty::Int))
+                .is_some_and(|d| d != u.ty && !(u.ty == Ty::Decimal && d.compatible(&u.ty)))
             {
                 problems.push((
                     p.line,

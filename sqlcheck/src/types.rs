@@ -375,6 +375,12 @@ impl<'a> Typer<'a> {
                     self.assign(e, c, false, col.as_deref());
                 }
             }
+        } else if items.len() > 1
+            && items
+                .iter()
+                .all(|e| matches!(e.kind, ExprKind::Literal(Literal::Null)))
+        {
+            push(&mut self.problems, items[0].pos, format!("{what} over NULLs only: PostgreSQL cannot type it (`NULL + NULL`: operator is not unique)"), "use a value of the wanted type");
         } else {
             for e in items {
                 if !matches!(e.kind, ExprKind::Literal(Literal::Null)) {

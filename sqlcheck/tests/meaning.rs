@@ -332,6 +332,14 @@ fn found_by_the_oracle() {
         "on decimal literals",
     );
     refused(&format!("SELECT CASE WHEN enabled THEN sample_rate ELSE ¦CASE WHEN enabled THEN NULL END END AS c1 FROM rules WHERE {LIVE}"), "results are all NULL");
+    refused(
+        &format!("SELECT name FROM users WHERE {LIVE} AND 0.5 < (¦NULL + NULL)"),
+        "over NULLs only",
+    );
+    refused(
+        &format!("-- param: p1 i64\nSELECT AVG(¦:p1) AS c2 FROM rules WHERE {LIVE}"),
+        ":p1 is declared i64 but used as double",
+    );
     // LEFT JOIN columns may be NULL.
     let code = accepted(
         "SELECT s.sensor_id, rs.rule_id FROM sensors s LEFT JOIN rule_sensors rs ON rs.sensor_id = s.sensor_id AND rs.tenant_id = :t AND rs.deleted_at IS NULL WHERE s.tenant_id = :t AND s.deleted_at IS NULL ORDER BY s.sensor_id"
