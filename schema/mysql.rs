@@ -9,7 +9,7 @@ diesel::table! {
         #[max_length = 255]
         name -> Varchar,
         #[max_length = 64]
-        key_hash -> Char,
+        key_hash -> Varchar,
         last_used_at -> Nullable<Datetime>,
         created_at -> Datetime,
         modified_at -> Datetime,

@@ -9,7 +9,7 @@ diesel::table! {
         #[max_length = 255]
         name -> Varchar,
         #[max_length = 64]
-        key_hash -> Bpchar,
+        key_hash -> Varchar,
         last_used_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         modified_at -> Timestamptz,

@@ -783,13 +783,23 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                 check_columns(&scope, value, &[], &mut problems);
                 check_subqueries(value, &mut problems);
                 // MySQL evaluates SET left to right, so a later value reads the new value of an
-                // earlier target; the others read the old row.
+                // earlier target; the others read the old row. And MariaDB 10.11 read a column
+                // assigned *later* in the same SET through COALESCE as the new value cut to the
+                // old length (`SET metadata = COALESCE(name, 'x'), name = 'straße'` stored
+                // 'str'; found by the oracle). So a value reads no other column the SET assigns.
                 let mut reads = Vec::new();
                 bare_columns(value, &mut reads);
+                let target_name = target.value.to_ascii_lowercase();
                 for r in reads {
                     if let Some((col, _)) = scope.resolve(r) {
+                        let later = update
+                            .assignments
+                            .iter()
+                            .any(|(t, _)| t.value.eq_ignore_ascii_case(&col.name));
                         if assigned.contains(&col.name) {
-                            problems.push((r.pos.0, r.pos.1, format!("{} is read after it is assigned in the same SET: MySQL reads the new value, SQLite and PostgreSQL the old one", col.name), "read only columns that this SET assigns later, or use a parameter".into()));
+                            problems.push((r.pos.0, r.pos.1, format!("{} is read after it is assigned in the same SET: MySQL reads the new value, SQLite and PostgreSQL the old one", col.name), "read only columns this SET does not assign, or use a parameter".into()));
+                        } else if later && col.name != target_name {
+                            problems.push((r.pos.0, r.pos.1, format!("{} is read by one assignment and assigned by a later one: MariaDB can read a mangled new value", col.name), "read only columns this SET does not assign, or use a parameter".into()));
                         }
                     }
                 }

@@ -446,6 +446,10 @@ impl<'a> Typer<'a> {
                 expr,
             } => {
                 let mut t = self.synth(expr);
+                // PostgreSQL folds `-2147483648` into one INTEGER constant.
+                if let ExprKind::Literal(Literal::Number(_)) = &expr.kind {
+                    t.int4 = t.value.is_some_and(|v| i32::try_from(-(v as i128)).is_ok());
+                }
                 match &t.ty {
                     None => {
                         push(
@@ -781,6 +785,9 @@ impl<'a> Typer<'a> {
                 }
                 let mut t = Typed::unknown(typed.iter().all(|t| t.nullable));
                 t.ty = common;
+                // A constant first argument is the value (`COALESCE(9223372036854775807, 7) + 2`
+                // overflows like the constant).
+                t.value = typed.first().and_then(|f| f.value);
                 t.literal = typed.iter().all(|t| t.literal || t.ty.is_none());
                 t.int4 =
                     typed.iter().any(|t| t.int4) && typed.iter().all(|t| t.int4 || t.ty.is_none());

@@ -192,9 +192,8 @@ fn same_data_same_answer() {
         ),
         "read after it is assigned",
     );
-    accepted(&format!(
-        "UPDATE rules SET description = name, name = :name, modified_at = :now WHERE {LIVE}"
-    ));
+    refused(&format!("UPDATE rules SET description = COALESCE(¦name, 'x'), name = :name, modified_at = :now WHERE {LIVE}"), "assigned by a later one");
+    accepted(&format!("UPDATE rules SET description = COALESCE(description, name), modified_at = :now WHERE {LIVE}"));
     // Aliases are not columns in WHERE (SQLite reads them there, the others refuse).
     refused(
         &format!("SELECT sample_rate * 2 AS ¦sample_rate FROM rules WHERE {LIVE}"),
@@ -340,6 +339,11 @@ fn found_by_the_oracle() {
         &format!("-- param: p1 i64\nSELECT AVG(¦:p1) AS c2 FROM rules WHERE {LIVE}"),
         ":p1 is declared i64 but used as double",
     );
+    refused(
+        &format!("SELECT name FROM users WHERE {LIVE} AND (¦-2147483648 + -1) <> 0"),
+        "32-bit INTEGER",
+    );
+    refused(&format!("SELECT name FROM users WHERE {LIVE} AND ABS(3) < (¦2 + COALESCE(9223372036854775807, 7))"), "overflows");
     // LEFT JOIN columns may be NULL.
     let code = accepted(
         "SELECT s.sensor_id, rs.rule_id FROM sensors s LEFT JOIN rule_sensors rs ON rs.sensor_id = s.sensor_id AND rs.tenant_id = :t AND rs.deleted_at IS NULL WHERE s.tenant_id = :t AND s.deleted_at IS NULL ORDER BY s.sensor_id"

@@ -38,7 +38,8 @@
 -- api_keys.key_hash is text to the application, though: compared with a non-ASCII text value
 -- (`key_hash = 'émile'`, or in a CASE with text literals) MySQL raised "Illegal mix of
 -- collations (ascii_bin,IMPLICIT) and (utf8mb4_…,COERCIBLE)" where SQLite and PostgreSQL answer
--- no rows (found by the differential oracle, tests/oracle.rs), so it becomes utf8mb4 NO PAD too.
+-- no rows (found by the differential oracle, tests/oracle.rs), so it becomes utf8mb4 NO PAD too,
+-- and VARCHAR: CHAR drops trailing spaces on read, as on PostgreSQL.
 
 ALTER TABLE tenants
     MODIFY name VARCHAR(128) COLLATE /*M!100000 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */ NOT NULL,
@@ -53,7 +54,7 @@ ALTER TABLE users
 
 ALTER TABLE api_keys
     MODIFY name     VARCHAR(255) COLLATE /*M!100000 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */ NOT NULL,
-    MODIFY key_hash CHAR(64) CHARACTER SET utf8mb4 COLLATE /*M!100000 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */ NOT NULL,
+    MODIFY key_hash VARCHAR(64) CHARACTER SET utf8mb4 COLLATE /*M!100000 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */ NOT NULL,
     DEFAULT CHARSET = utf8mb4 COLLATE = /*M!100000 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */;
 
 ALTER TABLE sensors

@@ -9,7 +9,8 @@ ALTER TABLE users
     ALTER COLUMN role          TYPE VARCHAR(32)  COLLATE "default";
 
 ALTER TABLE api_keys
-    ALTER COLUMN name TYPE VARCHAR(255) COLLATE "default";
+    ALTER COLUMN name     TYPE VARCHAR(255) COLLATE "default",
+    ALTER COLUMN key_hash TYPE CHAR(64)     COLLATE "default";
 
 ALTER TABLE sensors
     ALTER COLUMN name        TYPE VARCHAR(128) COLLATE "default",

@@ -12,7 +12,10 @@
 -- uq_configurations_live_key); types, lengths, nullability and CHECKs stay (pg_dump -s shows
 -- only the COLLATE added, and the CHECKs deparsed in an equivalent form).
 --
--- Not changed: the CHAR(36) ids and api_keys.key_hash. They hold only lowercase hex digits and
+-- api_keys.key_hash becomes VARCHAR(64): it is text to the application, and CHAR makes PostgreSQL
+-- drop trailing spaces from any expression it meets (`CASE WHEN … THEN 'eve ' ELSE key_hash END`
+-- stored 'eve' here and 'eve ' on SQLite and MySQL; found by the differential oracle).
+-- Not changed: the CHAR(36) ids. They hold only lowercase hex digits and
 -- '-' (hyphens at the same places), which ICU en-US orders as "C" does (measured: 200,000
 -- random UUIDs and 200,000 SHA-256 hex digests came out in the same order under both), and
 -- equality is the same; changing them would rebuild every primary and foreign key.
@@ -26,7 +29,8 @@ ALTER TABLE users
     ALTER COLUMN role          TYPE VARCHAR(32)  COLLATE "C";
 
 ALTER TABLE api_keys
-    ALTER COLUMN name TYPE VARCHAR(255) COLLATE "C";
+    ALTER COLUMN name     TYPE VARCHAR(255) COLLATE "C",
+    ALTER COLUMN key_hash TYPE VARCHAR(64)  COLLATE "C";
 
 ALTER TABLE sensors
     ALTER COLUMN name        TYPE VARCHAR(128) COLLATE "C",
