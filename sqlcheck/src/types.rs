@@ -536,7 +536,11 @@ impl<'a> Typer<'a> {
 
     fn literal(&mut self, pos: Pos, lit: &Literal) -> Typed {
         let mut t = match lit {
-            Literal::Null => return Typed::unknown(true),
+            Literal::Null => {
+                let mut t = Typed::unknown(true);
+                t.literal = true;
+                return t;
+            }
             Literal::Bool(_) => Typed::of(Ty::Bool, false),
             Literal::String(_) => Typed::of(Ty::Text, false),
             Literal::Number(n) if n.contains(['.', 'e', 'E']) => Typed::of(Ty::Decimal, false),
@@ -610,6 +614,15 @@ impl<'a> Typer<'a> {
                     return out;
                 }
                 let (a, b) = (typed[0].value, typed[1].value);
+                // Near the 64-bit limits only constants are safe: with a parameter or column the
+                // sum overflows at run time (an error on PostgreSQL and MySQL, a float on SQLite),
+                // and MariaDB computes `? + c` in a double, exact only to 2^53.
+                for (mine, other, side) in [(a, b, right), (b, a, left)] {
+                    if mine.is_some_and(|v| v.unsigned_abs() >= 1 << 53) && other.is_none() {
+                        let _ = side;
+                        push(&mut self.problems, e.pos, format!("`{symbol}` between a value and a constant beyond 2^53: it overflows or loses precision at run time on some of the databases"), "keep constants in arithmetic below 2^53, or compute in Rust");
+                    }
+                }
                 if op == BinaryOp::Modulo {
                     if ty != Ty::Int {
                         push(&mut self.problems, e.pos, format!("`%` on a {ty}: PostgreSQL refuses it, SQLite truncates to integers, MySQL keeps the fraction"), "use `%` on integers only");
@@ -716,6 +729,14 @@ impl<'a> Typer<'a> {
                 Typed::of(Ty::Int, false)
             }
             "SUM" | "AVG" => {
+                if matches!(list[0].kind, ExprKind::Literal(Literal::Null)) {
+                    push(
+                        &mut self.problems,
+                        list[0].pos,
+                        format!("{upper}(NULL): PostgreSQL cannot choose a function for it"),
+                        "aggregate a column",
+                    );
+                }
                 let t = self.expect(list[0], &Ty::Double, false, None, &upper);
                 match &t.ty {
                     Some(Ty::Int) | Some(Ty::Decimal) => push(&mut self.problems, list[0].pos, format!("{upper} of integers is NUMERIC on PostgreSQL and DECIMAL on MySQL (AVG with 4 digits), INTEGER or REAL on SQLite"), "SUM or AVG a double column, or COUNT and compute in Rust"),
@@ -847,6 +868,16 @@ impl<'a> Typer<'a> {
         t.ty = common;
         t.literal = typed.iter().all(|t| t.literal || t.ty.is_none());
         t.int4 = typed.iter().any(|t| t.int4) && typed.iter().all(|t| t.int4 || t.ty.is_none());
+        // For overflow: a CASE of constants may be its largest one (never treated as a
+        // non-zero divisor when a branch is zero).
+        let values: Vec<Option<i64>> = typed.iter().map(|t| t.value).collect();
+        if otherwise.is_some() && values.iter().all(|v| v.is_some_and(|v| v != 0)) {
+            t.value = values
+                .iter()
+                .flatten()
+                .copied()
+                .max_by_key(|v| v.unsigned_abs());
+        }
         t.aggregate = aggregate || typed.iter().any(|t| t.aggregate);
         let _ = e;
         t

@@ -299,7 +299,7 @@ fn found_by_the_oracle() {
         &format!("SELECT name FROM rules WHERE {LIVE} AND sample_rate > ¦2147483647 + 1"),
         "32-bit INTEGER",
     );
-    refused(&format!("SELECT name FROM rules WHERE {LIVE} AND sample_rate > ¦CASE WHEN enabled THEN 2 ELSE 3 END * 4"), "not a constant");
+    refused(&format!("SELECT name FROM rules WHERE {LIVE} AND sample_rate > ¦CASE WHEN enabled THEN 0 ELSE 3 END * 4"), "not a constant");
     accepted(&format!(
         "SELECT name FROM rules WHERE {LIVE} AND sample_rate > 2147483648 + 1"
     ));
@@ -313,7 +313,7 @@ fn found_by_the_oracle() {
         "integer literals alone",
     );
     refused(
-        &format!("-- column: c2 i64\nSELECT (3 - (0 - NULL)) % 3 AS ¦c2 FROM sensors WHERE {LIVE}"),
+        &format!("-- column: c2 i64\nSELECT COUNT(*) - (0 - NULL) AS ¦c2 FROM sensors WHERE {LIVE}"),
         "may be NULL but is declared i64",
     );
     refused(
@@ -344,6 +344,13 @@ fn found_by_the_oracle() {
         "32-bit INTEGER",
     );
     refused(&format!("SELECT name FROM users WHERE {LIVE} AND ABS(3) < (¦2 + COALESCE(9223372036854775807, 7))"), "overflows");
+    refused(&format!("SELECT ¦CASE config_key WHEN '' THEN -(NULL % 3) ELSE 2 END AS c1 FROM configurations WHERE {LIVE}"), "integer literals alone");
+    refused(&format!("SELECT name FROM rules WHERE {LIVE} AND (¦CASE WHEN enabled THEN 3 ELSE 9223372036854775807 END + 2) > 0"), "overflows");
+    refused(
+        &format!("SELECT SUM(¦NULL) AS c2 FROM rules WHERE {LIVE}"),
+        "SUM(NULL)",
+    );
+    refused(&format!("-- param: p2 i64\nSELECT name FROM rules WHERE {LIVE} AND (¦:p2 + 9223372036854775807) > 0"), "beyond 2^53");
     // LEFT JOIN columns may be NULL.
     let code = accepted(
         "SELECT s.sensor_id, rs.rule_id FROM sensors s LEFT JOIN rule_sensors rs ON rs.sensor_id = s.sensor_id AND rs.tenant_id = :t AND rs.deleted_at IS NULL WHERE s.tenant_id = :t AND s.deleted_at IS NULL ORDER BY s.sensor_id"
