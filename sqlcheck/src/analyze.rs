@@ -732,31 +732,7 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                     check_columns(&scope, value, &[], &mut problems);
                     check_subqueries(value, &mut problems);
                     let Some(col) = col else { continue };
-                    let t = typer.expect(
-                        value,
-                        &Ty::of_column(col),
-                        col.nullable,
-                        Some(&col.name),
-                        &format!("the value of {}", col.name),
-                    );
-                    if !col.nullable && matches!(value.kind, ExprKind::Literal(Literal::Null)) {
-                        problems.push((
-                            value.pos.0,
-                            value.pos.1,
-                            format!("NULL for {}, which is NOT NULL", col.name),
-                            "give it a value".into(),
-                        ));
-                    } else if !col.nullable && t.nullable && placeholder_pos(value).is_none() {
-                        problems.push((
-                            value.pos.0,
-                            value.pos.1,
-                            format!(
-                                "the value of {} may be NULL, and the column is NOT NULL",
-                                col.name
-                            ),
-                            "use COALESCE(…, a default)".into(),
-                        ));
-                    }
+                    check_value(&mut typer, col, value, &mut problems);
                     if col.name == "tenant_id" && placeholder_pos(value).is_some() {
                         written_tenant_param = true;
                     }
@@ -834,31 +810,7 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                         "ids and creation times never change".into(),
                     ));
                 }
-                let t = typer.expect(
-                    value,
-                    &Ty::of_column(col),
-                    col.nullable,
-                    Some(&col.name),
-                    &format!("the value of {}", col.name),
-                );
-                if !col.nullable && matches!(value.kind, ExprKind::Literal(Literal::Null)) {
-                    problems.push((
-                        value.pos.0,
-                        value.pos.1,
-                        format!("NULL for {}, which is NOT NULL", col.name),
-                        "give it a value".into(),
-                    ));
-                } else if !col.nullable && t.nullable && placeholder_pos(value).is_none() {
-                    problems.push((
-                        value.pos.0,
-                        value.pos.1,
-                        format!(
-                            "the value of {} may be NULL, and the column is NOT NULL",
-                            col.name
-                        ),
-                        "use COALESCE(…, a default)".into(),
-                    ));
-                }
+                check_value(&mut typer, col, value, &mut problems);
             }
             if let Some(e) = &update.selection {
                 check_columns(&scope, e, &[], &mut problems);
@@ -998,6 +950,39 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
         qmark_sql,
         pg_sql,
     })
+}
+
+/// Types the new value of `col` (an INSERT value or a SET assignment); a NOT NULL column gets
+/// no NULL.
+fn check_value(typer: &mut Typer<'_>, col: &Column, value: &Expr, problems: &mut Vec<Problem>) {
+    let t = typer.expect(
+        value,
+        &Ty::of_column(col),
+        col.nullable,
+        Some(&col.name),
+        &format!("the value of {}", col.name),
+    );
+    if col.nullable {
+        return;
+    }
+    if matches!(value.kind, ExprKind::Literal(Literal::Null)) {
+        problems.push((
+            value.pos.0,
+            value.pos.1,
+            format!("NULL for {}, which is NOT NULL", col.name),
+            "give it a value".into(),
+        ));
+    } else if t.nullable && placeholder_pos(value).is_none() {
+        problems.push((
+            value.pos.0,
+            value.pos.1,
+            format!(
+                "the value of {} may be NULL, and the column is NOT NULL",
+                col.name
+            ),
+            "use COALESCE(…, a default)".into(),
+        ));
+    }
 }
 
 fn typer_aggregate(e: &Expr) -> bool {

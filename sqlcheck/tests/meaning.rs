@@ -313,7 +313,9 @@ fn found_by_the_oracle() {
         "integer literals alone",
     );
     refused(
-        &format!("-- column: c2 i64\nSELECT COUNT(*) - (0 - NULL) AS ¦c2 FROM sensors WHERE {LIVE}"),
+        &format!(
+            "-- column: c2 i64\nSELECT COUNT(*) - (0 - NULL) AS ¦c2 FROM sensors WHERE {LIVE}"
+        ),
         "may be NULL but is declared i64",
     );
     refused(
