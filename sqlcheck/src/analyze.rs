@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
 use crate::ast::{
-    walk, BinaryOp, Delete, Expr, ExprKind, Ident, Literal, SelectItem, Statement, Update,
+    walk, BinaryOp, Delete, Expr, ExprKind, Ident, Literal, Pos, SelectItem, Statement, Update,
 };
 use crate::catalog::{self, Catalog, Column};
 use crate::file::{Block, Returns};
@@ -194,6 +194,8 @@ pub(crate) struct Scope<'a> {
     pub(crate) tables: Vec<(String, String)>,
     /// Tables joined with LEFT JOIN: every column of theirs may be NULL in a result row.
     pub(crate) outer: Vec<String>,
+    /// Where each of `tables` is named, for the diagnostics about it.
+    pub(crate) positions: Vec<Pos>,
 }
 
 /// The words measured to fail as an unquoted alias or identifier on at least one engine
@@ -257,6 +259,7 @@ impl<'a> Scope<'a> {
             ));
         }
         self.tables.push((written, table));
+        self.positions.push(name.pos);
     }
 
     pub(crate) fn resolve(&self, expr: &Expr) -> Option<(&'a Column, String)> {
@@ -534,6 +537,7 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
         catalog,
         tables: vec![],
         outer: vec![],
+        positions: vec![],
     };
     // Tables first: the typer resolves columns against them.
     match &statement {
@@ -836,11 +840,11 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                     "say which rows, e.g. WHERE tenant_id = :tenant_id AND …".into(),
                 ));
             }
-            for (_, table) in &scope.tables {
+            for ((_, table), at) in scope.tables.iter().zip(&scope.positions) {
                 if catalog[table].iter().any(|c| c.name == "deleted_at") {
                     problems.push((
-                        1,
-                        1,
+                        at.0,
+                        at.1,
                         format!("hard DELETE from {table}, which is soft-deleted"),
                         "soft-delete with UPDATE … SET deleted_at = :now".into(),
                     ));
@@ -857,12 +861,12 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
     // Safety lints on every table the statement reads or changes.
     if !matches!(statement, Statement::Insert(_)) {
         let scoped = scoped_tables(&scope, &everywhere, &left_joins);
-        for (_, table) in &scope.tables {
+        for ((_, table), at) in scope.tables.iter().zip(&scope.positions) {
             let cols = &catalog[table];
             // On `tenants` itself tenant_id is the key, not a scope.
             let needs_scope = table != "tenants" && cols.iter().any(|c| c.name == "tenant_id");
             if needs_scope && !block.all_tenants && !scoped.contains(table) {
-                problems.push((1, 1, format!("{table} is read or changed without constraining {table}.tenant_id to a parameter"), "add `tenant_id = :tenant_id` to WHERE (or ON), or annotate `-- all-tenants`".into()));
+                problems.push((at.0, at.1, format!("{table} is read or changed without constraining {table}.tenant_id to a parameter"), "add `tenant_id = :tenant_id` to WHERE (or ON), or annotate `-- all-tenants`".into()));
             }
             if cols.iter().any(|c| c.name == "deleted_at")
                 && !block.include_deleted
@@ -871,8 +875,8 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                 })
             {
                 problems.push((
-                    1,
-                    1,
+                    at.0,
+                    at.1,
                     format!("{table} is read without filtering {table}.deleted_at IS NULL"),
                     "add `deleted_at IS NULL` to WHERE (or ON), or annotate `-- include-deleted`"
                         .into(),

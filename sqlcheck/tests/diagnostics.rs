@@ -278,28 +278,28 @@ fn safety_lints() {
     expect(
         "-- name: q\nSELECT name FROM sensors WHERE deleted_at IS NULL;\n",
         2,
-        1,
+        18,
         "q",
         "without constraining sensors.tenant_id",
     );
     expect(
         "-- name: q\nSELECT name FROM sensors WHERE tenant_id = :t;\n",
         2,
-        1,
+        18,
         "q",
         "without filtering sensors.deleted_at IS NULL",
     );
     expect(
         "-- name: q\nSELECT s.name FROM sensors s JOIN rules r ON r.tenant_id = :t WHERE s.tenant_id = :t AND s.deleted_at IS NULL;\n",
         2,
-        1,
+        35,
         "q",
         "without filtering rules.deleted_at IS NULL",
     );
     expect(
         "-- name: q\nUPDATE sensors SET name = :n WHERE sensor_id = :id AND deleted_at IS NULL;\n",
         2,
-        1,
+        8,
         "q",
         "without constraining sensors.tenant_id",
     );
@@ -307,7 +307,7 @@ fn safety_lints() {
     expect(
         "-- name: q\nDELETE FROM sensors WHERE tenant_id = :t;\n",
         2,
-        1,
+        13,
         "q",
         "hard DELETE",
     );
@@ -315,14 +315,14 @@ fn safety_lints() {
     expect(
         "-- name: q\nSELECT name FROM sensors WHERE (tenant_id = :t OR 1 = 1) AND deleted_at IS NULL;\n",
         2,
-        1,
+        18,
         "q",
         "without constraining sensors.tenant_id",
     );
     expect(
         "-- name: q\nSELECT name FROM sensors WHERE tenant_id = :t AND NOT (deleted_at IS NULL);\n",
         2,
-        1,
+        18,
         "q",
         "without filtering sensors.deleted_at IS NULL",
     );
@@ -330,7 +330,7 @@ fn safety_lints() {
     expect(
         "-- name: q\nSELECT s.name FROM sensors s LEFT JOIN rule_sensors r ON r.sensor_id = s.sensor_id AND r.tenant_id = :t AND s.tenant_id = :t AND r.deleted_at IS NULL WHERE s.deleted_at IS NULL;\n",
         2,
-        1,
+        20,
         "q",
         "without constraining sensors.tenant_id",
     );

@@ -267,7 +267,7 @@ fn safety() {
     accepted(&format!("UPDATE rule_sensors SET deleted_at = :now, modified_at = :now WHERE {LIVE} AND rule_sensor_id = :id"));
     // Tenant scope proven through join equalities.
     accepted("SELECT s.name FROM sensors s JOIN rule_sensors rs ON rs.sensor_id = s.sensor_id AND rs.deleted_at IS NULL WHERE s.tenant_id = rs.tenant_id AND rs.tenant_id = :t AND s.deleted_at IS NULL ORDER BY s.sensor_id");
-    refused("¦SELECT s.name FROM sensors s JOIN rule_sensors rs ON rs.sensor_id = s.sensor_id AND rs.deleted_at IS NULL WHERE s.tenant_id = rs.tenant_id AND s.deleted_at IS NULL", "without constraining sensors.tenant_id");
+    refused("SELECT s.name FROM ¦sensors s JOIN rule_sensors rs ON rs.sensor_id = s.sensor_id AND rs.deleted_at IS NULL WHERE s.tenant_id = rs.tenant_id AND s.deleted_at IS NULL", "without constraining sensors.tenant_id");
 }
 
 /// Classes the differential oracle (tests/oracle.rs) found, each refused at its token.
