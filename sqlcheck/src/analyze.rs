@@ -443,11 +443,7 @@ pub(crate) fn equalities(scope: &Scope<'_>, root: Option<&Expr>) -> Vec<(Side, S
 /// The `table.tenant_id` columns proven equal to a parameter: through the WHERE and inner-join
 /// equalities (`s.tenant_id = rs.tenant_id AND rs.tenant_id = :t` scopes both), and for a LEFT
 /// JOIN's table through its own ON (which filters only that table's rows).
-fn scoped_tables(
-    scope: &Scope<'_>,
-    everywhere: &[(Side, Side)],
-    left: &[(String, Vec<(Side, Side)>)],
-) -> Vec<String> {
+fn scoped_tables(everywhere: &[(Side, Side)], left: &[(String, Vec<(Side, Side)>)]) -> Vec<String> {
     let mut proven: Vec<Side> = vec![Side::Param];
     let grow = |eqs: &[(Side, Side)], proven: &mut Vec<Side>, only: Option<&str>| {
         let mut changed = true;
@@ -471,7 +467,6 @@ fn scoped_tables(
     for (table, eqs) in left {
         grow(eqs, &mut proven, Some(table));
     }
-    let _ = scope;
     proven
         .into_iter()
         .filter_map(|s| match s {
@@ -617,11 +612,6 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
             for join in select.from.iter().flat_map(|twj| &twj.joins) {
                 check_columns(&scope, &join.on, &[], &mut problems);
                 typer.condition(&join.on, "ON");
-                let table = join
-                    .table
-                    .alias
-                    .as_ref()
-                    .map_or_else(|| join.table.name.value.clone(), |a| a.value.clone());
                 let real = join.table.name.value.clone();
                 if join.left {
                     left_joins.push((real.clone(), equalities(&scope, Some(&join.on))));
@@ -630,7 +620,6 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                     everywhere.extend(equalities(&scope, Some(&join.on)));
                     filters.push((Some(&join.on), None));
                 }
-                let _ = table;
             }
             for g in &select.group_by {
                 check_columns(&scope, g, &[], &mut problems);
@@ -860,7 +849,7 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
 
     // Safety lints on every table the statement reads or changes.
     if !matches!(statement, Statement::Insert(_)) {
-        let scoped = scoped_tables(&scope, &everywhere, &left_joins);
+        let scoped = scoped_tables(&everywhere, &left_joins);
         for ((_, table), at) in scope.tables.iter().zip(&scope.positions) {
             let cols = &catalog[table];
             // On `tenants` itself tenant_id is the key, not a scope.

@@ -313,6 +313,20 @@ impl<'a> Typer<'a> {
         }
     }
 
+    /// Folds a constant through `op`, refusing a result outside 64 bits.
+    fn fold(&mut self, pos: Pos, value: Option<i64>, op: fn(i64) -> Option<i64>) -> Option<i64> {
+        let v = op(value?);
+        if v.is_none() {
+            push(
+                &mut self.problems,
+                pos,
+                "the constant overflows a 64-bit integer".into(),
+                "use a smaller number",
+            );
+        }
+        v
+    }
+
     /// `synth` without recording problems or parameters (to ask what a part would be).
     fn synth_quiet(&mut self, e: &Expr) -> Typed {
         let (problems, params) = (self.problems.len(), self.params.clone());
@@ -332,13 +346,11 @@ impl<'a> Typer<'a> {
     ) -> (Option<Ty>, Vec<Typed>) {
         let typed: Vec<Typed> = items.iter().map(|e| self.synth(e)).collect();
         let mut common: Option<Ty> = None;
-        let mut first: Option<&Expr> = None;
         for (e, t) in items.iter().zip(&typed) {
             let Some(ty) = &t.ty else { continue };
             match &common {
                 None => {
                     common = Some(ty.clone());
-                    first = Some(e);
                 }
                 Some(c) if c.compatible(ty) => common = Some(c.join(ty)),
                 Some(c @ Ty::Id(_)) if matches!(ty, Ty::Id(_)) => push(
@@ -355,7 +367,6 @@ impl<'a> Typer<'a> {
                         (Ty::Bool, _) | (_, Ty::Bool) => "compare booleans with TRUE/FALSE or a bool parameter".into(),
                         _ => "compare values of one type: convert in Rust and bind a parameter of that type".into(),
                     };
-                    let _ = first;
                     push(
                         &mut self.problems,
                         e.pos,
@@ -467,18 +478,7 @@ impl<'a> Typer<'a> {
                     ),
                     Some(_) => {}
                 }
-                t.value = t.value.and_then(|v| {
-                    let n = v.checked_neg();
-                    if n.is_none() {
-                        push(
-                            &mut self.problems,
-                            e.pos,
-                            "the constant overflows a 64-bit integer".into(),
-                            "use a smaller number",
-                        );
-                    }
-                    n
-                });
+                t.value = self.fold(e.pos, t.value, i64::checked_neg);
                 t.column = None;
                 t
             }
@@ -617,9 +617,8 @@ impl<'a> Typer<'a> {
                 // Near the 64-bit limits only constants are safe: with a parameter or column the
                 // sum overflows at run time (an error on PostgreSQL and MySQL, a float on SQLite),
                 // and MariaDB computes `? + c` in a double, exact only to 2^53.
-                for (mine, other, side) in [(a, b, right), (b, a, left)] {
+                for (mine, other) in [(a, b), (b, a)] {
                     if mine.is_some_and(|v| v.unsigned_abs() >= 1 << 53) && other.is_none() {
-                        let _ = side;
                         push(&mut self.problems, e.pos, format!("`{symbol}` between a value and a constant beyond 2^53: it overflows or loses precision at run time on some of the databases"), "keep constants in arithmetic below 2^53, or compute in Rust");
                     }
                 }
@@ -776,18 +775,7 @@ impl<'a> Typer<'a> {
                     Some(_) => {}
                 }
                 t.column = None;
-                t.value = t.value.and_then(|v| {
-                    let a = v.checked_abs();
-                    if a.is_none() {
-                        push(
-                            &mut self.problems,
-                            e.pos,
-                            "the constant overflows a 64-bit integer".into(),
-                            "use a smaller number",
-                        );
-                    }
-                    a
-                });
+                t.value = self.fold(e.pos, t.value, i64::checked_abs);
                 t
             }
             "COALESCE" => {
@@ -829,7 +817,6 @@ impl<'a> Typer<'a> {
         };
         self.in_aggregate = was;
         out.aggregate |= aggregate;
-        let _ = e;
         out
     }
 
@@ -879,7 +866,6 @@ impl<'a> Typer<'a> {
                 .max_by_key(|v| v.unsigned_abs());
         }
         t.aggregate = aggregate || typed.iter().any(|t| t.aggregate);
-        let _ = e;
         t
     }
 }
