@@ -2,7 +2,9 @@
 //!
 //! `schema/{sqlite,postgres,mysql}.rs` hold what `diesel print-schema` prints for each migrated
 //! backend; a test checks that those and this module agree on tables, columns and nullability,
-//! and CI regenerates them to catch drift. Column types here are the portable ones from
+//! and CI regenerates them to catch drift. `#[max_length = N]` is the VARCHAR(N) of PostgreSQL
+//! and MySQL (a test checks it against both); a doc comment starting `JSON document` marks text
+//! that must hold JSON. The named-query checker reads both. Column types here are the portable ones from
 //! [`crate::types`]. MySQL's `configurations.live_config_key` (a generated column that gives MySQL
 //! a "one live key per tenant" unique index) is deliberately absent: it is never read or written.
 #![allow(missing_docs)]
@@ -14,6 +16,7 @@ diesel::table! {
     /// Tenants: the root of every other row.
     tenants (tenant_id) {
         tenant_id -> Uuid36,
+        #[max_length = 128]
         name -> Text,
         created_at -> UtcTimestamp,
         modified_at -> UtcTimestamp,
@@ -29,8 +32,11 @@ diesel::table! {
     users (user_id) {
         user_id -> Uuid36,
         tenant_id -> Uuid36,
+        #[max_length = 128]
         username -> Text,
+        #[max_length = 255]
         password_hash -> Text,
+        #[max_length = 32]
         role -> Text,
         force_password_change -> Bool,
         created_at -> UtcTimestamp,
@@ -47,7 +53,9 @@ diesel::table! {
     api_keys (api_key_id) {
         api_key_id -> Uuid36,
         tenant_id -> Uuid36,
+        #[max_length = 255]
         name -> Text,
+        #[max_length = 64]
         key_hash -> Text,
         last_used_at -> Nullable<UtcTimestamp>,
         created_at -> UtcTimestamp,
@@ -64,8 +72,10 @@ diesel::table! {
     sensors (sensor_id) {
         sensor_id -> Uuid36,
         tenant_id -> Uuid36,
+        #[max_length = 128]
         name -> Text,
         description -> Nullable<Text>,
+        /// JSON document: free-form facts about the sensor.
         metadata -> Text,
         last_seen_at -> Nullable<UtcTimestamp>,
         created_at -> UtcTimestamp,
@@ -82,13 +92,18 @@ diesel::table! {
     rules (rule_id) {
         rule_id -> Uuid36,
         tenant_id -> Uuid36,
+        #[max_length = 128]
         name -> Text,
         description -> Nullable<Text>,
+        #[max_length = 16]
         state -> Text,
+        #[max_length = 16]
         action -> Text,
         sample_rate -> Double,
         enabled -> Bool,
+        /// JSON document: the tags a rule applies to.
         scope_tags -> Text,
+        /// JSON document: the rule's condition.
         expression -> Text,
         created_at -> UtcTimestamp,
         modified_at -> UtcTimestamp,
@@ -120,7 +135,9 @@ diesel::table! {
     configurations (configuration_id) {
         configuration_id -> Uuid36,
         tenant_id -> Uuid36,
+        #[max_length = 128]
         config_key -> Text,
+        /// JSON document: the value.
         config_value -> Text,
         created_at -> UtcTimestamp,
         modified_at -> UtcTimestamp,

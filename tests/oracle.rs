@@ -498,14 +498,24 @@ fn count_placeholders(sql: &str, dollar: bool) -> usize {
 fn prepare(a: Analyzed, values: &BTreeMap<String, Value>) -> Result<Prepared, String> {
     let mut binds = Vec::new();
     let mut guard = None;
-    for p in a.params.iter().filter(|p| p.non_negative) {
-        if let Some(Value::I64(v)) = values.get(&p.name) {
-            if *v < 0 {
+    // The generated function's checks before the statement runs (codegen.rs).
+    for p in &a.params {
+        match values.get(&p.name) {
+            Some(Value::I64(v)) if p.non_negative && *v < 0 => {
                 guard = Some(format!(
                     ":{} = {v} (LIMIT/OFFSET) must not be negative",
                     p.name
                 ));
             }
+            Some(Value::Text(t)) if p.max_chars.is_some_and(|n| t.chars().count() > n) => {
+                guard = Some(format!(":{} is longer than its column", p.name));
+            }
+            Some(Value::Text(t))
+                if p.json && serde_json::from_str::<serde::de::IgnoredAny>(t).is_err() =>
+            {
+                guard = Some(format!(":{} is not JSON", p.name));
+            }
+            _ => {}
         }
     }
     for &k in &a.binds {
@@ -643,6 +653,8 @@ fn pick_value(
                     Some(v) => rng.pick(v).clone(),
                     None => rng.pick(EDGE_TEXTS).to_string(),
                 },
+                // Longer than any VARCHAR of the schema: a write must be refused alike.
+                _ if rng.chance(0.1) => "é".repeat(256),
                 _ => rng.pick(EDGE_TEXTS).to_string(),
             };
             Value::Text(s)
@@ -974,7 +986,7 @@ fn analyze_text(text: &str, catalog: &Catalog) -> Result<Analyzed, String> {
     }
     let block = blocks.first().ok_or("no block")?;
     tk_sqlcheck::analyze::analyze(block, catalog)
-        .map_err(|p| p.first().map(|(_, _, m, _)| m.clone()).unwrap_or_default())
+        .map_err(|p| p.first().map(|d| d.message.clone()).unwrap_or_default())
 }
 
 /// Runs `q` with `values`; `None` when the checker refuses it or a value is missing.
@@ -1382,7 +1394,7 @@ fn accepted_blocks_mean_the_same_on_every_engine() {
     if guarded > 0 {
         let _ = writeln!(
             head,
-            "\n{guarded} accepted block(s) were called with a value the generated function refuses before running (a negative LIMIT/OFFSET); counted as agreeing."
+            "\n{guarded} accepted block(s) were called with a value the generated function refuses before running (a negative LIMIT/OFFSET, text too long for its column, not JSON for a JSON column); counted as agreeing."
         );
     }
     if !controls_refused.is_empty() {

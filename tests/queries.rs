@@ -319,3 +319,35 @@ fn every_named_query_returns_what_the_rows_say(db: &TestDb) {
         assert_eq!(total, 2);
     });
 }
+
+backend_tests!(named_writes_refuse_text_one_backend_would_refuse);
+
+/// A named write refuses a value too long for a VARCHAR column, or non-JSON for a JSON
+/// column, on every backend alike (SQLite alone would store both), and writes nothing.
+fn named_writes_refuse_text_one_backend_would_refuse(db: &TestDb) {
+    let mut c = migrated(db);
+    let t = tenants::create(&mut c, NewTenant { name: "t".into() }).unwrap();
+    let now = Timestamp::now();
+    let insert = |c: &mut _, name: &str, metadata: &str| {
+        queries::sensors::insert_sensor(c, SensorId::new(), t.tenant_id, name, None, metadata, now)
+    };
+    let too_long = "é".repeat(129);
+    let err = insert(&mut c, &too_long, "{}").unwrap_err().to_string();
+    assert!(
+        err.contains("name must be at most 128 characters, got 129"),
+        "{err}"
+    );
+    let err = insert(&mut c, "ok", "{site: 1}").unwrap_err().to_string();
+    assert!(err.contains("metadata is not valid JSON"), "{err}");
+    let err = insert(&mut c, "ok", "{} trailing").unwrap_err().to_string();
+    assert!(err.contains("metadata is not valid JSON"), "{err}");
+    assert!(sensors::list(&mut c, t.tenant_id, Page::first(10))
+        .unwrap()
+        .is_empty());
+    // The longest name every backend stores, in characters (not bytes).
+    let longest = "é".repeat(128);
+    assert_eq!(insert(&mut c, &longest, r#"{"site": [1, 2]}"#).unwrap(), 1);
+    let stored = sensors::list(&mut c, t.tenant_id, Page::first(10)).unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].name, longest);
+}

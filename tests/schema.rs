@@ -93,6 +93,51 @@ fn unified_schema_agrees_with_every_generated_module() {
     }
 }
 
+/// Reads the `#[max_length = N]` of every text column (ids, CHAR(36), are typed apart):
+/// (table, column) → N.
+fn lengths(text: &str) -> BTreeMap<(String, String), usize> {
+    let mut out = BTreeMap::new();
+    let mut table: Option<String> = None;
+    let mut pending: Option<usize> = None;
+    for line in text.lines().map(str::trim) {
+        if let Some(n) = line
+            .strip_prefix("#[max_length = ")
+            .and_then(|r| r.strip_suffix(']'))
+        {
+            pending = Some(n.parse().unwrap());
+        } else if let Some(head) = line.strip_suffix('{') {
+            if let Some((name, _)) = head.trim().split_once(" (") {
+                table = Some(name.to_string());
+            }
+        } else if let (Some(t), Some((column, ty))) = (&table, line.split_once(" -> ")) {
+            let ty = ty.trim_end_matches(',');
+            if let Some(n) = pending.take() {
+                if !ty.contains("Bpchar") && !ty.contains("Char") && !ty.contains("Uuid36") {
+                    out.insert((t.clone(), column.trim().to_string()), n);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The checker refuses a value longer than the unified `max_length`, so it must be the
+/// VARCHAR length both servers enforce.
+#[test]
+fn unified_text_lengths_are_the_servers_varchar_lengths() {
+    let unified = lengths(&file("src/schema.rs"));
+    assert!(unified.len() >= 10, "{unified:?}");
+    for backend in [Backend::Postgres, Backend::Mysql] {
+        let mut generated = lengths(&file(&format!("schema/{}.rs", backend.name())));
+        for (b, table, column) in HELPER_COLUMNS {
+            if *b == backend {
+                generated.remove(&(table.to_string(), column.to_string()));
+            }
+        }
+        assert_eq!(generated, unified, "{backend}: text lengths differ");
+    }
+}
+
 #[test]
 fn the_parser_sees_nullability_and_columns() {
     let t = parse("diesel::table! {\n    a (id) {\n        #[max_length = 36]\n        id -> Char,\n        x -> Nullable<Text>,\n    }\n}\n");

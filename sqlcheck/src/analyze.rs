@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
 use crate::ast::{
-    walk, BinaryOp, Delete, Expr, ExprKind, Ident, Literal, Pos, SelectItem, Statement, Update,
+    walk, Args, BinaryOp, Delete, Expr, ExprKind, Ident, Literal, Pos, SelectItem, Statement,
+    Update,
 };
 use crate::catalog::{self, Catalog, Column};
 use crate::file::{Block, Returns};
@@ -15,7 +16,7 @@ use crate::rules;
 use crate::token::{self, Kind, Token};
 use crate::types::{Lookup, ParamUse, Ty, Typer, AGGREGATES};
 
-pub use crate::types::Problem;
+use crate::diagnostic::{Code, Diagnostic};
 
 /// A parameter of the generated function.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +30,18 @@ pub struct Param {
     /// A LIMIT or OFFSET value: the generated function refuses a negative one (PostgreSQL
     /// raises an error, SQLite reads it as "no limit", MySQL refuses it as a literal only).
     pub non_negative: bool,
+    /// Written to a column of at most this many characters: the generated function refuses a
+    /// longer value (PostgreSQL and MySQL refuse it, SQLite would store it).
+    pub max_chars: Option<usize>,
+    /// Written to a JSON column: the generated function refuses text that is not JSON.
+    pub json: bool,
+}
+
+/// What the generated function must check of a parameter written to a column.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct ValueCheck {
+    max_chars: Option<usize>,
+    json: bool,
 }
 
 /// A result column.
@@ -211,27 +224,29 @@ static RESERVED_WORDS: std::sync::LazyLock<Vec<(&'static str, &'static str)>> =
 
 /// Refuses an alias that one of the engines reserves, or that repeats a column name of a table
 /// in scope for another value.
-fn check_alias(alias: &Ident, problems: &mut Vec<Problem>) {
+fn check_alias(alias: &Ident, problems: &mut Vec<Diagnostic>) {
     let lower = alias.value.to_ascii_lowercase();
     if let Some((_, where_)) = RESERVED_WORDS.iter().find(|(w, _)| *w == lower) {
-        problems.push((
+        problems.push(Diagnostic::at(
+            Code::Portability,
             alias.pos.0,
             alias.pos.1,
             format!(
                 "{} is reserved on one of the databases ({where_})",
                 alias.value
             ),
-            "choose another alias".into(),
+            "choose another alias",
         ));
     }
 }
 
 impl<'a> Scope<'a> {
-    fn add(&mut self, name: &Ident, alias: Option<&Ident>, problems: &mut Vec<Problem>) {
+    fn add(&mut self, name: &Ident, alias: Option<&Ident>, problems: &mut Vec<Diagnostic>) {
         let table = name.value.clone();
         let (l, c) = name.pos;
         if !self.catalog.contains_key(&table) {
-            problems.push((
+            problems.push(Diagnostic::at(
+                Code::Schema,
                 l,
                 c,
                 format!("unknown table {table}"),
@@ -251,11 +266,12 @@ impl<'a> Scope<'a> {
             .iter()
             .any(|(w, _)| w.eq_ignore_ascii_case(&written))
         {
-            problems.push((
+            problems.push(Diagnostic::at(
+                Code::Schema,
                 l,
                 c,
                 format!("{written} names two tables of the query"),
-                "give each an alias of its own".into(),
+                "give each an alias of its own",
             ));
         }
         self.tables.push((written, table));
@@ -276,7 +292,7 @@ impl<'a> Scope<'a> {
         &self,
         qualifier: Option<&Ident>,
         ident: &Ident,
-        problems: &mut Vec<Problem>,
+        problems: &mut Vec<Diagnostic>,
     ) -> Option<(&'a Column, String)> {
         let (l, c) = ident.pos;
         let name = ident.value.to_ascii_lowercase();
@@ -289,17 +305,19 @@ impl<'a> Scope<'a> {
                     .iter()
                     .find(|(alias, _)| q.value.eq_ignore_ascii_case(alias));
                 problems.push(match near {
-                    Some((alias, _)) => (
+                    Some((alias, _)) => Diagnostic::at(
+                        Code::Portability,
                         l,
                         c,
                         format!("{} is written {alias} where it is introduced: MySQL compares table names and aliases case-sensitively", q.value),
                         format!("write {alias}"),
                     ),
-                    None => (
+                    None => Diagnostic::at(
+                        Code::Schema,
                         l,
                         c,
                         format!("unknown table or alias {}", q.value),
-                        "name a table from the FROM clause".into(),
+                        "name a table from the FROM clause",
                     ),
                 });
                 return None;
@@ -319,21 +337,23 @@ impl<'a> Scope<'a> {
         match candidates.as_slice() {
             [] => {
                 let tables: Vec<&str> = self.tables.iter().map(|(_, t)| t.as_str()).collect();
-                problems.push((
+                problems.push(Diagnostic::at(
+                    Code::Schema,
                     l,
                     c,
                     format!("unknown column {name} in {}", tables.join(", ")),
-                    "check the column name against src/schema.rs".into(),
+                    "check the column name against src/schema.rs",
                 ));
                 None
             }
             [(table, col)] => Some((col, (*table).clone())),
             _ => {
-                problems.push((
+                problems.push(Diagnostic::at(
+                    Code::Schema,
                     l,
                     c,
                     format!("ambiguous column {name}"),
-                    "qualify it with its table or alias, e.g. r.name".into(),
+                    "qualify it with its table or alias, e.g. r.name",
                 ));
                 None
             }
@@ -361,14 +381,15 @@ fn placeholder_pos(expr: &Expr) -> Option<(usize, usize)> {
 }
 
 /// Refuses subqueries (not yet in the checked grammar) anywhere in `root`.
-fn check_subqueries(root: &Expr, problems: &mut Vec<Problem>) {
+fn check_subqueries(root: &Expr, problems: &mut Vec<Diagnostic>) {
     let _ = walk(root, &mut |e| {
         if let Some(q) = e.subquery() {
-            problems.push((
+            problems.push(Diagnostic::at(
+                Code::Syntax,
                 q.pos.0,
                 q.pos.1,
-                "subqueries are not supported by the checker".into(),
-                "use a JOIN, or two named queries".into(),
+                "subqueries are not supported by the checker",
+                "use a JOIN, or two named queries",
             ));
         }
         ControlFlow::Continue(())
@@ -377,7 +398,12 @@ fn check_subqueries(root: &Expr, problems: &mut Vec<Problem>) {
 
 /// Every column reference in `root` must resolve (aliases are resolved by the typer, in ORDER
 /// BY only).
-fn check_columns(scope: &Scope<'_>, root: &Expr, aliases: &[String], problems: &mut Vec<Problem>) {
+fn check_columns(
+    scope: &Scope<'_>,
+    root: &Expr,
+    aliases: &[String],
+    problems: &mut Vec<Diagnostic>,
+) {
     let _ = walk(root, &mut |e| {
         if let ExprKind::Column { table, column } = &e.kind {
             let alias =
@@ -518,10 +544,27 @@ fn out_column(name: String, ty: &Ty, nullable: bool) -> OutColumn {
     }
 }
 
-/// Checks one block; problems carry positions inside the block's SQL.
-pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem>> {
+/// Checks one block; diagnostics carry the block's name and lines of the file (the file's
+/// name is the caller's).
+pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnostic>> {
+    check_block(block, catalog).map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|mut d| {
+                d.line = block.sql_line + d.line.max(1) - 1;
+                d.column = d.column.max(1);
+                d.query.clone_from(&block.name);
+                d
+            })
+            .collect()
+    })
+}
+
+/// [`analyze`], with positions inside the block's SQL.
+fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnostic>> {
     // One token stream for the lints, the placeholders and the parser.
     let tokens = token::tokenize_checked(&block.sql).map_err(|p| vec![p])?;
+    let statement_pos = tokens.first().map_or((1, 1), |t| (t.line, t.column));
     let mut problems = lint::portability(&tokens);
     if !problems.is_empty() {
         return Err(problems);
@@ -555,6 +598,10 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
     let lookup = |q: Option<&Ident>, i: &Ident| scope.lookup(q, i);
     let mut typer = Typer::new(&lookup);
     let mut columns: Vec<OutColumn> = Vec::new();
+    // Checks the generated function makes of parameters written to columns, by position.
+    let mut checks: BTreeMap<(usize, usize), ValueCheck> = BTreeMap::new();
+    // Where each result column comes from in the select list.
+    let mut column_pos: Vec<(usize, usize)> = Vec::new();
     let mut rewrites: Vec<((usize, usize), String)> = Vec::new();
     // Equalities every row satisfies, and those of each LEFT JOIN (filtering only its table).
     let mut everywhere: Vec<(Side, Side)> = Vec::new();
@@ -590,15 +637,21 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                     &mut rewrites,
                     &mut problems,
                 );
+                let at = match item {
+                    SelectItem::Expr { expr, alias } => alias.as_ref().map_or(expr.pos, |a| a.pos),
+                    SelectItem::Wildcard(pos) | SelectItem::QualifiedWildcard(_, pos) => *pos,
+                };
+                column_pos.resize(columns.len(), at);
             }
             let mut seen = std::collections::BTreeSet::new();
-            for c in &columns {
+            for (c, at) in columns.iter().zip(&column_pos) {
                 if !seen.insert(c.name.clone()) {
-                    problems.push((
-                        1,
-                        1,
+                    problems.push(Diagnostic::at(
+                        Code::Result,
+                        at.0,
+                        at.1,
                         format!("two result columns are named {}", c.name),
-                        "give one of them an alias".into(),
+                        "give one of them an alias",
                     ));
                 }
             }
@@ -625,23 +678,24 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                 check_columns(&scope, g, &[], &mut problems);
                 typer.synth(g);
                 if scope.resolve(g).is_none() {
-                    problems.push((
+                    problems.push(Diagnostic::at(
+                        Code::Syntax,
                         g.pos.0,
                         g.pos.1,
-                        "GROUP BY takes columns only here".into(),
-                        "group by the column, and compute the expression in the select list".into(),
+                        "GROUP BY takes columns only here",
+                        "group by the column, and compute the expression in the select list",
                     ));
                 }
             }
             typer.aggregates_allowed = true;
             if let Some(h) = &select.having {
                 if select.group_by.is_empty() {
-                    problems.push((
+                    problems.push(Diagnostic::at(
+                        Code::Portability,
                         h.pos.0,
                         h.pos.1,
-                        "HAVING without GROUP BY: SQLite refuses it on a query without aggregates"
-                            .into(),
-                        "move the condition to WHERE, or add GROUP BY".into(),
+                        "HAVING without GROUP BY: SQLite refuses it on a query without aggregates",
+                        "move the condition to WHERE, or add GROUP BY",
                     ));
                 }
                 check_columns(&scope, h, &[], &mut problems);
@@ -656,7 +710,7 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                 let mut reads = Vec::new();
                 bare_columns(&o.expr, &mut reads);
                 if reads.is_empty() && !typer_aggregate(&o.expr) {
-                    problems.push((o.expr.pos.0, o.expr.pos.1, "ORDER BY a constant: a number is a column position on every database, and PostgreSQL refuses other constants".into(), "order by a column or an alias".into()));
+                    problems.push(Diagnostic::at(Code::Meaning, o.expr.pos.0, o.expr.pos.1, "ORDER BY a constant: a number is a column position on every database, and PostgreSQL refuses other constants", "order by a column or an alias"));
                 }
                 typer.aliases_visible = bare_alias;
                 let t = typer.synth(&o.expr);
@@ -688,7 +742,7 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
             let table = insert.table.value.clone();
             if insert.columns.is_empty() {
                 let (l, c) = insert.table.pos;
-                return Err(vec![(l, c, "INSERT must list its columns".into(), "write INSERT INTO t (col, …) VALUES (…), so a schema change cannot shift values".into())]);
+                return Err(vec![Diagnostic::at(Code::Syntax, l, c, "INSERT must list its columns", "write INSERT INTO t (col, …) VALUES (…), so a schema change cannot shift values")]);
             }
             let cols: Vec<Option<&Column>> = insert
                 .columns
@@ -704,28 +758,31 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                     .iter()
                     .any(|d| d.value.eq_ignore_ascii_case(&c.value))
                 {
-                    problems.push((
+                    problems.push(Diagnostic::at(
+                        Code::Schema,
                         c.pos.0,
                         c.pos.1,
                         format!("{} is listed twice", c.value),
-                        "list each column once".into(),
+                        "list each column once",
                     ));
                 }
             }
             for row in &insert.rows {
                 if row.len() != cols.len() {
-                    return Err(vec![(
-                        1,
-                        1,
+                    let at = row.first().map_or(insert.table.pos, |v| v.pos);
+                    return Err(vec![Diagnostic::at(
+                        Code::Schema,
+                        at.0,
+                        at.1,
                         format!("{} columns but {} values", cols.len(), row.len()),
-                        "give one value per listed column".into(),
+                        "give one value per listed column",
                     )]);
                 }
                 for (col, value) in cols.iter().zip(row) {
                     check_columns(&scope, value, &[], &mut problems);
                     check_subqueries(value, &mut problems);
                     let Some(col) = col else { continue };
-                    check_value(&mut typer, col, value, &mut problems);
+                    check_value(&scope, &mut typer, col, value, &mut checks, &mut problems);
                     if col.name == "tenant_id" && placeholder_pos(value).is_some() {
                         written_tenant_param = true;
                     }
@@ -736,12 +793,12 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                 .is_some_and(|c| c.iter().any(|c| c.name == "tenant_id"));
             if has_tenant && !written_tenant_param && !block.all_tenants {
                 let (l, c) = insert.table.pos;
-                problems.push((
+                problems.push(Diagnostic::at(
+                    Code::TenantScope,
                     l,
                     c,
                     format!("the insert into {table} does not set tenant_id from a parameter"),
-                    "add tenant_id = :tenant_id to the columns, or annotate `-- all-tenants`"
-                        .into(),
+                    "add tenant_id = :tenant_id to the columns, or annotate `-- all-tenants`",
                 ));
             }
         }
@@ -766,9 +823,9 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                             .iter()
                             .any(|(t, _)| t.value.eq_ignore_ascii_case(&col.name));
                         if assigned.contains(&col.name) {
-                            problems.push((r.pos.0, r.pos.1, format!("{} is read after it is assigned in the same SET: MySQL reads the new value, SQLite and PostgreSQL the old one", col.name), "read only columns this SET does not assign, or use a parameter".into()));
+                            problems.push(Diagnostic::at(Code::Meaning, r.pos.0, r.pos.1, format!("{} is read after it is assigned in the same SET: MySQL reads the new value, SQLite and PostgreSQL the old one", col.name), "read only columns this SET does not assign, or use a parameter"));
                         } else if later && col.name != target_name {
-                            problems.push((r.pos.0, r.pos.1, format!("{} is read by one assignment and assigned by a later one: MariaDB can read a mangled new value", col.name), "read only columns this SET does not assign, or use a parameter".into()));
+                            problems.push(Diagnostic::at(Code::Meaning, r.pos.0, r.pos.1, format!("{} is read by one assignment and assigned by a later one: MariaDB can read a mangled new value", col.name), "read only columns this SET does not assign, or use a parameter"));
                         }
                     }
                 }
@@ -776,34 +833,36 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                     continue;
                 };
                 if assigned.contains(&col.name) {
-                    problems.push((
+                    problems.push(Diagnostic::at(
+                        Code::Schema,
                         target.pos.0,
                         target.pos.1,
                         format!("{} is assigned twice", col.name),
-                        "assign each column once".into(),
+                        "assign each column once",
                     ));
                 }
                 assigned.push(col.name.clone());
                 let table = &scope.tables[0].1;
                 if col.name == "tenant_id" {
-                    problems.push((
+                    problems.push(Diagnostic::at(
+                        Code::Safety,
                         target.pos.0,
                         target.pos.1,
-                        "an UPDATE may not assign tenant_id: that moves the row to another tenant"
-                            .into(),
-                        "rows never change tenant; copy them if you must".into(),
+                        "an UPDATE may not assign tenant_id: that moves the row to another tenant",
+                        "rows never change tenant; copy them if you must",
                     ));
                 } else if catalog.primary_keys.get(table) == Some(&col.name)
                     || col.name == "created_at"
                 {
-                    problems.push((
+                    problems.push(Diagnostic::at(
+                        Code::Safety,
                         target.pos.0,
                         target.pos.1,
                         format!("an UPDATE may not assign {}", col.name),
-                        "ids and creation times never change".into(),
+                        "ids and creation times never change",
                     ));
                 }
-                check_value(&mut typer, col, value, &mut problems);
+                check_value(&scope, &mut typer, col, value, &mut checks, &mut problems);
             }
             if let Some(e) = &update.selection {
                 check_columns(&scope, e, &[], &mut problems);
@@ -822,20 +881,22 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                 typer.condition(e, "WHERE");
             } else {
                 let (l, c) = delete.table.name.pos;
-                problems.push((
+                problems.push(Diagnostic::at(
+                    Code::Safety,
                     l,
                     c,
-                    "DELETE without WHERE".into(),
-                    "say which rows, e.g. WHERE tenant_id = :tenant_id AND …".into(),
+                    "DELETE without WHERE",
+                    "say which rows, e.g. WHERE tenant_id = :tenant_id AND …",
                 ));
             }
             for ((_, table), at) in scope.tables.iter().zip(&scope.positions) {
                 if catalog[table].iter().any(|c| c.name == "deleted_at") {
-                    problems.push((
+                    problems.push(Diagnostic::at(
+                        Code::SoftDelete,
                         at.0,
                         at.1,
                         format!("hard DELETE from {table}, which is soft-deleted"),
-                        "soft-delete with UPDATE … SET deleted_at = :now".into(),
+                        "soft-delete with UPDATE … SET deleted_at = :now",
                     ));
                 }
             }
@@ -855,7 +916,7 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
             // On `tenants` itself tenant_id is the key, not a scope.
             let needs_scope = table != "tenants" && cols.iter().any(|c| c.name == "tenant_id");
             if needs_scope && !block.all_tenants && !scoped.contains(table) {
-                problems.push((at.0, at.1, format!("{table} is read or changed without constraining {table}.tenant_id to a parameter"), "add `tenant_id = :tenant_id` to WHERE (or ON), or annotate `-- all-tenants`".into()));
+                problems.push(Diagnostic::at(Code::TenantScope, at.0, at.1, format!("{table} is read or changed without constraining {table}.tenant_id to a parameter"), "add `tenant_id = :tenant_id` to WHERE (or ON), or annotate `-- all-tenants`"));
             }
             if cols.iter().any(|c| c.name == "deleted_at")
                 && !block.include_deleted
@@ -863,72 +924,74 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
                     only.as_deref().is_none_or(|t| t == table) && filters_deleted(&scope, *f, table)
                 })
             {
-                problems.push((
+                problems.push(Diagnostic::at(
+                    Code::SoftDelete,
                     at.0,
                     at.1,
                     format!("{table} is read without filtering {table}.deleted_at IS NULL"),
-                    "add `deleted_at IS NULL` to WHERE (or ON), or annotate `-- include-deleted`"
-                        .into(),
+                    "add `deleted_at IS NULL` to WHERE (or ON), or annotate `-- include-deleted`",
                 ));
             }
         }
     }
 
-    let (params, binds) = parameters(block, &found, &param_uses, &mut problems);
+    let (params, binds) = parameters(block, &found, &param_uses, &checks, &mut problems);
 
-    // Row mapping.
-    if let Some(model) = &block.row {
-        match catalog::table_of_model(model) {
-            None => problems.push((
-                1,
-                1,
-                format!("unknown model {model}"),
-                "row models are Tenant, User, ApiKey, Sensor, Rule, RuleSensor, Configuration"
-                    .into(),
-            )),
-            Some(table) => {
-                let want: Vec<&str> = catalog[table].iter().map(|c| c.name.as_str()).collect();
-                let have: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
-                let missing: Vec<&str> =
-                    want.iter().filter(|w| !have.contains(w)).copied().collect();
-                let extra: Vec<&str> = have.iter().filter(|h| !want.contains(h)).copied().collect();
-                if missing.is_empty() && extra.is_empty() && have != want {
-                    problems.push((
-                        1,
-                        1,
-                        format!("the columns are not in {model}'s order"),
-                        format!("select them as {}", want.join(", ")),
-                    ));
-                }
-                if !missing.is_empty() || !extra.is_empty() {
-                    problems.push((
-                        1,
-                        1,
-                        format!(
-                            "the columns do not match {model}: missing [{}], extra [{}]",
-                            missing.join(", "),
-                            extra.join(", ")
-                        ),
-                        format!("select exactly the columns of {table}"),
-                    ));
-                }
-            }
+    // Row mapping (file.rs refuses an unknown model at its annotation).
+    if let Some(table) = block.row.as_deref().and_then(catalog::table_of_model) {
+        let model = block.row.as_deref().unwrap_or_default();
+        let want: Vec<&str> = catalog[table].iter().map(|c| c.name.as_str()).collect();
+        let have: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+        let missing: Vec<&str> = want.iter().filter(|w| !have.contains(w)).copied().collect();
+        let extra: Vec<&str> = have.iter().filter(|h| !want.contains(h)).copied().collect();
+        let first_pos = column_pos.first().copied().unwrap_or(statement_pos);
+        if missing.is_empty() && extra.is_empty() && have != want {
+            let at = have
+                .iter()
+                .zip(&want)
+                .position(|(h, w)| h != w)
+                .map_or(first_pos, |i| column_pos[i]);
+            problems.push(Diagnostic::at(
+                Code::Result,
+                at.0,
+                at.1,
+                format!("the columns are not in {model}'s order"),
+                format!("select them as {}", want.join(", ")),
+            ));
+        }
+        if !missing.is_empty() || !extra.is_empty() {
+            let at = have
+                .iter()
+                .position(|h| !want.contains(h))
+                .map_or(first_pos, |i| column_pos[i]);
+            problems.push(Diagnostic::at(
+                Code::Result,
+                at.0,
+                at.1,
+                format!(
+                    "the columns do not match {model}: missing [{}], extra [{}]",
+                    missing.join(", "),
+                    extra.join(", ")
+                ),
+                format!("select exactly the columns of {table}"),
+            ));
         }
     }
     let returns = block.returns.unwrap_or(default_returns);
     if returns != Returns::Exec && columns.is_empty() && problems.is_empty() {
-        problems.push((
-            1,
-            1,
-            "the block returns rows but selects no columns".into(),
-            "annotate `-- returns: exec` for statements without rows".into(),
+        problems.push(Diagnostic::at(
+            Code::Result,
+            statement_pos.0,
+            statement_pos.1,
+            "the block returns rows but selects no columns",
+            "annotate `-- returns: exec` for statements without rows",
         ));
     }
     if returns == Returns::Exec && !matches!(statement, Statement::Select(_)) {
         columns.clear();
     }
     if !problems.is_empty() {
-        problems.sort_by_key(|p| (p.0, p.1));
+        problems.sort_by_key(|p| (p.line, p.column));
         problems.dedup();
         return Err(problems);
     }
@@ -947,7 +1010,15 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Problem
 
 /// Types the new value of `col` (an INSERT value or a SET assignment); a NOT NULL column gets
 /// no NULL.
-fn check_value(typer: &mut Typer<'_>, col: &Column, value: &Expr, problems: &mut Vec<Problem>) {
+fn check_value(
+    scope: &Scope<'_>,
+    typer: &mut Typer<'_>,
+    col: &Column,
+    value: &Expr,
+    checks: &mut BTreeMap<(usize, usize), ValueCheck>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    check_shape(scope, col, value, checks, problems);
     let t = typer.expect(
         value,
         &Ty::of_column(col),
@@ -959,22 +1030,141 @@ fn check_value(typer: &mut Typer<'_>, col: &Column, value: &Expr, problems: &mut
         return;
     }
     if matches!(value.kind, ExprKind::Literal(Literal::Null)) {
-        problems.push((
+        problems.push(Diagnostic::at(
+            Code::Type,
             value.pos.0,
             value.pos.1,
             format!("NULL for {}, which is NOT NULL", col.name),
-            "give it a value".into(),
+            "give it a value",
         ));
     } else if t.nullable && placeholder_pos(value).is_none() {
-        problems.push((
+        problems.push(Diagnostic::at(
+            Code::Type,
             value.pos.0,
             value.pos.1,
             format!(
                 "the value of {} may be NULL, and the column is NOT NULL",
                 col.name
             ),
-            "use COALESCE(…, a default)".into(),
+            "use COALESCE(…, a default)",
         ));
+    }
+}
+
+/// The values an expression can take its text from: itself, or the branches of COALESCE and
+/// CASE.
+fn text_sources<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match &e.kind {
+        ExprKind::Nested(inner) => text_sources(inner, out),
+        ExprKind::Function {
+            name,
+            args: Args::List { args, .. },
+        } if name.value.eq_ignore_ascii_case("COALESCE") => {
+            args.iter().for_each(|a| text_sources(a, out))
+        }
+        ExprKind::Case {
+            branches,
+            otherwise,
+            ..
+        } => {
+            branches
+                .iter()
+                .for_each(|(_, then)| text_sources(then, out));
+            if let Some(o) = otherwise {
+                text_sources(o, out);
+            }
+        }
+        _ => out.push(e),
+    }
+}
+
+/// A string literal's text, without its quotes.
+fn string_literal(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Literal(Literal::String(quoted)) => Some(
+            quoted
+                .strip_prefix('\'')
+                .and_then(|q| q.strip_suffix('\''))
+                .unwrap_or(quoted)
+                .replace("''", "'"),
+        ),
+        _ => None,
+    }
+}
+
+/// A text value written to a column of bounded length or a JSON column must fit it on every
+/// engine: literals are checked here, parameters by the generated function, other columns by
+/// their own bound; anything else cannot be proven and is refused.
+fn check_shape(
+    scope: &Scope<'_>,
+    col: &Column,
+    value: &Expr,
+    checks: &mut BTreeMap<(usize, usize), ValueCheck>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    if col.max_length.is_none() && !col.json {
+        return;
+    }
+    let mut sources = Vec::new();
+    text_sources(value, &mut sources);
+    let bound = col
+        .max_length
+        .map(|n| format!("{} holds at most {n} characters (VARCHAR({n}))", col.name));
+    for source in sources {
+        let pos = source.pos;
+        let mut refuse = |what: String, fix: &str| {
+            problems.push(Diagnostic::at(Code::Type, pos.0, pos.1, what, fix));
+        };
+        if let Some(text) = string_literal(source) {
+            let n = text.chars().count();
+            if let (Some(max), Some(bound)) = (col.max_length, &bound) {
+                if n > max {
+                    refuse(format!("this text has {n} characters and {bound}: PostgreSQL and MySQL refuse it, SQLite would store it"), "shorten it");
+                }
+            }
+            if col.json && !crate::json::is_json(&text) {
+                refuse(
+                    format!(
+                        "this text is not JSON, and {} holds a JSON document",
+                        col.name
+                    ),
+                    "write a JSON value, e.g. '{}' or '[]'",
+                );
+            }
+            continue;
+        }
+        match &source.kind {
+            ExprKind::Literal(Literal::Null) => {}
+            ExprKind::Param => {
+                let check = checks.entry(pos).or_default();
+                check.max_chars = col.max_length;
+                check.json |= col.json;
+            }
+            ExprKind::Column { .. } => {
+                let Some((from, _)) = scope.resolve(source) else {
+                    continue;
+                };
+                if let Some(max) = col.max_length {
+                    if from.max_length.is_none_or(|n| n > max) {
+                        let has = from
+                            .max_length
+                            .map_or("any number of".to_string(), |n| format!("up to {n}"));
+                        refuse(format!("{} holds {has} characters and {}: a longer value fails on PostgreSQL and MySQL, and is stored on SQLite", from.name, bound.clone().unwrap_or_default()), "write a parameter (the generated function checks its length)");
+                    }
+                }
+                if col.json && !from.json {
+                    refuse(
+                        format!(
+                            "{} is not a JSON column, and {} holds a JSON document",
+                            from.name, col.name
+                        ),
+                        "write a parameter (the generated function checks it is JSON)",
+                    );
+                }
+            }
+            // Other expressions are numbers, ids or timestamps: the typer refuses them.
+            _ => {}
+        }
     }
 }
 
@@ -997,7 +1187,8 @@ fn parameters(
     block: &Block,
     found: &[Placeholder],
     uses: &BTreeMap<(usize, usize), ParamUse>,
-    problems: &mut Vec<Problem>,
+    checks: &BTreeMap<(usize, usize), ValueCheck>,
+    problems: &mut Vec<Diagnostic>,
 ) -> (Vec<Param>, Vec<usize>) {
     let mut params: Vec<Param> = Vec::new();
     let mut binds = Vec::new();
@@ -1020,11 +1211,12 @@ fn parameters(
                 }),
             ) => c.clone(),
             (None, _) => {
-                problems.push((
+                problems.push(Diagnostic::at(
+                    Code::Parameter,
                     p.line,
                     p.col,
-                    "cannot name this `?` parameter".into(),
-                    "use a named parameter like `:tenant_id`".into(),
+                    "cannot name this `?` parameter",
+                    "use a named parameter like `:tenant_id`",
                 ));
                 continue;
             }
@@ -1041,7 +1233,8 @@ fn parameters(
             if Ty::of_rust(rust)
                 .is_some_and(|d| d != u.ty && !(u.ty == Ty::Decimal && d.compatible(&u.ty)))
             {
-                problems.push((
+                problems.push(Diagnostic::at(
+                    Code::Parameter,
                     p.line,
                     p.col,
                     format!(":{name} is declared {rust} but used as {}", u.ty),
@@ -1067,7 +1260,7 @@ fn parameters(
                 }
             }
             (None, None) => {
-                problems.push((p.line, p.col, format!("cannot infer the type of :{name}"), format!("compare it with a column, or annotate `-- param: {name} i64` (or another type)")));
+                problems.push(Diagnostic::at(Code::Parameter, p.line, p.col, format!("cannot infer the type of :{name}"), format!("compare it with a column, or annotate `-- param: {name} i64` (or another type)")));
                 continue;
             }
         };
@@ -1081,11 +1274,12 @@ fn parameters(
             }
             Some(i) if rust == format!("Option<{}>", params[i].rust) => binds.push(i),
             Some(i) if params[i].rust != rust => {
-                problems.push((
+                problems.push(Diagnostic::at(
+                    Code::Parameter,
                     p.line,
                     p.col,
                     format!(":{name} is used as {} and as {rust}", params[i].rust),
-                    "use two parameter names".into(),
+                    "use two parameter names",
                 ));
             }
             Some(i) => binds.push(i),
@@ -1095,6 +1289,8 @@ fn parameters(
                     rust,
                     sql,
                     non_negative: false,
+                    max_chars: None,
+                    json: false,
                 });
                 binds.push(params.len() - 1);
             }
@@ -1111,6 +1307,14 @@ fn parameters(
             .is_some_and(|u| u.column.as_deref() == Some("limit"))
         {
             params[i].non_negative = true;
+        }
+        if let Some(check) = checks.get(&(p.line, p.col)) {
+            let param = &mut params[i];
+            param.max_chars = match (param.max_chars, check.max_chars) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            param.json |= check.json;
         }
     }
     (params, binds)
@@ -1142,7 +1346,7 @@ fn project(
     typer: &mut Typer<'_>,
     columns: &mut Vec<OutColumn>,
     rewrites: &mut Vec<((usize, usize), String)>,
-    problems: &mut Vec<Problem>,
+    problems: &mut Vec<Diagnostic>,
 ) {
     let column_of = |col: &Column, table: &String, name: String| {
         out_column(
@@ -1169,11 +1373,12 @@ fn project(
                             .iter()
                             .any(|(_, t)| scope.catalog[t].iter().any(|c| c.name == name))
                     {
-                        problems.push((
+                        problems.push(Diagnostic::at(
+                            Code::Portability,
                             a.pos.0,
                             a.pos.1,
                             format!("the alias {name} is also a column of a table in the query"),
-                            "choose an alias that is not a column name".into(),
+                            "choose an alias that is not a column name",
                         ));
                     }
                     name
@@ -1182,11 +1387,12 @@ fn project(
                 (None, None) => {
                     if !matches!(expr.kind, ExprKind::Column { .. }) {
                         let (l, c) = expr.pos;
-                        problems.push((
+                        problems.push(Diagnostic::at(
+                            Code::Result,
                             l,
                             c,
-                            "an expression in the select list needs an alias".into(),
-                            "write `expr AS name`".into(),
+                            "an expression in the select list needs an alias",
+                            "write `expr AS name`",
                         ));
                     }
                     return;
@@ -1206,7 +1412,7 @@ fn project(
                 _ => None,
             };
             if let Some((at, what, fix)) = problem {
-                problems.push((at.0, at.1, what, fix));
+                problems.push(Diagnostic::at(Code::Result, at.0, at.1, what, fix));
                 return;
             }
             if let Some((rust, sql)) = declared {
@@ -1217,7 +1423,8 @@ fn project(
                 if let (Some(have), Some(want)) = (&t.ty, Ty::of_rust(inner)) {
                     // Rows decode by the declared type: it must be the type the engines return.
                     if *have != want && !(want == Ty::Double && *have == Ty::Double) {
-                        problems.push((
+                        problems.push(Diagnostic::at(
+                            Code::Result,
                             pos.0,
                             pos.1,
                             format!("{name} is declared {rust} but is {have}"),
@@ -1229,7 +1436,8 @@ fn project(
                     }
                 }
                 if t.nullable && inner == rust {
-                    problems.push((
+                    problems.push(Diagnostic::at(
+                        Code::Result,
                         pos.0,
                         pos.1,
                         format!("{name} may be NULL but is declared {rust}"),
@@ -1241,7 +1449,8 @@ fn project(
             }
             match &t.ty {
                 Some(ty) => columns.push(out_column(name, ty, t.nullable)),
-                None => problems.push((
+                None => problems.push(Diagnostic::at(
+                    Code::Result,
                     pos.0,
                     pos.1,
                     format!("cannot infer the type of {name}"),
@@ -1280,12 +1489,12 @@ fn project(
                     // `q.*` → `q.a, q.b, …`: the `q.` before the star qualifies the first.
                     rewrites.push((*star, names.join(&format!(", {alias}."))));
                 }
-                None => problems.push((
+                None => problems.push(Diagnostic::at(
+                    Code::Schema,
                     qualifier.pos.0,
                     qualifier.pos.1,
                     format!("unknown table or alias {}", qualifier.value),
-                    "name a table from the FROM clause (aliases are case-sensitive on MySQL)"
-                        .into(),
+                    "name a table from the FROM clause (aliases are case-sensitive on MySQL)",
                 )),
             }
         }

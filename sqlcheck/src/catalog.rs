@@ -13,6 +13,12 @@ pub struct Column {
     pub rust: String,
     /// The diesel SQL type path of a non-null value.
     pub sql: String,
+    /// Most characters a text value may have (`#[max_length = N]`: VARCHAR(N) on PostgreSQL
+    /// and MySQL, which refuse a longer value where SQLite stores it).
+    pub max_length: Option<usize>,
+    /// A JSON document kept as text (its doc comment starts with `JSON document`): every value
+    /// written must parse as JSON, as the repository requires.
+    pub json: bool,
 }
 
 impl Column {
@@ -91,7 +97,25 @@ pub fn types_for(column: &str, ty: &str) -> Result<(String, String), String> {
 pub fn parse(schema_rs: &str) -> Result<Catalog, String> {
     let mut catalog = Catalog::default();
     let mut current: Option<String> = None;
+    // Attributes and doc comments seen since the last column, which they describe.
+    let mut max_length: Option<usize> = None;
+    let mut json = false;
     for line in schema_rs.lines().map(str::trim) {
+        if let Some(n) = line
+            .strip_prefix("#[max_length = ")
+            .and_then(|r| r.strip_suffix(']'))
+        {
+            max_length = Some(
+                n.trim()
+                    .parse()
+                    .map_err(|_| format!("bad max_length in {line:?}"))?,
+            );
+            continue;
+        }
+        if line.starts_with("/// JSON document") {
+            json = true;
+            continue;
+        }
         // `diesel::joinable!(child -> parent (fk));`
         if let Some(rest) = line
             .strip_prefix("diesel::joinable!(")
@@ -150,6 +174,8 @@ pub fn parse(schema_rs: &str) -> Result<Catalog, String> {
                     nullable,
                     rust,
                     sql,
+                    max_length: max_length.take(),
+                    json: std::mem::take(&mut json),
                 });
         }
     }

@@ -153,6 +153,32 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed]) -> String {
                 p.name
             );
         }
+        // A text parameter written to a bounded or JSON column is checked before the
+        // statement runs, so that SQLite refuses what PostgreSQL and MySQL refuse.
+        for p in a.params.iter().filter(|p| p.max_chars.is_some() || p.json) {
+            let value = if p.rust.starts_with("Option<") {
+                let _ = writeln!(out, "        if let Some(value) = {} {{", p.name);
+                "value"
+            } else {
+                let _ = writeln!(out, "        {{ let value = {};", p.name);
+                "value"
+            };
+            if let Some(max) = p.max_chars {
+                let _ = writeln!(
+                    out,
+                    "            let chars = {value}.chars().count(); if chars > {max} {{ return Err(diesel::result::Error::QueryBuilderError(format!(\"{0} must be at most {max} characters, got {{chars}}\").into())); }}",
+                    p.name
+                );
+            }
+            if p.json {
+                let _ = writeln!(
+                    out,
+                    "            if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>({value}) {{ return Err(diesel::result::Error::QueryBuilderError(format!(\"{0} is not valid JSON: {{e}}\").into())); }}",
+                    p.name
+                );
+            }
+            let _ = writeln!(out, "        }}");
+        }
         let fields: String = a.params.iter().map(|p| format!("{}, ", p.name)).collect();
         let _ = writeln!(
             out,

@@ -1,6 +1,6 @@
 //! Splitting a query file into named blocks with their annotations.
 
-use crate::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 
 /// What a block returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +66,7 @@ pub fn split(file: &str, text: &str) -> (Vec<Block>, Vec<Diagnostic>) {
                 b.name_line,
                 1,
                 &b.name,
+                Code::Annotation,
                 "the block has no SQL",
                 "write the statement under the `-- name:` line, or remove the block",
             ));
@@ -87,6 +88,7 @@ pub fn split(file: &str, text: &str) -> (Vec<Block>, Vec<Diagnostic>) {
                     line_no,
                     1,
                     &name,
+                    Code::Annotation,
                     &format!("query name {name:?} is not kebab-case"),
                     "use lowercase words joined by `-`, e.g. `list-active-rules`",
                 ));
@@ -97,6 +99,7 @@ pub fn split(file: &str, text: &str) -> (Vec<Block>, Vec<Diagnostic>) {
                     line_no,
                     1,
                     &name,
+                    Code::Annotation,
                     "duplicate query name",
                     "give each block in a file its own name",
                 ));
@@ -124,6 +127,7 @@ pub fn split(file: &str, text: &str) -> (Vec<Block>, Vec<Diagnostic>) {
                     line_no,
                     1,
                     "",
+                    Code::Annotation,
                     "SQL outside any block",
                     "start the block with a `-- name: some-name` line",
                 ));
@@ -138,7 +142,7 @@ pub fn split(file: &str, text: &str) -> (Vec<Block>, Vec<Diagnostic>) {
                     .map(|(k, v)| (k.trim(), v.trim()))
                     .unwrap_or((annotation, ""));
                 let bad = |what: &str| {
-                    Diagnostic::new(file, line_no, 1, &block.name, what, "annotations are `-- returns: one|optional|many|exec`, `-- row: Model`, `-- include-deleted`, `-- all-tenants`, `-- keeps-modified-at: reason`, `-- param: name Type`, `-- column: alias Type`")
+                    Diagnostic::new(file, line_no, 1, &block.name, Code::Annotation, what, "annotations are `-- returns: one|optional|many|exec`, `-- row: Model`, `-- include-deleted`, `-- all-tenants`, `-- keeps-modified-at: reason`, `-- param: name Type`, `-- column: alias Type`")
                 };
                 match key {
                     "returns" => {
@@ -152,6 +156,18 @@ pub fn split(file: &str, text: &str) -> (Vec<Block>, Vec<Diagnostic>) {
                                 continue;
                             }
                         })
+                    }
+                    "row" if crate::catalog::table_of_model(value).is_none() => {
+                        let column = raw.find(value).map_or(1, |i| i + 1);
+                        errors.push(Diagnostic::new(
+                            file,
+                            line_no,
+                            column,
+                            &block.name,
+                            Code::Schema,
+                            &format!("unknown model {value}"),
+                            "row models are Tenant, User, ApiKey, Sensor, Rule, RuleSensor, Configuration",
+                        ));
                     }
                     "row" => block.row = Some(value.to_string()),
                     "include-deleted" => block.include_deleted = true,

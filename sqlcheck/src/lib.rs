@@ -14,68 +14,17 @@ pub mod analyze;
 pub mod ast;
 pub mod catalog;
 pub mod codegen;
+pub mod diagnostic;
 pub mod file;
+mod json;
 pub mod lint;
 pub mod parse;
 mod rules;
 pub mod token;
 pub mod types;
 
-use std::fmt;
+pub use diagnostic::{Code, Diagnostic};
 use std::path::Path;
-
-/// One problem, located in a query file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    /// The file, as given (`queries/rules.sql`).
-    pub file: String,
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column.
-    pub column: usize,
-    /// The query's name (empty outside blocks).
-    pub query: String,
-    /// What is wrong.
-    pub message: String,
-    /// What would fix it.
-    pub help: String,
-}
-
-impl Diagnostic {
-    /// A diagnostic.
-    pub fn new(
-        file: &str,
-        line: usize,
-        column: usize,
-        query: &str,
-        message: &str,
-        help: &str,
-    ) -> Self {
-        Self {
-            file: file.into(),
-            line,
-            column,
-            query: query.into(),
-            message: message.into(),
-            help: help.into(),
-        }
-    }
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let query = if self.query.is_empty() {
-            String::new()
-        } else {
-            format!(" [{}]", self.query)
-        };
-        write!(
-            f,
-            "{}:{}:{}:{query} {}\n  help: {}",
-            self.file, self.line, self.column, self.message, self.help
-        )
-    }
-}
 
 /// Checks one file's text; on success returns the generated module.
 pub fn check_file(
@@ -89,20 +38,10 @@ pub fn check_file(
     for block in &blocks {
         match analyze::analyze(block, catalog) {
             Ok(a) => analyzed.push(a),
-            Err(problems) => {
-                errors.extend(
-                    problems
-                        .into_iter()
-                        .map(|(l, c, message, help)| Diagnostic {
-                            file: display_path.into(),
-                            line: block.sql_line + l.max(1) - 1,
-                            column: c.max(1),
-                            query: block.name.clone(),
-                            message,
-                            help,
-                        }),
-                )
-            }
+            Err(problems) => errors.extend(problems.into_iter().map(|mut d| {
+                d.file = display_path.into();
+                d
+            })),
         }
     }
     if blocks.is_empty() && errors.is_empty() {
@@ -111,6 +50,7 @@ pub fn check_file(
             1,
             1,
             "",
+            Code::Annotation,
             "the file has no named queries",
             "add a block starting with `-- name: some-name`, or delete the file",
         ));
@@ -131,6 +71,7 @@ pub fn check_dir(dir: &Path, schema_rs: &Path) -> Result<String, Vec<Diagnostic>
             1,
             1,
             "",
+            Code::Io,
             &format!("cannot read the schema: {e}"),
             "check the path",
         )]
@@ -141,6 +82,7 @@ pub fn check_dir(dir: &Path, schema_rs: &Path) -> Result<String, Vec<Diagnostic>
             1,
             1,
             "",
+            Code::Schema,
             &e,
             "fix the schema module",
         )]
@@ -175,6 +117,7 @@ pub fn check_dir(dir: &Path, schema_rs: &Path) -> Result<String, Vec<Diagnostic>
                     1,
                     1,
                     "",
+                    Code::Io,
                     &format!("cannot read: {e}"),
                     "check the file",
                 ));

@@ -3,14 +3,19 @@
 
 use crate::token::{Kind, Token};
 
-/// A portability finding: (line, column) inside the SQL, what, and the fix.
-pub type Finding = (usize, usize, String, String);
+use crate::diagnostic::{Code, Diagnostic};
 
 /// Token-level portability checks.
-pub fn portability(significant: &[Token]) -> Vec<Finding> {
+pub fn portability(significant: &[Token]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut push = |t: &Token, what: &str, fix: &str| {
-        out.push((t.line, t.column, what.to_string(), fix.to_string()));
+        out.push(Diagnostic::at(
+            Code::Portability,
+            t.line,
+            t.column,
+            what,
+            fix,
+        ));
     };
     for (i, t) in significant.iter().enumerate() {
         let next = significant.get(i + 1);

@@ -6,8 +6,8 @@
 //! identifiers, …) before the parser sees them. Where the engines disagree on precedence (chained
 //! comparisons), the grammar demands parentheses.
 
-use crate::analyze::Problem;
 use crate::ast::*;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::token::{self, Kind, Token};
 
 /// Deepest nesting of parentheses, subqueries, NOT and unary minus; recursion is bounded by this
@@ -85,12 +85,12 @@ fn is_reserved(t: &Token) -> bool {
 }
 
 /// Parses one block's SQL (a trailing `;` allowed) into its statement.
-pub fn parse(sql: &str) -> Result<Statement, Problem> {
+pub fn parse(sql: &str) -> Result<Statement, Diagnostic> {
     parse_tokens(sql, token::tokenize_checked(sql)?)
 }
 
 /// Parses the tokens of `sql` (from [`token::tokenize_checked`]) as one statement.
-pub fn parse_tokens(sql: &str, tokens: Vec<Token>) -> Result<Statement, Problem> {
+pub fn parse_tokens(sql: &str, tokens: Vec<Token>) -> Result<Statement, Diagnostic> {
     let mut p = Parser {
         tokens,
         i: 0,
@@ -98,7 +98,7 @@ pub fn parse_tokens(sql: &str, tokens: Vec<Token>) -> Result<Statement, Problem>
         end: end_of(sql),
     };
     if p.tokens.iter().all(|t| t.is_symbol(";")) {
-        return Err(several(0));
+        return Err(several((1, 1), 0));
     }
     let statement = p.statement()?;
     if p.eat_symbol(";") && p.peek().is_some() {
@@ -107,7 +107,7 @@ pub fn parse_tokens(sql: &str, tokens: Vec<Token>) -> Result<Statement, Problem>
             .split(|t| t.is_symbol(";"))
             .filter(|s| !s.is_empty())
             .count();
-        return Err(several(1 + more));
+        return Err(several(p.pos(), 1 + more));
     }
     if p.peek().is_some() {
         return p.fail("the end of the statement");
@@ -115,12 +115,14 @@ pub fn parse_tokens(sql: &str, tokens: Vec<Token>) -> Result<Statement, Problem>
     Ok(statement)
 }
 
-fn several(n: usize) -> Problem {
-    (
-        1,
-        1,
+/// At the second statement's first token (or the start, for none).
+fn several(at: Pos, n: usize) -> Diagnostic {
+    Diagnostic::at(
+        Code::Syntax,
+        at.0,
+        at.1,
         format!("a block must hold exactly one statement, found {n}"),
-        "split it into several named blocks".into(),
+        "split it into several named blocks",
     )
 }
 
@@ -145,7 +147,7 @@ struct Parser {
     end: Pos,
 }
 
-type Parsed<T> = Result<T, Problem>;
+type Parsed<T> = Result<T, Diagnostic>;
 
 impl Parser {
     fn peek(&self) -> Option<&Token> {
@@ -196,21 +198,28 @@ impl Parser {
 
     fn fail<T>(&self, expected: &str) -> Parsed<T> {
         let (l, c) = self.pos();
-        Err((
+        Err(Diagnostic::at(
+            Code::Syntax,
             l,
             c,
             format!(
                 "does not parse: expected {expected}, found {}",
                 self.describe()
             ),
-            ACCEPTS.into(),
+            ACCEPTS,
         ))
     }
 
     /// An error at the current token for a construct the grammar leaves out on purpose.
     fn refuse<T>(&self, what: &str, help: &str) -> Parsed<T> {
         let (l, c) = self.pos();
-        Err((l, c, format!("does not parse: {what}"), help.into()))
+        Err(Diagnostic::at(
+            Code::Syntax,
+            l,
+            c,
+            format!("does not parse: {what}"),
+            help,
+        ))
     }
 
     fn expect_keyword(&mut self, kw: &str) -> Parsed<()> {
@@ -233,11 +242,12 @@ impl Parser {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             let (l, c) = self.pos();
-            return Err((
+            return Err(Diagnostic::at(
+                Code::Syntax,
                 l,
                 c,
                 format!("the statement is nested too deeply (more than {MAX_DEPTH} levels)"),
-                "split the expression, or compute part of it in Rust".into(),
+                "split the expression, or compute part of it in Rust",
             ));
         }
         Ok(())
@@ -250,11 +260,12 @@ impl Parser {
     fn expr_node(&self, pos: Pos, kind: ExprKind) -> Parsed<Expr> {
         let e = Expr::new(pos, kind);
         if e.height > MAX_HEIGHT {
-            return Err((
+            return Err(Diagnostic::at(
+                Code::Syntax,
                 pos.0,
                 pos.1,
                 format!("the expression is nested too deeply (more than {MAX_HEIGHT} levels)"),
-                "split the expression, or compute part of it in Rust".into(),
+                "split the expression, or compute part of it in Rust",
             ));
         }
         Ok(e)
@@ -488,14 +499,15 @@ impl Parser {
             let joined = self.table_ref()?;
             if !self.eat_keyword("ON") {
                 let (l, c) = self.pos();
-                return Err((
+                return Err(Diagnostic::at(
+            Code::Syntax,
                     l,
                     c,
                     format!(
                         "does not parse: expected ON after the joined table, found {}",
                         self.describe()
                     ),
-                    "only [INNER | LEFT [OUTER]] JOIN … ON is supported; write the join condition with ON".into(),
+                    "only [INNER | LEFT [OUTER]] JOIN … ON is supported; write the join condition with ON",
                 ));
             }
             let on = self.expr()?;
@@ -1011,7 +1023,7 @@ mod tests {
         parse(sql).unwrap_or_else(|e| panic!("{sql}: {e:?}"))
     }
 
-    fn err(sql: &str) -> Problem {
+    fn err(sql: &str) -> Diagnostic {
         parse(sql).expect_err(sql)
     }
 
@@ -1054,19 +1066,25 @@ mod tests {
     #[test]
     fn errors_name_the_token_and_its_position() {
         let e = err("SELECT name\nFROM FROM t");
-        assert_eq!((e.0, e.1), (2, 6));
-        assert!(e.2.contains("keyword FROM"), "{e:?}");
+        assert_eq!((e.line, e.column), (2, 6));
+        assert!(e.message.contains("keyword FROM"), "{e:?}");
         assert!(err("SELECT a FROM t RIGHT JOIN u ON TRUE")
-            .2
+            .message
             .contains("RIGHT JOIN"));
-        assert!(err("SELECT a FROM t WHERE a = 1 = 2").2.contains("chained"));
+        assert!(err("SELECT a FROM t WHERE a = 1 = 2")
+            .message
+            .contains("chained"));
         assert!(err("SELECT a FROM t UNION SELECT b FROM u")
-            .2
+            .message
             .contains("UNION"));
-        assert!(err("SELECT a FROM t; SELECT 1").2.contains("found 2"));
-        assert!(err("CREATE TABLE t (a int)").2.contains("only SELECT"));
+        let two = err("SELECT a FROM t; SELECT 1");
+        assert!(two.message.contains("found 2"));
+        assert_eq!((two.line, two.column), (1, 18), "at the second statement");
+        assert!(err("CREATE TABLE t (a int)")
+            .message
+            .contains("only SELECT"));
         assert!(err("SELECT a FROM t WHERE")
-            .2
+            .message
             .contains("end of the statement"));
     }
 
@@ -1077,10 +1095,10 @@ mod tests {
             "(".repeat(100_000),
             ")".repeat(100_000)
         );
-        assert!(err(&deep).2.contains("nested too deeply"));
+        assert!(err(&deep).message.contains("nested too deeply"));
         let long = format!("SELECT 1{} AS n", " + 1".repeat(100_000));
-        assert!(err(&long).2.contains("nested too deeply"));
+        assert!(err(&long).message.contains("nested too deeply"));
         let nots = format!("SELECT a FROM t WHERE {} a = 1", "NOT ".repeat(100_000));
-        assert!(err(&nots).2.contains("nested too deeply"));
+        assert!(err(&nots).message.contains("nested too deeply"));
     }
 }

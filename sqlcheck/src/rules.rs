@@ -3,13 +3,18 @@
 //!
 //! Each rule comes from a disagreement seen on the engines (CHECKER.md lists them).
 
-use crate::analyze::{equalities, Problem, Scope, Side};
+use crate::analyze::{equalities, Scope, Side};
 use crate::ast::{Expr, ExprKind, Select, SelectItem, Update};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::file::Block;
 use crate::types::Typed;
 
-fn push(problems: &mut Vec<Problem>, pos: (usize, usize), what: String, fix: String) {
-    problems.push((pos.0, pos.1, what, fix));
+fn push(problems: &mut Vec<Diagnostic>, pos: (usize, usize), what: String, fix: String) {
+    problems.push(Diagnostic::at(Code::Meaning, pos.0, pos.1, what, fix));
+}
+
+fn safety(problems: &mut Vec<Diagnostic>, pos: (usize, usize), what: String, fix: String) {
+    problems.push(Diagnostic::at(Code::Safety, pos.0, pos.1, what, fix));
 }
 
 /// The (table, column) a bare column reference names, following a select-list alias to its
@@ -47,7 +52,7 @@ pub(crate) fn select_meaning(
     order_keys: &[Typed],
     aggregated: bool,
     rewrites: &mut Vec<((usize, usize), String)>,
-    problems: &mut Vec<Problem>,
+    problems: &mut Vec<Diagnostic>,
 ) {
     let grouped = aggregated || !select.group_by.is_empty();
     let group_columns: Vec<(String, String)> = select
@@ -196,7 +201,7 @@ pub(crate) fn update_safety(
     block: &Block,
     update: &Update,
     assigned: &[String],
-    problems: &mut Vec<Problem>,
+    problems: &mut Vec<Diagnostic>,
 ) {
     let pos = update.table.name.pos;
     let table = &update.table.name.value;
@@ -204,7 +209,7 @@ pub(crate) fn update_safety(
         return;
     };
     if update.selection.is_none() {
-        push(
+        safety(
             problems,
             pos,
             "UPDATE without WHERE".into(),
@@ -215,7 +220,7 @@ pub(crate) fn update_safety(
         && !assigned.iter().any(|a| a == "modified_at")
         && block.keeps_modified_at.is_none()
     {
-        push(
+        safety(
             problems,
             pos,
             format!(
@@ -226,6 +231,6 @@ pub(crate) fn update_safety(
     }
     let children = scope.catalog.children(table);
     if assigned.iter().any(|a| a == "deleted_at") && !children.is_empty() {
-        push(problems, pos, format!("soft-deleting {table} here leaves its {} live; the repository's soft delete cascades to them in one transaction", children.join(", ")), format!("call the repository's soft delete for {table}"));
+        safety(problems, pos, format!("soft-deleting {table} here leaves its {} live; the repository's soft delete cascades to them in one transaction", children.join(", ")), format!("call the repository's soft delete for {table}"));
     }
 }

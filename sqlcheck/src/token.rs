@@ -84,10 +84,11 @@ fn is_ident_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-/// [`tokenize`], with a failure in the checker's diagnostic form: (line, column, what, fix).
-pub fn tokenize_checked(sql: &str) -> Result<Vec<Token>, (usize, usize, String, String)> {
+/// [`tokenize`], with a failure as the checker's diagnostic.
+pub fn tokenize_checked(sql: &str) -> Result<Vec<Token>, crate::diagnostic::Diagnostic> {
     tokenize(sql).map_err(|(line, column, message)| {
-        (
+        crate::diagnostic::Diagnostic::at(
+            crate::diagnostic::Code::Syntax,
             line,
             column,
             format!("cannot tokenize: {message}"),

@@ -148,8 +148,7 @@ impl Typed {
     }
 }
 
-/// A problem: (line, column, what, fix), positions inside the block's SQL.
-pub type Problem = (usize, usize, String, String);
+use crate::diagnostic::{Code, Diagnostic};
 
 /// What a parameter position was given.
 #[derive(Debug, Clone, PartialEq)]
@@ -185,7 +184,7 @@ pub struct Typer<'a> {
     /// Types given to parameter positions.
     pub params: BTreeMap<Pos, ParamUse>,
     /// What was wrong.
-    pub problems: Vec<Problem>,
+    pub problems: Vec<Diagnostic>,
     /// Whether aggregates may appear here (not in WHERE, ON, GROUP BY, SET, VALUES).
     pub aggregates_allowed: bool,
     /// Select-list aliases and their types; visible only where `aliases_visible` (ORDER BY:
@@ -196,8 +195,8 @@ pub struct Typer<'a> {
     in_aggregate: bool,
 }
 
-fn push(problems: &mut Vec<Problem>, pos: Pos, what: String, fix: &str) {
-    problems.push((pos.0, pos.1, what, fix.to_string()));
+fn push(problems: &mut Vec<Diagnostic>, pos: Pos, what: String, fix: &str) {
+    problems.push(Diagnostic::at(Code::Type, pos.0, pos.1, what, fix));
 }
 
 fn describe(e: &Expr) -> &'static str {

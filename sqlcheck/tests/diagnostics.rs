@@ -109,7 +109,7 @@ fn dialect_parse_errors() {
     expect(
         "-- name: a\nSELECT name FROM tenants WHERE deleted_at IS NULL; SELECT 1;\n",
         2,
-        1,
+        52,
         "a",
         "exactly one statement",
     );
@@ -253,24 +253,76 @@ fn result_errors() {
     expect(
         &format!("-- name: q\n-- row: Sensor\nSELECT sensor_id, name FROM sensors {OK_TAIL};\n"),
         3,
-        1,
+        8,
         "q",
         "missing [tenant_id, description",
     );
     expect(
         &format!("-- name: q\n-- row: Tenant\nSELECT * FROM sensors {OK_TAIL};\n"),
         3,
-        1,
+        8,
         "q",
         "extra [sensor_id",
     );
     expect(
         &format!("-- name: q\n-- row: Robot\nSELECT * FROM sensors {OK_TAIL};\n"),
-        3,
-        1,
+        2,
+        9,
         "q",
         "unknown model Robot",
     );
+    // At the first column out of place, not at the statement.
+    expect(
+        "-- name: q\n-- row: Tenant\nSELECT tenant_id, created_at, name, modified_at, deleted_at FROM tenants WHERE tenant_id = :tenant_id AND deleted_at IS NULL;\n",
+        3,
+        19,
+        "q",
+        "not in Tenant's order",
+    );
+    expect(
+        &format!("-- name: q\nSELECT name, sensor_id AS name FROM sensors {OK_TAIL};\n"),
+        2,
+        27,
+        "q",
+        "two result columns are named name",
+    );
+    expect(
+        "-- name: q\n-- returns: many\n  UPDATE rule_sensors SET modified_at = :now WHERE tenant_id = :tenant_id AND deleted_at IS NULL;\n",
+        3,
+        3,
+        "q",
+        "selects no columns",
+    );
+    expect(
+        "-- name: q\nINSERT INTO rule_sensors (tenant_id, rule_id, sensor_id)\n  VALUES (:tenant_id, :rule_id);\n",
+        3,
+        11,
+        "q",
+        "3 columns but 2 values",
+    );
+}
+
+/// Every diagnostic names its rule; the rule's name is part of the printed form.
+#[test]
+fn diagnostics_carry_their_code() {
+    use tk_sqlcheck::Code;
+    for (text, code) in [
+        ("-- name: q\nSELECT name FROM sensors WHERE deleted_at IS NULL;\n", Code::TenantScope),
+        ("-- name: q\nSELECT name FROM sensors WHERE tenant_id = :t;\n", Code::SoftDelete),
+        (&format!("-- name: q\nSELECT name FROM sensors {OK_TAIL} AND name = 1;\n"), Code::Type),
+        (&format!("-- name: q\nSELECT nme FROM sensors {OK_TAIL};\n"), Code::Schema),
+        (&format!("-- name: q\nSELECT name::text FROM sensors {OK_TAIL};\n"), Code::Portability),
+        (&format!("-- name: q\nSELECT name FROM sensors {OK_TAIL} LIMIT 5;\n"), Code::Meaning),
+        ("-- name: q\nUPDATE sensors SET name = :n WHERE tenant_id = :tenant_id AND deleted_at IS NULL;\n", Code::Safety),
+        (&format!("-- name: q\nSELECT name FROM sensors {OK_TAIL} AND;\n"), Code::Syntax),
+        ("-- name: Q\nSELECT 1;\n", Code::Annotation),
+    ] {
+        let found = errors(text);
+        assert!(
+            found.iter().any(|d| d.code == code && d.to_string().contains(&format!("({code})"))),
+            "{text}: want {code}, got {found:#?}"
+        );
+    }
 }
 
 #[test]

@@ -270,6 +270,71 @@ fn safety() {
     refused("SELECT s.name FROM ¦sensors s JOIN rule_sensors rs ON rs.sensor_id = s.sensor_id AND rs.deleted_at IS NULL WHERE s.tenant_id = rs.tenant_id AND s.deleted_at IS NULL", "without constraining sensors.tenant_id");
 }
 
+/// Text written to a VARCHAR(n) column must fit it, and a JSON column takes JSON: PostgreSQL and
+/// MySQL refuse a longer value where SQLite stores it, and the repository refuses non-JSON.
+#[test]
+fn written_text_fits_its_column() {
+    let long = "x".repeat(129);
+    refused(
+        &format!("UPDATE sensors SET name = ¦'{long}', modified_at = :now WHERE {LIVE}"),
+        "129 characters and name holds at most 128",
+    );
+    // Characters, not bytes, and '' is one character.
+    accepted(&format!(
+        "UPDATE sensors SET name = '{}''', modified_at = :now WHERE {LIVE}",
+        "é".repeat(127)
+    ));
+    refused(
+        &format!(
+            "UPDATE sensors SET name = COALESCE(:n, ¦'{long}'), modified_at = :now WHERE {LIVE}"
+        ),
+        "129 characters",
+    );
+    refused(
+        &format!("UPDATE sensors SET name = ¦description, modified_at = :now WHERE {LIVE}"),
+        "description holds any number of characters",
+    );
+    refused(
+        &format!("UPDATE api_keys SET key_hash = ¦name, modified_at = :now WHERE {LIVE}"),
+        "name holds up to 255 characters",
+    );
+    accepted(&format!(
+        "UPDATE api_keys SET name = key_hash, modified_at = :now WHERE {LIVE}"
+    ));
+    refused(
+        &format!("UPDATE sensors SET metadata = ¦'not json', modified_at = :now WHERE {LIVE}"),
+        "this text is not JSON",
+    );
+    refused(
+        &format!("UPDATE sensors SET metadata = CASE WHEN :b THEN '{{}}' ELSE ¦'{{a:1}}' END, modified_at = :now WHERE {LIVE}"),
+        "this text is not JSON",
+    );
+    refused(
+        &format!("UPDATE sensors SET metadata = ¦name, modified_at = :now WHERE {LIVE}"),
+        "name is not a JSON column",
+    );
+    accepted(&format!(
+        "UPDATE sensors SET metadata = '{{\"site\": [1, 2.5, null]}}', modified_at = :now WHERE {LIVE}"
+    ));
+    refused(
+        &format!("INSERT INTO rules (rule_id, tenant_id, name, state, action, sample_rate, enabled, scope_tags, expression, created_at, modified_at) VALUES (:id, :tenant_id, :name, ¦'{}', 'drop', 1.0, TRUE, '[]', '{{}}', :now, :now)", "d".repeat(17)),
+        "17 characters and state holds at most 16",
+    );
+    // A parameter is checked by the generated function.
+    let code = accepted(&format!(
+        "UPDATE sensors SET name = :name, metadata = :metadata, description = :d, modified_at = :now WHERE {LIVE}"
+    ));
+    assert!(code.contains("if chars > 128"), "{code}");
+    assert!(
+        code.contains("serde_json::from_str::<serde::de::IgnoredAny>(value)"),
+        "{code}"
+    );
+    assert!(
+        !code.contains("let value = d;"),
+        "description is unbounded: {code}"
+    );
+}
+
 /// Classes the differential oracle (tests/oracle.rs) found, each refused at its token.
 #[test]
 fn found_by_the_oracle() {

@@ -454,6 +454,12 @@ pub mod sensors {
 
     /// `insert-sensor` (queries/sensors.sql:1).
     pub fn insert_sensor(conn: &mut AnyConnection, sensor_id: SensorId, tenant_id: TenantId, name: &str, description: Option<&str>, metadata: &str, now: Timestamp) -> diesel::QueryResult<usize> {
+        { let value = name;
+            let chars = value.chars().count(); if chars > 128 { return Err(diesel::result::Error::QueryBuilderError(format!("name must be at most 128 characters, got {chars}").into())); }
+        }
+        { let value = metadata;
+            if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(value) { return Err(diesel::result::Error::QueryBuilderError(format!("metadata is not valid JSON: {e}").into())); }
+        }
         let query = InsertSensorQuery { sensor_id, tenant_id, name, description, metadata, now, _borrow: std::marker::PhantomData };
         query.execute(conn)
     }
