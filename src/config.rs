@@ -4,16 +4,19 @@
 //! Every resolved value remembers its [`Source`], so `trapperkeeper db status` can say where each
 //! setting came from and a bad value is reported with the place it was written.
 //!
-//! | key | TOML | environment | flag | default |
-//! |---|---|---|---|---|
-//! | url | `database.url` | `TK_DATABASE_URL` | `--db-url` | SQLite at `{data_dir}/trapperkeeper.db` |
-//! | data_dir | `data_dir` | `TK_DATA_DIR` | `--data-dir` | `./data` |
-//! | max_connections | `database.max_connections` | `TK_DATABASE_MAX_CONNECTIONS` | | 16 |
-//! | min_idle | `database.min_idle` | `TK_DATABASE_MIN_IDLE` | | 4 |
-//! | connection_timeout_ms | `database.connection_timeout_ms` | `TK_DATABASE_CONNECTION_TIMEOUT_MS` | | 5000 |
-//! | idle_timeout_ms | `database.idle_timeout_ms` | `TK_DATABASE_IDLE_TIMEOUT_MS` | | 300000 |
-//! | max_lifetime_ms | `database.max_lifetime_ms` | `TK_DATABASE_MAX_LIFETIME_MS` | | 1800000 |
-//! | migrations | `database.migrations` | `TK_DATABASE_MIGRATIONS` | | `apply` |
+//! | key | TOML | environment | flag | default | range |
+//! |---|---|---|---|---|---|
+//! | url | `database.url` | `TK_DATABASE_URL` | `--db-url` | SQLite at `{data_dir}/trapperkeeper.db` | `sqlite:`, `postgres://`, `mysql://` URLs |
+//! | data_dir | `data_dir` | `TK_DATA_DIR` | `--data-dir` | `./data` | a path without control characters |
+//! | max_connections | `database.max_connections` | `TK_DATABASE_MAX_CONNECTIONS` | | 16 | 1–10,000 |
+//! | min_idle | `database.min_idle` | `TK_DATABASE_MIN_IDLE` | | 4 | 0–`max_connections` |
+//! | connection_timeout_ms | `database.connection_timeout_ms` | `TK_DATABASE_CONNECTION_TIMEOUT_MS` | | 5000 | 1–86,400,000 |
+//! | idle_timeout_ms | `database.idle_timeout_ms` | `TK_DATABASE_IDLE_TIMEOUT_MS` | | 300000 | 1–86,400,000 |
+//! | max_lifetime_ms | `database.max_lifetime_ms` | `TK_DATABASE_MAX_LIFETIME_MS` | | 1800000 | 1–86,400,000 |
+//! | migrations | `database.migrations` | `TK_DATABASE_MIGRATIONS` | | `apply` | `apply`, `refuse` |
+//!
+//! Ranges are checked in one place, [`DatabaseConfig::validate`], for loaded and built
+//! configurations alike: no value reaches bb8's panicking asserts.
 //!
 //! The TOML file is `--config FILE`, else `$TK_CONFIG_FILE`, else `./trapperkeeper.toml` when it
 //! exists. An empty environment variable counts as unset.
@@ -272,29 +275,38 @@ impl<T> Setting<T> {
             source: Source::Default,
         }
     }
+
+    fn api(value: T) -> Self {
+        Self {
+            value,
+            source: Source::Api,
+        }
+    }
 }
 
 /// The database configuration in force. Build it with [`DatabaseConfig::load`] (flags,
-/// environment, file) or start from [`DatabaseConfig::default`] and the `with_*` setters.
+/// environment, file) or start from [`DatabaseConfig::default`] and the `with_*` setters; read
+/// it with the getters. [`DatabaseConfig::validate`] (called by the loader and by
+/// `Database::open`) checks every value against the range its setter documents, so no
+/// configuration reaches a panic in bb8.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatabaseConfig {
-    /// The database URL; `None` means SQLite at `{data_dir}/trapperkeeper.db`.
-    pub url: Setting<Option<DatabaseUrl>>,
-    /// Directory of the default SQLite database. Default `./data`.
-    pub data_dir: Setting<PathBuf>,
-    /// Most connections the pool opens. Default 16.
-    pub max_connections: Setting<u32>,
-    /// Idle connections the pool keeps ready. Default 4.
-    pub min_idle: Setting<u32>,
-    /// Longest wait for a pooled connection, and for the start-up ping. Default 5 s.
-    pub connection_timeout: Setting<Duration>,
-    /// An idle connection above `min_idle` is closed after this. Default 5 min.
-    pub idle_timeout: Setting<Duration>,
-    /// Any connection is closed after this, so servers can rebalance. Default 30 min.
-    pub max_lifetime: Setting<Duration>,
-    /// Whether start-up applies pending migrations or refuses to start. Default apply.
-    pub migrations: Setting<MigrationPolicy>,
+    url: Setting<Option<DatabaseUrl>>,
+    data_dir: Setting<PathBuf>,
+    max_connections: Setting<u32>,
+    min_idle: Setting<u32>,
+    connection_timeout: Setting<Duration>,
+    idle_timeout: Setting<Duration>,
+    max_lifetime: Setting<Duration>,
+    migrations: Setting<MigrationPolicy>,
 }
+
+/// Range of `max_connections` (bb8 needs at least one; beyond this a typo is likelier than a need).
+pub const MAX_CONNECTIONS: std::ops::RangeInclusive<u32> = 1..=10_000;
+/// Range of every timeout and lifetime: bb8 refuses zero, and a day is far beyond any sensible
+/// value (and keeps `Instant + duration` far from overflowing).
+pub const DURATION_RANGE: std::ops::RangeInclusive<Duration> =
+    Duration::from_millis(1)..=Duration::from_millis(86_400_000);
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
@@ -338,34 +350,108 @@ impl DatabaseConfig {
         })
     }
 
-    /// Sets the pool size limits.
+    /// The database URL; `None` means SQLite at `{data_dir}/trapperkeeper.db`.
+    pub fn url(&self) -> &Setting<Option<DatabaseUrl>> {
+        &self.url
+    }
+
+    /// Directory of the default SQLite database. Default `./data`.
+    pub fn data_dir(&self) -> &Setting<PathBuf> {
+        &self.data_dir
+    }
+
+    /// Most connections the pool opens. Default 16, range [`MAX_CONNECTIONS`].
+    pub fn max_connections(&self) -> &Setting<u32> {
+        &self.max_connections
+    }
+
+    /// Idle connections the pool keeps ready. Default 4, from 0 to `max_connections`.
+    pub fn min_idle(&self) -> &Setting<u32> {
+        &self.min_idle
+    }
+
+    /// Longest wait for a pooled connection, and for the start-up ping. Default 5 s, range
+    /// [`DURATION_RANGE`].
+    pub fn connection_timeout(&self) -> &Setting<Duration> {
+        &self.connection_timeout
+    }
+
+    /// An idle connection above `min_idle` is closed after this. Default 5 min, range
+    /// [`DURATION_RANGE`].
+    pub fn idle_timeout(&self) -> &Setting<Duration> {
+        &self.idle_timeout
+    }
+
+    /// Any connection is closed after this, so servers can rebalance. Default 30 min, range
+    /// [`DURATION_RANGE`].
+    pub fn max_lifetime(&self) -> &Setting<Duration> {
+        &self.max_lifetime
+    }
+
+    /// Whether start-up applies pending migrations or refuses to start. Default apply.
+    pub fn migrations(&self) -> &Setting<MigrationPolicy> {
+        &self.migrations
+    }
+
+    /// Sets the database URL (default: none, SQLite in the data directory).
+    #[must_use]
+    pub fn with_url(self, url: DatabaseUrl) -> Self {
+        self.with_url_from(url, Source::Api)
+    }
+
+    /// Sets the database URL, remembering where it was given (for error messages).
+    #[must_use]
+    pub fn with_url_from(mut self, url: DatabaseUrl, source: Source) -> Self {
+        self.url = Setting {
+            value: Some(url),
+            source,
+        };
+        self
+    }
+
+    /// Sets the directory of the default SQLite database (default `./data`; used when no URL
+    /// is set).
+    #[must_use]
+    pub fn with_data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Setting::api(dir.into());
+        self
+    }
+
+    /// Sets the pool size limits: `max_connections` in [`MAX_CONNECTIONS`] (default 16),
+    /// `min_idle` from 0 to `max_connections` (default 4).
+    #[must_use]
     pub fn with_pool_size(mut self, max_connections: u32, min_idle: u32) -> Self {
-        self.max_connections = Setting {
-            value: max_connections,
-            source: Source::Api,
-        };
-        self.min_idle = Setting {
-            value: min_idle,
-            source: Source::Api,
-        };
+        self.max_connections = Setting::api(max_connections);
+        self.min_idle = Setting::api(min_idle);
         self
     }
 
-    /// Sets the checkout and start-up ping timeout.
+    /// Sets the checkout and start-up ping timeout (default 5 s, range [`DURATION_RANGE`]).
+    #[must_use]
     pub fn with_connection_timeout(mut self, timeout: Duration) -> Self {
-        self.connection_timeout = Setting {
-            value: timeout,
-            source: Source::Api,
-        };
+        self.connection_timeout = Setting::api(timeout);
         self
     }
 
-    /// Sets the migration policy.
+    /// Sets how long an idle connection above `min_idle` lives (default 5 min, range
+    /// [`DURATION_RANGE`]).
+    #[must_use]
+    pub fn with_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = Setting::api(timeout);
+        self
+    }
+
+    /// Sets how long any connection lives (default 30 min, range [`DURATION_RANGE`]).
+    #[must_use]
+    pub fn with_max_lifetime(mut self, lifetime: Duration) -> Self {
+        self.max_lifetime = Setting::api(lifetime);
+        self
+    }
+
+    /// Sets the migration policy (default [`MigrationPolicy::Apply`]).
+    #[must_use]
     pub fn with_migration_policy(mut self, policy: MigrationPolicy) -> Self {
-        self.migrations = Setting {
-            value: policy,
-            source: Source::Api,
-        };
+        self.migrations = Setting::api(policy);
         self
     }
 
@@ -417,8 +503,45 @@ impl DatabaseConfig {
         Ok(config)
     }
 
-    /// Checks relations between settings (each value was checked when it was read).
+    /// Checks every value against its range and the relations between them: the one check
+    /// shared by the loader and the `with_*` setters. An error names where the value was set.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        let out_of_range = |value: String, source: &Source, reason: String| {
+            Err(ConfigError::InvalidValue {
+                origin: source.clone(),
+                value,
+                reason,
+            })
+        };
+        let conns = &self.max_connections;
+        if !MAX_CONNECTIONS.contains(&conns.value) {
+            return out_of_range(
+                conns.value.to_string(),
+                &conns.source,
+                format!(
+                    "expected a whole number from {} to {}",
+                    MAX_CONNECTIONS.start(),
+                    MAX_CONNECTIONS.end()
+                ),
+            );
+        }
+        for d in [
+            &self.connection_timeout,
+            &self.idle_timeout,
+            &self.max_lifetime,
+        ] {
+            if !DURATION_RANGE.contains(&d.value) {
+                return out_of_range(
+                    d.value.as_millis().to_string(),
+                    &d.source,
+                    format!(
+                        "expected a whole number of milliseconds from {} to {}",
+                        DURATION_RANGE.start().as_millis(),
+                        DURATION_RANGE.end().as_millis()
+                    ),
+                );
+            }
+        }
         if self.min_idle.value > self.max_connections.value {
             return Err(ConfigError::MinIdleAboveMax {
                 min_idle: self.min_idle.value,
@@ -571,32 +694,31 @@ impl DatabaseConfig {
             RawValue::Integer(i) => Err(invalid(i.to_string(), "expected a string")),
             RawValue::Other(t) => Err(invalid(format!("<{t}>"), "expected a string")),
         };
-        // Sizes and durations: a positive integer, written as a TOML integer or as text.
-        let positive = |raw: &RawValue, allow_zero: bool, max: u64| -> Result<u64, ConfigError> {
-            let reason = if allow_zero {
-                format!("expected a whole number from 0 to {max}")
-            } else {
-                format!("expected a whole number from 1 to {max}")
-            };
-            let n = match raw {
+        // Sizes and durations: a whole number, written as a TOML integer or as text; ranges
+        // are `validate`'s.
+        let whole = |raw: &RawValue, unit: &str| -> Result<u64, ConfigError> {
+            let reason = format!("expected a whole number{unit}");
+            match raw {
                 RawValue::Integer(i) => {
-                    u64::try_from(*i).map_err(|_| invalid(i.to_string(), &reason))?
+                    u64::try_from(*i).map_err(|_| invalid(i.to_string(), &reason))
                 }
                 RawValue::Text(s) => s
                     .trim()
                     .parse::<u64>()
-                    .map_err(|_| invalid(s.clone(), &reason))?,
-                RawValue::Other(t) => return Err(invalid(format!("<{t}>"), &reason)),
-            };
-            if (n == 0 && !allow_zero) || n > max {
-                return Err(invalid(n.to_string(), &reason));
+                    .map_err(|_| invalid(s.clone(), &reason)),
+                RawValue::Other(t) => Err(invalid(format!("<{t}>"), &reason)),
             }
-            Ok(n)
         };
-        // bb8 counts connections in u32; a day is far beyond any sensible timeout.
-        const MAX_MS: u64 = 86_400_000;
-        const MAX_CONNS: u64 = 10_000;
-        let ms = |raw: &RawValue| positive(raw, false, MAX_MS).map(Duration::from_millis);
+        let count = |raw: &RawValue| {
+            let n = whole(raw, "")?;
+            u32::try_from(n).map_err(|_| {
+                invalid(
+                    n.to_string(),
+                    &format!("expected a whole number up to {}", MAX_CONNECTIONS.end()),
+                )
+            })
+        };
+        let ms = |raw: &RawValue| whole(raw, " of milliseconds").map(Duration::from_millis);
         match key {
             Key::Url => {
                 let s = text(raw)?;
@@ -621,12 +743,16 @@ impl DatabaseConfig {
                 };
             }
             Key::MaxConnections => {
-                let n = positive(raw, false, MAX_CONNS)? as u32;
-                self.max_connections = Setting { value: n, source };
+                self.max_connections = Setting {
+                    value: count(raw)?,
+                    source,
+                }
             }
             Key::MinIdle => {
-                let n = positive(raw, true, MAX_CONNS)? as u32;
-                self.min_idle = Setting { value: n, source };
+                self.min_idle = Setting {
+                    value: count(raw)?,
+                    source,
+                }
             }
             Key::ConnectionTimeoutMs => {
                 self.connection_timeout = Setting {

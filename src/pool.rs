@@ -238,7 +238,7 @@ impl Database {
     /// policy, and refuses a database that holds an interrupted `db copy`.
     pub async fn open(config: &DatabaseConfig) -> Result<Self> {
         let db = Self::connect(config).await?;
-        let policy = config.migrations.value;
+        let policy = config.migrations().value;
         // One hop: migrations, then the refusal of a half-copied database, which must not
         // serve as if it were complete.
         db.run(move |conn| {
@@ -256,7 +256,7 @@ impl Database {
     pub async fn connect(config: &DatabaseConfig) -> Result<Self> {
         config.validate()?;
         let url = prepare_target(config)?;
-        let timeout = config.connection_timeout.value;
+        let timeout = config.connection_timeout().value;
         // The start-up ping: one connection opened directly, so its error is the driver's,
         // not bb8's generic timeout.
         let first = {
@@ -283,11 +283,11 @@ impl Database {
             reachability: reachability.clone(),
         };
         let pool = bb8::Pool::builder()
-            .max_size(config.max_connections.value)
-            .min_idle(Some(config.min_idle.value))
+            .max_size(config.max_connections().value)
+            .min_idle(Some(config.min_idle().value))
             .connection_timeout(timeout)
-            .idle_timeout(Some(config.idle_timeout.value))
-            .max_lifetime(Some(config.max_lifetime.value))
+            .idle_timeout(Some(config.idle_timeout().value))
+            .max_lifetime(Some(config.max_lifetime().value))
             .test_on_check_out(false)
             .error_sink(Box::new(ConnectErrorSink(reachability.clone())))
             .build_unchecked(manager);
@@ -543,7 +543,7 @@ pub(crate) fn prepare_target(config: &DatabaseConfig) -> Result<DatabaseUrl> {
 pub fn connect_sync(config: &DatabaseConfig) -> Result<AnyConnection> {
     config.validate()?;
     let url = prepare_target(config)?;
-    let timeout = config.connection_timeout.value;
+    let timeout = config.connection_timeout().value;
     let (tx, rx) = std::sync::mpsc::channel();
     let target = url.clone();
     // A thread rather than a blocking call, so an unanswering server cannot hold the caller past

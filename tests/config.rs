@@ -140,14 +140,14 @@ fn passwords_are_redacted_in_display_debug_and_scrub() {
 fn defaults_match_the_design() {
     let dir = cwd();
     let c = load(CliOverrides::default(), &[], dir.path()).unwrap();
-    assert_eq!(c.url.value, None);
-    assert_eq!(c.data_dir.value, PathBuf::from("./data"));
-    assert_eq!(c.max_connections.value, 16);
-    assert_eq!(c.min_idle.value, 4);
-    assert_eq!(c.connection_timeout.value, Duration::from_millis(5_000));
-    assert_eq!(c.idle_timeout.value, Duration::from_millis(300_000));
-    assert_eq!(c.max_lifetime.value, Duration::from_millis(1_800_000));
-    assert_eq!(c.migrations.value, MigrationPolicy::Apply);
+    assert_eq!(c.url().value, None);
+    assert_eq!(c.data_dir().value, PathBuf::from("./data"));
+    assert_eq!(c.max_connections().value, 16);
+    assert_eq!(c.min_idle().value, 4);
+    assert_eq!(c.connection_timeout().value, Duration::from_millis(5_000));
+    assert_eq!(c.idle_timeout().value, Duration::from_millis(300_000));
+    assert_eq!(c.max_lifetime().value, Duration::from_millis(1_800_000));
+    assert_eq!(c.migrations().value, MigrationPolicy::Apply);
     for (_, _, source) in c.describe() {
         assert_eq!(source, Source::Default);
     }
@@ -181,16 +181,16 @@ fn file_values_apply_and_name_their_source() {
         assert!(!Backend::Mysql.is_compiled_in());
         return;
     };
-    assert_eq!(c.max_connections.value, 32);
-    assert_eq!(c.min_idle.value, 2);
-    assert_eq!(c.connection_timeout.value, Duration::from_secs(10));
-    assert_eq!(c.idle_timeout.value, Duration::from_secs(60));
-    assert_eq!(c.max_lifetime.value, Duration::from_secs(600));
-    assert_eq!(c.migrations.value, MigrationPolicy::Refuse);
-    assert_eq!(c.data_dir.value, PathBuf::from("from-file"));
-    assert_eq!(c.url.value.as_ref().unwrap().backend(), Backend::Mysql);
+    assert_eq!(c.max_connections().value, 32);
+    assert_eq!(c.min_idle().value, 2);
+    assert_eq!(c.connection_timeout().value, Duration::from_secs(10));
+    assert_eq!(c.idle_timeout().value, Duration::from_secs(60));
+    assert_eq!(c.max_lifetime().value, Duration::from_secs(600));
+    assert_eq!(c.migrations().value, MigrationPolicy::Refuse);
+    assert_eq!(c.data_dir().value, PathBuf::from("from-file"));
+    assert_eq!(c.url().value.as_ref().unwrap().backend(), Backend::Mysql);
     assert_eq!(
-        c.max_connections.source.to_string(),
+        c.max_connections().source.to_string(),
         format!(
             "{}: database.max_connections",
             dir.path().join("trapperkeeper.toml").display()
@@ -218,20 +218,20 @@ fn precedence_is_cli_then_env_then_file_then_default() {
     // env over file
     let c = load(CliOverrides::default(), &env, dir.path()).unwrap();
     assert_eq!(
-        c.url.value.as_ref().unwrap().sqlite_path(),
+        c.url().value.as_ref().unwrap().sqlite_path(),
         Some(Path::new("env.db"))
     );
-    assert_eq!(c.url.source, Source::Env("TK_DATABASE_URL"));
-    assert_eq!(c.data_dir.value, PathBuf::from("env-dir"));
-    assert_eq!(c.max_connections.value, 20);
+    assert_eq!(c.url().source, Source::Env("TK_DATABASE_URL"));
+    assert_eq!(c.data_dir().value, PathBuf::from("env-dir"));
+    assert_eq!(c.max_connections().value, 20);
     assert_eq!(
-        c.max_connections.source,
+        c.max_connections().source,
         Source::Env("TK_DATABASE_MAX_CONNECTIONS")
     );
     // file over default
-    assert_eq!(c.min_idle.value, 3);
-    assert!(matches!(c.min_idle.source, Source::File { .. }));
-    assert_eq!(c.idle_timeout.source, Source::Default);
+    assert_eq!(c.min_idle().value, 3);
+    assert!(matches!(c.min_idle().source, Source::File { .. }));
+    assert_eq!(c.idle_timeout().source, Source::Default);
     // cli over env
     let cli = CliOverrides {
         db_url: Some("sqlite://cli.db".into()),
@@ -240,11 +240,11 @@ fn precedence_is_cli_then_env_then_file_then_default() {
     };
     let c = load(cli, &env, dir.path()).unwrap();
     assert_eq!(
-        c.url.value.as_ref().unwrap().sqlite_path(),
+        c.url().value.as_ref().unwrap().sqlite_path(),
         Some(Path::new("cli.db"))
     );
-    assert_eq!(c.url.source, Source::Cli("--db-url"));
-    assert_eq!(c.data_dir.value, PathBuf::from("cli-dir"));
+    assert_eq!(c.url().source, Source::Cli("--db-url"));
+    assert_eq!(c.data_dir().value, PathBuf::from("cli-dir"));
     // --config over TK_CONFIG_FILE
     std::fs::write(
         dir.path().join("other.toml"),
@@ -256,7 +256,7 @@ fn precedence_is_cli_then_env_then_file_then_default() {
         ..Default::default()
     };
     let c = load(cli, &[("TK_CONFIG_FILE", "custom.toml")], dir.path()).unwrap();
-    assert_eq!(c.max_connections.value, 7);
+    assert_eq!(c.max_connections().value, 7);
 }
 
 #[test]
@@ -425,4 +425,83 @@ fn unwritable_data_dir_is_a_config_error() {
         text.starts_with("--data-dir: cannot create data directory"),
         "{text}"
     );
+}
+
+/// Every value bb8 would panic on (zero pool, zero or overflowing durations, `min_idle` above
+/// the pool) is a typed configuration error naming its source, from the builder and from the
+/// environment, and `Database::open` returns it instead of reaching bb8.
+#[test]
+fn values_bb8_would_reject_are_configuration_errors() {
+    let dir = cwd();
+    let base = || DatabaseConfig::default().with_data_dir(dir.path().join("data"));
+    let day = Duration::from_millis(86_400_000);
+    let builders: Vec<(DatabaseConfig, &str)> = vec![
+        (base().with_pool_size(0, 0), "invalid value \"0\""),
+        (base().with_pool_size(10_001, 0), "invalid value \"10001\""),
+        (
+            base().with_pool_size(2, 3),
+            "min_idle (3, from set by the program)",
+        ),
+        (
+            base().with_connection_timeout(Duration::ZERO),
+            "invalid value \"0\"",
+        ),
+        (
+            base().with_idle_timeout(Duration::ZERO),
+            "invalid value \"0\"",
+        ),
+        (
+            base().with_max_lifetime(Duration::ZERO),
+            "invalid value \"0\"",
+        ),
+        (
+            base().with_max_lifetime(Duration::MAX),
+            "expected a whole number of milliseconds",
+        ),
+        (
+            base().with_idle_timeout(day + Duration::from_millis(1)),
+            "invalid value \"86400001\"",
+        ),
+        // Below a millisecond is zero to bb8's timers.
+        (
+            base().with_connection_timeout(Duration::from_micros(10)),
+            "invalid value \"0\"",
+        ),
+    ];
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for (config, needle) in builders {
+        let err = config.validate().unwrap_err();
+        assert!(err.to_string().contains(needle), "{needle}: {err}");
+        assert!(
+            err.to_string().starts_with("set by the program") || needle.starts_with("min_idle"),
+            "{err}"
+        );
+        match rt.block_on(trapperkeeper_db::Database::open(&config)) {
+            Err(trapperkeeper_db::Error::Config(e)) => assert_eq!(e.to_string(), err.to_string()),
+            other => panic!("{needle}: {other:?}"),
+        }
+    }
+    // In range at both ends: accepted.
+    base()
+        .with_pool_size(10_000, 10_000)
+        .with_connection_timeout(Duration::from_millis(1))
+        .with_idle_timeout(day)
+        .with_max_lifetime(day)
+        .validate()
+        .unwrap();
+    for (var, value) in [
+        ("TK_DATABASE_IDLE_TIMEOUT_MS", "0"),
+        ("TK_DATABASE_MAX_LIFETIME_MS", "0"),
+        ("TK_DATABASE_MAX_LIFETIME_MS", "86400001"),
+        ("TK_DATABASE_MAX_CONNECTIONS", "10001"),
+        ("TK_DATABASE_MAX_CONNECTIONS", "4294967296"),
+    ] {
+        let err = load(CliOverrides::default(), &[(var, value)], dir.path()).unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with(var), "{var}={value}: {text}");
+        assert!(
+            text.contains(&format!("{value:?}")),
+            "{var}={value}: {text}"
+        );
+    }
 }

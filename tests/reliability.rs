@@ -485,7 +485,7 @@ fn cancellation_storm_leaves_nothing_open(db: &TestDb) {
                 committed.extend(id);
             }
             // The pool is fully usable: every connection at once, none inside a transaction.
-            let max = config.max_connections.value as usize;
+            let max = config.max_connections().value as usize;
             let busy = Arc::new(common::Rendezvous::new(max));
             let mut all = tokio::task::JoinSet::new();
             for _ in 0..max {

@@ -183,7 +183,7 @@ pub enum ConfigCommand {
 
 fn open(config: &DatabaseConfig) -> Result<AnyConnection, CliError> {
     let mut conn = crate::pool::connect_sync(config)?;
-    crate::migrations::migrate(&mut conn, config.migrations.value)?;
+    crate::migrations::migrate(&mut conn, config.migrations().value)?;
     if let Some(source_label) = crate::copy::interrupted_copy(&mut conn)? {
         return Err(CliError::Db(crate::Error::IncompleteCopy { source_label }));
     }
@@ -719,11 +719,9 @@ fn open_url(
 ) -> Result<(AnyConnection, String), CliError> {
     let parsed =
         crate::url::DatabaseUrl::parse(url).map_err(|e| CliError::Usage(format!("{flag}: {e}")))?;
-    let mut c = config.clone();
-    c.url = crate::config::Setting {
-        value: Some(parsed.clone()),
-        source: crate::config::Source::Cli("--from/--to"),
-    };
+    let c = config
+        .clone()
+        .with_url_from(parsed.clone(), crate::config::Source::Cli("--from/--to"));
     Ok((
         crate::pool::connect_sync(&c)?,
         parsed.redacted().to_string(),
