@@ -380,7 +380,16 @@ impl Query {
             return Compare::Ordered;
         };
         let ordered: BTreeSet<&str> = order_by.iter().map(|(e, _)| e.s.as_str()).collect();
+        // An "aggregate" query whose items the generator (or the reducer) left without any
+        // aggregate is a plain select: one row per source row.
+        let aggregated = items.iter().any(|i| {
+            ["COUNT(", "SUM(", "AVG(", "MIN(", "MAX("]
+                .iter()
+                .any(|f| i.ex.s.to_ascii_uppercase().contains(f))
+        });
+        let one_row = *mode == Mode::Agg && aggregated;
         let total = match mode {
+            Mode::Agg if !aggregated => false,
             Mode::Agg => true,
             Mode::Group => {
                 !order_by.is_empty()
@@ -407,10 +416,7 @@ impl Query {
                     >= *pk_parts
             }
         };
-        match (
-            total && !order_by.is_empty() || *mode == Mode::Agg,
-            limit.is_some(),
-        ) {
+        match (total && !order_by.is_empty() || one_row, limit.is_some()) {
             (true, _) => Compare::Ordered,
             (false, true) => Compare::Count,
             (false, false) => Compare::Multiset,
