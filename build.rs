@@ -44,12 +44,17 @@ fn main() {
     named_queries(Path::new(&out_dir));
 }
 
-/// Checks `queries/*.sql` against `src/schema.rs` and the three SQL dialects (no database
+/// Checks `queries/*.sql` against `src/schema.rs` (and the models of the entity list) and the three SQL dialects (no database
 /// involved) and generates their typed functions; any problem stops the build.
 fn named_queries(out_dir: &Path) {
     println!("cargo:rerun-if-changed=queries");
     println!("cargo:rerun-if-changed=src/schema.rs");
-    match tk_sqlcheck::check_dir(Path::new("queries"), Path::new("src/schema.rs")) {
+    println!("cargo:rerun-if-changed=src/repository/entities.rs");
+    match tk_sqlcheck::check_dir(
+        Path::new("queries"),
+        Path::new("src/schema.rs"),
+        Path::new("src/repository/entities.rs"),
+    ) {
         Ok(code) => fs::write(out_dir.join("queries.rs"), code).expect("writable OUT_DIR"),
         Err(diagnostics) => {
             for d in &diagnostics {

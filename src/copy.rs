@@ -2,7 +2,8 @@
 //!
 //! Tables are copied in dependency order, in id order (UUIDv7 keys), in batches that each commit
 //! in their own transaction, so an interrupted copy leaves an exact prefix of each table. A row in
-//! `__trapperkeeper_copy` marks the target as a copy in progress until verification passes; the
+//! `__trapperkeeper_copy` ([`crate::startup`]'s copy marker, which keeps such a target from
+//! serving) marks the target as a copy in progress until verification passes; the
 //! next run refuses such a target unless asked to resume, and a resumed run continues every
 //! table after its last copied id. Soft-deleted rows are copied too: it is a copy, not an export.
 //!
@@ -13,19 +14,16 @@
 
 use std::fmt;
 
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::error::Error;
 use crate::migrations;
+use crate::startup;
 use crate::AnyConnection;
 
 /// Rows per batch unless told otherwise.
 pub const DEFAULT_BATCH: usize = 1_000;
-
-const CREATE_STATE: &str = "CREATE TABLE IF NOT EXISTS __trapperkeeper_copy \
-     (copy_id VARCHAR(36) NOT NULL PRIMARY KEY, source VARCHAR(255) NOT NULL, completed INTEGER NOT NULL)";
 
 /// Why a copy did not happen or did not verify.
 #[derive(Debug, thiserror::Error)]
@@ -34,8 +32,8 @@ pub enum CopyError {
     #[error("the source has pending migrations ({0}); run `trapperkeeper --db-url FROM db migrate` first")]
     SourcePending(String),
     /// The target holds rows and is not an interrupted copy.
-    #[error("the target is not empty ({0} holds rows); copy into an empty database")]
-    TargetNotEmpty(&'static str),
+    #[error("the target is not empty ({} holds rows); copy into an empty database", .0.name())]
+    TargetNotEmpty(Table),
     /// The target is an interrupted copy and `resume` was not asked for.
     #[error("the target holds an interrupted copy; rerun with --resume to continue it, or empty the target")]
     Interrupted,
@@ -69,6 +67,10 @@ pub struct TableSum {
     pub checksum: u128,
 }
 
+fn table_name<S: serde::Serializer>(t: &Table, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(t.name())
+}
+
 fn hex<S: serde::Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&format!("{v:032x}"))
 }
@@ -93,8 +95,9 @@ impl fmt::Display for TableSum {
 /// One table's verification.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TableCheck {
-    /// Table name.
-    pub table: &'static str,
+    /// The table.
+    #[serde(serialize_with = "table_name")]
+    pub table: Table,
     /// Source side.
     pub source: TableSum,
     /// Target side.
@@ -108,25 +111,54 @@ impl TableCheck {
     }
 }
 
-/// Per-table copy functions, one set per table from one macro.
+/// Per-table copy functions, one set per table from the entity list.
 macro_rules! tables {
-    ($($table:ident : $model:ty, $id_col:ident, $Id:ty;)+) => {
-        /// Tables in dependency order (parents first).
-        pub const TABLES: &[&str] = &[$(stringify!($table)),+];
+    ($($Variant:ident $table:ident : $Model:ident, $id_col:ident, $Id:ident, parents [$($parent:ident),*];)+) => {
+        /// A table that `copy` copies and verifies.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Table {
+            $(
+                #[doc = concat!("`", stringify!($table), "`.")]
+                $Variant,
+            )+
+        }
 
-        fn copy_table(from: &mut AnyConnection, to: &mut AnyConnection, table: &str, batch: usize, progress: &mut dyn FnMut(&str, u64, bool)) -> Result<u64, CopyError> {
+        impl Table {
+            /// Every table, in dependency order (parents first): the copy order.
+            pub const ALL: &'static [Table] = &[$(Table::$Variant),+];
+
+            /// The table called `name`, if it is one of the entities'.
+            pub fn from_name(name: &str) -> Option<Table> {
+                Table::ALL.iter().copied().find(|t| t.name() == name)
+            }
+
+            /// The table's name.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Table::$Variant => stringify!($table),)+
+                }
+            }
+        }
+
+        impl fmt::Display for Table {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.pad(self.name())
+            }
+        }
+
+        fn copy_table(from: &mut AnyConnection, to: &mut AnyConnection, table: Table, batch: usize, progress: &mut dyn FnMut(Table, u64, bool)) -> Result<u64, CopyError> {
             match table {
-                $(stringify!($table) => {
+                $(Table::$Variant => {
                     use crate::schema::$table::dsl as t;
                     // Resume after the last id already in the target (batches commit whole).
-                    let mut after: Option<$Id> = t::$table.select(t::$id_col).order(t::$id_col.desc()).first(to).optional()?;
+                    let mut after: Option<crate::types::$Id> = t::$table.select(t::$id_col).order(t::$id_col.desc()).first(to).optional()?;
                     let mut copied = 0u64;
                     loop {
-                        let mut query = t::$table.select(<$model>::as_select()).order(t::$id_col.asc()).limit(batch as i64).into_boxed();
+                        let mut query = t::$table.select(<crate::repository::$table::$Model>::as_select()).order(t::$id_col.asc()).limit(batch as i64).into_boxed();
                         if let Some(a) = after {
                             query = query.filter(t::$id_col.gt(a));
                         }
-                        let rows: Vec<$model> = query.load(from)?;
+                        let rows: Vec<crate::repository::$table::$Model> = query.load(from)?;
                         if rows.is_empty() {
                             return Ok(copied);
                         }
@@ -151,22 +183,21 @@ macro_rules! tables {
                         progress(table, copied, false);
                     }
                 })+
-                other => unreachable!("unknown table {other}"),
             }
         }
 
-        fn sum_table(conn: &mut AnyConnection, table: &str, batch: usize) -> Result<TableSum, CopyError> {
+        fn sum_table(conn: &mut AnyConnection, table: Table, batch: usize) -> Result<TableSum, CopyError> {
             match table {
-                $(stringify!($table) => {
+                $(Table::$Variant => {
                     use crate::schema::$table::dsl as t;
                     let mut sum = TableSum::default();
-                    let mut after: Option<$Id> = None;
+                    let mut after: Option<crate::types::$Id> = None;
                     loop {
-                        let mut query = t::$table.select(<$model>::as_select()).order(t::$id_col.asc()).limit(batch as i64).into_boxed();
+                        let mut query = t::$table.select(<crate::repository::$table::$Model>::as_select()).order(t::$id_col.asc()).limit(batch as i64).into_boxed();
                         if let Some(a) = after {
                             query = query.filter(t::$id_col.gt(a));
                         }
-                        let rows: Vec<$model> = query.load(conn)?;
+                        let rows: Vec<crate::repository::$table::$Model> = query.load(conn)?;
                         for row in &rows {
                             sum.add(row);
                         }
@@ -176,69 +207,44 @@ macro_rules! tables {
                         }
                     }
                 })+
-                other => unreachable!("unknown table {other}"),
             }
         }
 
         /// Every row of `table` (deleted ones too) in its canonical form, in id order: what the
         /// checksum hashes, for a row-by-row comparison.
-        pub fn canonical_rows(conn: &mut AnyConnection, table: &str) -> Result<Vec<String>, CopyError> {
+        pub fn canonical_rows(conn: &mut AnyConnection, table: Table) -> Result<Vec<String>, CopyError> {
             match table {
-                $(stringify!($table) => {
+                $(Table::$Variant => {
                     use crate::schema::$table::dsl as t;
-                    let rows: Vec<$model> = t::$table.select(<$model>::as_select()).order(t::$id_col.asc()).load(conn)?;
+                    let rows: Vec<crate::repository::$table::$Model> = t::$table.select(<crate::repository::$table::$Model>::as_select()).order(t::$id_col.asc()).load(conn)?;
                     Ok(rows.iter().map(|r| serde_json::to_string(r).expect("models serialise")).collect())
                 })+
-                other => unreachable!("unknown table {other}"),
             }
         }
 
         /// Rows in `table`, deleted ones included.
-        pub fn count_rows(conn: &mut AnyConnection, table: &str) -> Result<u64, CopyError> {
+        pub fn count_rows(conn: &mut AnyConnection, table: Table) -> Result<u64, CopyError> {
             match table {
-                $(stringify!($table) => {
+                $(Table::$Variant => {
                     use crate::schema::$table::dsl as t;
                     let n: i64 = t::$table.count().get_result(conn)?;
                     Ok(n as u64)
                 })+
-                other => unreachable!("unknown table {other}"),
             }
         }
 
-        fn has_rows(conn: &mut AnyConnection, table: &str) -> Result<bool, CopyError> {
+        fn has_rows(conn: &mut AnyConnection, table: Table) -> Result<bool, CopyError> {
             match table {
-                $(stringify!($table) => {
+                $(Table::$Variant => {
                     use crate::schema::$table::dsl as t;
-                    Ok(t::$table.select(t::$id_col).first::<$Id>(conn).optional()?.is_some())
+                    Ok(t::$table.select(t::$id_col).first::<crate::types::$Id>(conn).optional()?.is_some())
                 })+
-                other => unreachable!("unknown table {other}"),
             }
         }
     };
 }
 
-tables! {
-    tenants: crate::repository::tenants::Tenant, tenant_id, crate::types::TenantId;
-    users: crate::repository::users::User, user_id, crate::types::UserId;
-    api_keys: crate::repository::api_keys::ApiKey, api_key_id, crate::types::ApiKeyId;
-    sensors: crate::repository::sensors::Sensor, sensor_id, crate::types::SensorId;
-    rules: crate::repository::rules::Rule, rule_id, crate::types::RuleId;
-    rule_sensors: crate::repository::rule_sensors::RuleSensor, rule_sensor_id, crate::types::RuleSensorId;
-    configurations: crate::repository::configurations::Configuration, configuration_id, crate::types::ConfigurationId;
-}
-
-mod state {
-    diesel::table! {
-        /// Marks a target as a copy in progress (completed = 0) until it verifies.
-        __trapperkeeper_copy (copy_id) {
-            copy_id -> Text,
-            source -> Text,
-            completed -> Integer,
-        }
-    }
-}
-
-use state::__trapperkeeper_copy;
+crate::repository::entities::for_each_entity!(tables);
 
 /// Copies everything from `from` into `to` and verifies it. `source_label` (a redacted URL) is
 /// recorded in the target while the copy is in progress. `progress` hears (table, rows copied
@@ -249,7 +255,7 @@ pub fn copy(
     source_label: &str,
     resume: bool,
     batch: usize,
-    progress: &mut dyn FnMut(&str, u64, bool),
+    progress: &mut dyn FnMut(Table, u64, bool),
 ) -> Result<Vec<TableCheck>, CopyError> {
     let batch = batch.max(1);
     let status = migrations::status(from)?;
@@ -257,18 +263,13 @@ pub fn copy(
         let names: Vec<String> = status.pending.iter().map(|m| m.name.clone()).collect();
         return Err(CopyError::SourcePending(names.join(", ")));
     }
-    migrations::migrate(to, crate::config::MigrationPolicy::Apply)?;
-    to.batch_execute(CREATE_STATE)?;
-    let interrupted: Option<String> = __trapperkeeper_copy::table
-        .filter(__trapperkeeper_copy::completed.eq(0))
-        .select(__trapperkeeper_copy::copy_id)
-        .first(to)
-        .optional()?;
+    startup::apply_migrations(to)?;
+    let interrupted = startup::copy_in_progress(to)?;
     match (&interrupted, resume) {
         (Some(_), false) => return Err(CopyError::Interrupted),
         (Some(_), true) => {}
         (None, _) => {
-            for table in TABLES {
+            for &table in Table::ALL {
                 if has_rows(to, table)? {
                     return Err(CopyError::TargetNotEmpty(table));
                 }
@@ -277,20 +278,9 @@ pub fn copy(
     }
     let copy_id = match interrupted {
         Some(id) => id,
-        None => {
-            let id = crate::types::TenantId::new().to_string();
-            diesel::insert_into(__trapperkeeper_copy::table)
-                .values((
-                    __trapperkeeper_copy::copy_id.eq(&id),
-                    __trapperkeeper_copy::source
-                        .eq(source_label.chars().take(255).collect::<String>()),
-                    __trapperkeeper_copy::completed.eq(0),
-                ))
-                .execute(to)?;
-            id
-        }
+        None => startup::begin_copy(to, source_label)?,
     };
-    for table in TABLES {
+    for &table in Table::ALL {
         let n = copy_table(from, to, table, batch, progress)?;
         progress(table, n, true);
     }
@@ -298,37 +288,13 @@ pub fn copy(
     let bad: Vec<String> = checks
         .iter()
         .filter(|c| !c.ok())
-        .map(|c| c.table.to_string())
+        .map(|c| c.table.name().to_string())
         .collect();
     if !bad.is_empty() {
         return Err(CopyError::Mismatch(bad));
     }
-    diesel::update(__trapperkeeper_copy::table.filter(__trapperkeeper_copy::copy_id.eq(&copy_id)))
-        .set(__trapperkeeper_copy::completed.eq(1))
-        .execute(to)?;
+    startup::finish_copy(to, &copy_id)?;
     Ok(checks)
-}
-
-/// The source recorded by an unfinished copy into this database, if one was interrupted. A
-/// database without the bookkeeping table never was a copy target.
-pub fn interrupted_copy(conn: &mut AnyConnection) -> Result<Option<String>, Error> {
-    let found = __trapperkeeper_copy::table
-        .filter(__trapperkeeper_copy::completed.eq(0))
-        .select(__trapperkeeper_copy::source)
-        .first::<String>(conn)
-        .optional();
-    match found {
-        Ok(source) => Ok(source),
-        // SQLite "no such table", PostgreSQL "does not exist", MySQL "doesn't exist".
-        Err(diesel::result::Error::DatabaseError(_, info))
-            if ["no such table", "does not exist", "doesn't exist"]
-                .iter()
-                .any(|m| info.message().contains(m)) =>
-        {
-            Ok(None)
-        }
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// Counts and checksums every table on both sides.
@@ -337,9 +303,9 @@ pub fn verify(
     to: &mut AnyConnection,
     batch: usize,
 ) -> Result<Vec<TableCheck>, CopyError> {
-    TABLES
+    Table::ALL
         .iter()
-        .map(|table| {
+        .map(|&table| {
             Ok(TableCheck {
                 table,
                 source: sum_table(from, table, batch.max(1))?,

@@ -5,10 +5,11 @@
 //! - [`connection`]: [`AnyConnection`], set up per backend, and the write transaction.
 //! - [`pool`]: the bb8 pool and the async unit-of-work API ([`Database`]).
 //! - [`migrations`]: embedded per-backend migrations, applied under a lock, checksummed.
+//! - [`startup`]: whether a database may serve (migrations by policy, no interrupted copy).
 //! - [`types`]: typed UUIDv7 ids and microsecond UTC timestamps, portable across backends.
 //! - [`schema`]: the unified, type-checked schema.
 //! - [`copy`]: verified copies between backends.
-//! - [`cli`]: the `trapperkeeper` operator commands.
+//! - `cli` (feature `cli`, off by default): the `trapperkeeper` operator commands.
 //!
 //! ```no_run
 //! # async fn demo() -> trapperkeeper_db::Result<()> {
@@ -20,6 +21,7 @@
 //! ```
 #![warn(missing_docs)]
 
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
 pub mod connection;
@@ -30,6 +32,7 @@ pub mod pool;
 pub mod queries;
 pub mod repository;
 pub mod schema;
+pub mod startup;
 pub mod types;
 pub mod url;
 

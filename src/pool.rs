@@ -37,7 +37,6 @@ use std::time::Duration;
 use crate::config::{ensure_private_dir, DatabaseConfig};
 use crate::connection::{establish, AnyConnection};
 use crate::error::{Error, Result};
-use crate::migrations::{self, MigrationReport};
 use crate::url::{Backend, DatabaseUrl};
 
 /// A pooled connection and what the pool needs to know about it.
@@ -233,26 +232,8 @@ impl std::fmt::Debug for Database {
 }
 
 impl Database {
-    /// Connects (a first connection within the connection timeout, whose failure is returned
-    /// with the driver's message), builds the pool, handles migrations by the configured
-    /// policy, and refuses a database that holds an interrupted `db copy`.
-    pub async fn open(config: &DatabaseConfig) -> Result<Self> {
-        let db = Self::connect(config).await?;
-        let policy = config.migrations().value;
-        // One hop: migrations, then the refusal of a half-copied database, which must not
-        // serve as if it were complete.
-        db.run(move |conn| {
-            migrations::migrate(conn, policy)?;
-            match crate::copy::interrupted_copy(conn)? {
-                Some(source_label) => Err(Error::IncompleteCopy { source_label }),
-                None => Ok(()),
-            }
-        })
-        .await?;
-        Ok(db)
-    }
-
-    /// Like [`open`](Self::open) but leaves migrations alone (for tools such as `db status`).
+    /// Like [`open`](Self::open) (in [`crate::startup`], which decides whether a database may
+    /// serve) but leaves migrations alone (for tools such as `db status`).
     pub async fn connect(config: &DatabaseConfig) -> Result<Self> {
         config.validate()?;
         let url = prepare_target(config)?;
@@ -305,12 +286,6 @@ impl Database {
             timeout,
             reachability,
         })
-    }
-
-    /// Verifies applied migrations and applies or refuses pending ones, under the lock.
-    pub async fn migrate(&self, policy: crate::config::MigrationPolicy) -> Result<MigrationReport> {
-        self.run(move |conn| Ok(migrations::migrate(conn, policy)?))
-            .await
     }
 
     /// The backend of this database.

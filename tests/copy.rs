@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use chrono::{TimeZone, Utc};
 use common::TestDb;
-use trapperkeeper_db::copy::{canonical_rows, TABLES};
+use trapperkeeper_db::copy::{canonical_rows, Table};
 use trapperkeeper_db::repository::api_keys::{self, NewApiKey};
 use trapperkeeper_db::repository::configurations::{self, NewConfiguration};
 use trapperkeeper_db::repository::rule_sensors::{self, NewRuleSensor};
@@ -172,19 +172,19 @@ fn sqlite_source_copies_and_verifies(db: &TestDb) {
             .lines()
             .filter(|l| l.contains(" ok "))
             .count()
-            == TABLES.len()
+            == Table::ALL.len()
     );
     // Reread row by row: every table identical, deleted rows included.
     let mut to = connect(&db.url);
     let mut total = 0;
-    for table in TABLES {
+    for &table in Table::ALL {
         let a = canonical_rows(&mut from, table).unwrap();
         let b = canonical_rows(&mut to, table).unwrap();
         assert_eq!(a, b, "{table}");
         total += a.len();
     }
     assert_eq!(total, 3 * 7 + 2, "every seeded row, deleted ones too");
-    assert!(canonical_rows(&mut to, "rules")
+    assert!(canonical_rows(&mut to, Table::Rules)
         .unwrap()
         .iter()
         .any(|r| !r.contains("\"deleted_at\":null")));
@@ -312,7 +312,7 @@ fn interrupted_copy_is_refused_then_resumed(db: &TestDb) {
     );
     let mut to = connect(&db.url);
     assert_eq!(
-        canonical_rows(&mut to, "sensors").unwrap(),
-        canonical_rows(&mut from, "sensors").unwrap()
+        canonical_rows(&mut to, Table::Sensors).unwrap(),
+        canonical_rows(&mut from, Table::Sensors).unwrap()
     );
 }

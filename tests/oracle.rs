@@ -1220,7 +1220,11 @@ fn accepted_blocks_mean_the_same_on_every_engine() {
         });
     eprintln!("oracle: TK_TEST_SEED={seed_value}");
     let cases = common::count_from_env("TK_ORACLE_CASES", 2000);
-    let catalog = tk_sqlcheck::catalog::parse(include_str!("../src/schema.rs")).expect("catalog");
+    let catalog = tk_sqlcheck::catalog::parse_with_entities(
+        include_str!("../src/schema.rs"),
+        include_str!("../src/repository/entities.rs"),
+    )
+    .expect("catalog");
 
     // One fresh, migrated, seeded database per backend.
     let mut engines = Vec::new();
@@ -1238,9 +1242,9 @@ fn accepted_blocks_mean_the_same_on_every_engine() {
     let dumps: Vec<Vec<String>> = engines
         .iter_mut()
         .map(|e| {
-            trapperkeeper_db::copy::TABLES
+            trapperkeeper_db::copy::Table::ALL
                 .iter()
-                .flat_map(|t| engine::canonical(&mut e.conn, t).expect("dump"))
+                .flat_map(|t| engine::canonical(&mut e.conn, t.name()).expect("dump"))
                 .collect()
         })
         .collect();

@@ -176,3 +176,52 @@ fn checked_in_schema_matches_print_schema(db: &common::TestDb) {
         db.backend
     );
 }
+
+/// The entity list (`src/repository/entities.rs`) names every table of the schema once,
+/// parents before children, and its parents are the schema's `joinable!`s (plus the tenant,
+/// which owns every row).
+#[test]
+fn the_entity_list_is_the_schema() {
+    use trapperkeeper_db::repository::entities::ENTITIES;
+    let unified = parse(&file("src/schema.rs"));
+    let listed: Vec<&str> = ENTITIES.iter().map(|(t, _, _)| *t).collect();
+    let mut sorted = listed.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        unified.keys().map(String::as_str).collect::<Vec<_>>()
+    );
+    let joins: std::collections::BTreeSet<(String, String)> = file("src/schema.rs")
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("diesel::joinable!("))
+        .filter_map(|rest| {
+            let (child, tail) = rest.split_once(" -> ")?;
+            Some((child.to_string(), tail.split(' ').next()?.to_string()))
+        })
+        .collect();
+    assert!(joins.len() >= 7, "{joins:?}");
+    assert_eq!(ENTITIES[0], ("tenants", "Tenant", &[][..]));
+    for (i, (table, _model, parents)) in ENTITIES.iter().enumerate() {
+        for p in *parents {
+            let at = listed.iter().position(|t| t == p).expect("a listed parent");
+            assert!(at < i, "{table}: parent {p} comes later in the list");
+        }
+        if i > 0 {
+            assert!(parents.contains(&"tenants"), "{table} is owned by a tenant");
+        }
+        let from_schema: Vec<&str> = joins
+            .iter()
+            .filter(|(c, p)| c == table && p != "tenants")
+            .map(|(_, p)| p.as_str())
+            .collect();
+        let from_list: Vec<&str> = parents
+            .iter()
+            .copied()
+            .filter(|p| *p != "tenants")
+            .collect();
+        assert_eq!(
+            from_list, from_schema,
+            "{table}: parents differ from the joinable!s"
+        );
+    }
+}

@@ -68,6 +68,8 @@ pub struct Analyzed {
     pub binds: Vec<usize>,
     /// Result columns (empty for exec).
     pub columns: Vec<OutColumn>,
+    /// The Rust path of the `-- row:` model, if the block maps onto one.
+    pub row_path: Option<String>,
     /// The SQL with `?` placeholders (MySQL, SQLite).
     pub qmark_sql: String,
     /// The SQL with `$n` placeholders (PostgreSQL).
@@ -227,13 +229,27 @@ static RESERVED_WORDS: std::sync::LazyLock<Vec<(&'static str, &'static str)>> =
 fn check_alias(alias: &Ident, problems: &mut Vec<Diagnostic>) {
     let lower = alias.value.to_ascii_lowercase();
     if let Some((_, where_)) = RESERVED_WORDS.iter().find(|(w, _)| *w == lower) {
+        // The measurement's tags (`mysql:column-alias,…`) say which engines refuse the word.
+        let mut engines: Vec<&str> = Vec::new();
+        for tag in where_.split(',') {
+            let engine = match tag.split(':').next() {
+                Some("mysql") => "MySQL/MariaDB",
+                Some("postgres") => "PostgreSQL",
+                Some("sqlite") => "SQLite",
+                _ => continue,
+            };
+            if !engines.contains(&engine) {
+                engines.push(engine);
+            }
+        }
         problems.push(Diagnostic::at(
             Code::Portability,
             alias.pos.0,
             alias.pos.1,
             format!(
-                "{} is reserved on one of the databases ({where_})",
-                alias.value
+                "{} is a reserved word on {} (measured: scripts/measure-reserved-words)",
+                alias.value,
+                engines.join(" and ")
             ),
             "choose another alias",
         ));
@@ -547,7 +563,22 @@ fn out_column(name: String, ty: &Ty, nullable: bool) -> OutColumn {
 /// Checks one block; diagnostics carry the block's name and lines of the file (the file's
 /// name is the caller's).
 pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnostic>> {
-    check_block(block, catalog).map_err(|problems| {
+    let unknown_model = block
+        .row
+        .as_deref()
+        .filter(|m| catalog.model(m).is_none())
+        .map(|m| {
+            Diagnostic::new(
+                "",
+                block.row_at.0,
+                block.row_at.1,
+                &block.name,
+                Code::Schema,
+                &format!("unknown model {m}"),
+                &format!("row models are {}", catalog.model_names()),
+            )
+        });
+    let checked = check_block(block, catalog).map_err(|problems| {
         problems
             .into_iter()
             .map(|mut d| {
@@ -556,8 +587,54 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
                 d.query.clone_from(&block.name);
                 d
             })
-            .collect()
-    })
+            .collect::<Vec<_>>()
+    });
+    // Declarations must name something the block has: a misspelt one would be ignored.
+    let undeclared = |a: &Analyzed| {
+        let params = block
+            .params
+            .iter()
+            .zip(&block.params_at)
+            .filter(|((n, _), _)| !a.params.iter().any(|p| p.name == *n))
+            .map(|((n, _), at)| (n, at, "parameter", "param"));
+        let columns = block
+            .columns
+            .iter()
+            .zip(&block.columns_at)
+            .filter(|((n, _), _)| !a.columns.iter().any(|c| c.name == *n))
+            .map(|((n, _), at)| (n, at, "result column", "column"));
+        params
+            .chain(columns)
+            .map(|(n, at, what, key)| {
+                Diagnostic::new(
+                    "",
+                    at.0,
+                    at.1,
+                    &block.name,
+                    Code::Annotation,
+                    &format!("`-- {key}: {n}` declares no {what} of this block"),
+                    "remove the declaration, or fix the name",
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let checked = checked.and_then(|a| {
+        let stray = undeclared(&a);
+        if stray.is_empty() {
+            Ok(a)
+        } else {
+            Err(stray)
+        }
+    });
+    match (checked, unknown_model) {
+        (Ok(a), None) => Ok(a),
+        (Ok(_), Some(d)) => Err(vec![d]),
+        (Err(mut found), Some(d)) => {
+            found.insert(0, d);
+            Err(found)
+        }
+        (Err(found), None) => Err(found),
+    }
 }
 
 /// [`analyze`], with positions inside the block's SQL.
@@ -643,17 +720,26 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
                 };
                 column_pos.resize(columns.len(), at);
             }
+            // One diagnostic per place (a `*` over a join repeats several names at once).
             let mut seen = std::collections::BTreeSet::new();
+            let mut repeated: BTreeMap<Pos, Vec<&str>> = BTreeMap::new();
             for (c, at) in columns.iter().zip(&column_pos) {
-                if !seen.insert(c.name.clone()) {
-                    problems.push(Diagnostic::at(
-                        Code::Result,
-                        at.0,
-                        at.1,
-                        format!("two result columns are named {}", c.name),
-                        "give one of them an alias",
-                    ));
+                if !seen.insert(c.name.as_str()) {
+                    repeated.entry(*at).or_default().push(&c.name);
                 }
+            }
+            for (at, names) in repeated {
+                let (what, fix) = match names.as_slice() {
+                    [one] => (
+                        format!("two result columns are named {one}"),
+                        "give one of them an alias",
+                    ),
+                    many => (
+                        format!("result columns named {} appear twice", many.join(", ")),
+                        "select the columns by name, and alias the repeated ones",
+                    ),
+                };
+                problems.push(Diagnostic::at(Code::Result, at.0, at.1, what, fix));
             }
             typer.aggregates_allowed = false;
             if let Some(w) = &select.selection {
@@ -920,6 +1006,7 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
             }
             if cols.iter().any(|c| c.name == "deleted_at")
                 && !block.include_deleted
+                && !matches!(statement, Statement::Delete(_))
                 && !filters.iter().any(|(f, only)| {
                     only.as_deref().is_none_or(|t| t == table) && filters_deleted(&scope, *f, table)
                 })
@@ -937,9 +1024,10 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
 
     let (params, binds) = parameters(block, &found, &param_uses, &checks, &mut problems);
 
-    // Row mapping (file.rs refuses an unknown model at its annotation).
-    if let Some(table) = block.row.as_deref().and_then(catalog::table_of_model) {
-        let model = block.row.as_deref().unwrap_or_default();
+    // Row mapping (`analyze` refuses an unknown model at its annotation).
+    let row_model = block.row.as_deref().and_then(|m| catalog.model(m));
+    if let Some(found) = row_model {
+        let (model, table) = (&found.name, found.table.as_str());
         let want: Vec<&str> = catalog[table].iter().map(|c| c.name.as_str()).collect();
         let have: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
         let missing: Vec<&str> = want.iter().filter(|w| !have.contains(w)).copied().collect();
@@ -1003,6 +1091,7 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
         params,
         binds,
         columns,
+        row_path: row_model.map(|m| m.path.clone()),
         qmark_sql,
         pg_sql,
     })
@@ -1284,6 +1373,16 @@ fn parameters(
             }
             Some(i) => binds.push(i),
             None => {
+                if let Some(why) = crate::names::parameter_refusal(&name) {
+                    problems.push(Diagnostic::at(
+                        Code::Parameter,
+                        p.line,
+                        p.col,
+                        format!(":{name}: {why}"),
+                        "choose another parameter name",
+                    ));
+                    continue;
+                }
                 params.push(Param {
                     name: name.clone(),
                     rust,
@@ -1364,6 +1463,15 @@ fn project(
                 (Some(a), resolved) => {
                     check_alias(a, problems);
                     let name = a.value.to_ascii_lowercase();
+                    if let Some(why) = crate::names::refusal(&name) {
+                        problems.push(Diagnostic::at(
+                            Code::Result,
+                            a.pos.0,
+                            a.pos.1,
+                            format!("the result column {name}: {why}"),
+                            "choose another alias",
+                        ));
+                    }
                     // An alias that is also a column name in scope reads differently in WHERE
                     // (SQLite takes the alias, the others the column) and in ORDER BY.
                     let same_column = resolved.is_some_and(|(c, _)| c.name == name);

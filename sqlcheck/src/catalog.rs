@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::names::pascal;
+
 /// A column and what Rust and diesel see in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
@@ -32,7 +34,18 @@ impl Column {
     }
 }
 
-/// Tables by name (columns in schema order), with their primary keys and parent links.
+/// A `-- row:` model: a repository struct whose fields mirror its table's columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Model {
+    /// The struct's name (`Rule`).
+    pub name: String,
+    /// Its table (`rules`).
+    pub table: String,
+    /// Its Rust path in the generated code (`crate::repository::rules::Rule`).
+    pub path: String,
+}
+
+/// Tables by name (columns in schema order), with their primary keys, parent links and models.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Catalog {
     tables: BTreeMap<String, Vec<Column>>,
@@ -40,6 +53,8 @@ pub struct Catalog {
     pub primary_keys: BTreeMap<String, String>,
     /// (child table, parent table, foreign-key column), from `diesel::joinable!`.
     pub parents: Vec<(String, String, String)>,
+    /// The models `-- row:` may name, from the entity list.
+    pub models: Vec<Model>,
 }
 
 impl std::ops::Deref for Catalog {
@@ -50,6 +65,20 @@ impl std::ops::Deref for Catalog {
 }
 
 impl Catalog {
+    /// The model called `name`.
+    pub fn model(&self, name: &str) -> Option<&Model> {
+        self.models.iter().find(|m| m.name == name)
+    }
+
+    /// The model names, for diagnostics.
+    pub fn model_names(&self) -> String {
+        self.models
+            .iter()
+            .map(|m| m.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The tables whose rows point at a row of `table` (soft deletes must cascade to them).
     pub fn children(&self, table: &str) -> Vec<&str> {
         self.parents
@@ -58,17 +87,6 @@ impl Catalog {
             .map(|(child, _, _)| child.as_str())
             .collect()
     }
-}
-
-fn pascal(s: &str) -> String {
-    s.split('_')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
 }
 
 /// Maps a schema type name to (Rust type, SQL type path); ids are typed by column name.
@@ -182,23 +200,63 @@ pub fn parse(schema_rs: &str) -> Result<Catalog, String> {
     Ok(catalog)
 }
 
-/// The table a `-- row:` model maps onto (models mirror their table's columns).
-pub fn table_of_model(model: &str) -> Option<&'static str> {
-    Some(match model {
-        "Tenant" => "tenants",
-        "User" => "users",
-        "ApiKey" => "api_keys",
-        "Sensor" => "sensors",
-        "Rule" => "rules",
-        "RuleSensor" => "rule_sensors",
-        "Configuration" => "configurations",
-        _ => return None,
-    })
+/// Reads the entity list (`src/repository/entities.rs`): one line per entity,
+/// `Variant table: Model, id_column, IdType, parents [...];`; the model's path is
+/// `crate::repository::<table>::<Model>`.
+pub fn parse_entities(entities_rs: &str) -> Result<Vec<Model>, String> {
+    let mut models = Vec::new();
+    for line in entities_rs.lines().map(str::trim) {
+        let Some((head, rest)) = line.split_once(": ") else {
+            continue;
+        };
+        let mut words = head.split(' ');
+        let (Some(_variant), Some(table), None) = (words.next(), words.next(), words.next()) else {
+            continue;
+        };
+        if !line.ends_with("];") || !rest.contains(", parents [") {
+            continue;
+        }
+        let name = rest
+            .split(',')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        let path = format!("crate::repository::{table}::{name}");
+        if name.is_empty()
+            || !name.chars().all(|c| c.is_ascii_alphanumeric())
+            || !table.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+        {
+            return Err(format!("cannot read the entity line {line:?}"));
+        }
+        models.push(Model {
+            name,
+            table: table.to_string(),
+            path,
+        });
+    }
+    if models.is_empty() {
+        return Err("the entity list names no entities".into());
+    }
+    Ok(models)
 }
 
-/// The Rust path of a `-- row:` model.
-pub fn model_path(model: &str) -> Option<String> {
-    table_of_model(model).map(|t| format!("crate::repository::{t}::{model}"))
+/// [`parse`] the schema, then add the models of the entity list; every model's table must be
+/// in the schema.
+pub fn parse_with_entities(schema_rs: &str, entities_rs: &str) -> Result<Catalog, String> {
+    let mut catalog = parse(schema_rs)?;
+    catalog.models = parse_entities(entities_rs)?;
+    if let Some(m) = catalog
+        .models
+        .iter()
+        .find(|m| !catalog.contains_key(&m.table))
+    {
+        return Err(format!(
+            "the entity {} names table {}, which the schema does not have",
+            m.name, m.table
+        ));
+    }
+    Ok(catalog)
 }
 
 /// Parses a declared type (`-- param: x i64`, `-- column: total i64`) into (Rust, SQL) types.

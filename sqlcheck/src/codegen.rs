@@ -6,20 +6,7 @@ use std::fmt::Write as _;
 use crate::analyze::Analyzed;
 use crate::file::Returns;
 
-fn snake(name: &str) -> String {
-    name.replace('-', "_")
-}
-
-fn pascal(name: &str) -> String {
-    name.split('-')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
+use crate::names::{pascal, snake};
 
 /// The SQL text around each `?` placeholder (outside string literals).
 fn split_placeholders(sql: &str) -> Vec<String> {
@@ -52,11 +39,11 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed]) -> String {
     let _ = writeln!(out, "    use crate::AnyConnection;");
     for a in blocks {
         let fn_name = snake(&a.block.name);
-        let row_type = match &a.block.row {
-            Some(model) => crate::catalog::model_path(model).expect("checked"),
+        let row_type = match &a.row_path {
+            Some(path) => path.clone(),
             None => format!("{}Row", pascal(&a.block.name)),
         };
-        if a.block.row.is_none() && a.returns != Returns::Exec {
+        if a.row_path.is_none() && a.returns != Returns::Exec {
             let _ = writeln!(out, "\n    /// A row of `{}`.", a.block.name);
             let _ = writeln!(
                 out,

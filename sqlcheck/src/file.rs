@@ -26,6 +26,8 @@ pub struct Block {
     pub returns: Option<Returns>,
     /// `-- row: Model`, if given.
     pub row: Option<String>,
+    /// Line and column of the model's name in its `-- row:` annotation.
+    pub row_at: (usize, usize),
     /// `-- include-deleted`.
     pub include_deleted: bool,
     /// `-- all-tenants`.
@@ -36,10 +38,51 @@ pub struct Block {
     pub params: Vec<(String, String)>,
     /// `-- column: alias Type` declarations.
     pub columns: Vec<(String, String)>,
+    /// Line and column of each `-- param:` declaration's name, in order.
+    pub params_at: Vec<(usize, usize)>,
+    /// Line and column of each `-- column:` declaration's name, in order.
+    pub columns_at: Vec<(usize, usize)>,
     /// The SQL text (without the trailing `;`).
     pub sql: String,
     /// Line of the first SQL line.
     pub sql_line: usize,
+}
+
+/// The annotation keys.
+const KEYS: &[&str] = &[
+    "returns",
+    "row",
+    "include-deleted",
+    "all-tenants",
+    "keeps-modified-at",
+    "param",
+    "column",
+];
+
+const ANNOTATIONS: &str = "annotations are `-- returns: one|optional|many|exec`, `-- row: Model`, `-- include-deleted`, `-- all-tenants`, `-- keeps-modified-at: reason`, `-- param: name Type`, `-- column: alias Type`";
+
+/// Whether `word` is `key` with at most two letters changed, added or dropped, but not `key`
+/// itself (a typo), or `key` in other case.
+fn near(key: &str, word: &str) -> bool {
+    if key == word {
+        // Reached only for a key in other case (`Returns`): the match on keys is exact.
+        return true;
+    }
+    let (a, b): (Vec<char>, Vec<char>) = (key.chars().collect(), word.chars().collect());
+    if a.len().abs_diff(b.len()) > 2 {
+        return false;
+    }
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()] <= 2
 }
 
 fn is_kebab(name: &str) -> bool {
@@ -58,6 +101,8 @@ pub fn split(file: &str, text: &str) -> (Vec<Block>, Vec<Diagnostic>) {
     let mut errors = Vec::new();
     let mut current: Option<Block> = None;
     let mut in_annotations = false;
+    // Editors on Windows may save a byte-order mark; it is not SQL.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines: Vec<&str> = text.lines().collect();
     let finish = |b: Block, blocks: &mut Vec<Block>, errors: &mut Vec<Diagnostic>| {
         if b.sql.trim().trim_end_matches(';').trim().is_empty() {
@@ -77,30 +122,82 @@ pub fn split(file: &str, text: &str) -> (Vec<Block>, Vec<Diagnostic>) {
     for (i, raw) in lines.iter().enumerate() {
         let line_no = i + 1;
         let line = raw.trim();
+        // Where `value` starts on this line (1-based), for diagnostics about it.
+        // (Values follow the annotation's colon: searched there first, so `-- name: a` finds
+        // the `a` of the value, not of `name`.)
+        let column_of = |value: &str| {
+            let after = raw.find(':').map_or(0, |i| i + 1);
+            raw[after..]
+                .find(value)
+                .map(|i| i + after)
+                .or_else(|| raw.find(value))
+                .filter(|_| !value.is_empty())
+                .map_or(1, |i| raw[..i].chars().count() + 1)
+        };
+        if let Some(rest) = line.strip_prefix("--") {
+            let rest = rest.trim_start();
+            if !line.starts_with("-- name:") && rest.starts_with("name:") {
+                errors.push(Diagnostic::new(
+                    file,
+                    line_no,
+                    1,
+                    "",
+                    Code::Annotation,
+                    "this looks like a `-- name:` line but is spelled differently",
+                    "write exactly `-- name: some-name` (two dashes, one space)",
+                ));
+                continue;
+            }
+        }
         if let Some(name) = line.strip_prefix("-- name:") {
             if let Some(b) = current.take() {
                 finish(b, &mut blocks, &mut errors);
             }
             let name = name.trim().to_string();
-            if !is_kebab(&name) {
+            let at = column_of(&name);
+            let refused = if !is_kebab(&name) {
+                Some((
+                    format!("query name {name:?} is not kebab-case"),
+                    "use lowercase words joined by `-`, e.g. `list-active-rules`",
+                ))
+            } else {
+                crate::names::refusal(&name).map(|why| {
+                    (
+                        format!("query name {name:?}: {why}"),
+                        "choose another name, e.g. with a verb: `list-…`, `get-…`",
+                    )
+                })
+            };
+            if let Some((what, fix)) = refused {
                 errors.push(Diagnostic::new(
                     file,
                     line_no,
-                    1,
+                    at,
                     &name,
                     Code::Annotation,
-                    &format!("query name {name:?} is not kebab-case"),
-                    "use lowercase words joined by `-`, e.g. `list-active-rules`",
+                    &what,
+                    fix,
                 ));
             }
-            if blocks.iter().any(|b| b.name == name) {
+            let generated = crate::names::pascal(&name);
+            if let Some(other) = blocks
+                .iter()
+                .map(|b| &b.name)
+                .chain(current.as_ref().map(|b| &b.name))
+                .find(|b| crate::names::pascal(b) == generated)
+            {
+                let what = if *other == name {
+                    "duplicate query name".to_string()
+                } else {
+                    format!("{name} and {other} give the same Rust names ({generated}Query, {generated}Row)")
+                };
                 errors.push(Diagnostic::new(
                     file,
                     line_no,
-                    1,
+                    at,
                     &name,
                     Code::Annotation,
-                    "duplicate query name",
+                    &what,
                     "give each block in a file its own name",
                 ));
             }
@@ -109,11 +206,14 @@ pub fn split(file: &str, text: &str) -> (Vec<Block>, Vec<Diagnostic>) {
                 name_line: line_no,
                 returns: None,
                 row: None,
+                row_at: (line_no, 1),
                 include_deleted: false,
                 all_tenants: false,
                 keeps_modified_at: None,
                 params: vec![],
                 columns: vec![],
+                params_at: vec![],
+                columns_at: vec![],
                 sql: String::new(),
                 sql_line: line_no + 1,
             });
@@ -141,8 +241,17 @@ pub fn split(file: &str, text: &str) -> (Vec<Block>, Vec<Diagnostic>) {
                     .split_once(':')
                     .map(|(k, v)| (k.trim(), v.trim()))
                     .unwrap_or((annotation, ""));
-                let bad = |what: &str| {
-                    Diagnostic::new(file, line_no, 1, &block.name, Code::Annotation, what, "annotations are `-- returns: one|optional|many|exec`, `-- row: Model`, `-- include-deleted`, `-- all-tenants`, `-- keeps-modified-at: reason`, `-- param: name Type`, `-- column: alias Type`")
+                let value_at = column_of(value);
+                let bad = |at: usize, what: &str| {
+                    Diagnostic::new(
+                        file,
+                        line_no,
+                        at,
+                        &block.name,
+                        Code::Annotation,
+                        what,
+                        ANNOTATIONS,
+                    )
                 };
                 match key {
                     "returns" => {
@@ -152,44 +261,63 @@ pub fn split(file: &str, text: &str) -> (Vec<Block>, Vec<Diagnostic>) {
                             "many" => Returns::Many,
                             "exec" => Returns::Exec,
                             other => {
-                                errors.push(bad(&format!("unknown `returns` value {other:?}")));
+                                errors.push(bad(value_at, &format!("unknown `returns` value {other:?} (one of one, optional, many, exec, in lowercase)")));
                                 continue;
                             }
                         })
                     }
-                    "row" if crate::catalog::table_of_model(value).is_none() => {
-                        let column = raw.find(value).map_or(1, |i| i + 1);
-                        errors.push(Diagnostic::new(
-                            file,
-                            line_no,
-                            column,
-                            &block.name,
-                            Code::Schema,
-                            &format!("unknown model {value}"),
-                            "row models are Tenant, User, ApiKey, Sensor, Rule, RuleSensor, Configuration",
-                        ));
+                    "row" => {
+                        block.row = Some(value.to_string());
+                        block.row_at = (line_no, raw.find(value).map_or(1, |i| i + 1));
                     }
-                    "row" => block.row = Some(value.to_string()),
                     "include-deleted" => block.include_deleted = true,
                     "all-tenants" => block.all_tenants = true,
-                    "keeps-modified-at" if value.is_empty() => {
-                        errors.push(bad("`keeps-modified-at:` needs a reason"))
-                    }
+                    "keeps-modified-at" if value.is_empty() => errors.push(Diagnostic::new(
+                        file,
+                        line_no,
+                        raw.len() + 1,
+                        &block.name,
+                        Code::Annotation,
+                        "`keeps-modified-at:` needs a reason",
+                        "say why this UPDATE leaves modified_at alone, e.g. `-- keeps-modified-at: a use is not a change`",
+                    )),
                     "keeps-modified-at" => block.keeps_modified_at = Some(value.to_string()),
                     "param" | "column" => match value.split_once(' ') {
                         Some((n, t)) => {
-                            let pair = (
-                                n.trim().trim_start_matches(':').to_string(),
-                                t.trim().to_string(),
-                            );
+                            let (n, t) = (n.trim(), t.trim());
+                            if crate::catalog::declared(t).is_none() {
+                                errors.push(Diagnostic::new(
+                                    file,
+                                    line_no,
+                                    column_of(t),
+                                    &block.name,
+                                    Code::Annotation,
+                                    &format!("unknown type {t:?} in `-- {key}:`"),
+                                    "types are i64, i32, f64, bool, String, Timestamp, an id type (TenantId, RuleId, …), or Option<…> of one",
+                                ));
+                                continue;
+                            }
+                            let pair = (n.trim_start_matches(':').to_ascii_lowercase(), t.to_string());
+                            let at = (line_no, column_of(n));
                             if key == "param" {
-                                block.params.push(pair)
+                                block.params.push(pair);
+                                block.params_at.push(at);
                             } else {
-                                block.columns.push(pair)
+                                block.columns.push(pair);
+                                block.columns_at.push(at);
                             }
                         }
-                        None => errors.push(bad(&format!("`{key}:` needs a name and a type"))),
+                        None => errors.push(bad(value_at, &format!("`{key}:` needs a name and a type"))),
                     },
+                    // A misspelt annotation would silently change what the block returns or
+                    // binds; other `word:` comments describe the query.
+                    other if other.contains(' ') => {}
+                    other if KEYS.iter().any(|k| near(k, &other.to_ascii_lowercase())) => {
+                        errors.push(bad(
+                            column_of(other),
+                            &format!("unknown annotation `{other}:` (did you mean one of {}?)", KEYS.join(", ")),
+                        ));
+                    }
                     // Any other comment describes the query; annotations may follow it.
                     _ => {}
                 }

@@ -18,6 +18,7 @@ pub mod diagnostic;
 pub mod file;
 mod json;
 pub mod lint;
+pub mod names;
 pub mod parse;
 mod rules;
 pub mod token;
@@ -62,21 +63,30 @@ pub fn check_file(
     }
 }
 
-/// Checks every `*.sql` file in `dir` against the schema at `schema_rs`; returns the Rust source
-/// of all modules, or every diagnostic.
-pub fn check_dir(dir: &Path, schema_rs: &Path) -> Result<String, Vec<Diagnostic>> {
-    let schema = std::fs::read_to_string(schema_rs).map_err(|e| {
-        vec![Diagnostic::new(
-            &schema_rs.display().to_string(),
-            1,
-            1,
-            "",
-            Code::Io,
-            &format!("cannot read the schema: {e}"),
-            "check the path",
-        )]
-    })?;
-    let catalog = catalog::parse(&schema).map_err(|e| {
+/// Checks every `*.sql` file in `dir` against the schema at `schema_rs` and the `-- row:`
+/// models of the entity list at `entities_rs`; returns the Rust source of all modules, or every
+/// diagnostic.
+pub fn check_dir(
+    dir: &Path,
+    schema_rs: &Path,
+    entities_rs: &Path,
+) -> Result<String, Vec<Diagnostic>> {
+    let read = |path: &Path, what: &str| {
+        std::fs::read_to_string(path).map_err(|e| {
+            vec![Diagnostic::new(
+                &path.display().to_string(),
+                1,
+                1,
+                "",
+                Code::Io,
+                &format!("cannot read the {what}: {e}"),
+                "check the path",
+            )]
+        })
+    };
+    let schema = read(schema_rs, "schema")?;
+    let entities = read(entities_rs, "entity list")?;
+    let catalog = catalog::parse_with_entities(&schema, &entities).map_err(|e| {
         vec![Diagnostic::new(
             &schema_rs.display().to_string(),
             1,
@@ -84,7 +94,7 @@ pub fn check_dir(dir: &Path, schema_rs: &Path) -> Result<String, Vec<Diagnostic>
             "",
             Code::Schema,
             &e,
-            "fix the schema module",
+            "fix the schema module or the entity list",
         )]
     })?;
     let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -109,6 +119,18 @@ pub fn check_dir(dir: &Path, schema_rs: &Path) -> Result<String, Vec<Diagnostic>
             dir.file_name().unwrap_or_default().to_string_lossy(),
             path.file_name().unwrap_or_default().to_string_lossy()
         );
+        if let Some(why) = names::refusal(&stem) {
+            errors.push(Diagnostic::new(
+                &display,
+                1,
+                1,
+                "",
+                Code::Annotation,
+                &format!("the file's name becomes the module {stem}, but {why}"),
+                "rename the file, e.g. `two-factor.sql` (kebab-case words starting with a letter)",
+            ));
+            continue;
+        }
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {

@@ -5,7 +5,12 @@ use tk_sqlcheck::{catalog, check_file, Diagnostic};
 fn catalog() -> catalog::Catalog {
     let schema =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../src/schema.rs")).unwrap();
-    catalog::parse(&schema).unwrap()
+    let entities = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../src/repository/entities.rs"
+    ))
+    .unwrap();
+    catalog::parse_with_entities(&schema, &entities).unwrap()
 }
 
 fn errors(text: &str) -> Vec<Diagnostic> {
@@ -53,8 +58,13 @@ const OK_TAIL: &str = "WHERE tenant_id = :tenant_id AND deleted_at IS NULL";
 fn the_project_corpus_is_accepted() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../queries");
     let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/../src/schema.rs");
-    let code = tk_sqlcheck::check_dir(std::path::Path::new(dir), std::path::Path::new(schema))
-        .unwrap_or_else(|e| panic!("{e:#?}"));
+    let entities = concat!(env!("CARGO_MANIFEST_DIR"), "/../src/repository/entities.rs");
+    let code = tk_sqlcheck::check_dir(
+        std::path::Path::new(dir),
+        std::path::Path::new(schema),
+        std::path::Path::new(entities),
+    )
+    .unwrap_or_else(|e| panic!("{e:#?}"));
     assert!(
         code.matches("pub fn ").count() >= 15,
         "at least 15 named queries"
@@ -70,7 +80,7 @@ fn file_structure_errors() {
         "",
         "SQL outside any block",
     );
-    expect("-- name: a\nSELECT name FROM tenants WHERE deleted_at IS NULL;\n-- name: a\nSELECT name FROM tenants WHERE deleted_at IS NULL;\n", 3, 1, "a", "duplicate query name");
+    expect("-- name: a\nSELECT name FROM tenants WHERE deleted_at IS NULL;\n-- name: a\nSELECT name FROM tenants WHERE deleted_at IS NULL;\n", 3, 10, "a", "duplicate query name");
     expect(
         "-- name: empty\n\n-- name: b\nSELECT name FROM tenants WHERE deleted_at IS NULL;\n",
         1,
@@ -81,20 +91,189 @@ fn file_structure_errors() {
     expect(
         "-- name: Bad_Name\nSELECT name FROM tenants WHERE deleted_at IS NULL;\n",
         1,
-        1,
+        10,
         "Bad_Name",
         "not kebab-case",
     );
     expect(
         "-- name: a\n-- returns: lots\nSELECT name FROM tenants WHERE deleted_at IS NULL;\n",
         2,
-        1,
+        13,
         "a",
         "unknown `returns` value",
     );
     assert!(
         matches!(check_file("queries/x.sql", "x", "-- just a comment\n", &catalog()), Err(e) if e[0].message.contains("no named queries"))
     );
+}
+
+/// Names that would not compile as Rust, and annotations that would silently change the
+/// block, are refused in the `.sql` file rather than as rustc errors in the generated code
+/// (found by trying the checker as a new user).
+#[test]
+fn names_and_annotations_the_generated_code_needs() {
+    const T: &str = "SELECT name FROM tenants WHERE tenant_id = :tenant_id AND deleted_at IS NULL";
+    expect(
+        &format!("-- name: match\n{T};\n"),
+        1,
+        10,
+        "match",
+        "Rust keyword",
+    );
+    expect(
+        &format!("-- name: list-v2\n{T};\n-- name: list-v-2\n{T};\n"),
+        3,
+        10,
+        "list-v-2",
+        "give the same Rust names (ListV2Query",
+    );
+    expect(
+        "-- name: q\nSELECT name AS type FROM tenants WHERE tenant_id = :tenant_id AND deleted_at IS NULL;\n",
+        2,
+        16,
+        "q",
+        "the result column type: type is a Rust keyword",
+    );
+    expect(
+        "-- name: q\nSELECT name FROM tenants WHERE tenant_id = :type AND deleted_at IS NULL;\n",
+        2,
+        44,
+        "q",
+        ":type: type is a Rust keyword",
+    );
+    expect(
+        "-- name: q\nSELECT name FROM tenants WHERE tenant_id = :conn AND deleted_at IS NULL;\n",
+        2,
+        44,
+        "q",
+        "the generated function's connection argument",
+    );
+    expect(
+        &format!("-- name: q\n-- retruns: one\n{T};\n"),
+        2,
+        4,
+        "q",
+        "unknown annotation `retruns:`",
+    );
+    expect(
+        &format!("-- name: q\n-- Returns: one\n{T};\n"),
+        2,
+        4,
+        "q",
+        "unknown annotation `Returns:`",
+    );
+    expect(
+        &format!("-- name: q\n-- returns: ONE\n{T};\n"),
+        2,
+        13,
+        "q",
+        "in lowercase",
+    );
+    expect(
+        &format!("-- name: q\n-- param: lim Foo\n{T} LIMIT :lim;\n"),
+        2,
+        15,
+        "q",
+        "unknown type \"Foo\"",
+    );
+    expect(
+        &format!("-- name: q\n-- column: total Vec<u8>\n{T};\n"),
+        2,
+        18,
+        "q",
+        "unknown type \"Vec<u8>\"",
+    );
+    expect(
+        &format!("-- name: q\n-- param: x i64\n{T};\n"),
+        2,
+        11,
+        "q",
+        "`-- param: x` declares no parameter of this block",
+    );
+    expect(
+        &format!("-- name: q\n-- column: nothere i64\n{T};\n"),
+        2,
+        12,
+        "q",
+        "`-- column: nothere` declares no result column",
+    );
+    expect(
+        &format!("-- name: q\n-- keeps-modified-at:\n{T};\n"),
+        2,
+        22,
+        "q",
+        "needs a reason",
+    );
+    expect(
+        &format!("--name: q\n{T};\n"),
+        1,
+        1,
+        "",
+        "looks like a `-- name:` line",
+    );
+    // One diagnostic per place: a `*` over a join repeats several names at once.
+    let text = "-- name: q\nSELECT * FROM sensors s JOIN rules r ON r.tenant_id = s.tenant_id AND r.deleted_at IS NULL WHERE s.tenant_id = :tenant_id AND s.deleted_at IS NULL;\n";
+    let found = errors(text);
+    let at_star: Vec<_> = found
+        .iter()
+        .filter(|d| (d.line, d.column) == (2, 8))
+        .collect();
+    assert_eq!(at_star.len(), 1, "{found:#?}");
+    assert!(
+        at_star[0].message.contains("tenant_id, name, description"),
+        "{found:#?}"
+    );
+    // A DELETE of a soft-deleted table is refused once, as a hard delete.
+    let found = errors("-- name: q\nDELETE FROM sensors WHERE tenant_id = :tenant_id;\n");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].message.contains("hard DELETE"));
+    // Ordinary descriptions with a colon stay descriptions.
+    check_file(
+        "queries/fixture.sql",
+        "fixture",
+        &format!("-- name: q\n-- Note: the live name of a tenant.\n{T};\n"),
+        &catalog(),
+    )
+    .unwrap();
+    // A byte-order mark is not SQL.
+    check_file(
+        "queries/fixture.sql",
+        "fixture",
+        &format!("{}-- name: q\n{T};\n", char::from_u32(0xfeff).unwrap()),
+        &catalog(),
+    )
+    .unwrap();
+}
+
+/// A file's name becomes a module: one that is not a Rust identifier is refused by name.
+#[test]
+fn file_names_become_modules() {
+    let dir = tempfile_dir();
+    for name in ["2fa.sql", "type.sql"] {
+        let path = dir.join(name);
+        std::fs::write(&path, "-- name: q\nSELECT name FROM tenants WHERE tenant_id = :tenant_id AND deleted_at IS NULL;\n").unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let errors = tk_sqlcheck::check_dir(
+            &dir,
+            &root.join("../src/schema.rs"),
+            &root.join("../src/repository/entities.rs"),
+        )
+        .unwrap_err();
+        assert!(
+            errors
+                .iter()
+                .any(|d| d.file.ends_with(name) && d.message.contains("becomes the module")),
+            "{errors:#?}"
+        );
+        std::fs::remove_file(&path).unwrap();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tk-sqlcheck-names-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
 
 #[test]

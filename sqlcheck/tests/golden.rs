@@ -7,8 +7,12 @@ use std::path::Path;
 #[test]
 fn generated_code_is_the_golden_file() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let code = tk_sqlcheck::check_dir(&root.join("../queries"), &root.join("../src/schema.rs"))
-        .unwrap_or_else(|e| panic!("{e:#?}"));
+    let code = tk_sqlcheck::check_dir(
+        &root.join("../queries"),
+        &root.join("../src/schema.rs"),
+        &root.join("../src/repository/entities.rs"),
+    )
+    .unwrap_or_else(|e| panic!("{e:#?}"));
     let golden = root.join("tests/golden/queries.rs");
     if std::env::var_os("TK_BLESS").is_some() {
         std::fs::write(&golden, &code).unwrap();

@@ -6,7 +6,12 @@ use tk_sqlcheck::{catalog, check_file};
 fn catalog() -> catalog::Catalog {
     let schema =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../src/schema.rs")).unwrap();
-    catalog::parse(&schema).unwrap()
+    let entities = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../src/repository/entities.rs"
+    ))
+    .unwrap();
+    catalog::parse_with_entities(&schema, &entities).unwrap()
 }
 
 /// Checks that `marked` (one block's SQL, `¦` before the offending token; annotations may come

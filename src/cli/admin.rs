@@ -182,12 +182,7 @@ pub enum ConfigCommand {
 }
 
 fn open(config: &DatabaseConfig) -> Result<AnyConnection, CliError> {
-    let mut conn = crate::pool::connect_sync(config)?;
-    crate::migrations::migrate(&mut conn, config.migrations().value)?;
-    if let Some(source_label) = crate::copy::interrupted_copy(&mut conn)? {
-        return Err(CliError::Db(crate::Error::IncompleteCopy { source_label }));
-    }
-    Ok(conn)
+    Ok(crate::startup::open_sync(config)?)
 }
 
 fn id<T>(
@@ -770,27 +765,27 @@ pub fn copy(
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let mut totals = std::collections::HashMap::new();
     if tty {
-        for table in crate::copy::TABLES {
-            totals.insert(*table, crate::copy::count_rows(&mut source, table)?);
+        for &table in crate::copy::Table::ALL {
+            totals.insert(table, crate::copy::count_rows(&mut source, table)?);
         }
     }
-    let mut bar: Option<(String, indicatif::ProgressBar)> = None;
-    let mut progress = |table: &str, rows: u64, done: bool| {
+    let mut bar: Option<(crate::copy::Table, indicatif::ProgressBar)> = None;
+    let mut progress = |table: crate::copy::Table, rows: u64, done: bool| {
         if !tty {
             if done {
                 eprintln!("{table}: {rows} rows copied");
             }
             return;
         }
-        if bar.as_ref().map(|(t, _)| t.as_str()) != Some(table) {
-            let b = indicatif::ProgressBar::new(totals.get(table).copied().unwrap_or(0));
+        if bar.as_ref().map(|(t, _)| *t) != Some(table) {
+            let b = indicatif::ProgressBar::new(totals.get(&table).copied().unwrap_or(0));
             if let Ok(style) = indicatif::ProgressStyle::with_template(
                 "{msg:>16} [{bar:30}] {pos}/{len} rows, {per_sec}, ETA {eta}",
             ) {
                 b.set_style(style);
             }
-            b.set_message(table.to_string());
-            bar = Some((table.to_string(), b));
+            b.set_message(table.name());
+            bar = Some((table, b));
         }
         if let Some((_, b)) = &bar {
             b.set_position(rows);

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{CliOverrides, DatabaseConfig, MigrationPolicy};
+use crate::config::{CliOverrides, DatabaseConfig};
 use crate::error::Error;
 use crate::migrations;
 use crate::pool::connect_sync;
@@ -208,7 +208,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), CliError> {
     match &cli.command {
         Command::Db(DbCommand::Migrate) => {
             let mut conn = connect_sync(&config)?;
-            let report = migrations::migrate(&mut conn, MigrationPolicy::Apply)?;
+            let report = crate::startup::apply_migrations(&mut conn)?;
             for m in &report.applied_now {
                 writeln!(out, "applied {}", m.name)?;
             }

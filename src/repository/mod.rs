@@ -20,6 +20,7 @@ use crate::error::Disposition;
 
 pub mod api_keys;
 pub mod configurations;
+pub mod entities;
 pub mod rule_sensors;
 pub mod rules;
 pub mod sensors;

@@ -117,7 +117,8 @@ pub fn update(conn: &mut AnyConnection, id: TenantId, changes: TenantChanges) ->
 }
 
 /// Soft-deletes the tenant and, in the same transaction and with the same `deleted_at`, its
-/// users, API keys, sensors, rules, rule–sensor links and configurations.
+/// rows in every other entity's table (users, API keys, sensors, rules, rule–sensor links,
+/// configurations: the entity list).
 pub fn soft_delete(conn: &mut AnyConnection, id: TenantId) -> Result<Deleted> {
     conn.write_transaction(|conn| {
         let now = Timestamp::now();
@@ -127,13 +128,7 @@ pub fn soft_delete(conn: &mut AnyConnection, id: TenantId) -> Result<Deleted> {
         if n == 0 {
             return Err(Error::not_found(ENTITY, id));
         }
-        // Links first, then the rows they point at.
-        let children = super::rule_sensors::mark_all_deleted(conn, id, now)?
-            + super::users::mark_all_deleted(conn, id, now)?
-            + super::api_keys::mark_all_deleted(conn, id, now)?
-            + super::sensors::mark_all_deleted(conn, id, now)?
-            + super::rules::mark_all_deleted(conn, id, now)?
-            + super::configurations::mark_all_deleted(conn, id, now)?;
+        let children = super::entities::mark_tenant_rows_deleted(conn, id, now)?;
         Ok(Deleted {
             deleted_at: now,
             children,

@@ -375,7 +375,7 @@ pub fn count_from_env(var: &str, default: usize) -> usize {
 /// exactly when the stored data is.
 pub fn dump(conn: &mut trapperkeeper_db::AnyConnection) -> Vec<String> {
     let mut all = Vec::new();
-    for table in trapperkeeper_db::copy::TABLES {
+    for &table in trapperkeeper_db::copy::Table::ALL {
         all.push(format!("-- {table}"));
         all.extend(trapperkeeper_db::copy::canonical_rows(conn, table).expect("dump table"));
     }

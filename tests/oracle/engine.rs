@@ -345,6 +345,8 @@ fn error_text(e: &diesel::result::Error) -> String {
 
 /// The canonical rows of `table`, doubles normalised like result cells.
 pub fn canonical(conn: &mut AnyConnection, table: &str) -> Result<Vec<String>, String> {
+    let table = trapperkeeper_db::copy::Table::from_name(table)
+        .ok_or_else(|| format!("{table} is not an entity's table"))?;
     let rows = trapperkeeper_db::copy::canonical_rows(conn, table).map_err(|e| {
         // The whole chain: diesel's "Error deserializing field" hides the cause.
         let mut message = e.to_string();

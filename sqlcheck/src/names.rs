@@ -1,0 +1,83 @@
+//! The Rust names a block becomes: a file's module, a query's function and types, parameters and
+//! result fields. A name rustc would refuse is refused here, at its place in the `.sql` file,
+//! rather than as an error inside the generated code.
+
+/// Rust's strict and reserved keywords (2015–2024 editions): none can name a function, module,
+/// parameter or field.
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "abstract", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "static", "struct", "super", "trait", "true", "try", "type", "typeof",
+    "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Names the generated function gives its own arguments.
+const TAKEN_PARAMETERS: &[&str] = &["conn"];
+
+/// `name` (snake_case) as the generated code spells it.
+pub fn snake(name: &str) -> String {
+    name.replace('-', "_")
+}
+
+/// `name` (kebab-case or snake_case) in PascalCase, for the generated types and id types.
+pub fn pascal(name: &str) -> String {
+    name.split(['-', '_'])
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Why `name` cannot be a Rust identifier in the generated code, if it cannot.
+pub fn refusal(name: &str) -> Option<String> {
+    let snake = snake(name);
+    let mut chars = snake.chars();
+    let valid = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Some(format!(
+            "{snake} is not a Rust identifier (letters, digits and `_`, not starting with a digit)"
+        ));
+    }
+    if KEYWORDS.contains(&snake.as_str()) {
+        return Some(format!(
+            "{snake} is a Rust keyword: the generated code could not use it as a name"
+        ));
+    }
+    None
+}
+
+/// Why `name` cannot be a parameter of the generated function, if it cannot.
+pub fn parameter_refusal(name: &str) -> Option<String> {
+    refusal(name).or_else(|| {
+        TAKEN_PARAMETERS
+            .contains(&name)
+            .then(|| format!("{name} is the generated function's connection argument"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_and_non_identifiers_are_refused() {
+        for bad in ["match", "type", "fn", "self", "2fa", "a.b", ""] {
+            assert!(refusal(bad).is_some(), "{bad}");
+        }
+        for ok in ["list-active-rules", "types", "r#x2", "_x"]
+            .iter()
+            .filter(|n| !n.contains('#'))
+        {
+            assert!(refusal(ok).is_none(), "{ok}");
+        }
+        assert!(parameter_refusal("conn").is_some());
+        assert_eq!(pascal("list-v-2"), pascal("list-v2"));
+    }
+}

@@ -1,0 +1,136 @@
+//! Start-up policy: the one place that decides whether a database may serve.
+//!
+//! A database serves when its applied migrations are this binary's (checksums verified), none is
+//! pending — applied under the migration lock or refused, by [`MigrationPolicy`] — and it is not
+//! the target of an unfinished `db copy` (a half-copied database must not serve as if it were
+//! complete). [`Database::open`] (the services) and [`open_sync`] (every CLI command that reads
+//! or writes rows) both come here; nothing else decides it.
+//!
+//! The copy marker (`__trapperkeeper_copy`) lives here too: `copy` writes it, start-up reads it.
+//! Layering: this module sits above the pool and the migrations, and below the repository.
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+use crate::config::{DatabaseConfig, MigrationPolicy};
+use crate::error::{Error, Result};
+use crate::migrations::{self, MigrationReport};
+use crate::pool::{connect_sync, Database};
+use crate::AnyConnection;
+
+/// Migrates or refuses by `policy`, then refuses a database that holds an interrupted copy.
+pub fn prepare(conn: &mut AnyConnection, policy: MigrationPolicy) -> Result<MigrationReport> {
+    let report = migrations::migrate(conn, policy)?;
+    refuse_interrupted_copy(conn)?;
+    Ok(report)
+}
+
+/// The operator's explicit `db migrate`: applies what is pending whatever the configured policy
+/// (under the lock, verifying what was applied before). It does not refuse an interrupted copy:
+/// migrating the target is part of resuming one.
+pub fn apply_migrations(conn: &mut AnyConnection) -> Result<MigrationReport> {
+    Ok(migrations::migrate(conn, MigrationPolicy::Apply)?)
+}
+
+/// A synchronous connection that may serve: connected as `config` says, then [`prepare`]d with
+/// the configured policy.
+pub fn open_sync(config: &DatabaseConfig) -> Result<AnyConnection> {
+    let mut conn = connect_sync(config)?;
+    prepare(&mut conn, config.migrations().value)?;
+    Ok(conn)
+}
+
+impl Database {
+    /// Connects (a first connection within the connection timeout, whose failure is returned
+    /// with the driver's message), builds the pool, then [`prepare`]s the database with the
+    /// configured migration policy: pending migrations are applied under a lock or refused, and
+    /// a database that holds an interrupted `db copy` is refused.
+    pub async fn open(config: &DatabaseConfig) -> Result<Self> {
+        let db = Self::connect(config).await?;
+        let policy = config.migrations().value;
+        db.run(move |conn| prepare(conn, policy)).await?;
+        Ok(db)
+    }
+
+    /// Verifies applied migrations and applies or refuses pending ones, under the lock.
+    pub async fn migrate(&self, policy: MigrationPolicy) -> Result<MigrationReport> {
+        self.run(move |conn| Ok(migrations::migrate(conn, policy)?))
+            .await
+    }
+}
+
+fn refuse_interrupted_copy(conn: &mut AnyConnection) -> Result<()> {
+    match interrupted_copy(conn)? {
+        Some(source_label) => Err(Error::IncompleteCopy { source_label }),
+        None => Ok(()),
+    }
+}
+
+mod state {
+    diesel::table! {
+        /// Marks a target as a copy in progress (completed = 0) until it verifies.
+        __trapperkeeper_copy (copy_id) {
+            copy_id -> Text,
+            source -> Text,
+            completed -> Integer,
+        }
+    }
+}
+
+use state::__trapperkeeper_copy as marker;
+
+const CREATE_MARKER: &str = "CREATE TABLE IF NOT EXISTS __trapperkeeper_copy \
+     (copy_id VARCHAR(36) NOT NULL PRIMARY KEY, source VARCHAR(255) NOT NULL, completed INTEGER NOT NULL)";
+
+/// The source recorded by an unfinished copy into this database, if one was interrupted. A
+/// database without the marker table never was a copy target.
+pub fn interrupted_copy(conn: &mut AnyConnection) -> Result<Option<String>> {
+    let found = marker::table
+        .filter(marker::completed.eq(0))
+        .select(marker::source)
+        .first::<String>(conn)
+        .optional();
+    match found {
+        Ok(source) => Ok(source),
+        // SQLite "no such table", PostgreSQL "does not exist", MySQL "doesn't exist".
+        Err(diesel::result::Error::DatabaseError(_, info))
+            if ["no such table", "does not exist", "doesn't exist"]
+                .iter()
+                .any(|m| info.message().contains(m)) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The copy in progress into `to`, if one was interrupted: its id. Creates the marker table.
+pub(crate) fn copy_in_progress(to: &mut AnyConnection) -> Result<Option<String>> {
+    to.batch_execute(CREATE_MARKER)?;
+    Ok(marker::table
+        .filter(marker::completed.eq(0))
+        .select(marker::copy_id)
+        .first(to)
+        .optional()?)
+}
+
+/// Marks `to` as the target of a copy from `source_label` (a redacted URL); returns its id.
+pub(crate) fn begin_copy(to: &mut AnyConnection, source_label: &str) -> Result<String> {
+    let id = uuid::Uuid::now_v7().to_string();
+    diesel::insert_into(marker::table)
+        .values((
+            marker::copy_id.eq(&id),
+            marker::source.eq(source_label.chars().take(255).collect::<String>()),
+            marker::completed.eq(0),
+        ))
+        .execute(to)?;
+    Ok(id)
+}
+
+/// Marks the copy `copy_id` complete: `to` may serve.
+pub(crate) fn finish_copy(to: &mut AnyConnection, copy_id: &str) -> Result<()> {
+    diesel::update(marker::table.filter(marker::copy_id.eq(copy_id)))
+        .set(marker::completed.eq(1))
+        .execute(to)?;
+    Ok(())
+}
