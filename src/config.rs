@@ -808,7 +808,7 @@ fn check_data_dir(path: &Path, origin: &Source) -> Result<(), ConfigError> {
 
 /// Creates `dir` and its missing parents with mode 0700 (owner only): the database files inside
 /// hold credentials' hashes and API keys. An existing directory is left as it is.
-pub fn ensure_private_dir(dir: &Path, source: &Source) -> Result<(), ConfigError> {
+pub(crate) fn ensure_private_dir(dir: &Path, source: &Source) -> Result<(), ConfigError> {
     if dir.as_os_str().is_empty() || dir.is_dir() {
         return Ok(());
     }

@@ -63,7 +63,7 @@ pub use generated::*;
 
 /// SQLite pragmas applied to every new connection, `busy_timeout` first so that the others
 /// (switching to WAL takes a lock) wait for a busy database instead of failing.
-pub const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+pub(crate) const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 
 /// MySQL session settings applied to every new connection: UTC, utf8mb4 and strict mode.
@@ -72,13 +72,13 @@ pub const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode 
 // own collation decides the others): NO PAD binary, as the text columns since migration 0003, so
 // `'eve' = 'eve '` is false as on SQLite and PostgreSQL. MariaDB runs only `/*M!…*/` and skips
 // `/*!80000…*/`; MySQL 8 runs `/*!80000…*/` and treats `/*M!…*/` as a comment.
-pub const MYSQL_SETUP: &str = "SET time_zone = '+00:00'; \
+pub(crate) const MYSQL_SETUP: &str = "SET time_zone = '+00:00'; \
      SET NAMES utf8mb4 COLLATE /*M!100000 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */; \
      SET SESSION sql_mode = 'STRICT_ALL_TABLES,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,\
      ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,PIPES_AS_CONCAT';";
 
 /// PostgreSQL session settings applied to every new connection.
-pub const POSTGRES_SETUP: &str = "SET TIME ZONE 'UTC';";
+pub(crate) const POSTGRES_SETUP: &str = "SET TIME ZONE 'UTC';";
 
 impl std::fmt::Debug for AnyConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

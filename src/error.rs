@@ -57,6 +57,11 @@ pub enum Error {
     #[error("a unit of work panicked (its connection was discarded): {0}")]
     Panicked(String),
 
+    /// Something inside the data layer failed that no caller input explains (a blocking task
+    /// that did not finish, a pool that refused its first connection): a bug to report.
+    #[error("internal error in the data layer: {0}")]
+    Internal(String),
+
     /// The database is the target of a copy that never verified; it must not be used as if
     /// complete.
     #[error("this database holds an interrupted copy from {source_label}; finish it with `trapperkeeper db copy --resume` or start over with an empty database")]
@@ -65,28 +70,85 @@ pub enum Error {
         source_label: String,
     },
 
-    /// Writing a report (for example the CLI's output) failed.
-    #[error("cannot write output: {0}")]
-    Output(#[from] std::io::Error),
-
     /// The caller stopped waiting (its future was dropped) before the unit of work committed;
     /// its transaction was rolled back.
     #[error("the unit of work was cancelled; its transaction was rolled back")]
     Cancelled,
 }
 
-impl Error {
-    /// Whether trying again later may succeed (the database or pool was unavailable, a lock wait
-    /// ran out, or a serializable transaction lost a race).
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Connect { .. } | Error::PoolTimeout { .. } | Error::Unreachable { .. } => true,
-            Error::Query(e) => matches!(
-                classify(e),
-                Disposition::ConnectionLost | Disposition::Contention
-            ),
-            _ => false,
+/// What kind of failure an error is: one classification under both [`Error`] and
+/// [`crate::repository::Error`], so a caller decides on retries and messages in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The configuration is invalid. Fix it; retrying will not help.
+    Config,
+    /// The database cannot be reached, or the connection broke. Retryable.
+    Unavailable,
+    /// A wait ran out: pool checkout, lock wait, a busy SQLite file, a serializable transaction
+    /// that lost a race. Retryable.
+    Timeout,
+    /// The connection died while a commit was under way: the change may or may not have been
+    /// applied. Read back before retrying (or retry only an idempotent change).
+    OutcomeUnknown,
+    /// The caller stopped waiting; the unit of work was rolled back.
+    Cancelled,
+    /// Start-up refused the database: a migration problem (pending under `refuse`, applied but
+    /// unknown to this binary, edited after it was applied) or an interrupted copy.
+    Startup,
+    /// No live row with that id (in that tenant).
+    NotFound,
+    /// A unique constraint.
+    Conflict,
+    /// A referenced row is missing or deleted.
+    ForeignKey,
+    /// Invalid input; nothing was written.
+    Validation,
+    /// A panic or a bug inside the data layer.
+    Internal,
+    /// Any other database error (a statement the database refused).
+    Database,
+}
+
+impl ErrorKind {
+    /// Whether trying again later may succeed.
+    pub fn is_retryable(self) -> bool {
+        matches!(self, ErrorKind::Unavailable | ErrorKind::Timeout)
+    }
+
+    /// The kind of a driver error, by [`classify`].
+    pub(crate) fn of_query(e: &diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind as K, Error as D};
+        match (classify(e), e) {
+            (Disposition::ConnectionLost, _) => ErrorKind::Unavailable,
+            (Disposition::Contention, _) => ErrorKind::Timeout,
+            (Disposition::OutcomeUnknown, _) => ErrorKind::OutcomeUnknown,
+            (_, D::DatabaseError(K::UniqueViolation, _)) => ErrorKind::Conflict,
+            (_, D::DatabaseError(K::ForeignKeyViolation, _)) => ErrorKind::ForeignKey,
+            (_, D::NotFound) => ErrorKind::NotFound,
+            (Disposition::Permanent, _) => ErrorKind::Database,
         }
+    }
+}
+
+impl Error {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Config(_) => ErrorKind::Config,
+            Error::Connect { .. } | Error::Unreachable { .. } => ErrorKind::Unavailable,
+            Error::PoolTimeout { .. } => ErrorKind::Timeout,
+            Error::Query(e) => ErrorKind::of_query(e),
+            Error::Migration(_) | Error::IncompleteCopy { .. } => ErrorKind::Startup,
+            Error::Panicked(_) | Error::Internal(_) => ErrorKind::Internal,
+            Error::Cancelled => ErrorKind::Cancelled,
+        }
+    }
+
+    /// Whether trying again later may succeed (the database or pool was unavailable, a lock wait
+    /// ran out, or a serializable transaction lost a race): `self.kind().is_retryable()`.
+    pub fn is_retryable(&self) -> bool {
+        self.kind().is_retryable()
     }
 }
 
@@ -203,6 +265,57 @@ mod tests {
         );
         assert_eq!(classify(&duplicate), Disposition::Permanent);
         assert!(!Error::Query(duplicate).is_retryable());
+    }
+
+    /// One classification: the repository's kind is the infrastructure's wherever it wraps one,
+    /// and `is_retryable` follows the kind for both.
+    #[test]
+    fn both_errors_share_one_kind() {
+        use crate::repository::Error as Repo;
+        let cases: Vec<(Error, ErrorKind)> = vec![
+            (
+                Error::Query(unknown("Server has gone away")),
+                ErrorKind::Unavailable,
+            ),
+            (
+                Error::Query(unknown("database is locked")),
+                ErrorKind::Timeout,
+            ),
+            (
+                Error::Query(D::DatabaseError(
+                    K::UniqueViolation,
+                    Box::new("dup".to_string()),
+                )),
+                ErrorKind::Conflict,
+            ),
+            (Error::Query(unknown("syntax error")), ErrorKind::Database),
+            (
+                Error::PoolTimeout {
+                    timeout: Duration::from_millis(5),
+                    last_error: None,
+                },
+                ErrorKind::Timeout,
+            ),
+            (
+                Error::IncompleteCopy {
+                    source_label: "sqlite://x".into(),
+                },
+                ErrorKind::Startup,
+            ),
+            (Error::Internal("x".into()), ErrorKind::Internal),
+            (Error::Panicked("x".into()), ErrorKind::Internal),
+            (Error::Cancelled, ErrorKind::Cancelled),
+        ];
+        for (error, kind) in cases {
+            assert_eq!(error.kind(), kind, "{error:?}");
+            assert_eq!(error.is_retryable(), kind.is_retryable(), "{error:?}");
+            let text = error.to_string();
+            let repo = Repo::from(error);
+            assert_eq!(repo.kind(), kind, "{text}: as {repo:?}");
+            assert_eq!(repo.is_retryable(), kind.is_retryable(), "{text}");
+        }
+        assert!(ErrorKind::Unavailable.is_retryable() && ErrorKind::Timeout.is_retryable());
+        assert!(!ErrorKind::OutcomeUnknown.is_retryable());
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! - [`startup`]: whether a database may serve (migrations by policy, no interrupted copy).
 //! - [`types`]: typed UUIDv7 ids and microsecond UTC timestamps, portable across backends.
 //! - [`schema`]: the unified, type-checked schema.
-//! - [`copy`]: verified copies between backends.
+//! - [`copy`]: verified copies between backends; [`backup`]: online SQLite backups.
 //! - `cli` (feature `cli`, off by default): the `trapperkeeper` operator commands.
 //!
 //! ```no_run
@@ -21,6 +21,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod backup;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
@@ -37,5 +38,5 @@ pub mod types;
 pub mod url;
 
 pub use connection::AnyConnection;
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use pool::Database;

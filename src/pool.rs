@@ -40,7 +40,7 @@ use crate::error::{Error, Result};
 use crate::url::{Backend, DatabaseUrl};
 
 /// A pooled connection and what the pool needs to know about it.
-pub struct Slot {
+pub(crate) struct Slot {
     // `None` only while a health check has it on another thread and that check was abandoned.
     conn: Option<AnyConnection>,
     broken: bool,
@@ -136,7 +136,7 @@ impl Drop for ProbeGuard {
 }
 
 /// bb8's view of how to make and check connections.
-pub struct Manager {
+pub(crate) struct Manager {
     url: DatabaseUrl,
     reachability: Arc<Reachability>,
 }
@@ -149,7 +149,7 @@ impl bb8::ManageConnection for Manager {
         let url = self.url.clone();
         let conn = tokio::task::spawn_blocking(move || establish(&url))
             .await
-            .map_err(|e| Error::Panicked(e.to_string()))??;
+            .map_err(joined)??;
         self.reachability.opened();
         Ok(Slot {
             conn: Some(conn),
@@ -160,7 +160,7 @@ impl bb8::ManageConnection for Manager {
 
     async fn is_valid(&self, slot: &mut Slot) -> Result<()> {
         let Some(mut conn) = slot.conn.take() else {
-            return Err(Error::Panicked(
+            return Err(Error::Internal(
                 "connection lost by an abandoned check".into(),
             ));
         };
@@ -169,7 +169,7 @@ impl bb8::ManageConnection for Manager {
             (conn, r)
         })
         .await
-        .map_err(|e| Error::Panicked(e.to_string()))?;
+        .map_err(joined)?;
         slot.conn = Some(conn);
         Ok(result?)
     }
@@ -248,7 +248,7 @@ impl Database {
                 Ok::<_, Error>(conn)
             });
             match tokio::time::timeout(timeout, task).await {
-                Ok(joined) => joined.map_err(|e| Error::Panicked(e.to_string()))??,
+                Ok(done) => done.map_err(joined)??,
                 Err(_) => {
                     return Err(Error::Connect {
                         backend: url.backend(),
@@ -277,7 +277,7 @@ impl Database {
             broken: false,
             alive_at: clock(),
         })
-        .map_err(|_| Error::Panicked("the new pool refused its first connection".into()))?;
+        .map_err(|_| Error::Internal("the new pool refused its first connection".into()))?;
         tracing::info!(url = %url, "database pool ready");
         Ok(Self {
             pool,
@@ -439,7 +439,7 @@ impl Database {
             let slot = &mut *pooled;
             let Some(conn) = slot.conn.as_mut() else {
                 slot.broken = true;
-                return Err(E::from(Error::Panicked("pooled connection missing".into())));
+                return Err(E::from(Error::Internal("pooled connection missing".into())));
             };
             match catch_unwind(AssertUnwindSafe(|| work(conn, &cancelled))) {
                 Ok(Ok(value)) => Ok(value),
@@ -478,9 +478,17 @@ async fn blocking<R: Send + 'static>(work: impl FnOnce() -> R + Send + 'static) 
     {
         return Ok(tokio::task::block_in_place(work));
     }
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|join| Error::Panicked(join.to_string()))
+    tokio::task::spawn_blocking(work).await.map_err(joined)
+}
+
+/// A blocking task that did not return: a panic is [`Error::Panicked`], anything else (the
+/// runtime shutting down) [`Error::Internal`].
+fn joined(e: tokio::task::JoinError) -> Error {
+    if e.is_panic() {
+        Error::Panicked(e.to_string())
+    } else {
+        Error::Internal(e.to_string())
+    }
 }
 
 struct CancelOnDrop(Arc<AtomicBool>);

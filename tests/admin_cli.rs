@@ -209,7 +209,7 @@ fn admin_commands_work_end_to_end(db: &TestDb) {
         db,
         &["rule", "list", "--tenant", "not-a-uuid"],
         2,
-        "--tenant: TenantId",
+        "invalid value 'not-a-uuid' for '--tenant <TENANT>'",
     );
     fails(
         db,

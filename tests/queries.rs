@@ -13,7 +13,7 @@ use trapperkeeper_db::repository::tenants::{self, NewTenant};
 use trapperkeeper_db::repository::users::{self, NewUser, Role};
 use trapperkeeper_db::repository::Page;
 use trapperkeeper_db::types::{SensorId, Timestamp};
-use trapperkeeper_db::{Database, Error};
+use trapperkeeper_db::Database;
 
 use common::{migrated, TestDb};
 
@@ -313,7 +313,7 @@ fn every_named_query_returns_what_the_rows_say(db: &TestDb) {
     common::runtime().block_on(async {
         let database = Database::open(&db.config()).await.unwrap();
         let total = database
-            .run(|c| Ok::<_, Error>(queries::tenants::count_live_tenants(c)?.total))
+            .run(|c| queries::tenants::count_live_tenants(c).map(|row| row.total))
             .await
             .unwrap();
         assert_eq!(total, 2);
@@ -332,15 +332,25 @@ fn named_writes_refuse_text_one_backend_would_refuse(db: &TestDb) {
         queries::sensors::insert_sensor(c, SensorId::new(), t.tenant_id, name, None, metadata, now)
     };
     let too_long = "é".repeat(129);
-    let err = insert(&mut c, &too_long, "{}").unwrap_err().to_string();
+    // The repository's own error: a validation naming the field, exit 2 in the CLI.
+    let refused = |e: trapperkeeper_db::repository::Error| {
+        assert_eq!(e.kind(), trapperkeeper_db::ErrorKind::Validation, "{e:?}");
+        e.to_string()
+    };
+    let err = refused(insert(&mut c, &too_long, "{}").unwrap_err());
+    assert_eq!(err, "invalid name: must be at most 128 characters, got 129");
+    let err = refused(insert(&mut c, "ok", "{site: 1}").unwrap_err());
     assert!(
-        err.contains("name must be at most 128 characters, got 129"),
+        err.starts_with("invalid metadata: is not valid JSON"),
         "{err}"
     );
-    let err = insert(&mut c, "ok", "{site: 1}").unwrap_err().to_string();
-    assert!(err.contains("metadata is not valid JSON"), "{err}");
-    let err = insert(&mut c, "ok", "{} trailing").unwrap_err().to_string();
-    assert!(err.contains("metadata is not valid JSON"), "{err}");
+    let err = refused(insert(&mut c, "ok", "{} trailing").unwrap_err());
+    assert!(
+        err.starts_with("invalid metadata: is not valid JSON"),
+        "{err}"
+    );
+    let err = refused(queries::rules::list_active_rules(&mut c, t.tenant_id, -1).unwrap_err());
+    assert_eq!(err, "invalid limit: must not be negative (LIMIT/OFFSET)");
     assert!(sensors::list(&mut c, t.tenant_id, Page::first(10))
         .unwrap()
         .is_empty());

@@ -1382,3 +1382,34 @@ fn text_compares_by_code_point_on_a_postgres_database_collating_as_en_us() {
         None => eprintln!("skipped: PostgreSQL unreachable (or without ICU) and CI is not set"),
     }
 }
+
+backend_tests!(configuration_set_creates_then_replaces);
+
+/// `configurations::set` (what `config set` runs): creates the key's live value, then replaces
+/// it in place; a bad value changes nothing.
+fn configuration_set_creates_then_replaces(db: &TestDb) {
+    let mut c = migrated(db);
+    let t = tenants::create(&mut c, NewTenant { name: "t".into() }).unwrap();
+    let first = configurations::set(&mut c, t.tenant_id, "timeout", "5").unwrap();
+    assert_eq!(first.config_value, "5");
+    let second = configurations::set(&mut c, t.tenant_id, "timeout", r#"{"s": 7}"#).unwrap();
+    assert_eq!(second.configuration_id, first.configuration_id);
+    assert_eq!(second.created_at, first.created_at);
+    assert!(second.modified_at >= first.modified_at);
+    let err = configurations::set(&mut c, t.tenant_id, "timeout", "{nope").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RepoError::Validation {
+                field: "config_value",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = configurations::set(&mut c, t.tenant_id, "new-key", "{nope").unwrap_err();
+    assert!(matches!(err, RepoError::Validation { .. }), "{err:?}");
+    let live = configurations::list(&mut c, t.tenant_id, Page::first(10)).unwrap();
+    assert_eq!(live.len(), 1, "{live:?}");
+    assert_eq!(live[0].config_value, r#"{"s": 7}"#);
+}

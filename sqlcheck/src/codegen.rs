@@ -132,11 +132,11 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed]) -> String {
             .iter()
             .map(|p| format!(", {}: {}", p.name, p.rust))
             .collect();
-        let _ = writeln!(out, "    pub fn {fn_name}(conn: &mut AnyConnection{args}) -> diesel::QueryResult<{result}> {{");
+        let _ = writeln!(out, "    pub fn {fn_name}(conn: &mut AnyConnection{args}) -> crate::repository::Result<{result}> {{");
         for p in a.params.iter().filter(|p| p.non_negative) {
             let _ = writeln!(
                 out,
-                "        if {0} < 0 {{ return Err(diesel::result::Error::QueryBuilderError(\"{0} (LIMIT/OFFSET) must not be negative\".into())); }}",
+                "        if {0} < 0 {{ return Err(crate::repository::Error::validation(\"{0}\", \"must not be negative (LIMIT/OFFSET)\")); }}",
                 p.name
             );
         }
@@ -153,14 +153,14 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed]) -> String {
             if let Some(max) = p.max_chars {
                 let _ = writeln!(
                     out,
-                    "            let chars = {value}.chars().count(); if chars > {max} {{ return Err(diesel::result::Error::QueryBuilderError(format!(\"{0} must be at most {max} characters, got {{chars}}\").into())); }}",
+                    "            let chars = {value}.chars().count(); if chars > {max} {{ return Err(crate::repository::Error::validation(\"{0}\", format!(\"must be at most {max} characters, got {{chars}}\"))); }}",
                     p.name
                 );
             }
             if p.json {
                 let _ = writeln!(
                     out,
-                    "            if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>({value}) {{ return Err(diesel::result::Error::QueryBuilderError(format!(\"{0} is not valid JSON: {{e}}\").into())); }}",
+                    "            if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>({value}) {{ return Err(crate::repository::Error::validation(\"{0}\", format!(\"is not valid JSON: {{e}}\"))); }}",
                     p.name
                 );
             }
@@ -177,7 +177,7 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed]) -> String {
             Returns::Many => format!("query.load::<{row_type}>(conn)"),
             Returns::Exec => "query.execute(conn)".to_string(),
         };
-        let _ = writeln!(out, "        {tail}");
+        let _ = writeln!(out, "        Ok({tail}?)");
         let _ = writeln!(out, "    }}");
     }
     let _ = writeln!(out, "}}");

@@ -10,14 +10,13 @@ use serde::Serialize;
 
 use super::CliError;
 use crate::config::DatabaseConfig;
-use crate::repository::configurations::{self, ConfigurationChanges, NewConfiguration};
+use crate::repository::configurations;
 use crate::repository::rules::{self, NewRule, RuleAction, RuleState};
 use crate::repository::sensors::{self, NewSensor};
 use crate::repository::tenants::{self, NewTenant};
 use crate::repository::users::{self, NewUser, Role};
 use crate::repository::{Deleted, Page, MAX_PAGE};
 use crate::types::{RuleId, SensorId, TenantId, UserId};
-use crate::url::Backend;
 use crate::AnyConnection;
 
 /// `trapperkeeper tenant …`
@@ -33,12 +32,12 @@ pub enum TenantCommand {
     /// Show one tenant.
     Show {
         /// Tenant id.
-        id: String,
+        id: TenantId,
     },
     /// Soft-delete a tenant and everything it owns.
     Delete {
         /// Tenant id.
-        id: String,
+        id: TenantId,
     },
 }
 
@@ -47,17 +46,20 @@ pub enum TenantCommand {
 pub struct TenantArg {
     /// Tenant id.
     #[arg(long)]
-    pub tenant: String,
+    pub tenant: TenantId,
 }
 
 /// `--tenant ID ID`: one row of a tenant.
 #[derive(Debug, Args)]
-pub struct RowArgs {
+pub struct RowArgs<Id>
+where
+    Id: Clone + Send + Sync + std::str::FromStr<Err = crate::types::InvalidId> + 'static,
+{
     /// Tenant id.
     #[arg(long)]
-    pub tenant: String,
+    pub tenant: TenantId,
     /// The row's id.
-    pub id: String,
+    pub id: Id,
 }
 
 /// `trapperkeeper user …`
@@ -67,7 +69,7 @@ pub enum UserCommand {
     Create {
         /// Owning tenant id.
         #[arg(long)]
-        tenant: String,
+        tenant: TenantId,
         /// Login name, unique across tenants.
         #[arg(long)]
         username: String,
@@ -76,7 +78,7 @@ pub enum UserCommand {
         password_hash: String,
         /// admin, operator or observer.
         #[arg(long, default_value = "observer")]
-        role: String,
+        role: Role,
         /// Require a password change at the next login.
         #[arg(long)]
         force_password_change: bool,
@@ -84,9 +86,9 @@ pub enum UserCommand {
     /// List live users of a tenant.
     List(TenantArg),
     /// Show one user.
-    Show(RowArgs),
+    Show(RowArgs<UserId>),
     /// Soft-delete a user.
-    Delete(RowArgs),
+    Delete(RowArgs<UserId>),
 }
 
 /// `trapperkeeper sensor …`
@@ -96,7 +98,7 @@ pub enum SensorCommand {
     Create {
         /// Owning tenant id.
         #[arg(long)]
-        tenant: String,
+        tenant: TenantId,
         /// Name (1–128 characters).
         #[arg(long)]
         name: String,
@@ -110,9 +112,9 @@ pub enum SensorCommand {
     /// List live sensors of a tenant.
     List(TenantArg),
     /// Show one sensor.
-    Show(RowArgs),
+    Show(RowArgs<SensorId>),
     /// Soft-delete a sensor and its rule links.
-    Delete(RowArgs),
+    Delete(RowArgs<SensorId>),
 }
 
 /// `trapperkeeper rule …`
@@ -122,7 +124,7 @@ pub enum RuleCommand {
     Create {
         /// Owning tenant id.
         #[arg(long)]
-        tenant: String,
+        tenant: TenantId,
         /// Name (1–128 characters).
         #[arg(long)]
         name: String,
@@ -131,10 +133,10 @@ pub enum RuleCommand {
         description: Option<String>,
         /// draft, active or disabled.
         #[arg(long, default_value = "draft")]
-        state: String,
+        state: RuleState,
         /// observe, drop or fail.
         #[arg(long, default_value = "observe")]
-        action: String,
+        action: RuleAction,
         /// Fraction of events evaluated, 0 to 1.
         #[arg(long, default_value_t = 1.0)]
         sample_rate: f64,
@@ -151,9 +153,9 @@ pub enum RuleCommand {
     /// List live rules of a tenant.
     List(TenantArg),
     /// Show one rule.
-    Show(RowArgs),
+    Show(RowArgs<RuleId>),
     /// Soft-delete a rule and its sensor links.
-    Delete(RowArgs),
+    Delete(RowArgs<RuleId>),
 }
 
 /// `trapperkeeper config …`
@@ -163,7 +165,7 @@ pub enum ConfigCommand {
     Set {
         /// Tenant id.
         #[arg(long)]
-        tenant: String,
+        tenant: TenantId,
         /// Key (1–128 characters).
         key: String,
         /// JSON value.
@@ -173,7 +175,7 @@ pub enum ConfigCommand {
     Get {
         /// Tenant id.
         #[arg(long)]
-        tenant: String,
+        tenant: TenantId,
         /// Key.
         key: String,
     },
@@ -185,18 +187,6 @@ fn open(config: &DatabaseConfig) -> Result<AnyConnection, CliError> {
     Ok(crate::startup::open_sync(config)?)
 }
 
-fn id<T>(
-    flag: &str,
-    text: &str,
-    parse: impl Fn(&str) -> Result<T, crate::types::InvalidId>,
-) -> Result<T, CliError> {
-    parse(text).map_err(|e| CliError::Usage(format!("{flag}: {e}")))
-}
-
-fn parsed<T: std::str::FromStr<Err = crate::repository::Error>>(text: &str) -> Result<T, CliError> {
-    text.parse().map_err(CliError::Repo)
-}
-
 /// Prints rows as JSON or as an aligned table of `columns`.
 fn print_rows<T: Serialize>(
     out: &mut dyn Write,
@@ -205,11 +195,7 @@ fn print_rows<T: Serialize>(
     columns: &[&str],
 ) -> Result<(), CliError> {
     if json {
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(rows).map_err(|e| CliError::Usage(e.to_string()))?
-        )?;
+        writeln!(out, "{}", serde_json::to_string_pretty(rows)?)?;
         return Ok(());
     }
     let cells: Vec<Vec<String>> = rows
@@ -262,11 +248,7 @@ fn print_one<T: Serialize>(
     columns: &[&str],
 ) -> Result<(), CliError> {
     if json {
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(row).map_err(|e| CliError::Usage(e.to_string()))?
-        )?;
+        writeln!(out, "{}", serde_json::to_string_pretty(row)?)?;
         return Ok(());
     }
     print_rows(out, false, std::slice::from_ref(row), columns)
@@ -303,11 +285,6 @@ fn all<Id>() -> Page<Id> {
     }
 }
 
-/// The `--tenant` argument.
-fn tenant_id(text: &str) -> Result<TenantId, CliError> {
-    id("--tenant", text, TenantId::parse)
-}
-
 /// `tenant …`
 pub fn tenant(
     config: &DatabaseConfig,
@@ -325,15 +302,15 @@ pub fn tenant(
             COLUMNS,
         ),
         TenantCommand::List => print_rows(out, json, &tenants::list(&mut c, all())?, COLUMNS),
-        TenantCommand::Show { id: text } => print_one(
+        TenantCommand::Show { id } => print_one(
             out,
             json,
-            &tenants::get(&mut c, id("tenant id", text, TenantId::parse)?)?,
+            &tenants::get(&mut c, *id)?,
             &["tenant_id", "name", "created_at", "modified_at"],
         ),
-        TenantCommand::Delete { id: text } => {
-            let d = tenants::soft_delete(&mut c, id("tenant id", text, TenantId::parse)?)?;
-            print_deleted(out, json, "tenant", text, d)
+        TenantCommand::Delete { id } => {
+            let d = tenants::soft_delete(&mut c, *id)?;
+            print_deleted(out, json, "tenant", &id.to_string(), d)
         }
     }
 }
@@ -365,14 +342,14 @@ pub fn user(
             let new = NewUser {
                 username: username.clone(),
                 password_hash: password_hash.clone(),
-                role: parsed::<Role>(role)?,
+                role: *role,
                 force_password_change: *force_password_change,
             };
-            let row = users::create(&mut c, tenant_id(tenant)?, new)?;
+            let row = users::create(&mut c, *tenant, new)?;
             print_one(out, json, &redact_hash(&row), COLUMNS)
         }
         UserCommand::List(TenantArg { tenant }) => {
-            let rows = users::list(&mut c, tenant_id(tenant)?, all())?;
+            let rows = users::list(&mut c, *tenant, all())?;
             print_rows(
                 out,
                 json,
@@ -380,21 +357,13 @@ pub fn user(
                 COLUMNS,
             )
         }
-        UserCommand::Show(RowArgs { tenant, id: text }) => {
-            let row = users::get(
-                &mut c,
-                tenant_id(tenant)?,
-                id("user id", text, UserId::parse)?,
-            )?;
+        UserCommand::Show(RowArgs { tenant, id }) => {
+            let row = users::get(&mut c, *tenant, *id)?;
             print_one(out, json, &redact_hash(&row), COLUMNS)
         }
-        UserCommand::Delete(RowArgs { tenant, id: text }) => {
-            let d = users::soft_delete(
-                &mut c,
-                tenant_id(tenant)?,
-                id("user id", text, UserId::parse)?,
-            )?;
-            print_deleted(out, json, "user", text, d)
+        UserCommand::Delete(RowArgs { tenant, id }) => {
+            let d = users::soft_delete(&mut c, *tenant, *id)?;
+            print_deleted(out, json, "user", &id.to_string(), d)
         }
     }
 }
@@ -432,25 +401,13 @@ pub fn sensor(
                 description: description.clone(),
                 metadata: metadata.clone(),
             };
-            print_one(
-                out,
-                json,
-                &sensors::create(&mut c, tenant_id(tenant)?, new)?,
-                COLUMNS,
-            )
+            print_one(out, json, &sensors::create(&mut c, *tenant, new)?, COLUMNS)
         }
-        SensorCommand::List(TenantArg { tenant }) => print_rows(
-            out,
-            json,
-            &sensors::list(&mut c, tenant_id(tenant)?, all())?,
-            COLUMNS,
-        ),
-        SensorCommand::Show(RowArgs { tenant, id: text }) => {
-            let row = sensors::get(
-                &mut c,
-                tenant_id(tenant)?,
-                id("sensor id", text, SensorId::parse)?,
-            )?;
+        SensorCommand::List(TenantArg { tenant }) => {
+            print_rows(out, json, &sensors::list(&mut c, *tenant, all())?, COLUMNS)
+        }
+        SensorCommand::Show(RowArgs { tenant, id }) => {
+            let row = sensors::get(&mut c, *tenant, *id)?;
             print_one(
                 out,
                 json,
@@ -465,13 +422,9 @@ pub fn sensor(
                 ],
             )
         }
-        SensorCommand::Delete(RowArgs { tenant, id: text }) => {
-            let d = sensors::soft_delete(
-                &mut c,
-                tenant_id(tenant)?,
-                id("sensor id", text, SensorId::parse)?,
-            )?;
-            print_deleted(out, json, "sensor", text, d)
+        SensorCommand::Delete(RowArgs { tenant, id }) => {
+            let d = sensors::soft_delete(&mut c, *tenant, *id)?;
+            print_deleted(out, json, "sensor", &id.to_string(), d)
         }
     }
 }
@@ -508,32 +461,20 @@ pub fn rule(
             let new = NewRule {
                 name: name.clone(),
                 description: description.clone(),
-                state: parsed::<RuleState>(state)?,
-                action: parsed::<RuleAction>(action)?,
+                state: *state,
+                action: *action,
                 sample_rate: *sample_rate,
                 enabled: !disabled,
                 scope_tags: scope_tags.clone(),
                 expression: expression.clone(),
             };
-            print_one(
-                out,
-                json,
-                &rules::create(&mut c, tenant_id(tenant)?, new)?,
-                COLUMNS,
-            )
+            print_one(out, json, &rules::create(&mut c, *tenant, new)?, COLUMNS)
         }
-        RuleCommand::List(TenantArg { tenant }) => print_rows(
-            out,
-            json,
-            &rules::list(&mut c, tenant_id(tenant)?, all())?,
-            COLUMNS,
-        ),
-        RuleCommand::Show(RowArgs { tenant, id: text }) => {
-            let row = rules::get(
-                &mut c,
-                tenant_id(tenant)?,
-                id("rule id", text, RuleId::parse)?,
-            )?;
+        RuleCommand::List(TenantArg { tenant }) => {
+            print_rows(out, json, &rules::list(&mut c, *tenant, all())?, COLUMNS)
+        }
+        RuleCommand::Show(RowArgs { tenant, id }) => {
+            let row = rules::get(&mut c, *tenant, *id)?;
             print_one(
                 out,
                 json,
@@ -551,13 +492,9 @@ pub fn rule(
                 ],
             )
         }
-        RuleCommand::Delete(RowArgs { tenant, id: text }) => {
-            let d = rules::soft_delete(
-                &mut c,
-                tenant_id(tenant)?,
-                id("rule id", text, RuleId::parse)?,
-            )?;
-            print_deleted(out, json, "rule", text, d)
+        RuleCommand::Delete(RowArgs { tenant, id }) => {
+            let d = rules::soft_delete(&mut c, *tenant, *id)?;
+            print_deleted(out, json, "rule", &id.to_string(), d)
         }
     }
 }
@@ -573,30 +510,11 @@ pub fn config(
     let mut c = open(config)?;
     match cmd {
         ConfigCommand::Set { tenant, key, value } => {
-            let t = tenant_id(tenant)?;
-            let row = c.write_transaction(|c| match configurations::get_by_key(c, t, key) {
-                Ok(existing) => configurations::update(
-                    c,
-                    t,
-                    existing.configuration_id,
-                    ConfigurationChanges {
-                        config_value: Some(value.clone()),
-                    },
-                ),
-                Err(crate::repository::Error::NotFound { .. }) => configurations::create(
-                    c,
-                    t,
-                    NewConfiguration {
-                        config_key: key.clone(),
-                        config_value: value.clone(),
-                    },
-                ),
-                Err(e) => Err(e),
-            })?;
+            let row = configurations::set(&mut c, *tenant, key, value)?;
             print_one(out, json, &row, COLUMNS)
         }
         ConfigCommand::Get { tenant, key } => {
-            let row = configurations::get_by_key(&mut c, tenant_id(tenant)?, key)?;
+            let row = configurations::get_by_key(&mut c, *tenant, key)?;
             if json {
                 print_one(out, true, &row, COLUMNS)
             } else {
@@ -607,103 +525,38 @@ pub fn config(
         ConfigCommand::List(TenantArg { tenant }) => print_rows(
             out,
             json,
-            &configurations::list(&mut c, tenant_id(tenant)?, all())?,
+            &configurations::list(&mut c, *tenant, all())?,
             COLUMNS,
         ),
     }
 }
 
-/// `db backup --to FILE`: SQLite's `VACUUM INTO`, a consistent snapshot taken while other
-/// connections keep writing, into a new 0600 file that is then checked with
-/// `PRAGMA integrity_check`.
+/// `db backup --to FILE` ([`crate::backup::sqlite`]).
 pub fn backup(
     config: &DatabaseConfig,
     to: &Path,
     json: bool,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let target = config.target()?;
-    if target.backend() != Backend::Sqlite {
-        let tool = if target.backend() == Backend::Postgres {
-            "pg_dump"
-        } else {
-            "mysqldump or mariadb-backup"
-        };
-        return Err(CliError::Usage(format!(
-            "db backup copies SQLite databases; back up {} with the server's own tools ({tool})",
-            target.backend()
-        )));
+    use crate::backup::BackupError as B;
+    crate::backup::sqlite(config, to).map_err(|e| match e {
+        B::Db(e) => CliError::Db(e),
+        e @ (B::Exists(_) | B::NotUtf8 | B::Create { .. }) => CliError::Usage(format!("--to: {e}")),
+        e => CliError::Usage(e.to_string()),
+    })?;
+    let shown = to.display();
+    if json {
+        let value = serde_json::json!({ "backup": shown.to_string(), "integrity_check": "ok" });
+        writeln!(out, "{value}")?;
+    } else {
+        let target = config.target()?;
+        writeln!(
+            out,
+            "backed up {} to {shown}; integrity_check: ok",
+            target.redacted()
+        )?;
     }
-    if to.exists() {
-        return Err(CliError::Usage(format!(
-            "--to: {} exists; choose a new file",
-            to.display()
-        )));
-    }
-    let text = to
-        .to_str()
-        .ok_or_else(|| CliError::Usage("--to: the path is not valid UTF-8".into()))?;
-    // Created empty and private first: VACUUM INTO keeps an empty file's mode.
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options
-        .open(to)
-        .map_err(|e| CliError::Usage(format!("--to: cannot create {}: {e}", to.display())))?;
-    let mut c = crate::pool::connect_sync(config)?;
-    let result = (|| -> Result<String, CliError> {
-        use diesel::connection::SimpleConnection;
-        c.batch_execute(&format!("VACUUM INTO '{}'", text.replace('\'', "''")))?;
-        let copy =
-            crate::url::DatabaseUrl::sqlite_file(to).map_err(|e| CliError::Usage(e.to_string()))?;
-        let mut check = crate::connection::establish(&copy)?;
-        let sessions = check.session_settings()?; // proves it opens as a database
-        drop(sessions);
-        #[derive(diesel::QueryableByName)]
-        struct Row {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            integrity_check: String,
-        }
-        use diesel::RunQueryDsl;
-        let rows: Vec<Row> = diesel::sql_query("PRAGMA integrity_check").load(&mut check)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| r.integrity_check)
-            .collect::<Vec<_>>()
-            .join("; "))
-    })();
-    match result {
-        Ok(status) if status == "ok" => {
-            if json {
-                writeln!(
-                    out,
-                    "{}",
-                    serde_json::json!({ "backup": text, "integrity_check": status })
-                )?;
-            } else {
-                writeln!(
-                    out,
-                    "backed up {} to {text}; integrity_check: ok",
-                    target.redacted()
-                )?;
-            }
-            Ok(())
-        }
-        Ok(status) => {
-            let _ = std::fs::remove_file(to);
-            Err(CliError::Usage(format!(
-                "the backup failed its integrity check ({status}) and was removed"
-            )))
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(to);
-            Err(e)
-        }
-    }
+    Ok(())
 }
 
 /// A connection for `--from`/`--to`, with the pool settings (timeouts) of `config`.
@@ -729,11 +582,7 @@ fn print_checks(
     checks: &[crate::copy::TableCheck],
 ) -> Result<(), CliError> {
     if json {
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(checks).map_err(|e| CliError::Usage(e.to_string()))?
-        )?;
+        writeln!(out, "{}", serde_json::to_string_pretty(checks)?)?;
         return Ok(());
     }
     for c in checks {

@@ -122,12 +122,12 @@ pub enum CliError {
     /// A copy that was refused or did not verify.
     #[error(transparent)]
     Copy(#[from] crate::copy::CopyError),
-}
-
-impl From<std::io::Error> for CliError {
-    fn from(e: std::io::Error) -> Self {
-        CliError::Db(Error::Output(e))
-    }
+    /// Writing the report to stdout failed.
+    #[error("cannot write output: {0}")]
+    Output(#[from] std::io::Error),
+    /// The report could not be rendered (a bug, not the operator's input): exit 1.
+    #[error("cannot render the output as JSON: {0}")]
+    Render(#[from] serde_json::Error),
 }
 
 impl From<crate::config::ConfigError> for CliError {
@@ -156,6 +156,18 @@ where
 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
+        // A bad value (an id, a role) is one line like every other error; other usage errors
+        // keep clap's hints.
+        Err(e)
+            if matches!(
+                e.kind(),
+                clap::error::ErrorKind::ValueValidation | clap::error::ErrorKind::InvalidValue
+            ) =>
+        {
+            let text = e.render().to_string();
+            eprintln!("{}", text.lines().next().unwrap_or_default());
+            return ExitCode::from(2);
+        }
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });

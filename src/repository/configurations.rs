@@ -124,6 +124,36 @@ pub fn get_by_key(conn: &mut AnyConnection, tenant: TenantId, key: &str) -> Resu
         .ok_or_else(|| Error::not_found(ENTITY, key))
 }
 
+/// Sets `key` to `value` in `tenant`: replaces the live value (bumping `modified_at`) or, when
+/// there is none, creates one — in one write transaction, so two setters of a new key cannot
+/// both create it (the second gets a Conflict from the one-live-key index).
+pub fn set(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    key: &str,
+    value: &str,
+) -> Result<Configuration> {
+    conn.write_transaction(|c| match get_by_key(c, tenant, key) {
+        Ok(existing) => update(
+            c,
+            tenant,
+            existing.configuration_id,
+            ConfigurationChanges {
+                config_value: Some(value.to_string()),
+            },
+        ),
+        Err(Error::NotFound { .. }) => create(
+            c,
+            tenant,
+            NewConfiguration {
+                config_key: key.to_string(),
+                config_value: value.to_string(),
+            },
+        ),
+        Err(e) => Err(e),
+    })
+}
+
 /// Soft-deletes a value; the key is then free for a new one.
 pub fn soft_delete(
     conn: &mut AnyConnection,

@@ -110,9 +110,24 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether trying again later may succeed.
+    /// What kind of failure this is: the same classification as [`crate::Error::kind`].
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind as K;
+        match self {
+            Error::NotFound { .. } => K::NotFound,
+            Error::Conflict { .. } => K::Conflict,
+            Error::ForeignKey { .. } => K::ForeignKey,
+            Error::Validation { .. } => K::Validation,
+            Error::Unavailable { .. } => K::Unavailable,
+            Error::Timeout { .. } => K::Timeout,
+            Error::OutcomeUnknown { .. } => K::OutcomeUnknown,
+            Error::Database { source } => source.kind(),
+        }
+    }
+
+    /// Whether trying again later may succeed: `self.kind().is_retryable()`.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Error::Unavailable { .. } | Error::Timeout { .. })
+        self.kind().is_retryable()
     }
 
     pub(crate) fn not_found(entity: &'static str, id: impl std::fmt::Display) -> Self {

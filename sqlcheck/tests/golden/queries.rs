@@ -44,9 +44,9 @@ pub mod api_keys {
     }
 
     /// `find-api-key-by-hash` (queries/api_keys.sql:1).
-    pub fn find_api_key_by_hash(conn: &mut AnyConnection, key_hash: &str) -> diesel::QueryResult<Option<FindApiKeyByHashRow>> {
+    pub fn find_api_key_by_hash(conn: &mut AnyConnection, key_hash: &str) -> crate::repository::Result<Option<FindApiKeyByHashRow>> {
         let query = FindApiKeyByHashQuery { key_hash, _borrow: std::marker::PhantomData };
-        query.get_result::<FindApiKeyByHashRow>(conn).optional()
+        Ok(query.get_result::<FindApiKeyByHashRow>(conn).optional()?)
     }
 
     /// SQL of `touch-api-key` (`?` placeholders; PostgreSQL gets `$n`).
@@ -83,9 +83,9 @@ pub mod api_keys {
     }
 
     /// `touch-api-key` (queries/api_keys.sql:8).
-    pub fn touch_api_key(conn: &mut AnyConnection, used_at: Option<Timestamp>, tenant_id: TenantId, api_key_id: ApiKeyId) -> diesel::QueryResult<usize> {
+    pub fn touch_api_key(conn: &mut AnyConnection, used_at: Option<Timestamp>, tenant_id: TenantId, api_key_id: ApiKeyId) -> crate::repository::Result<usize> {
         let query = TouchApiKeyQuery { used_at, tenant_id, api_key_id, _borrow: std::marker::PhantomData };
-        query.execute(conn)
+        Ok(query.execute(conn)?)
     }
 }
 /// Named queries of `queries/configurations.sql`.
@@ -133,9 +133,9 @@ pub mod configurations {
     }
 
     /// `get-config-value` (queries/configurations.sql:1).
-    pub fn get_config_value(conn: &mut AnyConnection, tenant_id: TenantId, config_key: &str) -> diesel::QueryResult<Option<GetConfigValueRow>> {
+    pub fn get_config_value(conn: &mut AnyConnection, tenant_id: TenantId, config_key: &str) -> crate::repository::Result<Option<GetConfigValueRow>> {
         let query = GetConfigValueQuery { tenant_id, config_key, _borrow: std::marker::PhantomData };
-        query.get_result::<GetConfigValueRow>(conn).optional()
+        Ok(query.get_result::<GetConfigValueRow>(conn).optional()?)
     }
 
     /// SQL of `soft-delete-config` (`?` placeholders; PostgreSQL gets `$n`).
@@ -174,9 +174,9 @@ pub mod configurations {
     }
 
     /// `soft-delete-config` (queries/configurations.sql:6).
-    pub fn soft_delete_config(conn: &mut AnyConnection, now: Timestamp, tenant_id: TenantId, config_key: &str) -> diesel::QueryResult<usize> {
+    pub fn soft_delete_config(conn: &mut AnyConnection, now: Timestamp, tenant_id: TenantId, config_key: &str) -> crate::repository::Result<usize> {
         let query = SoftDeleteConfigQuery { now, tenant_id, config_key, _borrow: std::marker::PhantomData };
-        query.execute(conn)
+        Ok(query.execute(conn)?)
     }
 }
 /// Named queries of `queries/rules.sql`.
@@ -216,10 +216,10 @@ pub mod rules {
     }
 
     /// `list-active-rules` (queries/rules.sql:1).
-    pub fn list_active_rules(conn: &mut AnyConnection, tenant_id: TenantId, limit: i64) -> diesel::QueryResult<Vec<crate::repository::rules::Rule>> {
-        if limit < 0 { return Err(diesel::result::Error::QueryBuilderError("limit (LIMIT/OFFSET) must not be negative".into())); }
+    pub fn list_active_rules(conn: &mut AnyConnection, tenant_id: TenantId, limit: i64) -> crate::repository::Result<Vec<crate::repository::rules::Rule>> {
+        if limit < 0 { return Err(crate::repository::Error::validation("limit", "must not be negative (LIMIT/OFFSET)")); }
         let query = ListActiveRulesQuery { tenant_id, limit, _borrow: std::marker::PhantomData };
-        query.load::<crate::repository::rules::Rule>(conn)
+        Ok(query.load::<crate::repository::rules::Rule>(conn)?)
     }
 
     /// A row of `count-rules-by-state`.
@@ -259,9 +259,9 @@ pub mod rules {
     }
 
     /// `count-rules-by-state` (queries/rules.sql:11).
-    pub fn count_rules_by_state(conn: &mut AnyConnection, tenant_id: TenantId) -> diesel::QueryResult<Vec<CountRulesByStateRow>> {
+    pub fn count_rules_by_state(conn: &mut AnyConnection, tenant_id: TenantId) -> crate::repository::Result<Vec<CountRulesByStateRow>> {
         let query = CountRulesByStateQuery { tenant_id, _borrow: std::marker::PhantomData };
-        query.load::<CountRulesByStateRow>(conn)
+        Ok(query.load::<CountRulesByStateRow>(conn)?)
     }
 
     /// A row of `list-rule-sensors`.
@@ -310,9 +310,9 @@ pub mod rules {
     }
 
     /// `list-rule-sensors` (queries/rules.sql:18).
-    pub fn list_rule_sensors(conn: &mut AnyConnection, tenant_id: TenantId, rule_id: RuleId) -> diesel::QueryResult<Vec<ListRuleSensorsRow>> {
+    pub fn list_rule_sensors(conn: &mut AnyConnection, tenant_id: TenantId, rule_id: RuleId) -> crate::repository::Result<Vec<ListRuleSensorsRow>> {
         let query = ListRuleSensorsQuery { tenant_id, rule_id, _borrow: std::marker::PhantomData };
-        query.load::<ListRuleSensorsRow>(conn)
+        Ok(query.load::<ListRuleSensorsRow>(conn)?)
     }
 
     /// SQL of `set-rule-enabled` (`?` placeholders; PostgreSQL gets `$n`).
@@ -352,9 +352,9 @@ pub mod rules {
     }
 
     /// `set-rule-enabled` (queries/rules.sql:27).
-    pub fn set_rule_enabled(conn: &mut AnyConnection, enabled: bool, now: Timestamp, tenant_id: TenantId, rule_id: RuleId) -> diesel::QueryResult<usize> {
+    pub fn set_rule_enabled(conn: &mut AnyConnection, enabled: bool, now: Timestamp, tenant_id: TenantId, rule_id: RuleId) -> crate::repository::Result<usize> {
         let query = SetRuleEnabledQuery { enabled, now, tenant_id, rule_id, _borrow: std::marker::PhantomData };
-        query.execute(conn)
+        Ok(query.execute(conn)?)
     }
 
     /// A row of `list-deleted-rules`.
@@ -396,9 +396,9 @@ pub mod rules {
     }
 
     /// `list-deleted-rules` (queries/rules.sql:31).
-    pub fn list_deleted_rules(conn: &mut AnyConnection, tenant_id: TenantId) -> diesel::QueryResult<Vec<ListDeletedRulesRow>> {
+    pub fn list_deleted_rules(conn: &mut AnyConnection, tenant_id: TenantId) -> crate::repository::Result<Vec<ListDeletedRulesRow>> {
         let query = ListDeletedRulesQuery { tenant_id, _borrow: std::marker::PhantomData };
-        query.load::<ListDeletedRulesRow>(conn)
+        Ok(query.load::<ListDeletedRulesRow>(conn)?)
     }
 }
 /// Named queries of `queries/sensors.sql`.
@@ -453,15 +453,15 @@ pub mod sensors {
     }
 
     /// `insert-sensor` (queries/sensors.sql:1).
-    pub fn insert_sensor(conn: &mut AnyConnection, sensor_id: SensorId, tenant_id: TenantId, name: &str, description: Option<&str>, metadata: &str, now: Timestamp) -> diesel::QueryResult<usize> {
+    pub fn insert_sensor(conn: &mut AnyConnection, sensor_id: SensorId, tenant_id: TenantId, name: &str, description: Option<&str>, metadata: &str, now: Timestamp) -> crate::repository::Result<usize> {
         { let value = name;
-            let chars = value.chars().count(); if chars > 128 { return Err(diesel::result::Error::QueryBuilderError(format!("name must be at most 128 characters, got {chars}").into())); }
+            let chars = value.chars().count(); if chars > 128 { return Err(crate::repository::Error::validation("name", format!("must be at most 128 characters, got {chars}"))); }
         }
         { let value = metadata;
-            if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(value) { return Err(diesel::result::Error::QueryBuilderError(format!("metadata is not valid JSON: {e}").into())); }
+            if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(value) { return Err(crate::repository::Error::validation("metadata", format!("is not valid JSON: {e}"))); }
         }
         let query = InsertSensorQuery { sensor_id, tenant_id, name, description, metadata, now, _borrow: std::marker::PhantomData };
-        query.execute(conn)
+        Ok(query.execute(conn)?)
     }
 
     /// SQL of `get-sensor` (`?` placeholders; PostgreSQL gets `$n`).
@@ -495,9 +495,9 @@ pub mod sensors {
     }
 
     /// `get-sensor` (queries/sensors.sql:5).
-    pub fn get_sensor(conn: &mut AnyConnection, tenant_id: TenantId, sensor_id: SensorId) -> diesel::QueryResult<Option<crate::repository::sensors::Sensor>> {
+    pub fn get_sensor(conn: &mut AnyConnection, tenant_id: TenantId, sensor_id: SensorId) -> crate::repository::Result<Option<crate::repository::sensors::Sensor>> {
         let query = GetSensorQuery { tenant_id, sensor_id, _borrow: std::marker::PhantomData };
-        query.get_result::<crate::repository::sensors::Sensor>(conn).optional()
+        Ok(query.get_result::<crate::repository::sensors::Sensor>(conn).optional()?)
     }
 
     /// A row of `list-sensors-seen-since`.
@@ -542,9 +542,9 @@ pub mod sensors {
     }
 
     /// `list-sensors-seen-since` (queries/sensors.sql:11).
-    pub fn list_sensors_seen_since(conn: &mut AnyConnection, tenant_id: TenantId, since: Timestamp) -> diesel::QueryResult<Vec<ListSensorsSeenSinceRow>> {
+    pub fn list_sensors_seen_since(conn: &mut AnyConnection, tenant_id: TenantId, since: Timestamp) -> crate::repository::Result<Vec<ListSensorsSeenSinceRow>> {
         let query = ListSensorsSeenSinceQuery { tenant_id, since, _borrow: std::marker::PhantomData };
-        query.load::<ListSensorsSeenSinceRow>(conn)
+        Ok(query.load::<ListSensorsSeenSinceRow>(conn)?)
     }
 
     /// SQL of `touch-sensor` (`?` placeholders; PostgreSQL gets `$n`).
@@ -583,9 +583,9 @@ pub mod sensors {
     }
 
     /// `touch-sensor` (queries/sensors.sql:17).
-    pub fn touch_sensor(conn: &mut AnyConnection, seen_at: Timestamp, tenant_id: TenantId, sensor_id: SensorId) -> diesel::QueryResult<usize> {
+    pub fn touch_sensor(conn: &mut AnyConnection, seen_at: Timestamp, tenant_id: TenantId, sensor_id: SensorId) -> crate::repository::Result<usize> {
         let query = TouchSensorQuery { seen_at, tenant_id, sensor_id, _borrow: std::marker::PhantomData };
-        query.execute(conn)
+        Ok(query.execute(conn)?)
     }
 }
 /// Named queries of `queries/tenants.sql`.
@@ -623,9 +623,9 @@ pub mod tenants {
     }
 
     /// `get-tenant` (queries/tenants.sql:1).
-    pub fn get_tenant(conn: &mut AnyConnection, tenant_id: TenantId) -> diesel::QueryResult<Option<crate::repository::tenants::Tenant>> {
+    pub fn get_tenant(conn: &mut AnyConnection, tenant_id: TenantId) -> crate::repository::Result<Option<crate::repository::tenants::Tenant>> {
         let query = GetTenantQuery { tenant_id, _borrow: std::marker::PhantomData };
-        query.get_result::<crate::repository::tenants::Tenant>(conn).optional()
+        Ok(query.get_result::<crate::repository::tenants::Tenant>(conn).optional()?)
     }
 
     /// SQL of `list-tenants` (`?` placeholders; PostgreSQL gets `$n`).
@@ -655,10 +655,10 @@ pub mod tenants {
     }
 
     /// `list-tenants` (queries/tenants.sql:8).
-    pub fn list_tenants(conn: &mut AnyConnection, limit: i64) -> diesel::QueryResult<Vec<crate::repository::tenants::Tenant>> {
-        if limit < 0 { return Err(diesel::result::Error::QueryBuilderError("limit (LIMIT/OFFSET) must not be negative".into())); }
+    pub fn list_tenants(conn: &mut AnyConnection, limit: i64) -> crate::repository::Result<Vec<crate::repository::tenants::Tenant>> {
+        if limit < 0 { return Err(crate::repository::Error::validation("limit", "must not be negative (LIMIT/OFFSET)")); }
         let query = ListTenantsQuery { limit, _borrow: std::marker::PhantomData };
-        query.load::<crate::repository::tenants::Tenant>(conn)
+        Ok(query.load::<crate::repository::tenants::Tenant>(conn)?)
     }
 
     /// A row of `count-live-tenants`.
@@ -693,9 +693,9 @@ pub mod tenants {
     }
 
     /// `count-live-tenants` (queries/tenants.sql:15).
-    pub fn count_live_tenants(conn: &mut AnyConnection) -> diesel::QueryResult<CountLiveTenantsRow> {
+    pub fn count_live_tenants(conn: &mut AnyConnection) -> crate::repository::Result<CountLiveTenantsRow> {
         let query = CountLiveTenantsQuery { _borrow: std::marker::PhantomData };
-        query.get_result::<CountLiveTenantsRow>(conn)
+        Ok(query.get_result::<CountLiveTenantsRow>(conn)?)
     }
 }
 /// Named queries of `queries/users.sql`.
@@ -733,9 +733,9 @@ pub mod users {
     }
 
     /// `find-user-by-username` (queries/users.sql:1).
-    pub fn find_user_by_username(conn: &mut AnyConnection, username: &str) -> diesel::QueryResult<Option<crate::repository::users::User>> {
+    pub fn find_user_by_username(conn: &mut AnyConnection, username: &str) -> crate::repository::Result<Option<crate::repository::users::User>> {
         let query = FindUserByUsernameQuery { username, _borrow: std::marker::PhantomData };
-        query.get_result::<crate::repository::users::User>(conn).optional()
+        Ok(query.get_result::<crate::repository::users::User>(conn).optional()?)
     }
 
     /// A row of `list-users-by-role`.
@@ -780,8 +780,8 @@ pub mod users {
     }
 
     /// `list-users-by-role` (queries/users.sql:8).
-    pub fn list_users_by_role(conn: &mut AnyConnection, tenant_id: TenantId, role: &str) -> diesel::QueryResult<Vec<ListUsersByRoleRow>> {
+    pub fn list_users_by_role(conn: &mut AnyConnection, tenant_id: TenantId, role: &str) -> crate::repository::Result<Vec<ListUsersByRoleRow>> {
         let query = ListUsersByRoleQuery { tenant_id, role, _borrow: std::marker::PhantomData };
-        query.load::<ListUsersByRoleRow>(conn)
+        Ok(query.load::<ListUsersByRoleRow>(conn)?)
     }
 }
