@@ -1413,3 +1413,22 @@ fn configuration_set_creates_then_replaces(db: &TestDb) {
     assert_eq!(live.len(), 1, "{live:?}");
     assert_eq!(live[0].config_value, r#"{"s": 7}"#);
 }
+
+backend_tests!(a_pool_whose_min_idle_is_its_size_opens);
+
+/// `min_idle = max_connections` (accepted by the configuration) opens and serves; it once
+/// failed with "the new pool refused its first connection".
+fn a_pool_whose_min_idle_is_its_size_opens(db: &TestDb) {
+    runtime().block_on(async {
+        let database = Database::open(&db.config().with_pool_size(3, 3))
+            .await
+            .expect("opens");
+        database.ping().await.unwrap();
+        let n = database
+            .run(|c| tenants::list(c, Page::first(10)).map(|t| t.len()))
+            .await
+            .unwrap();
+        assert_eq!(n, 0);
+        assert!(database.state().connections <= 3, "{:?}", database.state());
+    });
+}

@@ -1,4 +1,5 @@
-//! The pool and the async API.
+//! The pool and the async API: the unit of work ([`Database::run`], [`Database::write`]) here,
+//! bb8's plumbing in `manager`, the health policy in `health`.
 //!
 //! diesel's connections are synchronous. Rather than wrapping each statement in its own blocking
 //! hop, a whole unit of work — a closure over `&mut AnyConnection`: one statement, several, or a
@@ -31,172 +32,21 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::{ensure_private_dir, DatabaseConfig};
+use crate::config::DatabaseConfig;
 use crate::connection::{establish, AnyConnection};
 use crate::error::{Error, Result};
 use crate::url::{Backend, DatabaseUrl};
 
-/// A pooled connection and what the pool needs to know about it.
-pub(crate) struct Slot {
-    // `None` only while a health check has it on another thread and that check was abandoned.
-    conn: Option<AnyConnection>,
-    broken: bool,
-    // When the connection was last known alive (opened, or answered a ping): see `Incidents`.
-    alive_at: u64,
-}
+mod health;
+mod manager;
 
-/// Monotonic nanoseconds since the first call in this process.
-fn clock() -> u64 {
-    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    START
-        .get_or_init(std::time::Instant::now)
-        .elapsed()
-        .as_nanos() as u64
-        + 1
-}
-
-/// When a pooled connection was last found dead (0: never). A connection last known alive
-/// before then may have died in the same event (a server restart kills them all) and is pinged
-/// before use; the normal path costs one atomic load.
-#[derive(Debug, Default)]
-struct Incidents(std::sync::atomic::AtomicU64);
-
-/// Whether the server could be reached the last time a connection was opened. While the pool
-/// has no connection and the last attempt failed, a call would only wait out the checkout
-/// timeout; instead it fails at once with [`Error::Unreachable`] — except one call at a time, the
-/// probe, which waits as usual and so lets the pool notice the server's return.
-#[derive(Debug, Default)]
-struct Reachability {
-    /// Set with `failure`, so the normal path costs one atomic load.
-    maybe_down: AtomicBool,
-    state: Mutex<ReachabilityState>,
-}
-
-#[derive(Debug, Default)]
-struct ReachabilityState {
-    /// The last failure to open a connection, unless one opened since: when, and the error.
-    failure: Option<(std::time::Instant, String)>,
-    /// Whether a call is probing right now.
-    probing: bool,
-}
-
-impl Reachability {
-    fn failed(&self, error: &Error) {
-        if let Ok(mut r) = self.state.lock() {
-            r.failure = Some((std::time::Instant::now(), error.to_string()));
-            self.maybe_down.store(true, Ordering::SeqCst);
-        }
-    }
-
-    /// The last failure to open a connection, unless one opened since.
-    fn last_failure(&self) -> Option<String> {
-        if !self.maybe_down.load(Ordering::SeqCst) {
-            return None;
-        }
-        self.state
-            .lock()
-            .ok()?
-            .failure
-            .as_ref()
-            .map(|(_, e)| e.clone())
-    }
-
-    fn opened(&self) {
-        if self.maybe_down.load(Ordering::SeqCst) {
-            if let Ok(mut r) = self.state.lock() {
-                r.failure = None;
-                self.maybe_down.store(false, Ordering::SeqCst);
-            }
-        }
-    }
-}
-
-/// What [`Database::gate`] lets a call do.
-enum Gate {
-    /// Go to the pool.
-    Go,
-    /// Go to the pool as the one probe; others fail fast until it ends.
-    Probe(ProbeGuard),
-    /// Fail at once.
-    Fail(Error),
-}
-
-/// Ends the probe when the probing call is done with the pool, however it ends.
-struct ProbeGuard(Arc<Reachability>);
-
-impl Drop for ProbeGuard {
-    fn drop(&mut self) {
-        if let Ok(mut r) = self.0.state.lock() {
-            r.probing = false;
-        }
-    }
-}
-
-/// bb8's view of how to make and check connections.
-pub(crate) struct Manager {
-    url: DatabaseUrl,
-    reachability: Arc<Reachability>,
-}
-
-impl bb8::ManageConnection for Manager {
-    type Connection = Slot;
-    type Error = Error;
-
-    async fn connect(&self) -> Result<Slot> {
-        let url = self.url.clone();
-        let conn = tokio::task::spawn_blocking(move || establish(&url))
-            .await
-            .map_err(joined)??;
-        self.reachability.opened();
-        Ok(Slot {
-            conn: Some(conn),
-            broken: false,
-            alive_at: clock(),
-        })
-    }
-
-    async fn is_valid(&self, slot: &mut Slot) -> Result<()> {
-        let Some(mut conn) = slot.conn.take() else {
-            return Err(Error::Internal(
-                "connection lost by an abandoned check".into(),
-            ));
-        };
-        let (conn, result) = tokio::task::spawn_blocking(move || {
-            let r = conn.ping();
-            (conn, r)
-        })
-        .await
-        .map_err(joined)?;
-        slot.conn = Some(conn);
-        Ok(result?)
-    }
-
-    fn has_broken(&self, slot: &mut Slot) -> bool {
-        match slot.conn.as_mut() {
-            None => true,
-            // A connection must never re-enter the pool inside a transaction.
-            Some(conn) => slot.broken || conn.in_transaction(),
-        }
-    }
-}
-
-/// Where bb8 reports failures to open a connection: the log and [`Reachability`].
-#[derive(Debug, Clone)]
-struct ConnectErrorSink(Arc<Reachability>);
-
-impl bb8::ErrorSink<Error> for ConnectErrorSink {
-    fn sink(&self, error: Error) {
-        tracing::warn!(%error, "opening a pooled connection failed");
-        self.0.failed(&error);
-    }
-
-    fn boxed_clone(&self) -> Box<dyn bb8::ErrorSink<Error>> {
-        Box::new(self.clone())
-    }
-}
+use health::{clock, Gate, Incidents, Reachability};
+pub use manager::connect_sync;
+pub(crate) use manager::prepare_target;
+use manager::{ConnectErrorSink, Manager, Slot};
 
 /// Counters of the pool, for tests and diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,12 +122,16 @@ impl Database {
             .test_on_check_out(false)
             .error_sink(Box::new(ConnectErrorSink(reachability.clone())))
             .build_unchecked(manager);
-        pool.add(Slot {
+        // With `min_idle = max_connections` bb8 has already begun opening every connection it may
+        // hold, and refuses one more: then the first connection has done its job (proving the
+        // database answers) and is closed.
+        if let Err(bb8::AddError::NoCapacity(extra)) = pool.add(Slot {
             conn: Some(first),
             broken: false,
             alive_at: clock(),
-        })
-        .map_err(|_| Error::Internal("the new pool refused its first connection".into()))?;
+        }) {
+            drop(extra);
+        }
         tracing::info!(url = %url, "database pool ready");
         Ok(Self {
             pool,
@@ -352,36 +206,6 @@ impl Database {
             })?
     }
 
-    /// Fails a call at once ([`Error::Unreachable`]) when the pool has no connection, the last
-    /// attempt to open one failed within the checkout timeout, and another call is already
-    /// probing; makes it the probe when none is.
-    fn gate(&self) -> Gate {
-        if !self.reachability.maybe_down.load(Ordering::SeqCst) || self.pool.state().connections > 0
-        {
-            return Gate::Go;
-        }
-        let Ok(mut r) = self.reachability.state.lock() else {
-            return Gate::Go;
-        };
-        let Some((since, last_error)) = r.failure.clone() else {
-            return Gate::Go;
-        };
-        let ago = since.elapsed();
-        // Attempts fail again and again while the server is down; an old failure says nothing
-        // about now (say, before an idle pool's connections were all reaped).
-        if ago > self.timeout {
-            return Gate::Go;
-        }
-        if !r.probing {
-            r.probing = true;
-            return Gate::Probe(ProbeGuard(self.reachability.clone()));
-        }
-        Gate::Fail(Error::Unreachable {
-            since_ms: ago.as_millis() as u64,
-            last_error,
-        })
-    }
-
     /// A pooled connection. After an incident, one last known alive before it is pinged first
     /// and, if dead, discarded for another (opened by bb8, within the checkout timeout).
     async fn checkout(&self) -> Result<bb8::PooledConnection<'static, Manager>> {
@@ -393,7 +217,7 @@ impl Database {
                     last_error: self.reachability.last_failure(),
                 },
             })?;
-            if pooled.alive_at >= self.incidents.0.load(Ordering::Relaxed) {
+            if !self.incidents.suspects(pooled.alive_at) {
                 return Ok(pooled);
             }
             let (pooled, alive) = blocking(move || {
@@ -421,7 +245,11 @@ impl Database {
         T: Send + 'static,
         E: From<Error> + Send + 'static,
     {
-        let probe = match self.gate() {
+        let probe = match self.reachability.gate(
+            self.pool.state().connections,
+            self.timeout,
+            std::time::Instant::now(),
+        ) {
             Gate::Fail(unreachable) => return Err(E::from(unreachable)),
             Gate::Probe(guard) => Some(guard),
             Gate::Go => None,
@@ -449,7 +277,7 @@ impl Database {
                     // means the rollback failed, usually because the link is dead.)
                     let dead = conn.ping().is_err();
                     if dead {
-                        incidents.0.fetch_max(clock(), Ordering::Relaxed);
+                        incidents.record(clock());
                     }
                     if dead || conn.in_transaction() {
                         slot.broken = true;
@@ -483,7 +311,7 @@ async fn blocking<R: Send + 'static>(work: impl FnOnce() -> R + Send + 'static) 
 
 /// A blocking task that did not return: a panic is [`Error::Panicked`], anything else (the
 /// runtime shutting down) [`Error::Internal`].
-fn joined(e: tokio::task::JoinError) -> Error {
+pub(crate) fn joined(e: tokio::task::JoinError) -> Error {
     if e.is_panic() {
         Error::Panicked(e.to_string())
     } else {
@@ -508,38 +336,4 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
     } else {
         "panic with a non-text payload".to_string()
     }
-}
-
-/// Resolves the database target and creates the directory of a SQLite file (0700).
-pub(crate) fn prepare_target(config: &DatabaseConfig) -> Result<DatabaseUrl> {
-    let url = config.target()?;
-    if let Some(path) = url.sqlite_path() {
-        if let Some(dir) = path.parent() {
-            ensure_private_dir(dir, config.target_source())?;
-        }
-    }
-    Ok(url)
-}
-
-/// A synchronous connection for the CLI and tools, set up exactly like pooled ones and opened
-/// within the configured connection timeout.
-pub fn connect_sync(config: &DatabaseConfig) -> Result<AnyConnection> {
-    config.validate()?;
-    let url = prepare_target(config)?;
-    let timeout = config.connection_timeout().value;
-    let (tx, rx) = std::sync::mpsc::channel();
-    let target = url.clone();
-    // A thread rather than a blocking call, so an unanswering server cannot hold the caller past
-    // the timeout; the abandoned thread ends when the driver gives up.
-    std::thread::spawn(move || {
-        let _ =
-            tx.send(establish(&target).and_then(|mut c| c.ping().map(|()| c).map_err(Error::from)));
-    });
-    rx.recv_timeout(timeout).unwrap_or_else(|_| {
-        Err(Error::Connect {
-            backend: url.backend(),
-            target: url.redacted().to_string(),
-            message: format!("no answer within {}ms", timeout.as_millis()),
-        })
-    })
 }
