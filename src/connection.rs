@@ -63,7 +63,8 @@ pub use generated::*;
 
 /// SQLite pragmas applied to every new connection, `busy_timeout` first so that the others
 /// (switching to WAL takes a lock) wait for a busy database instead of failing.
-pub(crate) const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+#[cfg(feature = "sqlite")]
+const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 
 /// MySQL session settings applied to every new connection: UTC, utf8mb4 and strict mode.
@@ -72,13 +73,15 @@ pub(crate) const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 5000; PRAGMA journa
 // own collation decides the others): NO PAD binary, as the text columns since migration 0003, so
 // `'eve' = 'eve '` is false as on SQLite and PostgreSQL. MariaDB runs only `/*M!…*/` and skips
 // `/*!80000…*/`; MySQL 8 runs `/*!80000…*/` and treats `/*M!…*/` as a comment.
-pub(crate) const MYSQL_SETUP: &str = "SET time_zone = '+00:00'; \
+#[cfg(feature = "mysql")]
+const MYSQL_SETUP: &str = "SET time_zone = '+00:00'; \
      SET NAMES utf8mb4 COLLATE /*M!100000 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */; \
      SET SESSION sql_mode = 'STRICT_ALL_TABLES,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,\
      ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,PIPES_AS_CONCAT';";
 
 /// PostgreSQL session settings applied to every new connection.
-pub(crate) const POSTGRES_SETUP: &str = "SET TIME ZONE 'UTC';";
+#[cfg(feature = "postgres")]
+const POSTGRES_SETUP: &str = "SET TIME ZONE 'UTC';";
 
 impl std::fmt::Debug for AnyConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -62,6 +62,34 @@ where
     pub id: Id,
 }
 
+/// `list`, `show`, `delete`: the row commands every tenant-owned entity has.
+#[derive(Debug, Subcommand)]
+pub enum RowCommand<Id>
+where
+    Id: Clone + Send + Sync + std::str::FromStr<Err = crate::types::InvalidId> + 'static,
+{
+    /// List the live rows of a tenant.
+    List(TenantArg),
+    /// Show one row.
+    Show(RowArgs<Id>),
+    /// Soft-delete a row and, in the same transaction, the rows that point at it.
+    Delete(RowArgs<Id>),
+}
+
+/// `--tenant ID --name NAME [--description TEXT]`: how a named row of a tenant begins.
+#[derive(Debug, Args)]
+pub struct NamedArgs {
+    /// Owning tenant id.
+    #[arg(long)]
+    pub tenant: TenantId,
+    /// Name (1–128 characters).
+    #[arg(long)]
+    pub name: String,
+    /// Free text.
+    #[arg(long)]
+    pub description: Option<String>,
+}
+
 /// `trapperkeeper user …`
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -83,12 +111,9 @@ pub enum UserCommand {
         #[arg(long)]
         force_password_change: bool,
     },
-    /// List live users of a tenant.
-    List(TenantArg),
-    /// Show one user.
-    Show(RowArgs<UserId>),
-    /// Soft-delete a user.
-    Delete(RowArgs<UserId>),
+    /// The row commands.
+    #[command(flatten)]
+    Rows(RowCommand<UserId>),
 }
 
 /// `trapperkeeper sensor …`
@@ -96,25 +121,16 @@ pub enum UserCommand {
 pub enum SensorCommand {
     /// Create a sensor.
     Create {
-        /// Owning tenant id.
-        #[arg(long)]
-        tenant: TenantId,
-        /// Name (1–128 characters).
-        #[arg(long)]
-        name: String,
-        /// Free text.
-        #[arg(long)]
-        description: Option<String>,
+        /// Tenant, name, description.
+        #[command(flatten)]
+        named: NamedArgs,
         /// JSON metadata.
         #[arg(long, default_value = "{}")]
         metadata: String,
     },
-    /// List live sensors of a tenant.
-    List(TenantArg),
-    /// Show one sensor.
-    Show(RowArgs<SensorId>),
-    /// Soft-delete a sensor and its rule links.
-    Delete(RowArgs<SensorId>),
+    /// The row commands (deleting a sensor deletes its rule links).
+    #[command(flatten)]
+    Rows(RowCommand<SensorId>),
 }
 
 /// `trapperkeeper rule …`
@@ -122,15 +138,9 @@ pub enum SensorCommand {
 pub enum RuleCommand {
     /// Create a rule.
     Create {
-        /// Owning tenant id.
-        #[arg(long)]
-        tenant: TenantId,
-        /// Name (1–128 characters).
-        #[arg(long)]
-        name: String,
-        /// Free text.
-        #[arg(long)]
-        description: Option<String>,
+        /// Tenant, name, description.
+        #[command(flatten)]
+        named: NamedArgs,
         /// draft, active or disabled.
         #[arg(long, default_value = "draft")]
         state: RuleState,
@@ -150,12 +160,9 @@ pub enum RuleCommand {
         #[arg(long, default_value = "{}")]
         expression: String,
     },
-    /// List live rules of a tenant.
-    List(TenantArg),
-    /// Show one rule.
-    Show(RowArgs<RuleId>),
-    /// Soft-delete a rule and its sensor links.
-    Delete(RowArgs<RuleId>),
+    /// The row commands (deleting a rule deletes its sensor links).
+    #[command(flatten)]
+    Rows(RowCommand<RuleId>),
 }
 
 /// `trapperkeeper config …`
@@ -315,6 +322,60 @@ pub fn tenant(
     }
 }
 
+/// An entity's repository functions behind its row commands, and how its rows are shown.
+struct Rows<Id, M> {
+    entity: &'static str,
+    list: fn(&mut AnyConnection, TenantId, Page<Id>) -> crate::repository::Result<Vec<M>>,
+    get: fn(&mut AnyConnection, TenantId, Id) -> crate::repository::Result<M>,
+    delete: fn(&mut AnyConnection, TenantId, Id) -> crate::repository::Result<Deleted>,
+    /// The row as printed (a user's password hash is masked).
+    shown: fn(&M) -> serde_json::Value,
+    /// Columns of `list` and of `show`.
+    columns: (&'static [&'static str], &'static [&'static str]),
+}
+
+impl<Id, M> Rows<Id, M>
+where
+    Id: Copy
+        + std::fmt::Display
+        + Clone
+        + Send
+        + Sync
+        + std::str::FromStr<Err = crate::types::InvalidId>,
+{
+    fn run(
+        &self,
+        c: &mut AnyConnection,
+        cmd: &RowCommand<Id>,
+        json: bool,
+        out: &mut dyn Write,
+    ) -> Result<(), CliError> {
+        match cmd {
+            RowCommand::List(TenantArg { tenant }) => {
+                let rows: Vec<_> = (self.list)(c, *tenant, all())?
+                    .iter()
+                    .map(self.shown)
+                    .collect();
+                print_rows(out, json, &rows, self.columns.0)
+            }
+            RowCommand::Show(RowArgs { tenant, id }) => print_one(
+                out,
+                json,
+                &(self.shown)(&(self.get)(c, *tenant, *id)?),
+                self.columns.1,
+            ),
+            RowCommand::Delete(RowArgs { tenant, id }) => {
+                let d = (self.delete)(c, *tenant, *id)?;
+                print_deleted(out, json, self.entity, &id.to_string(), d)
+            }
+        }
+    }
+}
+
+fn as_json<M: Serialize>(row: &M) -> serde_json::Value {
+    serde_json::to_value(row).unwrap_or_default()
+}
+
 /// `user …`
 pub fn user(
     config: &DatabaseConfig,
@@ -348,28 +409,20 @@ pub fn user(
             let row = users::create(&mut c, *tenant, new)?;
             print_one(out, json, &redact_hash(&row), COLUMNS)
         }
-        UserCommand::List(TenantArg { tenant }) => {
-            let rows = users::list(&mut c, *tenant, all())?;
-            print_rows(
-                out,
-                json,
-                &rows.iter().map(redact_hash).collect::<Vec<_>>(),
-                COLUMNS,
-            )
+        UserCommand::Rows(rows) => Rows {
+            entity: "user",
+            list: users::list,
+            get: users::get,
+            delete: users::soft_delete,
+            shown: redact_hash,
+            columns: (COLUMNS, COLUMNS),
         }
-        UserCommand::Show(RowArgs { tenant, id }) => {
-            let row = users::get(&mut c, *tenant, *id)?;
-            print_one(out, json, &redact_hash(&row), COLUMNS)
-        }
-        UserCommand::Delete(RowArgs { tenant, id }) => {
-            let d = users::soft_delete(&mut c, *tenant, *id)?;
-            print_deleted(out, json, "user", &id.to_string(), d)
-        }
+        .run(&mut c, rows, json, out),
     }
 }
 
 fn redact_hash(u: &users::User) -> serde_json::Value {
-    let mut v = serde_json::to_value(u).unwrap_or_default();
+    let mut v = as_json(u);
     v["password_hash"] = serde_json::Value::String("***".into());
     v
 }
@@ -390,28 +443,27 @@ pub fn sensor(
     ];
     let mut c = open(config)?;
     match cmd {
-        SensorCommand::Create {
-            tenant,
-            name,
-            description,
-            metadata,
-        } => {
+        SensorCommand::Create { named, metadata } => {
             let new = NewSensor {
-                name: name.clone(),
-                description: description.clone(),
+                name: named.name.clone(),
+                description: named.description.clone(),
                 metadata: metadata.clone(),
             };
-            print_one(out, json, &sensors::create(&mut c, *tenant, new)?, COLUMNS)
-        }
-        SensorCommand::List(TenantArg { tenant }) => {
-            print_rows(out, json, &sensors::list(&mut c, *tenant, all())?, COLUMNS)
-        }
-        SensorCommand::Show(RowArgs { tenant, id }) => {
-            let row = sensors::get(&mut c, *tenant, *id)?;
             print_one(
                 out,
                 json,
-                &row,
+                &sensors::create(&mut c, named.tenant, new)?,
+                COLUMNS,
+            )
+        }
+        SensorCommand::Rows(rows) => Rows {
+            entity: "sensor",
+            list: sensors::list,
+            get: sensors::get,
+            delete: sensors::soft_delete,
+            shown: as_json,
+            columns: (
+                COLUMNS,
                 &[
                     "sensor_id",
                     "name",
@@ -420,12 +472,9 @@ pub fn sensor(
                     "last_seen_at",
                     "created_at",
                 ],
-            )
+            ),
         }
-        SensorCommand::Delete(RowArgs { tenant, id }) => {
-            let d = sensors::soft_delete(&mut c, *tenant, *id)?;
-            print_deleted(out, json, "sensor", &id.to_string(), d)
-        }
+        .run(&mut c, rows, json, out),
     }
 }
 
@@ -448,9 +497,7 @@ pub fn rule(
     let mut c = open(config)?;
     match cmd {
         RuleCommand::Create {
-            tenant,
-            name,
-            description,
+            named,
             state,
             action,
             sample_rate,
@@ -459,8 +506,8 @@ pub fn rule(
             expression,
         } => {
             let new = NewRule {
-                name: name.clone(),
-                description: description.clone(),
+                name: named.name.clone(),
+                description: named.description.clone(),
                 state: *state,
                 action: *action,
                 sample_rate: *sample_rate,
@@ -468,17 +515,21 @@ pub fn rule(
                 scope_tags: scope_tags.clone(),
                 expression: expression.clone(),
             };
-            print_one(out, json, &rules::create(&mut c, *tenant, new)?, COLUMNS)
-        }
-        RuleCommand::List(TenantArg { tenant }) => {
-            print_rows(out, json, &rules::list(&mut c, *tenant, all())?, COLUMNS)
-        }
-        RuleCommand::Show(RowArgs { tenant, id }) => {
-            let row = rules::get(&mut c, *tenant, *id)?;
             print_one(
                 out,
                 json,
-                &row,
+                &rules::create(&mut c, named.tenant, new)?,
+                COLUMNS,
+            )
+        }
+        RuleCommand::Rows(rows) => Rows {
+            entity: "rule",
+            list: rules::list,
+            get: rules::get,
+            delete: rules::soft_delete,
+            shown: as_json,
+            columns: (
+                COLUMNS,
                 &[
                     "rule_id",
                     "name",
@@ -490,12 +541,9 @@ pub fn rule(
                     "expression",
                     "created_at",
                 ],
-            )
+            ),
         }
-        RuleCommand::Delete(RowArgs { tenant, id }) => {
-            let d = rules::soft_delete(&mut c, *tenant, *id)?;
-            print_deleted(out, json, "rule", &id.to_string(), d)
-        }
+        .run(&mut c, rows, json, out),
     }
 }
 

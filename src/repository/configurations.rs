@@ -3,53 +3,23 @@
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{insert_owned, tenant_scoped, validate, Deleted, Error, Result};
+use super::{row_model, tenant_scoped, validate, Deleted, Error, Result};
 use crate::schema::configurations;
-use crate::types::{ConfigurationId, TenantId, Timestamp};
+use crate::types::{ConfigurationId, TenantId};
 use crate::AnyConnection;
 
 const ENTITY: &str = "configuration";
 
-/// A configuration value.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Queryable,
-    Selectable,
-    QueryableByName,
-    Insertable,
-    Serialize,
-    Deserialize,
-)]
-#[diesel(table_name = configurations)]
-// None binds NULL, so every insert has one SQL text and its prepared statement is cached
-// (with DEFAULT per None field it is re-prepared each time: 1.5x slower on MySQL, measured).
-#[diesel(treat_none_as_default_value = false)]
-pub struct Configuration {
-    /// Id.
-    pub configuration_id: ConfigurationId,
-    /// Owning tenant.
-    pub tenant_id: TenantId,
-    /// Key, 1–128 characters.
-    pub config_key: String,
-    /// JSON value.
-    pub config_value: String,
-    /// When it was created.
-    pub created_at: Timestamp,
-    /// When it last changed.
-    pub modified_at: Timestamp,
-    /// When it was deleted; `None` while live.
-    pub deleted_at: Option<Timestamp>,
-}
-
-/// What a new configuration value needs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NewConfiguration {
-    /// Key: 1–128 characters, no leading or trailing whitespace.
-    pub config_key: String,
-    /// JSON value.
-    pub config_value: String,
+row_model! {
+    /// A configuration value.
+    owned configurations: Configuration, configuration_id: ConfigurationId;
+    /// What a new configuration value needs.
+    new NewConfiguration {
+        /// Key, 1–128 characters.
+        config_key: String,
+        /// JSON value.
+        config_value: String,
+    }
 }
 
 /// Changes to a configuration value.
@@ -75,7 +45,7 @@ tenant_scoped!(
     ConfigurationId,
     Configuration,
     ConfigurationChanges,
-    "configuration",
+    ENTITY,
     unique: "the key already has a live value"
 );
 
@@ -87,28 +57,8 @@ pub fn create(
 ) -> Result<Configuration> {
     validate::identifier("config_key", &new.config_key, 128)?;
     validate::json("config_value", &new.config_value)?;
-    let now = Timestamp::now();
-    let row = Configuration {
-        configuration_id: ConfigurationId::new(),
-        tenant_id: tenant,
-        config_key: new.config_key,
-        config_value: new.config_value,
-        created_at: now,
-        modified_at: now,
-        deleted_at: None,
-    };
-    insert_owned(
-        conn,
-        ENTITY,
-        "the key already has a live value",
-        tenant,
-        |_| Ok(()),
-        |conn| {
-            diesel::insert_into(configurations::table)
-                .values(&row)
-                .execute(conn)
-        },
-    )?;
+    let row = Configuration::from_new(tenant, new);
+    insert(conn, &row, |_| Ok(()))?;
     Ok(row)
 }
 

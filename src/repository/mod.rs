@@ -314,6 +314,18 @@ pub mod validate {
         Ok(())
     }
 
+    /// The name (1–128 characters) and free-text description of a named entity (sensors,
+    /// rules); `None`: not being written.
+    pub fn named(name: Option<&str>, description: Option<&str>) -> Result<()> {
+        if let Some(n) = name {
+            self::name("name", n, 128)?;
+        }
+        if let Some(d) = description {
+            text("description", d)?;
+        }
+        Ok(())
+    }
+
     /// A JSON document.
     pub fn json(field: &'static str, value: &str) -> Result<()> {
         serde_json::from_str::<serde_json::Value>(value)
@@ -321,6 +333,100 @@ pub mod validate {
             .map_err(|e| Error::validation(field, format!("is not valid JSON: {e}")))
     }
 }
+
+/// An entity's model and new-row types, declared once. The model is the row of `$table`, with
+/// the derives every model has and the columns every table has — its id (and `tenant_id`, for
+/// `owned` tables) first, then the `new` columns (what a caller gives), then the `set` columns
+/// (`Option`s a new row starts without), then `created_at`, `modified_at`, `deleted_at`: the
+/// table's column order, which named queries load by position. `$Model::from_new` makes the row a
+/// new one becomes: a fresh UUIDv7 id, created and modified now. `None` binds NULL, so every
+/// insert has one SQL text and its prepared statement is cached (with DEFAULT per `None` field
+/// it is re-prepared each time: 1.5x slower on MySQL, measured).
+macro_rules! row_model {
+    (
+        $(#[$meta:meta])* owned $table:ident: $Model:ident, $id:ident: $Id:ident;
+        $(#[$new_meta:meta])* new $New:ident { $($(#[$nm:meta])* $nf:ident: $nt:ty),* $(,)? }
+        $(set { $($(#[$sm:meta])* $sf:ident: $st:ty),* $(,)? })?
+    ) => {
+        $crate::repository::row_model! { @model $(#[$meta])* $table: $Model {
+            #[doc = "Id."]
+            pub $id: $crate::types::$Id,
+            #[doc = "Owning tenant."]
+            pub tenant_id: $crate::types::TenantId,
+            $($(#[$nm])* pub $nf: $nt,)*
+            $($($(#[$sm])* pub $sf: $st,)*)?
+        } }
+        $crate::repository::row_model! { @new $(#[$new_meta])* $New { $($(#[$nm])* $nf: $nt),* } }
+
+        impl $Model {
+            /// The row `new` becomes in `tenant`.
+            fn from_new(tenant: $crate::types::TenantId, new: $New) -> Self {
+                let now = $crate::types::Timestamp::now();
+                Self {
+                    $id: $crate::types::$Id::new(),
+                    tenant_id: tenant,
+                    $($nf: new.$nf,)*
+                    $($($sf: None,)*)?
+                    created_at: now,
+                    modified_at: now,
+                    deleted_at: None,
+                }
+            }
+        }
+    };
+    (
+        $(#[$meta:meta])* root $table:ident: $Model:ident, $id:ident: $Id:ident;
+        $(#[$new_meta:meta])* new $New:ident { $($(#[$nm:meta])* $nf:ident: $nt:ty),* $(,)? }
+    ) => {
+        $crate::repository::row_model! { @model $(#[$meta])* $table: $Model {
+            #[doc = "Id."]
+            pub $id: $crate::types::$Id,
+            $($(#[$nm])* pub $nf: $nt,)*
+        } }
+        $crate::repository::row_model! { @new $(#[$new_meta])* $New { $($(#[$nm])* $nf: $nt),* } }
+
+        impl $Model {
+            /// The row `new` becomes.
+            fn from_new(new: $New) -> Self {
+                let now = $crate::types::Timestamp::now();
+                Self {
+                    $id: $crate::types::$Id::new(),
+                    $($nf: new.$nf,)*
+                    created_at: now,
+                    modified_at: now,
+                    deleted_at: None,
+                }
+            }
+        }
+    };
+    (@model $(#[$meta:meta])* $table:ident: $Model:ident { $($body:tt)* }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, PartialEq, diesel::Queryable, diesel::Selectable, diesel::QueryableByName,
+            diesel::Insertable, serde::Serialize, serde::Deserialize,
+        )]
+        #[diesel(table_name = $crate::schema::$table)]
+        #[diesel(treat_none_as_default_value = false)]
+        pub struct $Model {
+            $($body)*
+            /// When it was created.
+            pub created_at: $crate::types::Timestamp,
+            /// When it last changed.
+            pub modified_at: $crate::types::Timestamp,
+            /// When it was deleted; `None` while live.
+            pub deleted_at: Option<$crate::types::Timestamp>,
+        }
+    };
+    (@new $(#[$meta:meta])* $New:ident { $($(#[$nm:meta])* $nf:ident: $nt:ty),* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        pub struct $New {
+            $($(#[$nm])* pub $nf: $nt,)*
+        }
+    };
+}
+
+pub(crate) use row_model;
 
 /// Text enums stored in `VARCHAR` columns.
 macro_rules! text_enum {
@@ -400,7 +506,7 @@ pub(crate) use text_enum_sql;
 /// The scope every query of a tenant-owned table starts from, and the reads built on it: one
 /// macro, so the predicates are written once.
 macro_rules! tenant_scoped {
-    ($table:ident, $id_col:ident, $Id:ty, $Model:ty, $Changes:ty, $entity:literal, unique: $unique:literal) => {
+    ($table:ident, $id_col:ident, $Id:ty, $Model:ty, $Changes:ty, $entity:expr, unique: $unique:literal) => {
         /// Live rows of `tenant`: the scope every read and write of this table starts from.
         #[diesel::dsl::auto_type(no_type_alias)]
         pub fn live(tenant: $crate::types::TenantId) -> _ {
@@ -530,6 +636,21 @@ macro_rules! tenant_scoped {
                     $crate::schema::$table::modified_at.eq(now),
                 ))
                 .execute(conn)?)
+        }
+
+        /// Inserts `row` in one write transaction, after checking that its tenant is live and
+        /// that `check` (further references) passes; a unique violation becomes this entity's
+        /// Conflict.
+        pub(crate) fn insert(
+            conn: &mut $crate::AnyConnection,
+            row: &$Model,
+            check: impl FnOnce(&mut $crate::AnyConnection) -> $crate::repository::Result<()>,
+        ) -> $crate::repository::Result<()> {
+            $crate::repository::insert_owned(conn, $entity, $unique, row.tenant_id, check, |conn| {
+                diesel::insert_into($crate::schema::$table::table)
+                    .values(row)
+                    .execute(conn)
+            })
         }
 
         /// Whether `id` is a live row of `tenant` (for references from other tables).

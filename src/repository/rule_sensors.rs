@@ -3,53 +3,23 @@
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{insert_owned, tenant_scoped, Deleted, Error, Result};
+use super::{row_model, tenant_scoped, Deleted, Error, Result};
 use crate::schema::rule_sensors;
 use crate::types::{RuleId, RuleSensorId, SensorId, TenantId, Timestamp};
 use crate::AnyConnection;
 
 const ENTITY: &str = "rule sensor link";
 
-/// A link between a rule and a sensor.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Queryable,
-    Selectable,
-    QueryableByName,
-    Insertable,
-    Serialize,
-    Deserialize,
-)]
-#[diesel(table_name = rule_sensors)]
-// None binds NULL, so every insert has one SQL text and its prepared statement is cached
-// (with DEFAULT per None field it is re-prepared each time: 1.5x slower on MySQL, measured).
-#[diesel(treat_none_as_default_value = false)]
-pub struct RuleSensor {
-    /// Id.
-    pub rule_sensor_id: RuleSensorId,
-    /// Owning tenant.
-    pub tenant_id: TenantId,
-    /// The rule.
-    pub rule_id: RuleId,
-    /// The sensor.
-    pub sensor_id: SensorId,
-    /// When it was created.
-    pub created_at: Timestamp,
-    /// When it last changed.
-    pub modified_at: Timestamp,
-    /// When it was deleted; `None` while live.
-    pub deleted_at: Option<Timestamp>,
-}
-
-/// What a new link needs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NewRuleSensor {
-    /// The rule.
-    pub rule_id: RuleId,
-    /// The sensor.
-    pub sensor_id: SensorId,
+row_model! {
+    /// A link between a rule and a sensor.
+    owned rule_sensors: RuleSensor, rule_sensor_id: RuleSensorId;
+    /// What a new link needs.
+    new NewRuleSensor {
+        /// The rule.
+        rule_id: RuleId,
+        /// The sensor.
+        sensor_id: SensorId,
+    }
 }
 
 /// Links have nothing to change but their audit fields.
@@ -74,7 +44,7 @@ impl AsChangeset for &RuleSensorChanges {
     }
 }
 
-tenant_scoped!(rule_sensors, rule_sensor_id, RuleSensorId, RuleSensor, RuleSensorChanges, "rule sensor link", unique: "duplicate link");
+tenant_scoped!(rule_sensors, rule_sensor_id, RuleSensorId, RuleSensor, RuleSensorChanges, ENTITY, unique: "duplicate link");
 
 /// Links a live rule and a live sensor of the same tenant.
 pub fn create(
@@ -82,27 +52,18 @@ pub fn create(
     tenant: TenantId,
     new: NewRuleSensor,
 ) -> Result<RuleSensor> {
-    let now = Timestamp::now();
-    let row = RuleSensor {
-        rule_sensor_id: RuleSensorId::new(),
-        tenant_id: tenant,
-        rule_id: new.rule_id,
-        sensor_id: new.sensor_id,
-        created_at: now,
-        modified_at: now,
-        deleted_at: None,
-    };
+    let row = RuleSensor::from_new(tenant, new);
     // The rule and sensor must be live rows of this very tenant: the database's foreign keys
     // cannot see deletion or tenancy.
     let check = |conn: &mut AnyConnection| {
-        if !super::rules::is_live(conn, tenant, new.rule_id)? {
+        if !super::rules::is_live(conn, tenant, row.rule_id)? {
             return Err(Error::ForeignKey {
                 entity: ENTITY,
                 referenced: "rule",
                 source: None,
             });
         }
-        if !super::sensors::is_live(conn, tenant, new.sensor_id)? {
+        if !super::sensors::is_live(conn, tenant, row.sensor_id)? {
             return Err(Error::ForeignKey {
                 entity: ENTITY,
                 referenced: "sensor",
@@ -111,11 +72,7 @@ pub fn create(
         }
         Ok(())
     };
-    insert_owned(conn, ENTITY, "duplicate link", tenant, check, |conn| {
-        diesel::insert_into(rule_sensors::table)
-            .values(&row)
-            .execute(conn)
-    })?;
+    insert(conn, &row, check)?;
     Ok(row)
 }
 

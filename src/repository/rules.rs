@@ -3,9 +3,9 @@
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{insert_owned, tenant_scoped, text_enum, validate, Deleted, Error, Result};
+use super::{row_model, tenant_scoped, text_enum, validate, Deleted, Error, Result};
 use crate::schema::rules;
-use crate::types::{RuleId, TenantId, Timestamp};
+use crate::types::{RuleId, TenantId};
 use crate::AnyConnection;
 
 const ENTITY: &str = "rule";
@@ -34,70 +34,28 @@ text_enum!(
     }
 );
 
-/// A rule.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Queryable,
-    Selectable,
-    QueryableByName,
-    Insertable,
-    Serialize,
-    Deserialize,
-)]
-#[diesel(table_name = rules)]
-// None binds NULL, so every insert has one SQL text and its prepared statement is cached
-// (with DEFAULT per None field it is re-prepared each time: 1.5x slower on MySQL, measured).
-#[diesel(treat_none_as_default_value = false)]
-pub struct Rule {
-    /// Id.
-    pub rule_id: RuleId,
-    /// Owning tenant.
-    pub tenant_id: TenantId,
-    /// Name, 1–128 characters.
-    pub name: String,
-    /// Free text.
-    pub description: Option<String>,
-    /// Life cycle state.
-    pub state: RuleState,
-    /// What a match does.
-    pub action: RuleAction,
-    /// Fraction of events evaluated, 0 to 1.
-    pub sample_rate: f64,
-    /// Whether the rule is switched on.
-    pub enabled: bool,
-    /// JSON array of tags.
-    pub scope_tags: String,
-    /// JSON expression.
-    pub expression: String,
-    /// When it was created.
-    pub created_at: Timestamp,
-    /// When it last changed.
-    pub modified_at: Timestamp,
-    /// When it was deleted; `None` while live.
-    pub deleted_at: Option<Timestamp>,
-}
-
-/// What a new rule needs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NewRule {
-    /// Name.
-    pub name: String,
-    /// Free text.
-    pub description: Option<String>,
-    /// Life cycle state.
-    pub state: RuleState,
-    /// What a match does.
-    pub action: RuleAction,
-    /// Fraction of events evaluated, 0 to 1.
-    pub sample_rate: f64,
-    /// Whether the rule is switched on.
-    pub enabled: bool,
-    /// JSON array of tags.
-    pub scope_tags: String,
-    /// JSON expression.
-    pub expression: String,
+row_model! {
+    /// A rule.
+    owned rules: Rule, rule_id: RuleId;
+    /// What a new rule needs.
+    new NewRule {
+        /// Name, 1–128 characters.
+        name: String,
+        /// Free text.
+        description: Option<String>,
+        /// Life cycle state.
+        state: RuleState,
+        /// What a match does.
+        action: RuleAction,
+        /// Fraction of events evaluated, 0 to 1.
+        sample_rate: f64,
+        /// Whether the rule is switched on.
+        enabled: bool,
+        /// JSON array of tags.
+        scope_tags: String,
+        /// JSON expression.
+        expression: String,
+    }
 }
 
 /// Changes to a rule; `None` leaves a field as it is.
@@ -135,60 +93,50 @@ fn check_rate(rate: f64) -> Result<()> {
 
 impl RuleChanges {
     fn validate(&self) -> Result<()> {
-        if let Some(n) = &self.name {
-            validate::name("name", n, 128)?;
-        }
-        if let Some(Some(d)) = &self.description {
-            validate::text("description", d)?;
-        }
-        if let Some(r) = self.sample_rate {
-            check_rate(r)?;
-        }
-        if let Some(t) = &self.scope_tags {
-            validate::json("scope_tags", t)?;
-        }
-        if let Some(e) = &self.expression {
-            validate::json("expression", e)?;
-        }
-        Ok(())
+        check(
+            self.name.as_deref(),
+            self.description.as_ref().and_then(Option::as_deref),
+            self.sample_rate,
+            self.scope_tags.as_deref(),
+            self.expression.as_deref(),
+        )
     }
 }
 
-tenant_scoped!(rules, rule_id, RuleId, Rule, RuleChanges, "rule", unique: "duplicate rule");
+/// The rules every written value of a rule follows (`None`: not being written).
+fn check(
+    name: Option<&str>,
+    description: Option<&str>,
+    sample_rate: Option<f64>,
+    scope_tags: Option<&str>,
+    expression: Option<&str>,
+) -> Result<()> {
+    validate::named(name, description)?;
+    if let Some(r) = sample_rate {
+        check_rate(r)?;
+    }
+    if let Some(t) = scope_tags {
+        validate::json("scope_tags", t)?;
+    }
+    if let Some(e) = expression {
+        validate::json("expression", e)?;
+    }
+    Ok(())
+}
+
+tenant_scoped!(rules, rule_id, RuleId, Rule, RuleChanges, ENTITY, unique: "duplicate rule");
 
 /// Creates a rule in a live tenant.
 pub fn create(conn: &mut AnyConnection, tenant: TenantId, new: NewRule) -> Result<Rule> {
-    validate::name("name", &new.name, 128)?;
-    if let Some(d) = &new.description {
-        validate::text("description", d)?;
-    }
-    check_rate(new.sample_rate)?;
-    validate::json("scope_tags", &new.scope_tags)?;
-    validate::json("expression", &new.expression)?;
-    let now = Timestamp::now();
-    let row = Rule {
-        rule_id: RuleId::new(),
-        tenant_id: tenant,
-        name: new.name,
-        description: new.description,
-        state: new.state,
-        action: new.action,
-        sample_rate: new.sample_rate,
-        enabled: new.enabled,
-        scope_tags: new.scope_tags,
-        expression: new.expression,
-        created_at: now,
-        modified_at: now,
-        deleted_at: None,
-    };
-    insert_owned(
-        conn,
-        ENTITY,
-        "duplicate rule",
-        tenant,
-        |_| Ok(()),
-        |conn| diesel::insert_into(rules::table).values(&row).execute(conn),
+    check(
+        Some(&new.name),
+        new.description.as_deref(),
+        Some(new.sample_rate),
+        Some(&new.scope_tags),
+        Some(&new.expression),
     )?;
+    let row = Rule::from_new(tenant, new);
+    insert(conn, &row, |_| Ok(()))?;
     Ok(row)
 }
 

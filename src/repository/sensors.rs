@@ -3,59 +3,29 @@
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{insert_owned, tenant_scoped, validate, Deleted, Result};
+use super::{row_model, tenant_scoped, validate, Deleted, Result};
 use crate::schema::sensors;
 use crate::types::{SensorId, TenantId, Timestamp};
 use crate::AnyConnection;
 
 const ENTITY: &str = "sensor";
 
-/// A sensor.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Queryable,
-    Selectable,
-    QueryableByName,
-    Insertable,
-    Serialize,
-    Deserialize,
-)]
-#[diesel(table_name = sensors)]
-// None binds NULL, so every insert has one SQL text and its prepared statement is cached
-// (with DEFAULT per None field it is re-prepared each time: 1.5x slower on MySQL, measured).
-#[diesel(treat_none_as_default_value = false)]
-pub struct Sensor {
-    /// Id.
-    pub sensor_id: SensorId,
-    /// Owning tenant.
-    pub tenant_id: TenantId,
-    /// Name, 1–128 characters.
-    pub name: String,
-    /// Free text.
-    pub description: Option<String>,
-    /// JSON document.
-    pub metadata: String,
-    /// Last time the sensor reported.
-    pub last_seen_at: Option<Timestamp>,
-    /// When it was created.
-    pub created_at: Timestamp,
-    /// When it last changed.
-    pub modified_at: Timestamp,
-    /// When it was deleted; `None` while live.
-    pub deleted_at: Option<Timestamp>,
-}
-
-/// What a new sensor needs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NewSensor {
-    /// Name.
-    pub name: String,
-    /// Free text.
-    pub description: Option<String>,
-    /// JSON document.
-    pub metadata: String,
+row_model! {
+    /// A sensor.
+    owned sensors: Sensor, sensor_id: SensorId;
+    /// What a new sensor needs.
+    new NewSensor {
+        /// Name, 1–128 characters.
+        name: String,
+        /// Free text.
+        description: Option<String>,
+        /// JSON document.
+        metadata: String,
+    }
+    set {
+        /// Last time the sensor reported.
+        last_seen_at: Option<Timestamp>,
+    }
 }
 
 /// Changes to a sensor; `None` leaves a field as it is.
@@ -74,52 +44,34 @@ pub struct SensorChanges {
 
 impl SensorChanges {
     fn validate(&self) -> Result<()> {
-        if let Some(n) = &self.name {
-            validate::name("name", n, 128)?;
-        }
-        if let Some(Some(d)) = &self.description {
-            validate::text("description", d)?;
-        }
-        if let Some(m) = &self.metadata {
-            validate::json("metadata", m)?;
-        }
-        Ok(())
+        check(
+            self.name.as_deref(),
+            self.description.as_ref().and_then(Option::as_deref),
+            self.metadata.as_deref(),
+        )
     }
 }
 
-tenant_scoped!(sensors, sensor_id, SensorId, Sensor, SensorChanges, "sensor", unique: "duplicate sensor");
+/// The rules every written value of a sensor follows (`None`: not being written).
+fn check(name: Option<&str>, description: Option<&str>, metadata: Option<&str>) -> Result<()> {
+    validate::named(name, description)?;
+    if let Some(m) = metadata {
+        validate::json("metadata", m)?;
+    }
+    Ok(())
+}
+
+tenant_scoped!(sensors, sensor_id, SensorId, Sensor, SensorChanges, ENTITY, unique: "duplicate sensor");
 
 /// Creates a sensor in a live tenant.
 pub fn create(conn: &mut AnyConnection, tenant: TenantId, new: NewSensor) -> Result<Sensor> {
-    validate::name("name", &new.name, 128)?;
-    if let Some(d) = &new.description {
-        validate::text("description", d)?;
-    }
-    validate::json("metadata", &new.metadata)?;
-    let now = Timestamp::now();
-    let row = Sensor {
-        sensor_id: SensorId::new(),
-        tenant_id: tenant,
-        name: new.name,
-        description: new.description,
-        metadata: new.metadata,
-        last_seen_at: None,
-        created_at: now,
-        modified_at: now,
-        deleted_at: None,
-    };
-    insert_owned(
-        conn,
-        ENTITY,
-        "duplicate sensor",
-        tenant,
-        |_| Ok(()),
-        |conn| {
-            diesel::insert_into(sensors::table)
-                .values(&row)
-                .execute(conn)
-        },
+    check(
+        Some(&new.name),
+        new.description.as_deref(),
+        Some(&new.metadata),
     )?;
+    let row = Sensor::from_new(tenant, new);
+    insert(conn, &row, |_| Ok(()))?;
     Ok(row)
 }
 
