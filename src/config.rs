@@ -277,10 +277,11 @@ impl<T> Setting<T> {
     }
 
     fn api(value: T) -> Self {
-        Self {
-            value,
-            source: Source::Api,
-        }
+        Self::at(value, Source::Api)
+    }
+
+    fn at(value: T, source: Source) -> Self {
+        Self { value, source }
     }
 }
 
@@ -742,36 +743,11 @@ impl DatabaseConfig {
                     source,
                 };
             }
-            Key::MaxConnections => {
-                self.max_connections = Setting {
-                    value: count(raw)?,
-                    source,
-                }
-            }
-            Key::MinIdle => {
-                self.min_idle = Setting {
-                    value: count(raw)?,
-                    source,
-                }
-            }
-            Key::ConnectionTimeoutMs => {
-                self.connection_timeout = Setting {
-                    value: ms(raw)?,
-                    source,
-                }
-            }
-            Key::IdleTimeoutMs => {
-                self.idle_timeout = Setting {
-                    value: ms(raw)?,
-                    source,
-                }
-            }
-            Key::MaxLifetimeMs => {
-                self.max_lifetime = Setting {
-                    value: ms(raw)?,
-                    source,
-                }
-            }
+            Key::MaxConnections => self.max_connections = Setting::at(count(raw)?, source),
+            Key::MinIdle => self.min_idle = Setting::at(count(raw)?, source),
+            Key::ConnectionTimeoutMs => self.connection_timeout = Setting::at(ms(raw)?, source),
+            Key::IdleTimeoutMs => self.idle_timeout = Setting::at(ms(raw)?, source),
+            Key::MaxLifetimeMs => self.max_lifetime = Setting::at(ms(raw)?, source),
             Key::Migrations => {
                 let s = text(raw)?;
                 let policy = MigrationPolicy::parse(s.trim())

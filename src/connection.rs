@@ -236,6 +236,16 @@ impl AnyConnection {
     }
 }
 
+/// A backend's own connection to `target`, with its session set-up applied.
+fn native<C>(target: &str, setup: &str) -> std::result::Result<C, String>
+where
+    C: diesel::Connection + diesel::connection::SimpleConnection,
+{
+    let mut c = C::establish(target).map_err(|e| e.to_string())?;
+    c.batch_execute(setup).map_err(|e| e.to_string())?;
+    Ok(c)
+}
+
 /// Opens a connection to `url` and applies the session settings of its backend. The backend is
 /// chosen from the URL's scheme, so a failure carries the driver's own message (scrubbed of the
 /// password), not the derive's "Invalid connection url for multiconnection".
@@ -250,27 +260,15 @@ pub fn establish(url: &DatabaseUrl) -> Result<AnyConnection> {
         Backend::Sqlite => {
             let path = url.sqlite_path().expect("SQLite URLs carry a path");
             create_private_file(path).map_err(|e| fail(e.to_string()))?;
-            let mut c = diesel::SqliteConnection::establish(url.driver_target())
-                .map_err(|e| fail(e.to_string()))?;
-            c.batch_execute(SQLITE_SETUP)
-                .map_err(|e| fail(e.to_string()))?;
-            AnyConnection::Sqlite(c)
+            AnyConnection::Sqlite(native(url.driver_target(), SQLITE_SETUP).map_err(fail)?)
         }
         #[cfg(feature = "postgres")]
         Backend::Postgres => {
-            let mut c = diesel::PgConnection::establish(url.driver_target())
-                .map_err(|e| fail(e.to_string()))?;
-            c.batch_execute(POSTGRES_SETUP)
-                .map_err(|e| fail(e.to_string()))?;
-            AnyConnection::Postgresql(c)
+            AnyConnection::Postgresql(native(url.driver_target(), POSTGRES_SETUP).map_err(fail)?)
         }
         #[cfg(feature = "mysql")]
         Backend::Mysql => {
-            let mut c = diesel::MysqlConnection::establish(url.driver_target())
-                .map_err(|e| fail(e.to_string()))?;
-            c.batch_execute(MYSQL_SETUP)
-                .map_err(|e| fail(e.to_string()))?;
-            AnyConnection::Mysql(c)
+            AnyConnection::Mysql(native(url.driver_target(), MYSQL_SETUP).map_err(fail)?)
         }
         #[allow(unreachable_patterns)]
         other => unreachable!("DatabaseUrl::parse rejects {other}, which is not compiled in"),

@@ -173,15 +173,20 @@ fn failed(name: &str) -> impl Fn(&dyn std::fmt::Display) -> MigrationError + '_ 
     }
 }
 
-/// Applied and pending migrations, without taking the lock or changing anything but diesel's
-/// bookkeeping table (which diesel creates on first read).
-pub fn status(conn: &mut AnyConnection) -> Result<MigrationStatus, MigrationError> {
-    let applied: BTreeSet<String> = conn
+/// The versions diesel's bookkeeping table records as applied.
+fn applied(conn: &mut AnyConnection) -> Result<Vec<String>, MigrationError> {
+    Ok(conn
         .applied_migrations()
         .map_err(|e| failed("bookkeeping")(&e))?
         .into_iter()
         .map(|v| v.to_string())
-        .collect();
+        .collect())
+}
+
+/// Applied and pending migrations, without taking the lock or changing anything but diesel's
+/// bookkeeping table (which diesel creates on first read).
+pub fn status(conn: &mut AnyConnection) -> Result<MigrationStatus, MigrationError> {
+    let applied: BTreeSet<String> = applied(conn)?.into_iter().collect();
     let mut status = MigrationStatus::default();
     for (info, _) in known(conn.backend()) {
         if applied.contains(&info.version) {
@@ -260,12 +265,7 @@ pub fn migrate(
 /// errors; applied versions without a recorded checksum get one.
 fn verify(conn: &mut AnyConnection) -> Result<(), MigrationError> {
     let backend = conn.backend();
-    let applied: Vec<String> = conn
-        .applied_migrations()
-        .map_err(|e| failed("bookkeeping")(&e))?
-        .into_iter()
-        .map(|v| v.to_string())
-        .collect();
+    let applied = applied(conn)?;
     let known: BTreeMap<String, (MigrationInfo, &str)> = known(backend)
         .into_iter()
         .map(|(info, sum)| (info.version.clone(), (info, sum)))

@@ -182,36 +182,25 @@ trait UuidText: Sized {
 }
 
 macro_rules! id_sql_impls {
+    // The servers' drivers take and give the 36 bytes of the text as they are.
+    (@bytes $name:ident, $db:ty, $value:ty) => {
+        impl ToSql<sql::Uuid36, $db> for $name {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, $db>) -> serialize::Result {
+                std::io::Write::write_all(out, &self.text())?;
+                Ok(IsNull::No)
+            }
+        }
+        impl FromSql<sql::Uuid36, $db> for $name {
+            fn from_sql(value: $value) -> deserialize::Result<Self> {
+                Self::from_bytes(value.as_bytes())
+            }
+        }
+    };
     ($name:ident) => {
         #[cfg(feature = "postgres")]
-        impl ToSql<sql::Uuid36, diesel::pg::Pg> for $name {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, diesel::pg::Pg>) -> serialize::Result {
-                std::io::Write::write_all(out, &self.text())?;
-                Ok(IsNull::No)
-            }
-        }
-        #[cfg(feature = "postgres")]
-        impl FromSql<sql::Uuid36, diesel::pg::Pg> for $name {
-            fn from_sql(value: diesel::pg::PgValue<'_>) -> deserialize::Result<Self> {
-                Self::from_bytes(value.as_bytes())
-            }
-        }
+        id_sql_impls!(@bytes $name, diesel::pg::Pg, diesel::pg::PgValue<'_>);
         #[cfg(feature = "mysql")]
-        impl ToSql<sql::Uuid36, diesel::mysql::Mysql> for $name {
-            fn to_sql<'b>(
-                &'b self,
-                out: &mut Output<'b, '_, diesel::mysql::Mysql>,
-            ) -> serialize::Result {
-                std::io::Write::write_all(out, &self.text())?;
-                Ok(IsNull::No)
-            }
-        }
-        #[cfg(feature = "mysql")]
-        impl FromSql<sql::Uuid36, diesel::mysql::Mysql> for $name {
-            fn from_sql(value: diesel::mysql::MysqlValue<'_>) -> deserialize::Result<Self> {
-                Self::from_bytes(value.as_bytes())
-            }
-        }
+        id_sql_impls!(@bytes $name, diesel::mysql::Mysql, diesel::mysql::MysqlValue<'_>);
         #[cfg(feature = "sqlite")]
         impl ToSql<sql::Uuid36, diesel::sqlite::Sqlite> for $name {
             fn to_sql<'b>(

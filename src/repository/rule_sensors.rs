@@ -98,34 +98,35 @@ pub fn soft_delete(
     soft_delete_with(conn, tenant, id, |_, _| Ok(0))
 }
 
-pub(crate) fn mark_deleted_for_rule(
+/// Marks the live links of the rule or sensor `of` deleted at `now` (its soft delete's
+/// cascade); returns how many.
+pub(crate) fn mark_deleted_of(
     conn: &mut AnyConnection,
     tenant: TenantId,
-    rule: RuleId,
+    of: Linked,
     now: Timestamp,
 ) -> Result<usize> {
-    Ok(
-        diesel::update(live(tenant).filter(rule_sensors::rule_id.eq(rule)))
-            .set((
-                rule_sensors::deleted_at.eq(now),
-                rule_sensors::modified_at.eq(now),
-            ))
+    let deleted = (
+        rule_sensors::deleted_at.eq(now),
+        rule_sensors::modified_at.eq(now),
+    );
+    Ok(match of {
+        Linked::Rule(rule) => diesel::update(live(tenant).filter(rule_sensors::rule_id.eq(rule)))
+            .set(deleted)
             .execute(conn)?,
-    )
+        Linked::Sensor(sensor) => {
+            diesel::update(live(tenant).filter(rule_sensors::sensor_id.eq(sensor)))
+                .set(deleted)
+                .execute(conn)?
+        }
+    })
 }
 
-pub(crate) fn mark_deleted_for_sensor(
-    conn: &mut AnyConnection,
-    tenant: TenantId,
-    sensor: SensorId,
-    now: Timestamp,
-) -> Result<usize> {
-    Ok(
-        diesel::update(live(tenant).filter(rule_sensors::sensor_id.eq(sensor)))
-            .set((
-                rule_sensors::deleted_at.eq(now),
-                rule_sensors::modified_at.eq(now),
-            ))
-            .execute(conn)?,
-    )
+/// What a link points at.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Linked {
+    /// A rule.
+    Rule(RuleId),
+    /// A sensor.
+    Sensor(SensorId),
 }

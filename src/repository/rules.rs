@@ -143,6 +143,11 @@ pub fn create(conn: &mut AnyConnection, tenant: TenantId, new: NewRule) -> Resul
 /// Soft-deletes a rule and its sensor links, with one `deleted_at`.
 pub fn soft_delete(conn: &mut AnyConnection, tenant: TenantId, id: RuleId) -> Result<Deleted> {
     soft_delete_with(conn, tenant, id, |conn, now| {
-        super::rule_sensors::mark_deleted_for_rule(conn, tenant, id, now)
+        super::rule_sensors::mark_deleted_of(
+            conn,
+            tenant,
+            super::rule_sensors::Linked::Rule(id),
+            now,
+        )
     })
 }

@@ -78,6 +78,11 @@ pub fn create(conn: &mut AnyConnection, tenant: TenantId, new: NewSensor) -> Res
 /// Soft-deletes a sensor and its rule links, with one `deleted_at`.
 pub fn soft_delete(conn: &mut AnyConnection, tenant: TenantId, id: SensorId) -> Result<Deleted> {
     soft_delete_with(conn, tenant, id, |conn, now| {
-        super::rule_sensors::mark_deleted_for_sensor(conn, tenant, id, now)
+        super::rule_sensors::mark_deleted_of(
+            conn,
+            tenant,
+            super::rule_sensors::Linked::Sensor(id),
+            now,
+        )
     })
 }
