@@ -86,7 +86,7 @@ fn snapshot(config: &DatabaseConfig, to: &Path, text: &str) -> Result<(), Backup
         .map_err(Error::from)?;
     let copy = DatabaseUrl::sqlite_file(to).map_err(|e| {
         Error::Config(crate::config::ConfigError::InvalidUrl {
-            origin: crate::config::Source::Api,
+            origin: crate::config::Source::Api(crate::config::Key::Url),
             error: e,
         })
     })?;

@@ -171,8 +171,8 @@ pub enum Source {
     Env(&'static str),
     /// A command-line flag.
     Cli(&'static str),
-    /// Set by a program through the API.
-    Api,
+    /// Set by a program through the API (the key it set).
+    Api(Key),
 }
 
 impl fmt::Display for Source {
@@ -182,7 +182,7 @@ impl fmt::Display for Source {
             Source::File { path, key } => write!(f, "{}: {key}", path.display()),
             Source::Env(var) => f.write_str(var),
             Source::Cli(flag) => f.write_str(flag),
-            Source::Api => f.write_str("set by the program"),
+            Source::Api(key) => write!(f, "{} set by the program", key.name()),
         }
     }
 }
@@ -276,8 +276,8 @@ impl<T> Setting<T> {
         }
     }
 
-    fn api(value: T) -> Self {
-        Self::at(value, Source::Api)
+    fn api(key: Key, value: T) -> Self {
+        Self::at(value, Source::Api(key))
     }
 
     fn at(value: T, source: Source) -> Self {
@@ -339,13 +339,13 @@ impl DatabaseConfig {
     /// A configuration for `url` with every other setting at its default.
     pub fn for_url(url: &str) -> Result<Self, ConfigError> {
         let url = DatabaseUrl::parse(url).map_err(|error| ConfigError::InvalidUrl {
-            origin: Source::Api,
+            origin: Source::Api(Key::Url),
             error,
         })?;
         Ok(Self {
             url: Setting {
                 value: Some(url),
-                source: Source::Api,
+                source: Source::Api(Key::Url),
             },
             ..Self::default()
         })
@@ -397,7 +397,7 @@ impl DatabaseConfig {
     /// Sets the database URL (default: none, SQLite in the data directory).
     #[must_use]
     pub fn with_url(self, url: DatabaseUrl) -> Self {
-        self.with_url_from(url, Source::Api)
+        self.with_url_from(url, Source::Api(Key::Url))
     }
 
     /// Sets the database URL, remembering where it was given (for error messages).
@@ -414,7 +414,7 @@ impl DatabaseConfig {
     /// is set).
     #[must_use]
     pub fn with_data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.data_dir = Setting::api(dir.into());
+        self.data_dir = Setting::api(Key::DataDir, dir.into());
         self
     }
 
@@ -422,15 +422,15 @@ impl DatabaseConfig {
     /// `min_idle` from 0 to `max_connections` (default 4).
     #[must_use]
     pub fn with_pool_size(mut self, max_connections: u32, min_idle: u32) -> Self {
-        self.max_connections = Setting::api(max_connections);
-        self.min_idle = Setting::api(min_idle);
+        self.max_connections = Setting::api(Key::MaxConnections, max_connections);
+        self.min_idle = Setting::api(Key::MinIdle, min_idle);
         self
     }
 
     /// Sets the checkout and start-up ping timeout (default 5 s, range [`DURATION_RANGE`]).
     #[must_use]
     pub fn with_connection_timeout(mut self, timeout: Duration) -> Self {
-        self.connection_timeout = Setting::api(timeout);
+        self.connection_timeout = Setting::api(Key::ConnectionTimeoutMs, timeout);
         self
     }
 
@@ -438,21 +438,21 @@ impl DatabaseConfig {
     /// [`DURATION_RANGE`]).
     #[must_use]
     pub fn with_idle_timeout(mut self, timeout: Duration) -> Self {
-        self.idle_timeout = Setting::api(timeout);
+        self.idle_timeout = Setting::api(Key::IdleTimeoutMs, timeout);
         self
     }
 
     /// Sets how long any connection lives (default 30 min, range [`DURATION_RANGE`]).
     #[must_use]
     pub fn with_max_lifetime(mut self, lifetime: Duration) -> Self {
-        self.max_lifetime = Setting::api(lifetime);
+        self.max_lifetime = Setting::api(Key::MaxLifetimeMs, lifetime);
         self
     }
 
     /// Sets the migration policy (default [`MigrationPolicy::Apply`]).
     #[must_use]
     pub fn with_migration_policy(mut self, policy: MigrationPolicy) -> Self {
-        self.migrations = Setting::api(policy);
+        self.migrations = Setting::api(Key::Migrations, policy);
         self
     }
 

@@ -235,7 +235,8 @@ fn print_rows<T: Serialize>(
         values
             .iter()
             .zip(&widths)
-            .map(|(v, w)| format!("{v:<w$}"))
+            // Padded by hand: a `{:<w$}` width above 65,535 panics in `format!`.
+            .map(|(v, w)| format!("{v}{}", " ".repeat(w.saturating_sub(v.chars().count()))))
             .collect::<Vec<_>>()
             .join("  ")
             .trim_end()
@@ -729,5 +730,28 @@ pub fn verify(
         Ok(())
     } else {
         Err(CliError::Copy(crate::copy::CopyError::Mismatch(bad)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cell longer than `format!`'s width limit (65,535) prints instead of panicking.
+    #[test]
+    fn the_table_printer_takes_any_width() {
+        let long = "d".repeat(70_000);
+        let rows = vec![
+            serde_json::json!({ "name": "a", "description": long }),
+            serde_json::json!({ "name": "bb", "description": "short" }),
+        ];
+        let mut out = Vec::new();
+        print_rows(&mut out, false, &rows, &["name", "description"]).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].starts_with("name  description"));
+        assert_eq!(lines[1], format!("a     {long}"));
+        assert_eq!(lines[2], "bb    short");
     }
 }
