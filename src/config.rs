@@ -625,7 +625,7 @@ impl DatabaseConfig {
             text.parse()
                 .map_err(|e: toml::de::Error| ConfigError::MalformedToml {
                     path: path.to_path_buf(),
-                    message: e.to_string().trim().replace('\n', " "),
+                    message: toml_error(&text, &e),
                 })?;
         let known = Key::ALL.map(Key::toml_path).join(", ");
         let unknown = |key: String| ConfigError::UnknownKey {
@@ -759,6 +759,21 @@ impl DatabaseConfig {
             }
         }
         Ok(())
+    }
+}
+
+/// A TOML parse error as `line L, column C: message`. The parser's own `Display` quotes the
+/// offending line, which may be a `url = "…"` with a password in it; its message alone does not.
+fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
     }
 }
 

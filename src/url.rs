@@ -177,6 +177,18 @@ impl DatabaseUrl {
         // `sqlite://a/b.db` is relative and `sqlite:///a/b.db` absolute: the two slashes after the
         // scheme are a separator, not part of the path. `sqlite:a/b.db` is relative as well.
         let path = rest.strip_prefix("//").unwrap_or(rest);
+        // An in-memory database lives inside one connection: every pooled connection would open
+        // its own, empty one (`no such table: tenants`).
+        let bare = path.split('?').next().unwrap_or(path);
+        if bare == ":memory:" || bare.starts_with("file::memory:") || path.contains("mode=memory") {
+            return Err(UrlError::Malformed {
+                backend: Backend::Sqlite,
+                reason: "an in-memory database exists only inside one connection, and the pool \
+                         opens several (each would be a new, empty database); use a file, \
+                         e.g. sqlite://data/trapperkeeper.db (or one in a temporary directory)"
+                    .into(),
+            });
+        }
         if path.contains('?') || path.contains('#') {
             return Err(UrlError::Malformed {
                 backend: Backend::Sqlite,
@@ -231,7 +243,40 @@ impl DatabaseUrl {
                 .into_owned();
             password = Some(SecretString::from(decoded));
         }
-        let driver_target = SecretString::from(parsed.to_string());
+        // libpq reads `?password=`; diesel's MySQL driver reads only the userinfo, so there the
+        // parameter moves into it (the documented form must log in on both).
+        let mut driver = parsed.clone();
+        if backend == Backend::Mysql && driver.password().is_none() {
+            let pairs: Vec<(String, String)> = driver
+                .query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            if let Some((_, pw)) = pairs
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("password"))
+            {
+                let encoded =
+                    percent_encoding::utf8_percent_encode(pw, percent_encoding::NON_ALPHANUMERIC)
+                        .to_string();
+                if driver.set_password(Some(&encoded)).is_err() {
+                    return Err(malformed("a password needs a user name".into()));
+                }
+                let rest: Vec<&(String, String)> = pairs
+                    .iter()
+                    .filter(|(k, _)| !k.eq_ignore_ascii_case("password"))
+                    .collect();
+                if rest.is_empty() {
+                    driver.set_query(None);
+                } else {
+                    let mut q = driver.query_pairs_mut();
+                    q.clear();
+                    for (k, v) in rest {
+                        q.append_pair(k, v);
+                    }
+                }
+            }
+        }
+        let driver_target = SecretString::from(driver.to_string());
         if parsed.password().is_some() {
             // Setting a password cannot fail on a URL that already has one.
             let _ = parsed.set_password(Some("***"));

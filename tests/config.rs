@@ -515,3 +515,47 @@ fn values_bb8_would_reject_are_configuration_errors() {
         );
     }
 }
+
+/// A malformed TOML file is reported by file, line and column, never by quoting the line: the
+/// line may be the URL with its password (the TOML parser's own message quotes it).
+#[test]
+fn malformed_toml_never_shows_the_password() {
+    let dir = cwd();
+    let file = dir.path().join("trapperkeeper.toml");
+    for text in [
+        format!("[database]\nurl = \"postgres://tk:{CANARY}@db/tk"),
+        format!("[database]\nurl \"postgres://tk:{CANARY}@db/tk\"\n"),
+        format!("[database]\nurl = \"postgres://tk:{CANARY}@db/tk\"\nurl = \"postgres://tk:{CANARY}@db/tk\"\n"),
+        format!("[database]\nurl = \"postgres://tk:{CANARY}\\q@db/tk\"\n"),
+        format!("[database]\nmax_connections = 4 url = \"postgres://tk:{CANARY}@db/tk\"\n"),
+    ] {
+        std::fs::write(&file, &text).unwrap();
+        let err = load(CliOverrides::default(), &[], dir.path()).unwrap_err();
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains(CANARY), "{text:?}: {shown}");
+        assert!(
+            matches!(err, ConfigError::MalformedToml { .. }) && err.to_string().contains("line "),
+            "{text:?}: {err}"
+        );
+        assert!(err.to_string().contains("trapperkeeper.toml"), "{err}");
+    }
+}
+
+/// An in-memory SQLite database would be a new, empty one in every pooled connection: refused
+/// with the reason, whatever its spelling.
+#[test]
+fn in_memory_sqlite_is_refused_clearly() {
+    for url in [
+        "sqlite::memory:",
+        "sqlite://:memory:",
+        "sqlite:file::memory:?cache=shared",
+        "sqlite://file:tk?mode=memory&cache=shared",
+    ] {
+        match DatabaseUrl::parse(url) {
+            Err(e @ UrlError::Malformed { .. }) => {
+                assert!(e.to_string().contains("in-memory database"), "{url}: {e}")
+            }
+            other => panic!("{url}: {other:?}"),
+        }
+    }
+}
