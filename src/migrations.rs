@@ -270,6 +270,17 @@ fn verify(conn: &mut AnyConnection) -> Result<(), MigrationError> {
         .into_iter()
         .map(|(info, sum)| (info.version.clone(), (info, sum)))
         .collect();
+    // A migration reverted by another tool (`diesel migration revert`/`redo`) leaves its
+    // checksum behind; it would collide when the migration is applied again.
+    let stale = diesel::delete(recorded::table.filter(recorded::version.ne_all(&applied)))
+        .execute(conn)
+        .map_err(|e| failed("bookkeeping")(&e))?;
+    if stale > 0 {
+        tracing::info!(
+            count = stale,
+            "removed the checksums of migrations reverted by another tool"
+        );
+    }
     let mut unknown: Vec<String> = applied
         .iter()
         .filter(|v| !known.contains_key(*v))

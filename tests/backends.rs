@@ -51,6 +51,7 @@ backend_tests!(
     panic_in_unit_of_work_is_an_error_and_pool_serves,
     eight_processes_migrate_one_fresh_database,
     tampered_migration_checksum_stops_start_up,
+    a_revert_by_the_diesel_cli_is_applied_again,
     unknown_applied_version_stops_start_up,
     refuse_policy_does_not_apply_pending_migrations,
     diesel_cli_and_library_share_migration_state,
@@ -418,6 +419,79 @@ fn tampered_migration_checksum_stops_start_up(db: &TestDb) {
         }
         assert!(err.to_string().contains("migration 0001 was changed"), "{err}");
     });
+}
+
+/// `diesel migration revert` (which knows nothing of the checksum table) and then start-up:
+/// the reverted migration is applied again and start-up succeeds, checksums kept true (it once
+/// failed on the leftover checksum's primary key).
+fn a_revert_by_the_diesel_cli_is_applied_again(db: &TestDb) {
+    let Some(diesel) = common::diesel_cli() else {
+        return;
+    };
+    runtime().block_on(async {
+        Database::open(&db.config()).await.unwrap();
+    });
+    let folder = format!("migrations/{}", db.backend.name());
+    for args in [&["migration", "revert"][..], &["migration", "redo"][..]] {
+        let out = std::process::Command::new(&diesel)
+            .args(args)
+            .args([
+                "--migration-dir",
+                &folder,
+                "--database-url",
+                &common::diesel_cli_url(db),
+            ])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .map(common::recorded)
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        runtime().block_on(async {
+            let database = Database::open(&db.config())
+                .await
+                .unwrap_or_else(|e| panic!("after {args:?}: {e}"));
+            let (status, checksums) = database
+                .run(|c| {
+                    let status = trapperkeeper_db::migrations::status(c)?;
+                    let n: i64 = diesel::sql_query(
+                        "SELECT COUNT(*) AS n FROM __trapperkeeper_migration_checksums",
+                    )
+                    .get_result::<Count>(c)
+                    .map_err(Error::from)?
+                    .n;
+                    Ok::<_, Error>((status, n))
+                })
+                .await
+                .unwrap();
+            assert!(status.pending.is_empty(), "{status:?}");
+            assert_eq!(checksums as usize, status.applied.len());
+        });
+    }
+    // A checksum tampered with after the redo is still caught: the records are live.
+    runtime().block_on(async {
+        let database = Database::open(&db.config()).await.unwrap();
+        database
+            .run(|c| {
+                c.batch_execute(
+                    "UPDATE __trapperkeeper_migration_checksums SET checksum = \
+                     '0000000000000000000000000000000000000000000000000000000000000000'",
+                )
+                .map_err(Error::from)
+            })
+            .await
+            .unwrap();
+        assert!(Database::open(&db.config()).await.is_err());
+    });
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
 }
 
 fn unknown_applied_version_stops_start_up(db: &TestDb) {
