@@ -216,6 +216,15 @@ pub(crate) fn classify(e: &diesel::result::Error) -> Disposition {
     }
 }
 
+/// Whether `e` says the table it read does not exist (SQLite "no such table", PostgreSQL "does
+/// not exist", MySQL "doesn't exist"): bookkeeping tables appear with their first write.
+pub(crate) fn missing_table(e: &diesel::result::Error) -> bool {
+    matches!(e, diesel::result::Error::DatabaseError(_, info)
+        if ["no such table", "does not exist", "doesn't exist"]
+            .iter()
+            .any(|m| info.message().contains(m)))
+}
+
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -261,18 +261,84 @@ pub fn migrate(
     })
 }
 
-/// Checks applied migrations against this binary: unknown versions and changed files are
-/// errors; applied versions without a recorded checksum get one.
-fn verify(conn: &mut AnyConnection) -> Result<(), MigrationError> {
-    let backend = conn.backend();
+/// What the applied migrations look like against this binary, read only.
+struct Findings {
+    applied: Vec<String>,
+    /// Applied versions this binary does not know (the database is newer).
+    unknown: Vec<String>,
+    /// The first applied version whose recorded checksum differs from this binary's file.
+    changed: Option<MigrationError>,
+    /// Applied versions without a recorded checksum (applied by another tool), with theirs.
+    unrecorded: Vec<(String, &'static str)>,
+}
+
+fn findings(conn: &mut AnyConnection) -> Result<Findings, MigrationError> {
     let applied = applied(conn)?;
-    let known: BTreeMap<String, (MigrationInfo, &str)> = known(backend)
+    let known: BTreeMap<String, (MigrationInfo, &'static str)> = known(conn.backend())
         .into_iter()
         .map(|(info, sum)| (info.version.clone(), (info, sum)))
         .collect();
+    let mut unknown: Vec<String> = applied
+        .iter()
+        .filter(|v| !known.contains_key(*v))
+        .cloned()
+        .collect();
+    unknown.sort();
+    // A database never migrated by this binary has no checksum table: nothing recorded.
+    let stored: BTreeMap<String, String> = match recorded::table
+        .select((recorded::version, recorded::checksum))
+        .load::<(String, String)>(conn)
+    {
+        Ok(rows) => rows.into_iter().collect(),
+        Err(e) if crate::error::missing_table(&e) => BTreeMap::new(),
+        Err(e) => return Err(failed("bookkeeping")(&e)),
+    };
+    let mut changed = None;
+    let mut unrecorded = Vec::new();
+    for version in applied.iter().filter(|v| known.contains_key(*v)) {
+        let (_, expected) = &known[version];
+        match stored.get(version) {
+            Some(sum) if sum.trim() != *expected && changed.is_none() => {
+                changed = Some(MigrationError::ChecksumMismatch {
+                    version: version.clone(),
+                    recorded: sum.trim().to_string(),
+                    expected: expected.to_string(),
+                })
+            }
+            Some(_) => {}
+            None => unrecorded.push((version.clone(), *expected)),
+        }
+    }
+    Ok(Findings {
+        applied,
+        unknown,
+        changed,
+        unrecorded,
+    })
+}
+
+/// Why start-up would refuse these applied migrations (a database newer than this binary, a
+/// migration edited after it was applied), without changing anything; empty when it would not.
+pub fn problems(conn: &mut AnyConnection) -> Result<Vec<MigrationError>, MigrationError> {
+    let f = findings(conn)?;
+    let mut out = Vec::new();
+    if !f.unknown.is_empty() {
+        out.push(MigrationError::UnknownVersions {
+            versions: f.unknown,
+        });
+    }
+    out.extend(f.changed);
+    Ok(out)
+}
+
+/// Checks applied migrations against this binary: unknown versions and changed files are
+/// errors; applied versions without a recorded checksum get one, and the checksums of versions
+/// no longer applied are removed.
+fn verify(conn: &mut AnyConnection) -> Result<(), MigrationError> {
+    let f = findings(conn)?;
     // A migration reverted by another tool (`diesel migration revert`/`redo`) leaves its
     // checksum behind; it would collide when the migration is applied again.
-    let stale = diesel::delete(recorded::table.filter(recorded::version.ne_all(&applied)))
+    let stale = diesel::delete(recorded::table.filter(recorded::version.ne_all(&f.applied)))
         .execute(conn)
         .map_err(|e| failed("bookkeeping")(&e))?;
     if stale > 0 {
@@ -281,43 +347,23 @@ fn verify(conn: &mut AnyConnection) -> Result<(), MigrationError> {
             "removed the checksums of migrations reverted by another tool"
         );
     }
-    let mut unknown: Vec<String> = applied
-        .iter()
-        .filter(|v| !known.contains_key(*v))
-        .cloned()
-        .collect();
-    if !unknown.is_empty() {
-        unknown.sort();
-        return Err(MigrationError::UnknownVersions { versions: unknown });
+    if !f.unknown.is_empty() {
+        return Err(MigrationError::UnknownVersions {
+            versions: f.unknown,
+        });
     }
-    let stored: BTreeMap<String, String> = recorded::table
-        .select((recorded::version, recorded::checksum))
-        .load::<(String, String)>(conn)
-        .map_err(|e| failed("bookkeeping")(&e))?
-        .into_iter()
-        .collect();
-    for version in &applied {
-        let (_, expected) = &known[version];
-        match stored.get(version) {
-            Some(sum) if sum.trim() != *expected => {
-                return Err(MigrationError::ChecksumMismatch {
-                    version: version.clone(),
-                    recorded: sum.trim().to_string(),
-                    expected: expected.to_string(),
-                })
-            }
-            Some(_) => {}
-            None => {
-                diesel::insert_into(recorded::table)
-                    .values((
-                        recorded::version.eq(version),
-                        recorded::checksum.eq(*expected),
-                    ))
-                    .execute(conn)
-                    .map_err(|e| failed("bookkeeping")(&e))?;
-                tracing::info!(version = %version, "recorded checksum of a migration applied by another tool");
-            }
-        }
+    if let Some(changed) = f.changed {
+        return Err(changed);
+    }
+    for (version, expected) in &f.unrecorded {
+        diesel::insert_into(recorded::table)
+            .values((
+                recorded::version.eq(version),
+                recorded::checksum.eq(*expected),
+            ))
+            .execute(conn)
+            .map_err(|e| failed("bookkeeping")(&e))?;
+        tracing::info!(version = %version, "recorded checksum of a migration applied by another tool");
     }
     Ok(())
 }

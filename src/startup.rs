@@ -25,6 +25,34 @@ pub fn prepare(conn: &mut AnyConnection, policy: MigrationPolicy) -> Result<Migr
     Ok(report)
 }
 
+/// What start-up would find, read only (for `db status`).
+#[derive(Debug)]
+pub struct Readiness {
+    /// Applied and pending migrations.
+    pub status: migrations::MigrationStatus,
+    /// Why start-up would refuse this database with `policy`; empty when it would serve.
+    pub refusals: Vec<Error>,
+}
+
+/// What [`prepare`] with `policy` would do to this database, without doing it: the migration
+/// problems that stop start-up, pending migrations under `refuse`, an interrupted copy.
+pub fn inspect(conn: &mut AnyConnection, policy: MigrationPolicy) -> Result<Readiness> {
+    let status = migrations::status(conn)?;
+    let mut refusals: Vec<Error> = migrations::problems(conn)?
+        .into_iter()
+        .map(Error::from)
+        .collect();
+    if policy == MigrationPolicy::Refuse && !status.pending.is_empty() {
+        refusals.push(Error::from(migrations::MigrationError::Pending {
+            names: status.pending.iter().map(|m| m.name.clone()).collect(),
+        }));
+    }
+    if let Some(source_label) = interrupted_copy(conn)? {
+        refusals.push(Error::IncompleteCopy { source_label });
+    }
+    Ok(Readiness { status, refusals })
+}
+
 /// The operator's explicit `db migrate`: applies what is pending whatever the configured policy
 /// (under the lock, verifying what was applied before). It does not refuse an interrupted copy:
 /// migrating the target is part of resuming one.
@@ -92,14 +120,7 @@ pub fn interrupted_copy(conn: &mut AnyConnection) -> Result<Option<String>> {
         .optional();
     match found {
         Ok(source) => Ok(source),
-        // SQLite "no such table", PostgreSQL "does not exist", MySQL "doesn't exist".
-        Err(diesel::result::Error::DatabaseError(_, info))
-            if ["no such table", "does not exist", "doesn't exist"]
-                .iter()
-                .any(|m| info.message().contains(m)) =>
-        {
-            Ok(None)
-        }
+        Err(e) if crate::error::missing_table(&e) => Ok(None),
         Err(e) => Err(e.into()),
     }
 }

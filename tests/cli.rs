@@ -257,3 +257,97 @@ fn unreachable_servers_exit_1_without_the_password() {
         }
     }
 }
+
+backend_tests!(status_says_what_blocks_start_up);
+
+/// `db status` reports every reason start-up would refuse the database, and exits 1: an edited
+/// migration, a database newer than the binary, pending migrations under `refuse`, an
+/// interrupted copy. (It once printed "0 pending" and exited 0 for all of them.)
+fn status_says_what_blocks_start_up(db: &TestDb) {
+    use diesel::connection::SimpleConnection;
+    let dir = db.dir();
+    let url_env = [("TK_DATABASE_URL", db.url.as_str())];
+    assert!(tk(dir, &["db", "migrate"], &url_env).status.success());
+    let out = tk(dir, &["db", "status"], &url_env);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("start-up:   ready"), "{stdout}");
+
+    let mut conn = trapperkeeper_db::pool::connect_sync(&db.config()).unwrap();
+    let status_refuses = |conn: &mut trapperkeeper_db::AnyConnection,
+                          sql: &str,
+                          env: &[(&str, &str)],
+                          needle: &str| {
+        conn.batch_execute(sql).unwrap();
+        let out = tk(dir, &["db", "status"], env);
+        let (stdout, _) = text(&out);
+        let stderr = assert_clean_failure(&out, 1);
+        assert!(
+            stderr.contains("start-up would refuse this database"),
+            "{stderr}"
+        );
+        assert!(
+            stdout.contains(&format!("start-up:   refused: {needle}")) || stdout.contains(needle),
+            "{sql}: {stdout}"
+        );
+        // And start-up itself refuses for the same reason: the report is not a guess.
+        let out = tk(dir, &["tenant", "list"], env);
+        let stderr = assert_clean_failure(&out, 1);
+        assert!(stderr.contains(needle), "{sql}: start-up said {stderr}");
+    };
+    status_refuses(
+        &mut conn,
+        "UPDATE __trapperkeeper_migration_checksums SET checksum = \
+         '0000000000000000000000000000000000000000000000000000000000000000' WHERE version = '0001'",
+        &url_env,
+        "migration 0001 was changed after it was applied",
+    );
+    conn.batch_execute("DELETE FROM __trapperkeeper_migration_checksums WHERE version = '0001'")
+        .unwrap();
+    status_refuses(
+        &mut conn,
+        "INSERT INTO __diesel_schema_migrations (version) VALUES ('9999')",
+        &url_env,
+        "the database is newer than this binary",
+    );
+    conn.batch_execute("DELETE FROM __diesel_schema_migrations WHERE version = '9999'")
+        .unwrap();
+    let last = format!("{:04}", migration_count(db.backend));
+    let refuse = [
+        ("TK_DATABASE_URL", db.url.as_str()),
+        ("TK_DATABASE_MIGRATIONS", "refuse"),
+    ];
+    // Pending: forget the last migration (as the diesel CLI's revert would), under `refuse`.
+    let down = std::fs::read_to_string(format!(
+        "{}/migrations/{}/{}",
+        env!("CARGO_MANIFEST_DIR"),
+        db.backend.name(),
+        std::fs::read_dir(format!(
+            "{}/migrations/{}",
+            env!("CARGO_MANIFEST_DIR"),
+            db.backend.name()
+        ))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with(&last))
+        .map(|n| format!("{n}/down.sql"))
+        .unwrap()
+    ))
+    .unwrap();
+    conn.batch_execute(&down).unwrap();
+    status_refuses(
+        &mut conn,
+        &format!("DELETE FROM __diesel_schema_migrations WHERE version = '{last}'"),
+        &refuse,
+        "pending migration(s)",
+    );
+    assert!(tk(dir, &["db", "migrate"], &url_env).status.success());
+    status_refuses(
+        &mut conn,
+        "CREATE TABLE IF NOT EXISTS __trapperkeeper_copy (copy_id VARCHAR(36) NOT NULL PRIMARY KEY, \
+         source VARCHAR(255) NOT NULL, completed INTEGER NOT NULL); \
+         INSERT INTO __trapperkeeper_copy VALUES ('c', 'sqlite://elsewhere.db', 0)",
+        &url_env,
+        "holds an interrupted copy from sqlite://elsewhere.db",
+    );
+}

@@ -15,7 +15,6 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{CliOverrides, DatabaseConfig};
 use crate::error::Error;
-use crate::migrations;
 use crate::pool::connect_sync;
 
 /// Command-line arguments.
@@ -122,6 +121,9 @@ pub enum CliError {
     /// A copy that was refused or did not verify.
     #[error(transparent)]
     Copy(#[from] crate::copy::CopyError),
+    /// `db status` found what start-up would refuse (listed on stdout): exit 1.
+    #[error("start-up would refuse this database ({0} reason(s) above)")]
+    NotReady(usize),
     /// Writing the report to stdout failed.
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
@@ -236,7 +238,8 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), CliError> {
         }
         Command::Db(DbCommand::Status) => {
             let mut conn = connect_sync(&config)?;
-            let status = migrations::status(&mut conn)?;
+            let readiness = crate::startup::inspect(&mut conn, config.migrations().value)?;
+            let status = &readiness.status;
             writeln!(out, "backend:    {}", target.backend())?;
             writeln!(
                 out,
@@ -259,6 +262,15 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), CliError> {
             writeln!(out, "settings:")?;
             for (key, value, source) in config.describe() {
                 writeln!(out, "  {:<22} {:<40} ({source})", key.name(), value)?;
+            }
+            match readiness.refusals.as_slice() {
+                [] => writeln!(out, "start-up:   ready")?,
+                refusals => {
+                    for r in refusals {
+                        writeln!(out, "start-up:   refused: {}", one_line(&r.to_string()))?;
+                    }
+                    return Err(CliError::NotReady(refusals.len()));
+                }
             }
         }
         Command::Db(DbCommand::Backup { to }) => admin::backup(&config, to, cli.json, out)?,
