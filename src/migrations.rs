@@ -173,6 +173,11 @@ fn failed(name: &str) -> impl Fn(&dyn std::fmt::Display) -> MigrationError + '_ 
     }
 }
 
+/// The migrations this binary embeds for `backend`, oldest first.
+pub fn embedded(backend: Backend) -> Vec<MigrationInfo> {
+    known(backend).into_iter().map(|(info, _)| info).collect()
+}
+
 /// The versions diesel's bookkeeping table records as applied.
 fn applied(conn: &mut AnyConnection) -> Result<Vec<String>, MigrationError> {
     Ok(conn

@@ -351,3 +351,77 @@ fn status_says_what_blocks_start_up(db: &TestDb) {
         "holds an interrupted copy from sqlite://elsewhere.db",
     );
 }
+
+/// Commands that only look create nothing: `db status` and `db check` on a SQLite file that does
+/// not exist, `db copy`/`db verify` from one (a mistyped path once became an empty source).
+#[test]
+fn looking_creates_no_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let out = tk(root, &["db", "status"], &[]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("does not exist yet"), "{stdout}");
+    assert!(
+        stdout.contains("start-up:   ready (creates the database)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "0 applied, {} pending",
+            migration_count(Backend::Sqlite)
+        )),
+        "{stdout}"
+    );
+    let out = tk(
+        root,
+        &["db", "status"],
+        &[("TK_DATABASE_MIGRATIONS", "refuse")],
+    );
+    assert_clean_failure(&out, 1);
+    let stderr = assert_clean_failure(&tk(root, &["db", "check"], &[]), 2);
+    assert!(stderr.contains("no SQLite database at"), "{stderr}");
+    let stderr = assert_clean_failure(
+        &tk(
+            root,
+            &[
+                "db",
+                "copy",
+                "--from",
+                "sqlite://missing.db",
+                "--to",
+                "sqlite://copy.db",
+            ],
+            &[],
+        ),
+        2,
+    );
+    assert!(
+        stderr.contains("--from: no SQLite database at sqlite://missing.db"),
+        "{stderr}"
+    );
+    let stderr = assert_clean_failure(
+        &tk(
+            root,
+            &[
+                "db",
+                "verify",
+                "--from",
+                "sqlite://missing.db",
+                "--to",
+                "sqlite://other.db",
+            ],
+            &[],
+        ),
+        2,
+    );
+    assert!(stderr.contains("--from: no SQLite database"), "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "created {left:?}");
+    // The first command that uses the database creates it.
+    assert!(tk(root, &["tenant", "list"], &[]).status.success());
+    assert!(root.join("data/trapperkeeper.db").is_file());
+}

@@ -608,14 +608,23 @@ pub fn backup(
     Ok(())
 }
 
-/// A connection for `--from`/`--to`, with the pool settings (timeouts) of `config`.
+/// A connection for `--from`/`--to`, with the pool settings (timeouts) of `config`; a SQLite
+/// file is created only where `may_create` (a copy's target).
 fn open_url(
     config: &DatabaseConfig,
     flag: &str,
     url: &str,
+    may_create: bool,
 ) -> Result<(AnyConnection, String), CliError> {
     let parsed =
         crate::url::DatabaseUrl::parse(url).map_err(|e| CliError::Usage(format!("{flag}: {e}")))?;
+    // Only a copy's target may be created; a source (or either side of a verify) must exist.
+    if !may_create && super::missing_sqlite(&parsed) {
+        return Err(CliError::Usage(format!(
+            "{flag}: no SQLite database at {}",
+            parsed.redacted()
+        )));
+    }
     let c = config
         .clone()
         .with_url_from(parsed.clone(), crate::config::Source::Cli("--from/--to"));
@@ -655,8 +664,8 @@ pub fn copy(
     json: bool,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let (mut source, source_label) = open_url(config, "--from", from)?;
-    let (mut target, target_label) = open_url(config, "--to", to)?;
+    let (mut source, source_label) = open_url(config, "--from", from, false)?;
+    let (mut target, target_label) = open_url(config, "--to", to, true)?;
     eprintln!("copying {source_label} -> {target_label}");
     let started = std::time::Instant::now();
     // A bar per table on a terminal; one plain line per table otherwise (logs, CI).
@@ -717,8 +726,8 @@ pub fn verify(
     json: bool,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let (mut a, _) = open_url(config, "--from", from)?;
-    let (mut b, _) = open_url(config, "--to", to)?;
+    let (mut a, _) = open_url(config, "--from", from, false)?;
+    let (mut b, _) = open_url(config, "--to", to, false)?;
     let checks = crate::copy::verify(&mut a, &mut b, crate::copy::DEFAULT_BATCH)?;
     print_checks(out, json, &checks)?;
     let bad: Vec<String> = checks

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{CliOverrides, DatabaseConfig};
+use crate::config::{CliOverrides, DatabaseConfig, MigrationPolicy};
 use crate::error::Error;
 use crate::pool::connect_sync;
 
@@ -210,6 +210,20 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Whether `target` is a SQLite file that does not exist: commands that only look must not
+/// create it.
+pub(crate) fn missing_sqlite(target: &crate::url::DatabaseUrl) -> bool {
+    target.sqlite_path().is_some_and(|p| !p.exists())
+}
+
+fn describe_settings(config: &DatabaseConfig, out: &mut dyn Write) -> Result<(), CliError> {
+    writeln!(out, "settings:")?;
+    for (key, value, source) in config.describe() {
+        writeln!(out, "  {:<22} {:<40} ({source})", key.name(), value)?;
+    }
+    Ok(())
+}
+
 /// Runs a parsed command, writing its report to `out`.
 pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), CliError> {
     let overrides = CliOverrides {
@@ -236,6 +250,35 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), CliError> {
                 report.status.pending.len()
             )?;
         }
+        // A status looks; it must not create the database it reports on.
+        Command::Db(DbCommand::Status) if missing_sqlite(&target) => {
+            writeln!(out, "backend:    {}", target.backend())?;
+            writeln!(
+                out,
+                "database:   {} (from {})",
+                target.redacted(),
+                config.target_source()
+            )?;
+            writeln!(
+                out,
+                "            does not exist yet: it is created with its schema at first use"
+            )?;
+            let pending = crate::migrations::embedded(target.backend());
+            writeln!(out, "migrations: 0 applied, {} pending", pending.len())?;
+            for m in &pending {
+                writeln!(out, "  pending  {}", m.name)?;
+            }
+            describe_settings(&config, out)?;
+            match config.migrations().value {
+                MigrationPolicy::Apply => {
+                    writeln!(out, "start-up:   ready (creates the database)")?
+                }
+                MigrationPolicy::Refuse => {
+                    writeln!(out, "start-up:   refused: the database does not exist and the migration policy is \"refuse\"; run `trapperkeeper db migrate` first")?;
+                    return Err(CliError::NotReady(1));
+                }
+            }
+        }
         Command::Db(DbCommand::Status) => {
             let mut conn = connect_sync(&config)?;
             let readiness = crate::startup::inspect(&mut conn, config.migrations().value)?;
@@ -259,10 +302,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), CliError> {
             for m in &status.pending {
                 writeln!(out, "  pending  {}", m.name)?;
             }
-            writeln!(out, "settings:")?;
-            for (key, value, source) in config.describe() {
-                writeln!(out, "  {:<22} {:<40} ({source})", key.name(), value)?;
-            }
+            describe_settings(&config, out)?;
             match readiness.refusals.as_slice() {
                 [] => writeln!(out, "start-up:   ready")?,
                 refusals => {
@@ -288,6 +328,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Sensor(cmd) => admin::sensor(&config, cmd, cli.json, out)?,
         Command::Rule(cmd) => admin::rule(&config, cmd, cli.json, out)?,
         Command::Config(cmd) => admin::config(&config, cmd, cli.json, out)?,
+        Command::Db(DbCommand::Check) if missing_sqlite(&target) => {
+            return Err(CliError::Usage(format!(
+                "no SQLite database at {} yet (it is created with its schema at first use, e.g. by `db migrate`)",
+                target.redacted()
+            )));
+        }
         Command::Db(DbCommand::Check) => {
             let started = std::time::Instant::now();
             let mut conn = connect_sync(&config)?;
