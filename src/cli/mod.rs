@@ -216,14 +216,6 @@ pub(crate) fn missing_sqlite(target: &crate::url::DatabaseUrl) -> bool {
     target.sqlite_path().is_some_and(|p| !p.exists())
 }
 
-fn describe_settings(config: &DatabaseConfig, out: &mut dyn Write) -> Result<(), CliError> {
-    writeln!(out, "settings:")?;
-    for (key, value, source) in config.describe() {
-        writeln!(out, "  {:<22} {:<40} ({source})", key.name(), value)?;
-    }
-    Ok(())
-}
-
 /// Runs a parsed command, writing its report to `out`.
 pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), CliError> {
     let overrides = CliOverrides {
@@ -250,38 +242,30 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), CliError> {
                 report.status.pending.len()
             )?;
         }
-        // A status looks; it must not create the database it reports on.
-        Command::Db(DbCommand::Status) if missing_sqlite(&target) => {
-            writeln!(out, "backend:    {}", target.backend())?;
-            writeln!(
-                out,
-                "database:   {} (from {})",
-                target.redacted(),
-                config.target_source()
-            )?;
-            writeln!(
-                out,
-                "            does not exist yet: it is created with its schema at first use"
-            )?;
-            let pending = crate::migrations::embedded(target.backend());
-            writeln!(out, "migrations: 0 applied, {} pending", pending.len())?;
-            for m in &pending {
-                writeln!(out, "  pending  {}", m.name)?;
-            }
-            describe_settings(&config, out)?;
-            match config.migrations().value {
-                MigrationPolicy::Apply => {
-                    writeln!(out, "start-up:   ready (creates the database)")?
-                }
-                MigrationPolicy::Refuse => {
-                    writeln!(out, "start-up:   refused: the database does not exist and the migration policy is \"refuse\"; run `trapperkeeper db migrate` first")?;
-                    return Err(CliError::NotReady(1));
-                }
-            }
-        }
         Command::Db(DbCommand::Status) => {
-            let mut conn = connect_sync(&config)?;
-            let readiness = crate::startup::inspect(&mut conn, config.migrations().value)?;
+            let policy = config.migrations().value;
+            // A status looks; it must not create the database it reports on.
+            let missing = missing_sqlite(&target);
+            let readiness = if missing {
+                let pending = crate::migrations::embedded(target.backend());
+                let refusals = match policy {
+                    MigrationPolicy::Apply => vec![],
+                    MigrationPolicy::Refuse => {
+                        vec![Error::from(crate::migrations::MigrationError::Pending {
+                            names: pending.iter().map(|m| m.name.clone()).collect(),
+                        })]
+                    }
+                };
+                crate::startup::Readiness {
+                    status: crate::migrations::MigrationStatus {
+                        applied: vec![],
+                        pending,
+                    },
+                    refusals,
+                }
+            } else {
+                crate::startup::inspect(&mut connect_sync(&config)?, policy)?
+            };
             let status = &readiness.status;
             writeln!(out, "backend:    {}", target.backend())?;
             writeln!(
@@ -290,6 +274,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), CliError> {
                 target.redacted(),
                 config.target_source()
             )?;
+            if missing {
+                writeln!(
+                    out,
+                    "            does not exist yet: it is created with its schema at first use"
+                )?;
+            }
             writeln!(
                 out,
                 "migrations: {} applied, {} pending",
@@ -302,8 +292,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), CliError> {
             for m in &status.pending {
                 writeln!(out, "  pending  {}", m.name)?;
             }
-            describe_settings(&config, out)?;
+            writeln!(out, "settings:")?;
+            for (key, value, source) in config.describe() {
+                writeln!(out, "  {:<22} {:<40} ({source})", key.name(), value)?;
+            }
             match readiness.refusals.as_slice() {
+                [] if missing => writeln!(out, "start-up:   ready (creates the database)")?,
                 [] => writeln!(out, "start-up:   ready")?,
                 refusals => {
                     for r in refusals {
