@@ -425,3 +425,30 @@ fn looking_creates_no_files() {
     assert!(tk(root, &["tenant", "list"], &[]).status.success());
     assert!(root.join("data/trapperkeeper.db").is_file());
 }
+
+/// With stdout and stderr both closed (`trapperkeeper … 2>&1 | head -c 9` once the reader has
+/// gone), a failure is still an ordinary exit, not a panic writing the error line (exit 101).
+#[test]
+fn closed_output_streams_are_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["tenant", "list"][..],
+        &["tenant", "show", "01a23435-2cd8-75d9-b7e8-483b80abf24c"][..],
+        &["--db-url", "ftp://nowhere", "tenant", "list"][..],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_trapperkeeper"))
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("TK_DATABASE_URL")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading ends before the program writes anything.
+        drop(child.stdout.take());
+        drop(child.stderr.take());
+        let status = child.wait().unwrap();
+        assert_ne!(status.code(), Some(101), "{args:?} panicked");
+        assert!(matches!(status.code(), Some(0..=2)), "{args:?}: {status}");
+    }
+}

@@ -666,7 +666,7 @@ pub fn copy(
 ) -> Result<(), CliError> {
     let (mut source, source_label) = open_url(config, "--from", from, false)?;
     let (mut target, target_label) = open_url(config, "--to", to, true)?;
-    eprintln!("copying {source_label} -> {target_label}");
+    super::stderr_line(&format!("copying {source_label} -> {target_label}"));
     let started = std::time::Instant::now();
     // A bar per table on a terminal; one plain line per table otherwise (logs, CI).
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -680,7 +680,7 @@ pub fn copy(
     let mut progress = |table: crate::copy::Table, rows: u64, done: bool| {
         if !tty {
             if done {
-                eprintln!("{table}: {rows} rows copied");
+                super::stderr_line(&format!("{table}: {rows} rows copied"));
             }
             return;
         }
@@ -711,10 +711,10 @@ pub fn copy(
     )?;
     let total: u64 = checks.iter().map(|c| c.target.rows).sum();
     let secs = started.elapsed().as_secs_f64();
-    eprintln!(
+    super::stderr_line(&format!(
         "copied and verified {total} rows in {secs:.1}s ({:.0} rows/s)",
         total as f64 / secs.max(1e-9)
-    );
+    ));
     print_checks(out, json, &checks)
 }
 

@@ -167,7 +167,7 @@ where
             ) =>
         {
             let text = e.render().to_string();
-            eprintln!("{}", text.lines().next().unwrap_or_default());
+            stderr_line(text.lines().next().unwrap_or_default());
             return ExitCode::from(2);
         }
         Err(e) => {
@@ -191,7 +191,7 @@ where
                 ) => format!("{r}: {source}"),
                 other => other.to_string(),
             };
-            eprintln!("error: {}", one_line(&text));
+            stderr_line(&format!("error: {}", one_line(&text)));
             ExitCode::from(code)
         }
     }
@@ -204,6 +204,13 @@ pub fn exit_code(error: &CliError) -> u8 {
         CliError::Repo(crate::repository::Error::Validation { .. }) => 2,
         _ => 1,
     }
+}
+
+/// Writes one line to stderr. `eprintln!` panics when stderr is closed (`cmd 2>&1 | head -c 9`
+/// closes both), turning an ordinary failure into exit 101; a line nobody can read is dropped.
+pub(crate) fn stderr_line(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 fn one_line(s: &str) -> String {
