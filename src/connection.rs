@@ -260,7 +260,23 @@ pub fn establish(url: &DatabaseUrl) -> Result<AnyConnection> {
         Backend::Sqlite => {
             let path = url.sqlite_path().expect("SQLite URLs carry a path");
             create_private_file(path).map_err(|e| fail(e.to_string()))?;
-            AnyConnection::Sqlite(native(url.driver_target(), SQLITE_SETUP).map_err(fail)?)
+            // Switching a new file to WAL needs it to itself: when several processes open a
+            // fresh database at once, SQLite can answer "database is locked" at once, without
+            // the busy handler (seen with eight `db migrate`s under load). Retry within the
+            // busy timeout.
+            let started = std::time::Instant::now();
+            let conn = loop {
+                match native(url.driver_target(), SQLITE_SETUP) {
+                    Err(e)
+                        if e.contains("database is locked")
+                            && started.elapsed() < std::time::Duration::from_millis(5_000) =>
+                    {
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                    }
+                    other => break other.map_err(fail)?,
+                }
+            };
+            AnyConnection::Sqlite(conn)
         }
         #[cfg(feature = "postgres")]
         Backend::Postgres => {

@@ -354,6 +354,7 @@ fn status_says_what_blocks_start_up(db: &TestDb) {
 
 /// Commands that only look create nothing: `db status` and `db check` on a SQLite file that does
 /// not exist, `db copy`/`db verify` from one (a mistyped path once became an empty source).
+#[cfg(feature = "sqlite")]
 #[test]
 fn looking_creates_no_files() {
     let dir = tempfile::tempdir().unwrap();

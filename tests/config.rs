@@ -543,6 +543,7 @@ fn malformed_toml_never_shows_the_password() {
 
 /// An in-memory SQLite database would be a new, empty one in every pooled connection: refused
 /// with the reason, whatever its spelling.
+#[cfg(feature = "sqlite")]
 #[test]
 fn in_memory_sqlite_is_refused_clearly() {
     for url in [
