@@ -453,3 +453,36 @@ fn closed_output_streams_are_not_a_panic() {
         assert!(matches!(status.code(), Some(0..=2)), "{args:?}: {status}");
     }
 }
+
+/// A reader that stops early (`tenant list | head -1`) ends the command quietly with exit 0,
+/// and log lines in a pipe or file carry no colour codes.
+#[cfg(feature = "sqlite")]
+#[test]
+fn pipes_end_quietly_and_logs_are_plain() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(tk(dir.path(), &["tenant", "create", "a"], &[])
+        .status
+        .success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trapperkeeper"))
+        .args(["tenant", "list"])
+        .current_dir(dir.path())
+        .env_remove("TK_DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    let fresh = tempfile::tempdir().unwrap();
+    let out = tk(fresh.path(), &["db", "migrate"], &[("TK_LOG", "info")]);
+    let (_, stderr) = text(&out);
+    assert!(out.status.success());
+    assert!(!stderr.is_empty(), "info logs expected");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "colour codes in a pipe: {stderr:?}"
+    );
+}

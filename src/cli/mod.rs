@@ -178,6 +178,8 @@ where
     let mut out = std::io::stdout().lock();
     match run(&cli, &mut out) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader stopped reading (`tenant list | head -1`): it has what it wanted.
+        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             let code = exit_code(&e);
             // Repository errors keep the database's words as their source; an operator needs
