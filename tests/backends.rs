@@ -433,23 +433,7 @@ fn a_revert_by_the_diesel_cli_is_applied_again(db: &TestDb) {
     });
     let folder = format!("migrations/{}", db.backend.name());
     for args in [&["migration", "revert"][..], &["migration", "redo"][..]] {
-        let out = std::process::Command::new(&diesel)
-            .args(args)
-            .args([
-                "--migration-dir",
-                &folder,
-                "--database-url",
-                &common::diesel_cli_url(db),
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .map(common::recorded)
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::run_diesel(&diesel, db, &[args, &["--migration-dir", &folder]].concat());
         runtime().block_on(async {
             let database = Database::open(&db.config())
                 .await
@@ -542,22 +526,8 @@ fn diesel_cli_and_library_share_migration_state(db: &TestDb) {
         env!("CARGO_MANIFEST_DIR"),
         db.backend.name()
     );
-    let cli_url = common::diesel_cli_url(db);
     let diesel_cmd = |args: &[&str]| {
-        let out = std::process::Command::new(&diesel)
-            .args(args)
-            .args(["--migration-dir", &folder, "--database-url", &cli_url])
-            // From the repository, so the CLI reads the project's diesel.toml.
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .map(common::recorded)
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "diesel {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        common::run_diesel(&diesel, db, &[args, &["--migration-dir", &folder]].concat())
     };
     diesel_cmd(&["migration", "run"]);
     runtime().block_on(async {

@@ -28,6 +28,18 @@ fn tk(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().map(common::recorded).unwrap()
 }
 
+/// The binary running in `dir` with its output streams piped to this test.
+fn spawn_piped(dir: &std::path::Path, args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_trapperkeeper"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("TK_DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 fn text(out: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -437,14 +449,7 @@ fn closed_output_streams_are_not_a_panic() {
         &["tenant", "show", "01a23435-2cd8-75d9-b7e8-483b80abf24c"][..],
         &["--db-url", "ftp://nowhere", "tenant", "list"][..],
     ] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_trapperkeeper"))
-            .args(args)
-            .current_dir(dir.path())
-            .env_remove("TK_DATABASE_URL")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_piped(dir.path(), args);
         // Close the reading ends before the program writes anything.
         drop(child.stdout.take());
         drop(child.stderr.take());
@@ -463,14 +468,7 @@ fn pipes_end_quietly_and_logs_are_plain() {
     assert!(tk(dir.path(), &["tenant", "create", "a"], &[])
         .status
         .success());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_trapperkeeper"))
-        .args(["tenant", "list"])
-        .current_dir(dir.path())
-        .env_remove("TK_DATABASE_URL")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(dir.path(), &["tenant", "list"]);
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -226,6 +226,25 @@ pub fn diesel_cli_url(db: &TestDb) -> String {
     }
 }
 
+/// Runs the diesel CLI `diesel` with `args` and `--database-url` for `db`, from the repository
+/// (so it reads the project's diesel.toml); returns its stdout, failing the test if it fails.
+#[allow(dead_code)]
+pub fn run_diesel(diesel: &str, db: &TestDb, args: &[&str]) -> String {
+    let out = std::process::Command::new(diesel)
+        .args(args)
+        .args(["--database-url", &diesel_cli_url(db)])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .map(recorded)
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "diesel {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// A multi-threaded runtime for async test bodies.
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
