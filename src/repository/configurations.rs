@@ -1,65 +1,27 @@
 //! Configuration values of a tenant: JSON text under a key, one live value per key.
 
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use super::{row_model, tenant_scoped, validate, Deleted, Error, Result};
-use crate::schema::configurations;
-use crate::types::{ConfigurationId, TenantId};
+use super::{validate, Error, Result};
+use crate::types::TenantId;
 use crate::AnyConnection;
 
-const ENTITY: &str = "configuration";
-
-row_model! {
+super::row_model! {
     /// A configuration value.
-    owned configurations: Configuration, configuration_id: ConfigurationId;
+    owned configurations: Configuration, configuration_id: ConfigurationId, "configuration",
+        unique "the key already has a live value";
     /// What a new configuration value needs.
     new NewConfiguration {
         /// Key, 1–128 characters.
-        config_key: String,
-        /// JSON value.
-        config_value: String,
+        config_key: String => Identifier(128),
+        /// JSON value, at most 65,535 bytes.
+        config_value: String => Json,
     }
-}
-
-/// Changes to a configuration value.
-#[derive(Debug, Clone, Default, PartialEq, AsChangeset, Serialize, Deserialize)]
-#[diesel(table_name = configurations)]
-pub struct ConfigurationChanges {
-    /// New JSON value.
-    pub config_value: Option<String>,
-}
-
-impl ConfigurationChanges {
-    fn validate(&self) -> Result<()> {
-        if let Some(v) = &self.config_value {
-            validate::json("config_value", v)?;
-        }
-        Ok(())
-    }
-}
-
-tenant_scoped!(
-    configurations,
-    configuration_id,
-    ConfigurationId,
-    Configuration,
-    ConfigurationChanges,
-    ENTITY,
-    unique: "the key already has a live value"
-);
-
-/// Creates a value for a key that has no live value in this tenant (else Conflict).
-pub fn create(
-    conn: &mut AnyConnection,
-    tenant: TenantId,
-    new: NewConfiguration,
-) -> Result<Configuration> {
-    validate::identifier("config_key", &new.config_key, 128)?;
-    validate::json("config_value", &new.config_value)?;
-    let row = Configuration::from_new(tenant, new);
-    insert(conn, &row, |_| Ok(()))?;
-    Ok(row)
+    /// Changes to a configuration value.
+    changes ConfigurationChanges {
+        /// New JSON value.
+        config_value: Option<String>,
+    };
 }
 
 /// The live value of `key` in `tenant`.
@@ -67,7 +29,7 @@ pub fn get_by_key(conn: &mut AnyConnection, tenant: TenantId, key: &str) -> Resu
     // Also keeps MySQL from finding `k` when asked for `k ` (see `validate::identifier`).
     validate::identifier("config_key", key, 128)?;
     live(tenant)
-        .filter(configurations::config_key.eq(key))
+        .filter(crate::schema::configurations::config_key.eq(key))
         .select(Configuration::as_select())
         .first(conn)
         .optional()?
@@ -102,13 +64,4 @@ pub fn set(
         ),
         Err(e) => Err(e),
     })
-}
-
-/// Soft-deletes a value; the key is then free for a new one.
-pub fn soft_delete(
-    conn: &mut AnyConnection,
-    tenant: TenantId,
-    id: ConfigurationId,
-) -> Result<Deleted> {
-    soft_delete_with(conn, tenant, id, |_, _| Ok(0))
 }

@@ -270,6 +270,86 @@ impl<Id> Page<Id> {
 pub mod validate {
     use super::{Error, Result};
 
+    /// Most bytes (UTF-8) a free-text or JSON column holds: what MySQL's `TEXT` holds, the
+    /// smallest of the three backends. One limit for all three keeps a value accepted on one
+    /// backend accepted on the others (and `db copy` from one to another complete).
+    pub const MAX_TEXT_BYTES: usize = 65_535;
+
+    /// What a column accepts. Declared once per column in its entity's `row_model!`; applied
+    /// to new rows, changes and copied rows alike.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Rule {
+        /// A [`name`] of 1 to n characters.
+        Name(usize),
+        /// An [`identifier`] of 1 to n characters.
+        Identifier(usize),
+        /// Free [`text`] of at most [`MAX_TEXT_BYTES`].
+        Text,
+        /// A [`json`] document of at most [`MAX_TEXT_BYTES`].
+        Json,
+        /// A [`json`] array of at most [`MAX_TEXT_BYTES`].
+        JsonArray,
+        /// A SHA-256 digest: 64 lowercase hexadecimal characters.
+        Sha256Hex,
+        /// A number from 0 to 1.
+        Fraction,
+    }
+
+    /// A column value a [`Rule`] applies to.
+    pub trait Value {
+        /// Checks `self`, the value of `field`, against `rule`.
+        fn check(&self, field: &'static str, rule: Rule) -> Result<()>;
+    }
+
+    impl Value for String {
+        fn check(&self, field: &'static str, rule: Rule) -> Result<()> {
+            match rule {
+                Rule::Name(max) => name(field, self, max),
+                Rule::Identifier(max) => identifier(field, self, max),
+                Rule::Text => text(field, self),
+                Rule::Json => json(field, self),
+                Rule::JsonArray => {
+                    json(field, self)?;
+                    if serde_json::from_str::<serde_json::Value>(self).is_ok_and(|v| v.is_array()) {
+                        Ok(())
+                    } else {
+                        Err(Error::validation(field, "must be a JSON array"))
+                    }
+                }
+                Rule::Sha256Hex => sha256_hex(field, self),
+                Rule::Fraction => Err(mismatch(field, rule)),
+            }
+        }
+    }
+
+    impl Value for f64 {
+        fn check(&self, field: &'static str, rule: Rule) -> Result<()> {
+            match rule {
+                Rule::Fraction if (0.0..=1.0).contains(self) => Ok(()),
+                Rule::Fraction => Err(Error::validation(
+                    field,
+                    format!("must be between 0 and 1, got {self}"),
+                )),
+                other => Err(mismatch(field, other)),
+            }
+        }
+    }
+
+    impl<T: Value> Value for Option<T> {
+        fn check(&self, field: &'static str, rule: Rule) -> Result<()> {
+            self.as_ref().map_or(Ok(()), |v| v.check(field, rule))
+        }
+    }
+
+    /// A rule declared on a column of another type: a mistake in an entity's declaration, which
+    /// every test writing a valid row of it would catch.
+    fn mismatch(field: &'static str, rule: Rule) -> Error {
+        Error::validation(
+            field,
+            format!("the rule {rule:?} does not apply to this column"),
+        )
+    }
+
     /// A name: 1–`max` characters, no control characters except tab, LF and CR.
     pub fn name(field: &'static str, value: &str, max: usize) -> Result<()> {
         let count = value.chars().count();
@@ -300,8 +380,9 @@ pub mod validate {
         Ok(())
     }
 
-    /// Free text: no control characters except tab, LF and CR.
+    /// Free text: at most [`MAX_TEXT_BYTES`], no control characters except tab, LF and CR.
     pub fn text(field: &'static str, value: &str) -> Result<()> {
+        fits(field, value)?;
         if let Some(c) = value
             .chars()
             .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
@@ -314,41 +395,68 @@ pub mod validate {
         Ok(())
     }
 
-    /// The name (1–128 characters) and free-text description of a named entity (sensors,
-    /// rules); `None`: not being written.
-    pub fn named(name: Option<&str>, description: Option<&str>) -> Result<()> {
-        if let Some(n) = name {
-            self::name("name", n, 128)?;
-        }
-        if let Some(d) = description {
-            text("description", d)?;
-        }
-        Ok(())
-    }
-
-    /// A JSON document.
+    /// A JSON document of at most [`MAX_TEXT_BYTES`].
     pub fn json(field: &'static str, value: &str) -> Result<()> {
+        fits(field, value)?;
         serde_json::from_str::<serde_json::Value>(value)
             .map(drop)
             .map_err(|e| Error::validation(field, format!("is not valid JSON: {e}")))
     }
+
+    /// 64 lowercase hexadecimal characters.
+    pub fn sha256_hex(field: &'static str, value: &str) -> Result<()> {
+        let hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+        if value.len() == 64 && value.bytes().all(hex) {
+            Ok(())
+        } else {
+            Err(Error::validation(
+                field,
+                "must be 64 lowercase hexadecimal characters (SHA-256)",
+            ))
+        }
+    }
+
+    fn fits(field: &'static str, value: &str) -> Result<()> {
+        if value.len() > MAX_TEXT_BYTES {
+            return Err(Error::validation(
+                field,
+                format!(
+                    "must be at most {MAX_TEXT_BYTES} bytes (UTF-8), got {}",
+                    value.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
-/// An entity's model and new-row types, declared once. The model is the row of `$table`, with
-/// the derives every model has and the columns every table has — its id (and `tenant_id`, for
-/// `owned` tables) first, then the `new` columns (what a caller gives), then the `set` columns
-/// (`Option`s a new row starts without), then `created_at`, `modified_at`, `deleted_at`: the
-/// table's column order, which named queries load by position. `$Model::from_new` makes the row a
-/// new one becomes: a fresh UUIDv7 id, created and modified now. `None` binds NULL, so every
-/// insert has one SQL text and its prepared statement is cached (with DEFAULT per `None` field
-/// it is re-prepared each time: 1.5x slower on MySQL, measured).
+/// An entity declared once: its model, new-row and changes types, the rule of every column it
+/// writes, and (for `owned` tables) the tenant-scoped functions of [`tenant_scoped!`] plus
+/// `create` and `soft_delete`.
+///
+/// The model is the row of `$table`, with the derives every model has and the columns every
+/// table has — its id (and `tenant_id`, for `owned` tables) first, then the `new` columns (what a
+/// caller gives), then the `set` columns (`Option`s a new row starts without), then
+/// `created_at`, `modified_at`, `deleted_at`: the table's column order, which named queries load
+/// by position. `$Model::from_new` makes the row a new one becomes: a fresh UUIDv7 id, created
+/// and modified now. `None` binds NULL, so every insert has one SQL text and its prepared
+/// statement is cached (with DEFAULT per `None` field it is re-prepared each time: 1.5x slower on
+/// MySQL, measured).
+///
+/// A column's rule (`name: String => Name(128)`, a [`validate::Rule`]) is the one place its
+/// limits live: [`Validate`] of the new row, of the changes and of the model (what `db copy`
+/// checks) all apply it. `references f;` names a check of further references a new row must
+/// pass; `cascade f;` what its soft delete marks deleted with it.
 macro_rules! row_model {
     (
-        $(#[$meta:meta])* owned $table:ident: $Model:ident, $id:ident: $Id:ident;
-        $(#[$new_meta:meta])* new $New:ident { $($(#[$nm:meta])* $nf:ident: $nt:ty),* $(,)? }
-        $(set { $($(#[$sm:meta])* $sf:ident: $st:ty),* $(,)? })?
+        $(#[$meta:meta])* owned $table:ident: $Model:ident, $id:ident: $Id:ident, $entity:literal, unique $unique:literal;
+        $(#[$new_meta:meta])* new $New:ident { $($(#[$nm:meta])* $nf:ident: $nt:ty $(=> $nrule:expr)?),* $(,)? }
+        $(set { $($(#[$sm:meta])* $sf:ident: $st:ty $(=> $srule:expr)?),* $(,)? })?
+        $(#[$ch_meta:meta])* changes $Changes:ident $({ $($(#[$cm:meta])* $cf:ident: $ct:ty),* $(,)? })?;
+        $(references $refs:path;)?
+        $(cascade $cascade:path;)?
     ) => {
-        $crate::repository::row_model! { @model $(#[$meta])* $table: $Model {
+        $crate::repository::row_model! { @model $entity $(#[$meta])* $table: $Model {
             #[doc = "Id."]
             pub $id: $crate::types::$Id,
             #[doc = "Owning tenant."]
@@ -357,6 +465,11 @@ macro_rules! row_model {
             $($($(#[$sm])* pub $sf: $st,)*)?
         } }
         $crate::repository::row_model! { @new $(#[$new_meta])* $New { $($(#[$nm])* $nf: $nt),* } }
+        $crate::repository::row_model! { @changes $table $(#[$ch_meta])* $Changes $({ $($(#[$cm])* $cf: $ct),* })? }
+        $crate::repository::row_model! { @rules $New $Model
+            { $($nf: $nt $(=> $nrule)?,)* $($($sf: $st $(=> $srule)?,)*)? }
+            { $($nf)* } { $($($sf)*)? }
+        }
 
         impl $Model {
             /// The row `new` becomes in `tenant`.
@@ -373,17 +486,53 @@ macro_rules! row_model {
                 }
             }
         }
+
+        $crate::repository::tenant_scoped!($table, $id, $crate::types::$Id, $Model, $Changes, ENTITY, unique: $unique);
+
+        #[doc = concat!("Creates a ", $entity, " in a live tenant (after [`Validate`](crate::repository::Validate)",
+                        $(" and [`", stringify!($refs), "`]",)? ").")]
+        pub fn create(
+            conn: &mut $crate::AnyConnection,
+            tenant: $crate::types::TenantId,
+            new: $New,
+        ) -> $crate::repository::Result<$Model> {
+            $crate::repository::Validate::validate(&new)?;
+            let row = <$Model>::from_new(tenant, new);
+            insert(conn, &row, |conn| {
+                $($refs(conn, &row)?;)?
+                let _ = conn;
+                Ok(())
+            })?;
+            Ok(row)
+        }
+
+        #[doc = concat!("Soft-deletes a ", $entity, $(" and, with the same `deleted_at`, what [`", stringify!($cascade), "`] marks",)? ".")]
+        pub fn soft_delete(
+            conn: &mut $crate::AnyConnection,
+            tenant: $crate::types::TenantId,
+            id: $crate::types::$Id,
+        ) -> $crate::repository::Result<$crate::repository::Deleted> {
+            soft_delete_with(conn, tenant, id, |conn, now| {
+                let children = 0;
+                $(let children = children + $cascade(conn, tenant, id, now)?;)?
+                let _ = (conn, now);
+                Ok(children)
+            })
+        }
     };
     (
-        $(#[$meta:meta])* root $table:ident: $Model:ident, $id:ident: $Id:ident;
-        $(#[$new_meta:meta])* new $New:ident { $($(#[$nm:meta])* $nf:ident: $nt:ty),* $(,)? }
+        $(#[$meta:meta])* root $table:ident: $Model:ident, $id:ident: $Id:ident, $entity:literal;
+        $(#[$new_meta:meta])* new $New:ident { $($(#[$nm:meta])* $nf:ident: $nt:ty $(=> $nrule:expr)?),* $(,)? }
+        $(#[$ch_meta:meta])* changes $Changes:ident { $($(#[$cm:meta])* $cf:ident: $ct:ty),* $(,)? };
     ) => {
-        $crate::repository::row_model! { @model $(#[$meta])* $table: $Model {
+        $crate::repository::row_model! { @model $entity $(#[$meta])* $table: $Model {
             #[doc = "Id."]
             pub $id: $crate::types::$Id,
             $($(#[$nm])* pub $nf: $nt,)*
         } }
         $crate::repository::row_model! { @new $(#[$new_meta])* $New { $($(#[$nm])* $nf: $nt),* } }
+        $crate::repository::row_model! { @changes $table $(#[$ch_meta])* $Changes { $($(#[$cm])* $cf: $ct),* } }
+        $crate::repository::row_model! { @rules $New $Model { $($nf: $nt $(=> $nrule)?,)* } { $($nf)* } {} }
 
         impl $Model {
             /// The row `new` becomes.
@@ -399,7 +548,13 @@ macro_rules! row_model {
             }
         }
     };
-    (@model $(#[$meta:meta])* $table:ident: $Model:ident { $($body:tt)* }) => {
+    (@model $entity:literal $(#[$meta:meta])* $table:ident: $Model:ident { $($body:tt)* }) => {
+        const ENTITY: &str = $entity;
+
+        // The generated queries need diesel's traits where they expand.
+        #[allow(unused_imports)]
+        use diesel::prelude::*;
+
         $(#[$meta])*
         #[derive(
             Debug, Clone, PartialEq, diesel::Queryable, diesel::Selectable, diesel::QueryableByName,
@@ -424,9 +579,73 @@ macro_rules! row_model {
             $($(#[$nm])* pub $nf: $nt,)*
         }
     };
+    // Changes declared by hand (an entity with nothing to change but its audit fields).
+    (@changes $table:ident $(#[$meta:meta])* $Changes:ident) => {};
+    (@changes $table:ident $(#[$meta:meta])* $Changes:ident { $($(#[$cm:meta])* $cf:ident: $ct:ty),* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, PartialEq, diesel::AsChangeset, serde::Serialize, serde::Deserialize)]
+        #[diesel(table_name = $crate::schema::$table)]
+        pub struct $Changes {
+            $($(#[$cm])* pub $cf: $ct,)*
+        }
+
+        impl $crate::repository::Validate for $Changes {
+            fn validate(&self) -> $crate::repository::Result<()> {
+                $(if let Some(value) = &self.$cf {
+                    column_rules::$cf(value)?;
+                })*
+                Ok(())
+            }
+        }
+    };
+    // One checking function per column (a column without a rule accepts any value of its type),
+    // and the checks of the new row and of the model built on them.
+    (@rules $New:ident $Model:ident { $($f:ident: $t:ty $(=> $rule:expr)?,)* } { $($nf:ident)* } { $($sf:ident)* }) => {
+        #[allow(dead_code)]
+        mod column_rules {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                pub(super) fn $f(value: &$t) -> $crate::repository::Result<()> {
+                    $({
+                        #[allow(unused_imports)]
+                        use $crate::repository::validate::Rule::*;
+                        return $crate::repository::validate::Value::check(value, stringify!($f), $rule);
+                    })?
+                    #[allow(unreachable_code)]
+                    {
+                        let _ = value;
+                        Ok(())
+                    }
+                }
+            )*
+        }
+
+        impl $crate::repository::Validate for $New {
+            fn validate(&self) -> $crate::repository::Result<()> {
+                $(column_rules::$nf(&self.$nf)?;)*
+                Ok(())
+            }
+        }
+
+        impl $crate::repository::Validate for $Model {
+            fn validate(&self) -> $crate::repository::Result<()> {
+                $(column_rules::$nf(&self.$nf)?;)*
+                $(column_rules::$sf(&self.$sf)?;)*
+                Ok(())
+            }
+        }
+    };
 }
 
 pub(crate) use row_model;
+
+/// The value rules a new row, a set of changes or a stored row (checked by `db copy`) must
+/// pass before it is written: every column's [`validate::Rule`], declared once per entity.
+pub trait Validate {
+    /// `Err(Error::Validation)` naming the first field that breaks its rule.
+    fn validate(&self) -> Result<()>;
+}
 
 /// Text enums stored in `VARCHAR` columns.
 macro_rules! text_enum {
@@ -535,15 +754,16 @@ macro_rules! tenant_scoped {
             tenant: $crate::types::TenantId,
             page: $crate::repository::Page<$Id>,
         ) -> $crate::repository::Result<Vec<$Model>> {
-            let limit = page.checked_limit()?;
-            let mut query = live(tenant).select(<$Model>::as_select()).into_boxed();
-            if let Some(after) = page.after {
-                query = query.filter($crate::schema::$table::$id_col.gt(after));
-            }
-            Ok(query
-                .order($crate::schema::$table::$id_col.asc())
-                .limit(limit)
-                .load(conn)?)
+            page_of(conn, rows_of(tenant, false), page)
+        }
+
+        /// For audits only: rows of `tenant`, deleted ones too, oldest first, after `page.after`.
+        pub fn audit_list_including_deleted(
+            conn: &mut $crate::AnyConnection,
+            tenant: $crate::types::TenantId,
+            page: $crate::repository::Page<$Id>,
+        ) -> $crate::repository::Result<Vec<$Model>> {
+            page_of(conn, rows_of(tenant, true), page)
         }
 
         /// For audits only: the row `id` of `tenant` whether or not it was deleted.
@@ -552,13 +772,57 @@ macro_rules! tenant_scoped {
             tenant: $crate::types::TenantId,
             id: $Id,
         ) -> $crate::repository::Result<$Model> {
-            $crate::schema::$table::table
-                .filter($crate::schema::$table::tenant_id.eq(tenant))
+            rows_of(tenant, true)
                 .filter($crate::schema::$table::$id_col.eq(id))
-                .select(<$Model>::as_select())
                 .first(conn)
                 .optional()?
                 .ok_or_else(|| $crate::repository::Error::not_found($entity, id))
+        }
+
+        /// Rows of `tenant` as models: the live ones, or (audits) all.
+        fn rows_of(
+            tenant: $crate::types::TenantId,
+            including_deleted: bool,
+        ) -> diesel::dsl::IntoBoxed<
+            'static,
+            diesel::dsl::Select<
+                $crate::schema::$table::table,
+                diesel::dsl::AsSelect<$Model, $crate::connection::MultiBackend>,
+            >,
+            $crate::connection::MultiBackend,
+        > {
+            let rows = $crate::schema::$table::table
+                .select(<$Model>::as_select())
+                .filter($crate::schema::$table::tenant_id.eq(tenant))
+                .into_boxed();
+            if including_deleted {
+                rows
+            } else {
+                rows.filter($crate::schema::$table::deleted_at.is_null())
+            }
+        }
+
+        /// One keyset page of `rows`.
+        fn page_of(
+            conn: &mut $crate::AnyConnection,
+            mut rows: diesel::dsl::IntoBoxed<
+                'static,
+                diesel::dsl::Select<
+                    $crate::schema::$table::table,
+                    diesel::dsl::AsSelect<$Model, $crate::connection::MultiBackend>,
+                >,
+                $crate::connection::MultiBackend,
+            >,
+            page: $crate::repository::Page<$Id>,
+        ) -> $crate::repository::Result<Vec<$Model>> {
+            let limit = page.checked_limit()?;
+            if let Some(after) = page.after {
+                rows = rows.filter($crate::schema::$table::$id_col.gt(after));
+            }
+            Ok(rows
+                .order($crate::schema::$table::$id_col.asc())
+                .limit(limit)
+                .load(conn)?)
         }
 
         /// Applies `changes` to the live row `id` of `tenant` and bumps `modified_at`.
@@ -568,7 +832,7 @@ macro_rules! tenant_scoped {
             id: $Id,
             changes: $Changes,
         ) -> $crate::repository::Result<$Model> {
-            changes.validate()?;
+            $crate::repository::Validate::validate(&changes)?;
             conn.write_transaction(|conn| {
                 let n = diesel::update(live(tenant).filter($crate::schema::$table::$id_col.eq(id)))
                     .set((

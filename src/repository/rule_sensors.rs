@@ -1,18 +1,16 @@
 //! Links between rules and sensors of one tenant: a child of both.
 
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use super::{row_model, tenant_scoped, Deleted, Error, Result};
+use super::{Error, Result};
 use crate::schema::rule_sensors;
-use crate::types::{RuleId, RuleSensorId, SensorId, TenantId, Timestamp};
+use crate::types::{RuleId, SensorId, TenantId, Timestamp};
 use crate::AnyConnection;
 
-const ENTITY: &str = "rule sensor link";
-
-row_model! {
+super::row_model! {
     /// A link between a rule and a sensor.
-    owned rule_sensors: RuleSensor, rule_sensor_id: RuleSensorId;
+    owned rule_sensors: RuleSensor, rule_sensor_id: RuleSensorId, "rule sensor link",
+        unique "duplicate link";
     /// What a new link needs.
     new NewRuleSensor {
         /// The rule.
@@ -20,13 +18,16 @@ row_model! {
         /// The sensor.
         sensor_id: SensorId,
     }
+    /// Links have nothing to change but their audit fields.
+    changes RuleSensorChanges;
+    references live_ends;
 }
 
 /// Links have nothing to change but their audit fields.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RuleSensorChanges {}
 
-impl RuleSensorChanges {
+impl super::Validate for RuleSensorChanges {
     fn validate(&self) -> Result<()> {
         Ok(())
     }
@@ -44,36 +45,27 @@ impl AsChangeset for &RuleSensorChanges {
     }
 }
 
-tenant_scoped!(rule_sensors, rule_sensor_id, RuleSensorId, RuleSensor, RuleSensorChanges, ENTITY, unique: "duplicate link");
-
-/// Links a live rule and a live sensor of the same tenant.
-pub fn create(
-    conn: &mut AnyConnection,
-    tenant: TenantId,
-    new: NewRuleSensor,
-) -> Result<RuleSensor> {
-    let row = RuleSensor::from_new(tenant, new);
-    // The rule and sensor must be live rows of this very tenant: the database's foreign keys
-    // cannot see deletion or tenancy.
-    let check = |conn: &mut AnyConnection| {
-        if !super::rules::is_live(conn, tenant, row.rule_id)? {
-            return Err(Error::ForeignKey {
-                entity: ENTITY,
-                referenced: "rule",
-                source: None,
-            });
-        }
-        if !super::sensors::is_live(conn, tenant, row.sensor_id)? {
-            return Err(Error::ForeignKey {
-                entity: ENTITY,
-                referenced: "sensor",
-                source: None,
-            });
-        }
-        Ok(())
-    };
-    insert(conn, &row, check)?;
-    Ok(row)
+/// The rule and the sensor of a new link must be live rows of its very tenant: the database's
+/// foreign keys cannot see deletion or tenancy.
+fn live_ends(conn: &mut AnyConnection, row: &RuleSensor) -> Result<()> {
+    let ends = [
+        (
+            "rule",
+            super::rules::is_live(conn, row.tenant_id, row.rule_id)?,
+        ),
+        (
+            "sensor",
+            super::sensors::is_live(conn, row.tenant_id, row.sensor_id)?,
+        ),
+    ];
+    match ends.iter().find(|(_, live)| !live) {
+        Some((referenced, _)) => Err(Error::ForeignKey {
+            entity: ENTITY,
+            referenced,
+            source: None,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Live links of a rule.
@@ -89,28 +81,19 @@ pub fn list_for_rule(
         .load(conn)?)
 }
 
-/// Soft-deletes one link.
-pub fn soft_delete(
-    conn: &mut AnyConnection,
-    tenant: TenantId,
-    id: RuleSensorId,
-) -> Result<Deleted> {
-    soft_delete_with(conn, tenant, id, |_, _| Ok(0))
-}
-
 /// Marks the live links of the rule or sensor `of` deleted at `now` (its soft delete's
 /// cascade); returns how many.
-pub(crate) fn mark_deleted_of(
+pub(crate) fn mark_links_deleted(
     conn: &mut AnyConnection,
     tenant: TenantId,
-    of: Linked,
+    of: impl Into<Linked>,
     now: Timestamp,
 ) -> Result<usize> {
     let deleted = (
         rule_sensors::deleted_at.eq(now),
         rule_sensors::modified_at.eq(now),
     );
-    Ok(match of {
+    Ok(match of.into() {
         Linked::Rule(rule) => diesel::update(live(tenant).filter(rule_sensors::rule_id.eq(rule)))
             .set(deleted)
             .execute(conn)?,
@@ -129,4 +112,16 @@ pub(crate) enum Linked {
     Rule(RuleId),
     /// A sensor.
     Sensor(SensorId),
+}
+
+impl From<RuleId> for Linked {
+    fn from(id: RuleId) -> Self {
+        Linked::Rule(id)
+    }
+}
+
+impl From<SensorId> for Linked {
+    fn from(id: SensorId) -> Self {
+        Linked::Sensor(id)
+    }
 }

@@ -1,31 +1,25 @@
 //! Tenants: the root of every other row. Deleting a tenant soft-deletes everything it owns.
 
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use super::{row_model, validate, Deleted, Error, Page, Result};
+use super::{row_model, Deleted, Error, Page, Result, Validate};
 use crate::schema::tenants;
 use crate::types::{TenantId, Timestamp};
 use crate::AnyConnection;
 
-const ENTITY: &str = "tenant";
-
 row_model! {
     /// A tenant.
-    root tenants: Tenant, tenant_id: TenantId;
+    root tenants: Tenant, tenant_id: TenantId, "tenant";
     /// What a new tenant needs.
     new NewTenant {
         /// Display name, 1–128 characters.
-        name: String,
+        name: String => Name(128),
     }
-}
-
-/// Changes to a tenant; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default, PartialEq, AsChangeset, Serialize, Deserialize)]
-#[diesel(table_name = tenants)]
-pub struct TenantChanges {
-    /// New name.
-    pub name: Option<String>,
+    /// Changes to a tenant; `None` leaves a field as it is.
+    changes TenantChanges {
+        /// New name.
+        name: Option<String>,
+    };
 }
 
 /// Live tenants: the scope every tenant query starts from.
@@ -36,7 +30,7 @@ pub fn live() -> _ {
 
 /// Creates a tenant.
 pub fn create(conn: &mut AnyConnection, new: NewTenant) -> Result<Tenant> {
-    validate::name("name", &new.name, 128)?;
+    new.validate()?;
     let row = Tenant::from_new(new);
     diesel::insert_into(tenants::table)
         .values(&row)
@@ -54,14 +48,45 @@ pub fn get(conn: &mut AnyConnection, id: TenantId) -> Result<Tenant> {
         .ok_or_else(|| Error::not_found(ENTITY, id))
 }
 
-/// Live tenants, oldest first.
+/// Live tenants, oldest first, after `page.after`.
 pub fn list(conn: &mut AnyConnection, page: Page<TenantId>) -> Result<Vec<Tenant>> {
-    let limit = page.checked_limit()?;
-    let mut query = live().select(Tenant::as_select()).into_boxed();
-    if let Some(after) = page.after {
-        query = query.filter(tenants::tenant_id.gt(after));
+    page_of(conn, rows_of(false), page)
+}
+
+/// For audits only: tenants, deleted ones too, oldest first, after `page.after`.
+pub fn audit_list_including_deleted(
+    conn: &mut AnyConnection,
+    page: Page<TenantId>,
+) -> Result<Vec<Tenant>> {
+    page_of(conn, rows_of(true), page)
+}
+
+type Rows = diesel::dsl::IntoBoxed<
+    'static,
+    diesel::dsl::Select<
+        tenants::table,
+        diesel::dsl::AsSelect<Tenant, crate::connection::MultiBackend>,
+    >,
+    crate::connection::MultiBackend,
+>;
+
+/// Tenants as models: the live ones, or (audits) all.
+fn rows_of(including_deleted: bool) -> Rows {
+    let rows = tenants::table.select(Tenant::as_select()).into_boxed();
+    if including_deleted {
+        rows
+    } else {
+        rows.filter(tenants::deleted_at.is_null())
     }
-    Ok(query
+}
+
+/// One keyset page of `rows`.
+fn page_of(conn: &mut AnyConnection, mut rows: Rows, page: Page<TenantId>) -> Result<Vec<Tenant>> {
+    let limit = page.checked_limit()?;
+    if let Some(after) = page.after {
+        rows = rows.filter(tenants::tenant_id.gt(after));
+    }
+    Ok(rows
         .order(tenants::tenant_id.asc())
         .limit(limit)
         .load(conn)?)
@@ -69,9 +94,7 @@ pub fn list(conn: &mut AnyConnection, page: Page<TenantId>) -> Result<Vec<Tenant
 
 /// Updates a live tenant and bumps `modified_at`.
 pub fn update(conn: &mut AnyConnection, id: TenantId, changes: TenantChanges) -> Result<Tenant> {
-    if let Some(name) = &changes.name {
-        validate::name("name", name, 128)?;
-    }
+    changes.validate()?;
     conn.write_transaction(|conn| {
         let n = diesel::update(live().filter(tenants::tenant_id.eq(id)))
             .set((&changes, tenants::modified_at.eq(Timestamp::now())))
@@ -105,12 +128,8 @@ pub fn soft_delete(conn: &mut AnyConnection, id: TenantId) -> Result<Deleted> {
 
 /// For audits only: the tenant `id` whether or not it was deleted.
 pub fn audit_get_including_deleted(conn: &mut AnyConnection, id: TenantId) -> Result<Tenant> {
-    tenants::table
-        .filter(tenants::tenant_id.eq(id))
-        .select(Tenant::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| Error::not_found(ENTITY, id))
+    let row = rows_of(true).filter(tenants::tenant_id.eq(id)).first(conn);
+    row.optional()?.ok_or_else(|| Error::not_found(ENTITY, id))
 }
 
 /// Whether `id` is a live tenant.
