@@ -44,7 +44,347 @@ fn fails(db: &TestDb, args: &[&str], code: i32, needle: &str) {
     );
 }
 
-backend_tests!(admin_commands_work_end_to_end);
+backend_tests!(
+    admin_commands_work_end_to_end,
+    lists_page_and_never_stop_silently,
+    update_commands_change_one_field,
+    limits_are_the_same_on_every_backend
+);
+
+/// The keys of a JSON object, in order.
+fn keys(v: &Value) -> Vec<String> {
+    v.as_object().unwrap().keys().cloned().collect()
+}
+
+/// Lists print every row (no silent cut at the repository's page size); `--limit` pages,
+/// says on stderr how to go on, and `--after` goes on; `--include-deleted` shows deleted rows.
+fn lists_page_and_never_stop_silently(db: &TestDb) {
+    use trapperkeeper_db::repository::{sensors, tenants, MAX_PAGE};
+    let mut c = common::migrated(db);
+    let t = tenants::create(&mut c, tenants::NewTenant { name: "t".into() }).unwrap();
+    let n = MAX_PAGE as usize + 5;
+    for i in 0..n {
+        let new = sensors::NewSensor {
+            name: format!("s{i}"),
+            description: None,
+            metadata: "{}".into(),
+        };
+        sensors::create(&mut c, t.tenant_id, new).unwrap();
+    }
+    let tenant = t.tenant_id.to_string();
+    let all = json(db, &["sensor", "list", "--tenant", &tenant]);
+    assert_eq!(all.as_array().unwrap().len(), n, "every row, past one page");
+
+    let out = tk(
+        &db.url,
+        &[
+            "--json", "sensor", "list", "--tenant", &tenant, "--limit", "2",
+        ],
+    );
+    assert!(out.status.success());
+    let page: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(page.as_array().unwrap().len(), 2);
+    let last = page[1]["sensor_id"].as_str().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("--after {last}")), "{stderr}");
+    let next = json(
+        db,
+        &[
+            "sensor", "list", "--tenant", &tenant, "--limit", "2", "--after", last,
+        ],
+    );
+    assert_eq!(next[0]["sensor_id"], all[2]["sensor_id"]);
+    // The last page says nothing more.
+    let tail_after = all[n - 2]["sensor_id"].as_str().unwrap();
+    let out = tk(
+        &db.url,
+        &[
+            "sensor", "list", "--tenant", &tenant, "--limit", "5", "--after", tail_after,
+        ],
+    );
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        2,
+        "header and one row"
+    );
+    fails(
+        db,
+        &["sensor", "list", "--tenant", &tenant, "--limit", "0"],
+        2,
+        "--limit",
+    );
+
+    // Deleted rows: gone from lists, back with --include-deleted (an audit), deleted_at shown.
+    let first = all[0]["sensor_id"].as_str().unwrap();
+    json(db, &["sensor", "delete", "--tenant", &tenant, first]);
+    let live = json(db, &["sensor", "list", "--tenant", &tenant]);
+    assert_eq!(live.as_array().unwrap().len(), n - 1);
+    let audit = json(
+        db,
+        &[
+            "sensor",
+            "list",
+            "--tenant",
+            &tenant,
+            "--include-deleted",
+            "--limit",
+            "1",
+        ],
+    );
+    assert_eq!(audit[0]["sensor_id"], first);
+    assert!(audit[0]["deleted_at"].is_string(), "{audit}");
+    let out = tk(
+        &db.url,
+        &[
+            "sensor",
+            "list",
+            "--tenant",
+            &tenant,
+            "--include-deleted",
+            "--limit",
+            "1",
+        ],
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.lines().next().unwrap().ends_with("deleted_at"),
+        "{table}"
+    );
+    json(db, &["tenant", "delete", &tenant]);
+    assert!(json(db, &["tenant", "list"]).as_array().unwrap().is_empty());
+    let tenants = json(db, &["tenant", "list", "--include-deleted"]);
+    assert_eq!(tenants[0]["tenant_id"], tenant.as_str());
+}
+
+/// Rename, enable/disable, set-role and config delete change what they say and bump
+/// `modified_at`; every entity prints its fields in one order (id, tenant, own, timestamps).
+fn update_commands_change_one_field(db: &TestDb) {
+    let t = json(db, &["tenant", "create", "before"])["tenant_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let renamed = json(db, &["tenant", "rename", &t, "after"]);
+    assert_eq!(renamed["name"], "after");
+    assert_eq!(
+        keys(&renamed),
+        [
+            "tenant_id",
+            "name",
+            "created_at",
+            "modified_at",
+            "deleted_at"
+        ]
+    );
+
+    let s = json(
+        db,
+        &[
+            "sensor",
+            "create",
+            "--tenant",
+            &t,
+            "--name",
+            "s1",
+            "--metadata",
+            r#"{"site":"a"}"#,
+        ],
+    );
+    assert_eq!(
+        s["metadata"],
+        serde_json::json!({ "site": "a" }),
+        "nested JSON"
+    );
+    let id = s["sensor_id"].as_str().unwrap();
+    let s2 = json(db, &["sensor", "rename", "--tenant", &t, id, "s2"]);
+    assert_eq!(
+        (s2["name"].as_str(), &s2["metadata"]),
+        (Some("s2"), &s["metadata"])
+    );
+    assert!(
+        s2["modified_at"].as_str() > s["modified_at"].as_str(),
+        "{s2}"
+    );
+    assert_eq!(keys(&s2)[..2], ["sensor_id", "tenant_id"]);
+    assert_eq!(
+        keys(&s2)[keys(&s2).len() - 3..],
+        ["created_at", "modified_at", "deleted_at"]
+    );
+
+    let r = json(
+        db,
+        &[
+            "rule",
+            "create",
+            "--tenant",
+            &t,
+            "--name",
+            "r",
+            "--scope-tags",
+            r#"["x"]"#,
+        ],
+    );
+    assert_eq!(r["scope_tags"], serde_json::json!(["x"]));
+    let rid = r["rule_id"].as_str().unwrap();
+    assert_eq!(
+        json(db, &["rule", "disable", "--tenant", &t, rid])["enabled"],
+        false
+    );
+    assert_eq!(
+        json(db, &["rule", "enable", "--tenant", &t, rid])["enabled"],
+        true
+    );
+    assert_eq!(
+        json(db, &["rule", "rename", "--tenant", &t, rid, "r2"])["name"],
+        "r2"
+    );
+    fails(
+        db,
+        &["rule", "rename", "--tenant", &t, rid, ""],
+        2,
+        "invalid name",
+    );
+    fails(
+        db,
+        &[
+            "rule",
+            "create",
+            "--tenant",
+            &t,
+            "--name",
+            "o",
+            "--scope-tags",
+            r#"{"a":1}"#,
+        ],
+        2,
+        "invalid scope_tags: must be a JSON array",
+    );
+
+    let u = json(
+        db,
+        &[
+            "user",
+            "create",
+            "--tenant",
+            &t,
+            "--username",
+            "al",
+            "--password-hash",
+            "h",
+        ],
+    );
+    assert_eq!(u["password_hash"], "***");
+    let uid = u["user_id"].as_str().unwrap();
+    let promoted = json(db, &["user", "set-role", "--tenant", &t, uid, "admin"]);
+    assert_eq!(
+        (&promoted["role"], &promoted["password_hash"]),
+        (&"admin".into(), &"***".into())
+    );
+    assert_eq!(keys(&promoted)[..2], ["user_id", "tenant_id"]);
+
+    json(db, &["config", "set", "--tenant", &t, "k", "1"]);
+    let d = json(db, &["config", "delete", "--tenant", &t, "k"]);
+    assert_eq!(
+        (&d["deleted"], &d["id"]),
+        (&"configuration".into(), &"k".into())
+    );
+    fails(db, &["config", "get", "--tenant", &t, "k"], 1, "not found");
+    fails(
+        db,
+        &["config", "delete", "--tenant", &t, "k"],
+        1,
+        "not found",
+    );
+    // The key is free again.
+    json(db, &["config", "set", "--tenant", &t, "k", "2"]);
+}
+
+/// Free text and JSON hold at most 65,535 bytes on every backend (what MySQL's TEXT holds): the
+/// limit is accepted everywhere, one byte more is refused everywhere naming the field (exit 2),
+/// and nothing is written.
+fn limits_are_the_same_on_every_backend(db: &TestDb) {
+    let t = json(db, &["tenant", "create", "t"])["tenant_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Multi-byte characters: the limit counts bytes, as MySQL does.
+    let at_limit = format!("{}{}", "é".repeat(32_767), "a");
+    assert_eq!(at_limit.len(), 65_535);
+    let s = json(
+        db,
+        &[
+            "sensor",
+            "create",
+            "--tenant",
+            &t,
+            "--name",
+            "s",
+            "--description",
+            &at_limit,
+        ],
+    );
+    let shown = json(
+        db,
+        &[
+            "sensor",
+            "show",
+            "--tenant",
+            &t,
+            s["sensor_id"].as_str().unwrap(),
+        ],
+    );
+    assert_eq!(shown["description"].as_str().map(str::len), Some(65_535));
+    let over = format!("{at_limit}b");
+    fails(
+        db,
+        &[
+            "sensor",
+            "create",
+            "--tenant",
+            &t,
+            "--name",
+            "s2",
+            "--description",
+            &over,
+        ],
+        2,
+        "invalid description",
+    );
+    let big_json = format!(r#"{{"k":"{}"}}"#, "x".repeat(65_535));
+    fails(
+        db,
+        &[
+            "sensor",
+            "create",
+            "--tenant",
+            &t,
+            "--name",
+            "s3",
+            "--metadata",
+            &big_json,
+        ],
+        2,
+        "invalid metadata",
+    );
+    fails(
+        db,
+        &["config", "set", "--tenant", &t, "k", &big_json],
+        2,
+        "invalid config_value",
+    );
+    assert_eq!(
+        json(db, &["sensor", "list", "--tenant", &t])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
 
 fn admin_commands_work_end_to_end(db: &TestDb) {
     let tenant = json(db, &["tenant", "create", "Acme — ✓"]);
@@ -122,7 +462,8 @@ fn admin_commands_work_end_to_end(db: &TestDb) {
             r#"{"days":9}"#,
         ],
     );
-    assert_eq!(replaced["config_value"], r#"{"days":9}"#);
+    // JSON columns come out as JSON, not as strings holding JSON.
+    assert_eq!(replaced["config_value"], serde_json::json!({ "days": 9 }));
     assert_eq!(
         json(db, &["config", "list", "--tenant", &t])
             .as_array()

@@ -16,8 +16,9 @@ use crate::repository::sensors::{self, NewSensor};
 use crate::repository::tenants::{self, NewTenant};
 use crate::repository::users::{self, NewUser, Role};
 use crate::repository::{Deleted, Page, MAX_PAGE};
-use crate::types::{RuleId, SensorId, TenantId, UserId};
+use crate::types::{ConfigurationId, RuleId, SensorId, TenantId, UserId};
 use crate::AnyConnection;
+use serde_json::Value;
 
 /// `trapperkeeper tenant …`
 #[derive(Debug, Subcommand)]
@@ -27,18 +28,43 @@ pub enum TenantCommand {
         /// Display name (1–128 characters).
         name: String,
     },
-    /// List live tenants.
-    List,
+    /// List tenants (every live one unless --limit; deleted ones too with --include-deleted).
+    List(ListArgs<TenantId, NoTenant>),
     /// Show one tenant.
-    Show {
-        /// Tenant id.
-        id: TenantId,
+    Show(RowArgs<TenantId, NoTenant>),
+    /// Rename a tenant.
+    Rename {
+        /// The row.
+        #[command(flatten)]
+        row: RowArgs<TenantId, NoTenant>,
+        /// New display name (1–128 characters).
+        name: String,
     },
     /// Soft-delete a tenant and everything it owns.
-    Delete {
-        /// Tenant id.
-        id: TenantId,
-    },
+    Delete(RowArgs<TenantId, NoTenant>),
+}
+
+/// Ids as clap arguments.
+pub trait IdArg:
+    Copy
+    + Clone
+    + Send
+    + Sync
+    + std::fmt::Display
+    + std::str::FromStr<Err = crate::types::InvalidId>
+    + 'static
+{
+}
+impl IdArg for TenantId {}
+impl IdArg for UserId {}
+impl IdArg for SensorId {}
+impl IdArg for RuleId {}
+impl IdArg for ConfigurationId {}
+
+/// The tenant a command works in: `--tenant ID` ([`TenantArg`]) or none (tenants themselves).
+pub trait Scope: Args + std::fmt::Debug + Send + Sync + 'static {
+    /// The tenant, if the entity has one.
+    fn tenant(&self) -> Option<TenantId>;
 }
 
 /// `--tenant ID`: the tenant a command works in.
@@ -49,31 +75,59 @@ pub struct TenantArg {
     pub tenant: TenantId,
 }
 
-/// `--tenant ID ID`: one row of a tenant.
+impl Scope for TenantArg {
+    fn tenant(&self) -> Option<TenantId> {
+        Some(self.tenant)
+    }
+}
+
+/// No tenant flag: the command is about tenants.
 #[derive(Debug, Args)]
-pub struct RowArgs<Id>
-where
-    Id: Clone + Send + Sync + std::str::FromStr<Err = crate::types::InvalidId> + 'static,
-{
-    /// Tenant id.
-    #[arg(long)]
-    pub tenant: TenantId,
+pub struct NoTenant {}
+
+impl Scope for NoTenant {
+    fn tenant(&self) -> Option<TenantId> {
+        None
+    }
+}
+
+/// `[--tenant ID] ID`: one row.
+#[derive(Debug, Args)]
+pub struct RowArgs<Id: IdArg, S: Scope> {
+    /// The tenant.
+    #[command(flatten)]
+    pub scope: S,
     /// The row's id.
     pub id: Id,
 }
 
+/// `[--tenant ID] [--limit N] [--after ID] [--include-deleted]`: rows, oldest first.
+#[derive(Debug, Args)]
+pub struct ListArgs<Id: IdArg, S: Scope> {
+    /// The tenant.
+    #[command(flatten)]
+    pub scope: S,
+    /// At most this many rows; when more remain, stderr says how to go on. Default: all.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+    /// Start after this id (the last one of the previous page).
+    #[arg(long, value_name = "ID")]
+    pub after: Option<Id>,
+    /// Show soft-deleted rows too (an audit).
+    #[arg(long)]
+    pub include_deleted: bool,
+}
+
 /// `list`, `show`, `delete`: the row commands every tenant-owned entity has.
 #[derive(Debug, Subcommand)]
-pub enum RowCommand<Id>
-where
-    Id: Clone + Send + Sync + std::str::FromStr<Err = crate::types::InvalidId> + 'static,
-{
-    /// List the live rows of a tenant.
-    List(TenantArg),
+pub enum RowCommand<Id: IdArg> {
+    /// List rows of a tenant, oldest first (every live one unless --limit; deleted ones too
+    /// with --include-deleted).
+    List(ListArgs<Id, TenantArg>),
     /// Show one row.
-    Show(RowArgs<Id>),
+    Show(RowArgs<Id, TenantArg>),
     /// Soft-delete a row and, in the same transaction, the rows that point at it.
-    Delete(RowArgs<Id>),
+    Delete(RowArgs<Id, TenantArg>),
 }
 
 /// `--tenant ID --name NAME [--description TEXT]`: how a named row of a tenant begins.
@@ -85,9 +139,19 @@ pub struct NamedArgs {
     /// Name (1–128 characters).
     #[arg(long)]
     pub name: String,
-    /// Free text.
+    /// Free text (at most 65,535 bytes).
     #[arg(long)]
     pub description: Option<String>,
+}
+
+/// `--tenant ID ID NAME`: a new name for a row.
+#[derive(Debug, Args)]
+pub struct RenameArgs<Id: IdArg> {
+    /// The row.
+    #[command(flatten)]
+    pub row: RowArgs<Id, TenantArg>,
+    /// New name (1–128 characters).
+    pub name: String,
 }
 
 /// `trapperkeeper user …`
@@ -111,6 +175,14 @@ pub enum UserCommand {
         #[arg(long)]
         force_password_change: bool,
     },
+    /// Change a user's role.
+    SetRole {
+        /// The user.
+        #[command(flatten)]
+        row: RowArgs<UserId, TenantArg>,
+        /// admin, operator or observer.
+        role: Role,
+    },
     /// The row commands.
     #[command(flatten)]
     Rows(RowCommand<UserId>),
@@ -124,10 +196,12 @@ pub enum SensorCommand {
         /// Tenant, name, description.
         #[command(flatten)]
         named: NamedArgs,
-        /// JSON metadata.
+        /// JSON metadata (at most 65,535 bytes).
         #[arg(long, default_value = "{}")]
         metadata: String,
     },
+    /// Rename a sensor.
+    Rename(RenameArgs<SensorId>),
     /// The row commands (deleting a sensor deletes its rule links).
     #[command(flatten)]
     Rows(RowCommand<SensorId>),
@@ -153,13 +227,19 @@ pub enum RuleCommand {
         /// Create it switched off.
         #[arg(long)]
         disabled: bool,
-        /// JSON array of tags.
+        /// JSON array of tags (at most 65,535 bytes).
         #[arg(long, default_value = "[]")]
         scope_tags: String,
-        /// JSON expression.
+        /// JSON expression (at most 65,535 bytes).
         #[arg(long, default_value = "{}")]
         expression: String,
     },
+    /// Rename a rule.
+    Rename(RenameArgs<RuleId>),
+    /// Switch a rule on.
+    Enable(RowArgs<RuleId, TenantArg>),
+    /// Switch a rule off.
+    Disable(RowArgs<RuleId, TenantArg>),
     /// The row commands (deleting a rule deletes its sensor links).
     #[command(flatten)]
     Rows(RowCommand<RuleId>),
@@ -175,7 +255,7 @@ pub enum ConfigCommand {
         tenant: TenantId,
         /// Key (1–128 characters).
         key: String,
-        /// JSON value.
+        /// JSON value (at most 65,535 bytes).
         value: String,
     },
     /// Print the live value of a key.
@@ -186,47 +266,215 @@ pub enum ConfigCommand {
         /// Key.
         key: String,
     },
-    /// List live values of a tenant.
-    List(TenantArg),
+    /// Soft-delete the live value of a key.
+    Delete {
+        /// Tenant id.
+        #[arg(long)]
+        tenant: TenantId,
+        /// Key.
+        key: String,
+    },
+    /// List the values of a tenant.
+    List(ListArgs<ConfigurationId, TenantArg>),
 }
 
-fn open(config: &DatabaseConfig) -> Result<AnyConnection, CliError> {
-    Ok(crate::startup::open_sync(config)?)
+/// How an entity's rows are printed: the columns of a table (`list`; `show` adds `detail`), the
+/// columns that hold JSON text (nested as JSON in `--json` output) and those never shown.
+struct View {
+    entity: &'static str,
+    list: &'static [&'static str],
+    detail: &'static [&'static str],
+    json_text: &'static [&'static str],
+    masked: &'static [&'static str],
 }
 
-/// Prints rows as JSON or as an aligned table of `columns`.
-fn print_rows<T: Serialize>(
-    out: &mut dyn Write,
-    json: bool,
-    rows: &[T],
-    columns: &[&str],
-) -> Result<(), CliError> {
-    if json {
-        writeln!(out, "{}", serde_json::to_string_pretty(rows)?)?;
-        return Ok(());
+const TENANTS: View = View {
+    entity: "tenant",
+    list: &["tenant_id", "name", "created_at", "deleted_at"],
+    detail: &["modified_at"],
+    json_text: &[],
+    masked: &[],
+};
+
+// The hash is not secret like a password, but it has no place on a screen either.
+const USERS: View = View {
+    entity: "user",
+    list: &[
+        "user_id",
+        "username",
+        "role",
+        "force_password_change",
+        "created_at",
+        "deleted_at",
+    ],
+    detail: &["modified_at"],
+    json_text: &[],
+    masked: &["password_hash"],
+};
+
+const SENSORS: View = View {
+    entity: "sensor",
+    list: &[
+        "sensor_id",
+        "name",
+        "description",
+        "last_seen_at",
+        "created_at",
+        "deleted_at",
+    ],
+    detail: &["metadata"],
+    json_text: &["metadata"],
+    masked: &[],
+};
+
+const RULES: View = View {
+    entity: "rule",
+    list: &[
+        "rule_id",
+        "name",
+        "state",
+        "action",
+        "sample_rate",
+        "enabled",
+        "created_at",
+        "deleted_at",
+    ],
+    detail: &["scope_tags", "expression"],
+    json_text: &["scope_tags", "expression"],
+    masked: &[],
+};
+
+const CONFIGURATIONS: View = View {
+    entity: "configuration",
+    list: &["config_key", "config_value", "modified_at", "deleted_at"],
+    detail: &[],
+    json_text: &["config_value"],
+    masked: &[],
+};
+
+impl View {
+    /// A row as printed: its fields in declaration order (every entity: id, tenant, its own
+    /// columns, then the audit timestamps), JSON text nested, masked columns starred.
+    fn shown<M: Serialize>(&self, row: &M) -> Result<Value, CliError> {
+        let mut v = serde_json::to_value(row)?;
+        if let Value::Object(map) = &mut v {
+            for c in self.json_text {
+                if let Some(Value::String(text)) = map.get(*c) {
+                    // Stored JSON was validated on the way in; a value that does not parse (written
+                    // by other means) is shown as the text it is.
+                    if let Ok(nested) = serde_json::from_str::<Value>(text) {
+                        map.insert((*c).to_string(), nested);
+                    }
+                }
+            }
+            for c in self.masked {
+                map.insert((*c).to_string(), Value::String("***".into()));
+            }
+        }
+        Ok(v)
     }
+}
+
+/// What every admin command works with: a connection to the configured database (migrated),
+/// and where and how to print.
+pub struct Ctx<'a> {
+    c: AnyConnection,
+    json: bool,
+    out: &'a mut dyn Write,
+}
+
+impl Ctx<'_> {
+    fn rows<M: Serialize>(&mut self, view: &View, rows: &[M]) -> Result<(), CliError> {
+        let shown = rows
+            .iter()
+            .map(|r| view.shown(r))
+            .collect::<Result<Vec<_>, _>>()?;
+        if self.json {
+            writeln!(self.out, "{}", serde_json::to_string_pretty(&shown)?)?;
+            Ok(())
+        } else {
+            print_table(self.out, &shown, view.list)
+        }
+    }
+
+    fn one<M: Serialize>(&mut self, view: &View, row: &M) -> Result<(), CliError> {
+        let shown = view.shown(row)?;
+        if self.json {
+            writeln!(self.out, "{}", serde_json::to_string_pretty(&shown)?)?;
+            Ok(())
+        } else {
+            let columns: Vec<&str> = view.list.iter().chain(view.detail).copied().collect();
+            print_table(self.out, std::slice::from_ref(&shown), &columns)
+        }
+    }
+
+    fn deleted(
+        &mut self,
+        view: &View,
+        id: &dyn std::fmt::Display,
+        d: Deleted,
+    ) -> Result<(), CliError> {
+        let entity = view.entity;
+        if self.json {
+            let value = serde_json::json!({
+                "deleted": entity, "id": id.to_string(), "deleted_at": d.deleted_at, "children": d.children
+            });
+            writeln!(self.out, "{value}")?;
+        } else {
+            writeln!(
+                self.out,
+                "deleted {entity} {id} and {} child row(s) at {}",
+                d.children, d.deleted_at
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// An admin command: runs against the configured database.
+pub trait Run {
+    /// Runs the command, printing its report.
+    fn run(&self, ctx: &mut Ctx) -> Result<(), CliError>;
+}
+
+/// Opens the configured database (applying migrations as start-up does) and runs `cmd`.
+pub fn run(
+    config: &DatabaseConfig,
+    cmd: &dyn Run,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let c = crate::startup::open_sync(config)?;
+    cmd.run(&mut Ctx { c, json, out })
+}
+
+/// Prints rows as an aligned table of `columns`; a column no row has is left out (a live-only
+/// listing has no `deleted_at`).
+fn print_table(out: &mut dyn Write, rows: &[Value], columns: &[&str]) -> Result<(), CliError> {
+    let columns: Vec<&str> = columns
+        .iter()
+        .copied()
+        .filter(|c| *c != "deleted_at" || rows.iter().any(|r| !r[*c].is_null()))
+        .collect();
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|row| {
-            let value = serde_json::to_value(row).unwrap_or_default();
             columns
                 .iter()
-                .map(|c| match &value[*c] {
-                    serde_json::Value::Null => "-".to_string(),
-                    serde_json::Value::String(s) => s.replace(['\n', '\r', '\t'], " "),
+                .map(|c| match &row[*c] {
+                    Value::Null => "-".to_string(),
+                    Value::String(s) => s.replace(['\n', '\r', '\t'], " "),
                     other => other.to_string(),
                 })
                 .collect()
         })
         .collect();
-    let widths: Vec<usize> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
+    let widths: Vec<usize> = (0..columns.len())
+        .map(|i| {
             cells
                 .iter()
                 .map(|r| r[i].chars().count())
-                .chain([c.len()])
+                .chain([columns[i].len()])
                 .max()
                 .unwrap_or(0)
         })
@@ -242,341 +490,298 @@ fn print_rows<T: Serialize>(
             .trim_end()
             .to_string()
     };
-    writeln!(out, "{}", line(columns.to_vec()))?;
+    writeln!(out, "{}", line(columns.clone()))?;
     for row in &cells {
         writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
     }
     Ok(())
 }
 
-fn print_one<T: Serialize>(
-    out: &mut dyn Write,
-    json: bool,
-    row: &T,
-    columns: &[&str],
-) -> Result<(), CliError> {
-    if json {
-        writeln!(out, "{}", serde_json::to_string_pretty(row)?)?;
-        return Ok(());
-    }
-    print_rows(out, false, std::slice::from_ref(row), columns)
-}
-
-fn print_deleted(
-    out: &mut dyn Write,
-    json: bool,
-    what: &str,
-    id: &str,
-    d: Deleted,
-) -> Result<(), CliError> {
-    if json {
-        writeln!(
-            out,
-            "{}",
-            serde_json::json!({ "deleted": what, "id": id, "deleted_at": d.deleted_at, "children": d.children })
-        )?;
-    } else {
-        writeln!(
-            out,
-            "deleted {what} {id} and {} child row(s) at {}",
-            d.children, d.deleted_at
-        )?;
-    }
-    Ok(())
-}
-
-/// Every live row (up to the repository's page limit).
-fn all<Id>() -> Page<Id> {
-    Page {
-        after: None,
-        limit: MAX_PAGE,
-    }
-}
-
-/// `tenant …`
-pub fn tenant(
-    config: &DatabaseConfig,
-    cmd: &TenantCommand,
-    json: bool,
-    out: &mut dyn Write,
-) -> Result<(), CliError> {
-    const COLUMNS: &[&str] = &["tenant_id", "name", "created_at"];
-    let mut c = open(config)?;
-    match cmd {
-        TenantCommand::Create { name } => print_one(
-            out,
-            json,
-            &tenants::create(&mut c, NewTenant { name: name.clone() })?,
-            COLUMNS,
-        ),
-        TenantCommand::List => print_rows(out, json, &tenants::list(&mut c, all())?, COLUMNS),
-        TenantCommand::Show { id } => print_one(
-            out,
-            json,
-            &tenants::get(&mut c, *id)?,
-            &["tenant_id", "name", "created_at", "modified_at"],
-        ),
-        TenantCommand::Delete { id } => {
-            let d = tenants::soft_delete(&mut c, *id)?;
-            print_deleted(out, json, "tenant", &id.to_string(), d)
+/// The rows `args` asks for, fetched a repository page at a time: all of them, or `--limit`
+/// (then stderr says how to continue when more remain).
+fn collect<Id: IdArg, S: Scope, M>(
+    args: &ListArgs<Id, S>,
+    id_of: fn(&M) -> Id,
+    mut fetch: impl FnMut(bool, Page<Id>) -> crate::repository::Result<Vec<M>>,
+) -> Result<Vec<M>, CliError> {
+    let mut rows = Vec::new();
+    let mut after = args.after;
+    let wanted = args.limit.unwrap_or(u64::MAX);
+    loop {
+        let left = wanted - rows.len() as u64;
+        // One more than asked for tells whether the listing is complete.
+        let limit = left.saturating_add(1).min(MAX_PAGE as u64) as i64;
+        let page = fetch(args.include_deleted, Page { after, limit })?;
+        let full = page.len() as i64 == limit;
+        for row in page {
+            if rows.len() as u64 == wanted {
+                let last = rows
+                    .last()
+                    .map(id_of)
+                    .map(|id: Id| id.to_string())
+                    .unwrap_or_default();
+                super::stderr_line(&format!("more rows follow: continue with --after {last}"));
+                return Ok(rows);
+            }
+            after = Some(id_of(&row));
+            rows.push(row);
+        }
+        if !full {
+            return Ok(rows);
         }
     }
 }
 
-/// An entity's repository functions behind its row commands, and how its rows are shown.
-struct Rows<Id, M> {
-    entity: &'static str,
+impl Run for TenantCommand {
+    fn run(&self, ctx: &mut Ctx) -> Result<(), CliError> {
+        let v = &TENANTS;
+        let c = &mut ctx.c;
+        match self {
+            TenantCommand::Create { name } => {
+                let row = tenants::create(c, NewTenant { name: name.clone() })?;
+                ctx.one(v, &row)
+            }
+            TenantCommand::List(args) => {
+                let rows = collect(args, tenants::Tenant::id, |all, page| match all {
+                    true => tenants::audit_list_including_deleted(c, page),
+                    false => tenants::list(c, page),
+                })?;
+                ctx.rows(v, &rows)
+            }
+            TenantCommand::Show(row) => {
+                let row = tenants::get(c, row.id)?;
+                ctx.one(v, &row)
+            }
+            TenantCommand::Rename { row, name } => {
+                let changes = tenants::TenantChanges {
+                    name: Some(name.clone()),
+                };
+                let row = tenants::update(c, row.id, changes)?;
+                ctx.one(v, &row)
+            }
+            TenantCommand::Delete(row) => {
+                let d = tenants::soft_delete(c, row.id)?;
+                ctx.deleted(v, &row.id, d)
+            }
+        }
+    }
+}
+
+/// An entity's repository functions behind its commands.
+struct Rows<Id, M, N, C> {
+    view: &'static View,
+    id_of: fn(&M) -> Id,
+    create: fn(&mut AnyConnection, TenantId, N) -> crate::repository::Result<M>,
     list: fn(&mut AnyConnection, TenantId, Page<Id>) -> crate::repository::Result<Vec<M>>,
+    audit_list: fn(&mut AnyConnection, TenantId, Page<Id>) -> crate::repository::Result<Vec<M>>,
     get: fn(&mut AnyConnection, TenantId, Id) -> crate::repository::Result<M>,
+    update: fn(&mut AnyConnection, TenantId, Id, C) -> crate::repository::Result<M>,
     delete: fn(&mut AnyConnection, TenantId, Id) -> crate::repository::Result<Deleted>,
-    /// The row as printed (a user's password hash is masked).
-    shown: fn(&M) -> serde_json::Value,
-    /// Columns of `list` and of `show`.
-    columns: (&'static [&'static str], &'static [&'static str]),
 }
 
-impl<Id, M> Rows<Id, M>
-where
-    Id: Copy
-        + std::fmt::Display
-        + Clone
-        + Send
-        + Sync
-        + std::str::FromStr<Err = crate::types::InvalidId>,
-{
-    fn run(
-        &self,
-        c: &mut AnyConnection,
-        cmd: &RowCommand<Id>,
-        json: bool,
-        out: &mut dyn Write,
-    ) -> Result<(), CliError> {
+/// The functions of the entity module `$m`, shown through `$view`.
+macro_rules! rows_of {
+    ($m:ident :: $Model:ident, $view:expr) => {
+        Rows {
+            view: &$view,
+            id_of: $m::$Model::id,
+            create: $m::create,
+            list: $m::list,
+            audit_list: $m::audit_list_including_deleted,
+            get: $m::get,
+            update: $m::update,
+            delete: $m::soft_delete,
+        }
+    };
+}
+
+impl<Id: IdArg, M: Serialize, N, C> Rows<Id, M, N, C> {
+    fn run(&self, ctx: &mut Ctx, cmd: &RowCommand<Id>) -> Result<(), CliError> {
+        let c = &mut ctx.c;
         match cmd {
-            RowCommand::List(TenantArg { tenant }) => {
-                let rows: Vec<_> = (self.list)(c, *tenant, all())?
-                    .iter()
-                    .map(self.shown)
-                    .collect();
-                print_rows(out, json, &rows, self.columns.0)
+            RowCommand::List(args) => {
+                let tenant = args.scope.tenant;
+                let rows = collect(args, self.id_of, |all, page| match all {
+                    true => (self.audit_list)(c, tenant, page),
+                    false => (self.list)(c, tenant, page),
+                })?;
+                ctx.rows(self.view, &rows)
             }
-            RowCommand::Show(RowArgs { tenant, id }) => print_one(
-                out,
-                json,
-                &(self.shown)(&(self.get)(c, *tenant, *id)?),
-                self.columns.1,
-            ),
-            RowCommand::Delete(RowArgs { tenant, id }) => {
-                let d = (self.delete)(c, *tenant, *id)?;
-                print_deleted(out, json, self.entity, &id.to_string(), d)
+            RowCommand::Show(row) => {
+                let found = (self.get)(c, row.scope.tenant, row.id)?;
+                ctx.one(self.view, &found)
             }
-        }
-    }
-}
-
-fn as_json<M: Serialize>(row: &M) -> serde_json::Value {
-    serde_json::to_value(row).unwrap_or_default()
-}
-
-/// `user …`
-pub fn user(
-    config: &DatabaseConfig,
-    cmd: &UserCommand,
-    json: bool,
-    out: &mut dyn Write,
-) -> Result<(), CliError> {
-    // The hash is not secret like a password, but it has no place on a screen either.
-    const COLUMNS: &[&str] = &[
-        "user_id",
-        "username",
-        "role",
-        "force_password_change",
-        "created_at",
-    ];
-    let mut c = open(config)?;
-    match cmd {
-        UserCommand::Create {
-            tenant,
-            username,
-            password_hash,
-            role,
-            force_password_change,
-        } => {
-            let new = NewUser {
-                username: username.clone(),
-                password_hash: password_hash.clone(),
-                role: *role,
-                force_password_change: *force_password_change,
-            };
-            let row = users::create(&mut c, *tenant, new)?;
-            print_one(out, json, &redact_hash(&row), COLUMNS)
-        }
-        UserCommand::Rows(rows) => Rows {
-            entity: "user",
-            list: users::list,
-            get: users::get,
-            delete: users::soft_delete,
-            shown: redact_hash,
-            columns: (COLUMNS, COLUMNS),
-        }
-        .run(&mut c, rows, json, out),
-    }
-}
-
-fn redact_hash(u: &users::User) -> serde_json::Value {
-    let mut v = as_json(u);
-    v["password_hash"] = serde_json::Value::String("***".into());
-    v
-}
-
-/// `sensor …`
-pub fn sensor(
-    config: &DatabaseConfig,
-    cmd: &SensorCommand,
-    json: bool,
-    out: &mut dyn Write,
-) -> Result<(), CliError> {
-    const COLUMNS: &[&str] = &[
-        "sensor_id",
-        "name",
-        "description",
-        "last_seen_at",
-        "created_at",
-    ];
-    let mut c = open(config)?;
-    match cmd {
-        SensorCommand::Create { named, metadata } => {
-            let new = NewSensor {
-                name: named.name.clone(),
-                description: named.description.clone(),
-                metadata: metadata.clone(),
-            };
-            print_one(
-                out,
-                json,
-                &sensors::create(&mut c, named.tenant, new)?,
-                COLUMNS,
-            )
-        }
-        SensorCommand::Rows(rows) => Rows {
-            entity: "sensor",
-            list: sensors::list,
-            get: sensors::get,
-            delete: sensors::soft_delete,
-            shown: as_json,
-            columns: (
-                COLUMNS,
-                &[
-                    "sensor_id",
-                    "name",
-                    "description",
-                    "metadata",
-                    "last_seen_at",
-                    "created_at",
-                ],
-            ),
-        }
-        .run(&mut c, rows, json, out),
-    }
-}
-
-/// `rule …`
-pub fn rule(
-    config: &DatabaseConfig,
-    cmd: &RuleCommand,
-    json: bool,
-    out: &mut dyn Write,
-) -> Result<(), CliError> {
-    const COLUMNS: &[&str] = &[
-        "rule_id",
-        "name",
-        "state",
-        "action",
-        "sample_rate",
-        "enabled",
-        "created_at",
-    ];
-    let mut c = open(config)?;
-    match cmd {
-        RuleCommand::Create {
-            named,
-            state,
-            action,
-            sample_rate,
-            disabled,
-            scope_tags,
-            expression,
-        } => {
-            let new = NewRule {
-                name: named.name.clone(),
-                description: named.description.clone(),
-                state: *state,
-                action: *action,
-                sample_rate: *sample_rate,
-                enabled: !disabled,
-                scope_tags: scope_tags.clone(),
-                expression: expression.clone(),
-            };
-            print_one(
-                out,
-                json,
-                &rules::create(&mut c, named.tenant, new)?,
-                COLUMNS,
-            )
-        }
-        RuleCommand::Rows(rows) => Rows {
-            entity: "rule",
-            list: rules::list,
-            get: rules::get,
-            delete: rules::soft_delete,
-            shown: as_json,
-            columns: (
-                COLUMNS,
-                &[
-                    "rule_id",
-                    "name",
-                    "state",
-                    "action",
-                    "sample_rate",
-                    "enabled",
-                    "scope_tags",
-                    "expression",
-                    "created_at",
-                ],
-            ),
-        }
-        .run(&mut c, rows, json, out),
-    }
-}
-
-/// `config …`
-pub fn config(
-    config: &DatabaseConfig,
-    cmd: &ConfigCommand,
-    json: bool,
-    out: &mut dyn Write,
-) -> Result<(), CliError> {
-    const COLUMNS: &[&str] = &["config_key", "config_value", "modified_at"];
-    let mut c = open(config)?;
-    match cmd {
-        ConfigCommand::Set { tenant, key, value } => {
-            let row = configurations::set(&mut c, *tenant, key, value)?;
-            print_one(out, json, &row, COLUMNS)
-        }
-        ConfigCommand::Get { tenant, key } => {
-            let row = configurations::get_by_key(&mut c, *tenant, key)?;
-            if json {
-                print_one(out, true, &row, COLUMNS)
-            } else {
-                writeln!(out, "{}", row.config_value)?;
-                Ok(())
+            RowCommand::Delete(row) => {
+                let d = (self.delete)(c, row.scope.tenant, row.id)?;
+                ctx.deleted(self.view, &row.id, d)
             }
         }
-        ConfigCommand::List(TenantArg { tenant }) => print_rows(
-            out,
-            json,
-            &configurations::list(&mut c, *tenant, all())?,
-            COLUMNS,
-        ),
+    }
+
+    fn create(&self, ctx: &mut Ctx, tenant: TenantId, new: N) -> Result<(), CliError> {
+        let row = (self.create)(&mut ctx.c, tenant, new)?;
+        ctx.one(self.view, &row)
+    }
+
+    fn update(
+        &self,
+        ctx: &mut Ctx,
+        row: &RowArgs<Id, TenantArg>,
+        changes: C,
+    ) -> Result<(), CliError> {
+        let updated = (self.update)(&mut ctx.c, row.scope.tenant, row.id, changes)?;
+        ctx.one(self.view, &updated)
+    }
+}
+
+impl Run for UserCommand {
+    fn run(&self, ctx: &mut Ctx) -> Result<(), CliError> {
+        let rows = &rows_of!(users::User, USERS);
+        match self {
+            UserCommand::Rows(cmd) => rows.run(ctx, cmd),
+            UserCommand::Create {
+                tenant,
+                username,
+                password_hash,
+                role,
+                force_password_change,
+            } => {
+                let new = NewUser {
+                    username: username.clone(),
+                    password_hash: password_hash.clone(),
+                    role: *role,
+                    force_password_change: *force_password_change,
+                };
+                rows.create(ctx, *tenant, new)
+            }
+            UserCommand::SetRole { row, role } => {
+                let changes = users::UserChanges {
+                    role: Some(*role),
+                    ..Default::default()
+                };
+                rows.update(ctx, row, changes)
+            }
+        }
+    }
+}
+
+impl Run for SensorCommand {
+    fn run(&self, ctx: &mut Ctx) -> Result<(), CliError> {
+        let rows = &rows_of!(sensors::Sensor, SENSORS);
+        match self {
+            SensorCommand::Create { named, metadata } => {
+                let new = NewSensor {
+                    name: named.name.clone(),
+                    description: named.description.clone(),
+                    metadata: metadata.clone(),
+                };
+                rows.create(ctx, named.tenant, new)
+            }
+            SensorCommand::Rename(RenameArgs { row, name }) => {
+                let name = Some(name.clone());
+                rows.update(
+                    ctx,
+                    row,
+                    sensors::SensorChanges {
+                        name,
+                        ..Default::default()
+                    },
+                )
+            }
+            SensorCommand::Rows(cmd) => rows.run(ctx, cmd),
+        }
+    }
+}
+
+impl Run for RuleCommand {
+    fn run(&self, ctx: &mut Ctx) -> Result<(), CliError> {
+        let rows = &rows_of!(rules::Rule, RULES);
+        let changes = rules::RuleChanges::default();
+        match self {
+            RuleCommand::Create {
+                named,
+                state,
+                action,
+                sample_rate,
+                disabled,
+                scope_tags,
+                expression,
+            } => {
+                let new = NewRule {
+                    name: named.name.clone(),
+                    description: named.description.clone(),
+                    state: *state,
+                    action: *action,
+                    sample_rate: *sample_rate,
+                    enabled: !disabled,
+                    scope_tags: scope_tags.clone(),
+                    expression: expression.clone(),
+                };
+                rows.create(ctx, named.tenant, new)
+            }
+            RuleCommand::Rename(RenameArgs { row, name }) => {
+                let name = Some(name.clone());
+                rows.update(ctx, row, rules::RuleChanges { name, ..changes })
+            }
+            RuleCommand::Enable(row) => rows.update(
+                ctx,
+                row,
+                rules::RuleChanges {
+                    enabled: Some(true),
+                    ..changes
+                },
+            ),
+            RuleCommand::Disable(row) => rows.update(
+                ctx,
+                row,
+                rules::RuleChanges {
+                    enabled: Some(false),
+                    ..changes
+                },
+            ),
+            RuleCommand::Rows(cmd) => rows.run(ctx, cmd),
+        }
+    }
+}
+
+impl Run for ConfigCommand {
+    fn run(&self, ctx: &mut Ctx) -> Result<(), CliError> {
+        let v = &CONFIGURATIONS;
+        let c = &mut ctx.c;
+        match self {
+            ConfigCommand::Set { tenant, key, value } => {
+                let row = configurations::set(c, *tenant, key, value)?;
+                ctx.one(v, &row)
+            }
+            ConfigCommand::Get { tenant, key } => {
+                let row = configurations::get_by_key(c, *tenant, key)?;
+                if ctx.json {
+                    ctx.one(v, &row)
+                } else {
+                    writeln!(ctx.out, "{}", row.config_value)?;
+                    Ok(())
+                }
+            }
+            ConfigCommand::Delete { tenant, key } => {
+                let d = c.write_transaction(|c| {
+                    let row = configurations::get_by_key(c, *tenant, key)?;
+                    configurations::soft_delete(c, *tenant, row.configuration_id)
+                })?;
+                ctx.deleted(v, key, d)
+            }
+            ConfigCommand::List(args) => {
+                let tenant = args.scope.tenant;
+                let rows = collect(
+                    args,
+                    configurations::Configuration::id,
+                    |all, page| match all {
+                        true => configurations::audit_list_including_deleted(c, tenant, page),
+                        false => configurations::list(c, tenant, page),
+                    },
+                )?;
+                ctx.rows(v, &rows)
+            }
+        }
     }
 }
 
@@ -755,7 +960,7 @@ mod tests {
             serde_json::json!({ "name": "bb", "description": "short" }),
         ];
         let mut out = Vec::new();
-        print_rows(&mut out, false, &rows, &["name", "description"]).unwrap();
+        print_table(&mut out, &rows, &["name", "description"]).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);

@@ -326,11 +326,11 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Db(DbCommand::Verify { from, to }) => {
             admin::verify(&config, from, to, cli.json, out)?
         }
-        Command::Tenant(cmd) => admin::tenant(&config, cmd, cli.json, out)?,
-        Command::User(cmd) => admin::user(&config, cmd, cli.json, out)?,
-        Command::Sensor(cmd) => admin::sensor(&config, cmd, cli.json, out)?,
-        Command::Rule(cmd) => admin::rule(&config, cmd, cli.json, out)?,
-        Command::Config(cmd) => admin::config(&config, cmd, cli.json, out)?,
+        Command::Tenant(cmd) => admin::run(&config, cmd, cli.json, out)?,
+        Command::User(cmd) => admin::run(&config, cmd, cli.json, out)?,
+        Command::Sensor(cmd) => admin::run(&config, cmd, cli.json, out)?,
+        Command::Rule(cmd) => admin::run(&config, cmd, cli.json, out)?,
+        Command::Config(cmd) => admin::run(&config, cmd, cli.json, out)?,
         Command::Db(DbCommand::Check) if missing_sqlite(&target) => {
             return Err(CliError::Usage(format!(
                 "no SQLite database at {} yet (it is created with its schema at first use, e.g. by `db migrate`)",

@@ -472,6 +472,11 @@ macro_rules! row_model {
         }
 
         impl $Model {
+            /// The row's id.
+            pub fn id(&self) -> $crate::types::$Id {
+                self.$id
+            }
+
             /// The row `new` becomes in `tenant`.
             fn from_new(tenant: $crate::types::TenantId, new: $New) -> Self {
                 let now = $crate::types::Timestamp::now();
@@ -535,6 +540,11 @@ macro_rules! row_model {
         $crate::repository::row_model! { @rules $New $Model { $($nf: $nt $(=> $nrule)?,)* } { $($nf)* } {} }
 
         impl $Model {
+            /// The row's id.
+            pub fn id(&self) -> $crate::types::$Id {
+                self.$id
+            }
+
             /// The row `new` becomes.
             fn from_new(new: $New) -> Self {
                 let now = $crate::types::Timestamp::now();
