@@ -37,6 +37,17 @@ pub enum CopyError {
     /// The target is an interrupted copy and `resume` was not asked for.
     #[error("the target holds an interrupted copy; rerun with --resume to continue it, or empty the target")]
     Interrupted,
+    /// A source row breaks a column rule every backend shares (a value written before the
+    /// rule, or by other means): nothing was written to the target.
+    #[error("{} row {id} cannot be copied: {source}; fix it in the source first (nothing was written)", .table.name())]
+    InvalidRow {
+        /// The table.
+        table: Table,
+        /// The row's id.
+        id: String,
+        /// The rule it breaks.
+        source: crate::repository::Error,
+    },
     /// Verification found differences.
     #[error("verification failed for: {}", .0.join(", "))]
     Mismatch(Vec<String>),
@@ -186,7 +197,9 @@ macro_rules! tables {
             }
         }
 
-        fn sum_table(conn: &mut AnyConnection, table: Table, batch: usize) -> Result<TableSum, CopyError> {
+        /// The count and checksum of `table`; with `check`, the first row that breaks a column
+        /// rule is an error ([`crate::repository::Validate`]).
+        fn sum_table(conn: &mut AnyConnection, table: Table, batch: usize, check: bool) -> Result<TableSum, CopyError> {
             match table {
                 $(Table::$Variant => {
                     use crate::schema::$table::dsl as t;
@@ -199,6 +212,13 @@ macro_rules! tables {
                         }
                         let rows: Vec<crate::repository::$table::$Model> = query.load(conn)?;
                         for row in &rows {
+                            if check {
+                                crate::repository::Validate::validate(row).map_err(|source| CopyError::InvalidRow {
+                                    table,
+                                    id: row.$id_col.to_string(),
+                                    source,
+                                })?;
+                            }
                             sum.add(row);
                         }
                         match rows.last() {
@@ -263,6 +283,11 @@ pub fn copy(
         let names: Vec<String> = status.pending.iter().map(|m| m.name.clone()).collect();
         return Err(CopyError::SourcePending(names.join(", ")));
     }
+    // Every row must fit every backend before the first one is written: a copy that stopped
+    // part-way on a value the target cannot hold would leave an interrupted target behind.
+    for &table in Table::ALL {
+        sum_table(from, table, batch, true)?;
+    }
     startup::apply_migrations(to)?;
     let interrupted = startup::copy_in_progress(to)?;
     match (&interrupted, resume) {
@@ -308,8 +333,8 @@ pub fn verify(
         .map(|&table| {
             Ok(TableCheck {
                 table,
-                source: sum_table(from, table, batch.max(1))?,
-                target: sum_table(to, table, batch.max(1))?,
+                source: sum_table(from, table, batch.max(1), false)?,
+                target: sum_table(to, table, batch.max(1), false)?,
             })
         })
         .collect()

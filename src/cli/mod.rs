@@ -204,6 +204,7 @@ pub fn exit_code(error: &CliError) -> u8 {
     match error {
         CliError::Usage(_) | CliError::Db(Error::Config(_)) => 2,
         CliError::Repo(crate::repository::Error::Validation { .. }) => 2,
+        CliError::Copy(crate::copy::CopyError::InvalidRow { .. }) => 2,
         _ => 1,
     }
 }
