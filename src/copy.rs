@@ -45,8 +45,8 @@ pub enum CopyError {
         table: Table,
         /// The row's id.
         id: String,
-        /// The rule it breaks.
-        source: crate::repository::Error,
+        /// The rule it breaks (boxed: it is large and rare).
+        source: Box<crate::repository::Error>,
     },
     /// Verification found differences.
     #[error("verification failed for: {}", .0.join(", "))]
@@ -216,7 +216,7 @@ macro_rules! tables {
                                 crate::repository::Validate::validate(row).map_err(|source| CopyError::InvalidRow {
                                     table,
                                     id: row.$id_col.to_string(),
-                                    source,
+                                    source: Box::new(source),
                                 })?;
                             }
                             sum.add(row);
