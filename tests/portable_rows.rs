@@ -19,14 +19,15 @@ use trapperkeeper_db::url::Backend;
 use trapperkeeper_db::AnyConnection;
 
 fn backends() -> Vec<Backend> {
-    let mut all = Vec::new();
-    #[cfg(feature = "sqlite")]
-    all.push(Backend::Sqlite);
-    #[cfg(feature = "postgres")]
-    all.push(Backend::Postgres);
-    #[cfg(feature = "mysql")]
-    all.push(Backend::Mysql);
-    all
+    [
+        #[cfg(feature = "sqlite")]
+        Backend::Sqlite,
+        #[cfg(feature = "postgres")]
+        Backend::Postgres,
+        #[cfg(feature = "mysql")]
+        Backend::Mysql,
+    ]
+    .to_vec()
 }
 
 /// Characters that differ between engines: multi-byte, astral (4-byte UTF-8), combining marks,
