@@ -324,6 +324,47 @@ impl Default for DatabaseConfig {
     }
 }
 
+/// The getter and the `with_*` setter of each plain setting, declared once: the doc says its
+/// default and range, the setter records the value as set through the API.
+macro_rules! settings {
+    ($($(#[$doc:meta])* $field:ident, $setter:ident, $key:ident: $T:ty;)*) => {
+        impl DatabaseConfig {
+            $(
+                $(#[$doc])*
+                pub fn $field(&self) -> &Setting<$T> {
+                    &self.$field
+                }
+
+                #[doc = concat!("Sets [`", stringify!($field), "`](Self::", stringify!($field), ").")]
+                #[must_use]
+                pub fn $setter(mut self, value: $T) -> Self {
+                    self.$field = Setting::api(Key::$key, value);
+                    self
+                }
+            )*
+        }
+    };
+}
+
+settings! {
+    /// Most connections the pool opens. Default 16, range [`MAX_CONNECTIONS`].
+    max_connections, with_max_connections, MaxConnections: u32;
+    /// Idle connections the pool keeps ready. Default 4, from 0 to `max_connections`.
+    min_idle, with_min_idle, MinIdle: u32;
+    /// Longest wait for a pooled connection, and for the start-up ping. Default 5 s, range
+    /// [`DURATION_RANGE`].
+    connection_timeout, with_connection_timeout, ConnectionTimeoutMs: Duration;
+    /// An idle connection above `min_idle` is closed after this. Default 5 min, range
+    /// [`DURATION_RANGE`].
+    idle_timeout, with_idle_timeout, IdleTimeoutMs: Duration;
+    /// Any connection is closed after this, so servers can rebalance. Default 30 min, range
+    /// [`DURATION_RANGE`].
+    max_lifetime, with_max_lifetime, MaxLifetimeMs: Duration;
+    /// Whether start-up applies pending migrations or refuses to start. Default
+    /// [`MigrationPolicy::Apply`].
+    migrations, with_migration_policy, Migrations: MigrationPolicy;
+}
+
 /// Values given on the command line.
 #[derive(Debug, Clone, Default)]
 pub struct CliOverrides {
@@ -361,39 +402,6 @@ impl DatabaseConfig {
         &self.data_dir
     }
 
-    /// Most connections the pool opens. Default 16, range [`MAX_CONNECTIONS`].
-    pub fn max_connections(&self) -> &Setting<u32> {
-        &self.max_connections
-    }
-
-    /// Idle connections the pool keeps ready. Default 4, from 0 to `max_connections`.
-    pub fn min_idle(&self) -> &Setting<u32> {
-        &self.min_idle
-    }
-
-    /// Longest wait for a pooled connection, and for the start-up ping. Default 5 s, range
-    /// [`DURATION_RANGE`].
-    pub fn connection_timeout(&self) -> &Setting<Duration> {
-        &self.connection_timeout
-    }
-
-    /// An idle connection above `min_idle` is closed after this. Default 5 min, range
-    /// [`DURATION_RANGE`].
-    pub fn idle_timeout(&self) -> &Setting<Duration> {
-        &self.idle_timeout
-    }
-
-    /// Any connection is closed after this, so servers can rebalance. Default 30 min, range
-    /// [`DURATION_RANGE`].
-    pub fn max_lifetime(&self) -> &Setting<Duration> {
-        &self.max_lifetime
-    }
-
-    /// Whether start-up applies pending migrations or refuses to start. Default apply.
-    pub fn migrations(&self) -> &Setting<MigrationPolicy> {
-        &self.migrations
-    }
-
     /// Sets the database URL (default: none, SQLite in the data directory).
     #[must_use]
     pub fn with_url(self, url: DatabaseUrl) -> Self {
@@ -424,35 +432,6 @@ impl DatabaseConfig {
     pub fn with_pool_size(mut self, max_connections: u32, min_idle: u32) -> Self {
         self.max_connections = Setting::api(Key::MaxConnections, max_connections);
         self.min_idle = Setting::api(Key::MinIdle, min_idle);
-        self
-    }
-
-    /// Sets the checkout and start-up ping timeout (default 5 s, range [`DURATION_RANGE`]).
-    #[must_use]
-    pub fn with_connection_timeout(mut self, timeout: Duration) -> Self {
-        self.connection_timeout = Setting::api(Key::ConnectionTimeoutMs, timeout);
-        self
-    }
-
-    /// Sets how long an idle connection above `min_idle` lives (default 5 min, range
-    /// [`DURATION_RANGE`]).
-    #[must_use]
-    pub fn with_idle_timeout(mut self, timeout: Duration) -> Self {
-        self.idle_timeout = Setting::api(Key::IdleTimeoutMs, timeout);
-        self
-    }
-
-    /// Sets how long any connection lives (default 30 min, range [`DURATION_RANGE`]).
-    #[must_use]
-    pub fn with_max_lifetime(mut self, lifetime: Duration) -> Self {
-        self.max_lifetime = Setting::api(Key::MaxLifetimeMs, lifetime);
-        self
-    }
-
-    /// Sets the migration policy (default [`MigrationPolicy::Apply`]).
-    #[must_use]
-    pub fn with_migration_policy(mut self, policy: MigrationPolicy) -> Self {
-        self.migrations = Setting::api(Key::Migrations, policy);
         self
     }
 

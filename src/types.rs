@@ -24,30 +24,29 @@ use crate::connection::{MultiBackend, MultiRawValue};
 
 /// The custom SQL types.
 pub mod sql {
-    /// A UUID as 36 lowercase characters in a `CHAR(36)` column.
-    #[derive(
-        Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
-    )]
-    #[cfg_attr(
-        feature = "postgres",
-        diesel(postgres_type(oid = 1042, array_oid = 1014))
-    )]
-    #[cfg_attr(feature = "mysql", diesel(mysql_type(name = "String")))]
-    #[cfg_attr(feature = "sqlite", diesel(sqlite_type(name = "Text")))]
-    pub struct Uuid36;
+    /// A SQL type and its name on each backend.
+    macro_rules! sql_type {
+        ($(#[$doc:meta])* $name:ident: postgres($oid:literal, $array_oid:literal), mysql($mysql:literal), sqlite($sqlite:literal)) => {
+            $(#[$doc])*
+            #[derive(
+                Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
+            )]
+            #[cfg_attr(feature = "postgres", diesel(postgres_type(oid = $oid, array_oid = $array_oid)))]
+            #[cfg_attr(feature = "mysql", diesel(mysql_type(name = $mysql)))]
+            #[cfg_attr(feature = "sqlite", diesel(sqlite_type(name = $sqlite)))]
+            pub struct $name;
+        };
+    }
 
-    /// A UTC instant: `BIGINT` nanoseconds on SQLite, `TIMESTAMPTZ` on PostgreSQL, `DATETIME(6)`
-    /// on MySQL.
-    #[derive(
-        Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
-    )]
-    #[cfg_attr(
-        feature = "postgres",
-        diesel(postgres_type(oid = 1184, array_oid = 1185))
-    )]
-    #[cfg_attr(feature = "mysql", diesel(mysql_type(name = "DateTime")))]
-    #[cfg_attr(feature = "sqlite", diesel(sqlite_type(name = "Long")))]
-    pub struct UtcTimestamp;
+    sql_type!(
+        /// A UUID as 36 lowercase characters in a `CHAR(36)` column.
+        Uuid36: postgres(1042, 1014), mysql("String"), sqlite("Text")
+    );
+    sql_type!(
+        /// A UTC instant: `BIGINT` nanoseconds on SQLite, `TIMESTAMPTZ` on PostgreSQL,
+        /// `DATETIME(6)` on MySQL.
+        UtcTimestamp: postgres(1184, 1185), mysql("DateTime"), sqlite("Long")
+    );
 }
 
 impl diesel::sql_types::HasSqlType<sql::Uuid36> for MultiBackend {

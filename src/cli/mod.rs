@@ -115,18 +115,18 @@ pub enum CliError {
     /// A database-layer failure.
     #[error(transparent)]
     Db(#[from] Error),
-    /// A repository failure.
-    #[error(transparent)]
-    Repo(#[from] crate::repository::Error),
-    /// A copy that was refused or did not verify.
-    #[error(transparent)]
-    Copy(#[from] crate::copy::CopyError),
     /// `db status` found what start-up would refuse (listed on stdout): exit 1.
     #[error("start-up would refuse this database ({0} reason(s) above)")]
     NotReady(usize),
+    /// A repository failure.
+    #[error(transparent)]
+    Repo(#[from] crate::repository::Error),
     /// Writing the report to stdout failed.
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
+    /// A copy that was refused or did not verify.
+    #[error(transparent)]
+    Copy(#[from] crate::copy::CopyError),
     /// The report could not be rendered (a bug, not the operator's input): exit 1.
     #[error("cannot render the output as JSON: {0}")]
     Render(#[from] serde_json::Error),

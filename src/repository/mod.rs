@@ -495,7 +495,7 @@ macro_rules! row_model {
         $crate::repository::tenant_scoped!($table, $id, $crate::types::$Id, $Model, $Changes, ENTITY, unique: $unique);
 
         #[doc = concat!("Creates a ", $entity, " in a live tenant (after [`Validate`](crate::repository::Validate)",
-                        $(" and [`", stringify!($refs), "`]",)? ").")]
+                        $crate::repository::row_model!(@doc_if [$($refs)?] " and the check that its references are live rows of the tenant"), ").")]
         pub fn create(
             conn: &mut $crate::AnyConnection,
             tenant: $crate::types::TenantId,
@@ -511,7 +511,7 @@ macro_rules! row_model {
             Ok(row)
         }
 
-        #[doc = concat!("Soft-deletes a ", $entity, $(" and, with the same `deleted_at`, what [`", stringify!($cascade), "`] marks",)? ".")]
+        #[doc = concat!("Soft-deletes a ", $entity, $crate::repository::row_model!(@doc_if [$($cascade)?] " and, with the same `deleted_at`, the rows that point at it"), ".")]
         pub fn soft_delete(
             conn: &mut $crate::AnyConnection,
             tenant: $crate::types::TenantId,
@@ -589,6 +589,9 @@ macro_rules! row_model {
             $($(#[$nm])* pub $nf: $nt,)*
         }
     };
+    // A phrase of a generated doc, when the optional part it describes is there.
+    (@doc_if [] $text:literal) => { "" };
+    (@doc_if [$($given:tt)+] $text:literal) => { $text };
     // Changes declared by hand (an entity with nothing to change but its audit fields).
     (@changes $table:ident $(#[$meta:meta])* $Changes:ident) => {};
     (@changes $table:ident $(#[$meta:meta])* $Changes:ident { $($(#[$cm:meta])* $cf:ident: $ct:ty),* }) => {
@@ -735,6 +738,17 @@ pub(crate) use text_enum_sql;
 /// The scope every query of a tenant-owned table starts from, and the reads built on it: one
 /// macro, so the predicates are written once.
 macro_rules! tenant_scoped {
+    // A keyset page of the live rows, or (audits) of all rows.
+    (@list $Id:ty, $Model:ty, $name:ident, $including_deleted:expr, $doc:literal) => {
+        #[doc = $doc]
+        pub fn $name(
+            conn: &mut $crate::AnyConnection,
+            tenant: $crate::types::TenantId,
+            page: $crate::repository::Page<$Id>,
+        ) -> $crate::repository::Result<Vec<$Model>> {
+            page_of(conn, rows_of(tenant, $including_deleted), page)
+        }
+    };
     ($table:ident, $id_col:ident, $Id:ty, $Model:ty, $Changes:ty, $entity:expr, unique: $unique:literal) => {
         /// Live rows of `tenant`: the scope every read and write of this table starts from.
         #[diesel::dsl::auto_type(no_type_alias)]
@@ -758,23 +772,10 @@ macro_rules! tenant_scoped {
                 .ok_or_else(|| $crate::repository::Error::not_found($entity, id))
         }
 
-        /// Live rows of `tenant`, oldest first, after `page.after`.
-        pub fn list(
-            conn: &mut $crate::AnyConnection,
-            tenant: $crate::types::TenantId,
-            page: $crate::repository::Page<$Id>,
-        ) -> $crate::repository::Result<Vec<$Model>> {
-            page_of(conn, rows_of(tenant, false), page)
-        }
-
-        /// For audits only: rows of `tenant`, deleted ones too, oldest first, after `page.after`.
-        pub fn audit_list_including_deleted(
-            conn: &mut $crate::AnyConnection,
-            tenant: $crate::types::TenantId,
-            page: $crate::repository::Page<$Id>,
-        ) -> $crate::repository::Result<Vec<$Model>> {
-            page_of(conn, rows_of(tenant, true), page)
-        }
+        $crate::repository::tenant_scoped!(@list $Id, $Model, list, false,
+            "Live rows of `tenant`, oldest first, after `page.after`.");
+        $crate::repository::tenant_scoped!(@list $Id, $Model, audit_list_including_deleted, true,
+            "For audits only: rows of `tenant`, deleted ones too, oldest first, after `page.after`.");
 
         /// For audits only: the row `id` of `tenant` whether or not it was deleted.
         pub fn audit_get_including_deleted(
