@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
+use diesel::migration::MigrationSource;
 use diesel::prelude::*;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
 
@@ -90,6 +91,12 @@ pub enum MigrationError {
     /// The migration lock was not obtained in time.
     #[error("could not take the migration lock within {}s: another process is migrating", LOCK_TIMEOUT.as_secs())]
     LockTimeout,
+    /// A revert that cannot be done as asked.
+    #[error("cannot revert: {message}")]
+    Revert {
+        /// Why.
+        message: String,
+    },
     /// A migration or the bookkeeping around it failed.
     #[error("migration {name} failed: {message}")]
     Failed {
@@ -101,12 +108,23 @@ pub enum MigrationError {
 }
 
 /// One migration this binary knows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct MigrationInfo {
     /// The version (`0001`).
     pub version: String,
     /// The folder name (`0001_create_tenants`).
     pub name: String,
+}
+
+/// An applied migration and when it was applied.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AppliedMigration {
+    /// The migration.
+    #[serde(flatten)]
+    pub migration: MigrationInfo,
+    /// When it was applied (UTC, as diesel's bookkeeping table records it:
+    /// `YYYY-MM-DD HH:MM:SS`).
+    pub applied_at: String,
 }
 
 /// Applied and pending migrations of a database.
@@ -209,6 +227,19 @@ pub fn migrate(
     conn: &mut AnyConnection,
     policy: MigrationPolicy,
 ) -> Result<MigrationReport, MigrationError> {
+    // Most starts find nothing to do: check that without the lock (and without writing), so a
+    // start or a command does not wait behind a long writer or another process's migration.
+    let f = findings(conn)?;
+    let before = status(conn)?;
+    if before.pending.is_empty() && f.is_clean() {
+        return Ok(MigrationReport {
+            applied_now: vec![],
+            status: before,
+        });
+    }
+    if let Some(problem) = f.refusal() {
+        return Err(problem);
+    }
     with_lock(conn, |conn| {
         conn.batch_execute(CREATE_CHECKSUM_TABLE)
             .map_err(|e| failed("bookkeeping")(&e))?;
@@ -235,27 +266,14 @@ pub fn migrate(
             let name = migration.name().to_string();
             let version = migration.name().version().to_string();
             let checksum = sums.get(name.as_str()).copied().unwrap_or_default();
-            let apply =
-                |conn: &mut AnyConnection| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-                    conn.run_migration(migration.as_ref())?;
-                    diesel::insert_into(recorded::table)
-                        .values((
-                            recorded::version.eq(&version),
-                            recorded::checksum.eq(checksum),
-                        ))
-                        .execute(conn)?;
-                    Ok(())
-                };
-            // Where DDL is transactional the checksum row commits with the migration. MySQL
-            // commits DDL implicitly (an outer transaction would lose diesel's savepoint), so
-            // there a crash between the two leaves a version without a checksum, which the next
+            // Where DDL is transactional the checksum row commits with the migration; on
+            // MySQL a crash between the two leaves a version without a checksum, which the next
             // start records.
-            if conn.backend() == Backend::Mysql {
-                apply(conn)
-            } else {
-                conn.transaction(apply)
-            }
-            .map_err(|e| failed(&name)(&e))?;
+            run_step(conn, &name, |conn| {
+                conn.run_migration(migration.as_ref())?;
+                record_checksum(conn, &version, checksum)?;
+                Ok(())
+            })?;
             tracing::info!(migration = %name, "applied migration");
             applied_now.push(MigrationInfo { version, name });
         }
@@ -275,6 +293,29 @@ struct Findings {
     changed: Option<MigrationError>,
     /// Applied versions without a recorded checksum (applied by another tool), with theirs.
     unrecorded: Vec<(String, &'static str)>,
+    /// Whether checksums are recorded for versions no longer applied (reverted by another tool),
+    /// or the checksum table is missing.
+    stale: bool,
+}
+
+impl Findings {
+    /// Nothing to record or remove, nothing to refuse.
+    fn is_clean(&self) -> bool {
+        self.unknown.is_empty()
+            && self.changed.is_none()
+            && self.unrecorded.is_empty()
+            && !self.stale
+    }
+
+    /// What start-up must refuse (a database newer than the binary, an edited migration).
+    fn refusal(self) -> Option<MigrationError> {
+        if !self.unknown.is_empty() {
+            return Some(MigrationError::UnknownVersions {
+                versions: self.unknown,
+            });
+        }
+        self.changed
+    }
 }
 
 fn findings(conn: &mut AnyConnection) -> Result<Findings, MigrationError> {
@@ -290,14 +331,15 @@ fn findings(conn: &mut AnyConnection) -> Result<Findings, MigrationError> {
         .collect();
     unknown.sort();
     // A database never migrated by this binary has no checksum table: nothing recorded.
-    let stored: BTreeMap<String, String> = match recorded::table
+    let (stored, table_missing): (BTreeMap<String, String>, bool) = match recorded::table
         .select((recorded::version, recorded::checksum))
         .load::<(String, String)>(conn)
     {
-        Ok(rows) => rows.into_iter().collect(),
-        Err(e) if crate::error::missing_table(&e) => BTreeMap::new(),
+        Ok(rows) => (rows.into_iter().collect(), false),
+        Err(e) if crate::error::missing_table(&e) => (BTreeMap::new(), true),
         Err(e) => return Err(failed("bookkeeping")(&e)),
     };
+    let stale = table_missing || stored.keys().any(|v| !applied.contains(v));
     let mut changed = None;
     let mut unrecorded = Vec::new();
     for version in applied.iter().filter(|v| known.contains_key(*v)) {
@@ -319,6 +361,7 @@ fn findings(conn: &mut AnyConnection) -> Result<Findings, MigrationError> {
         unknown,
         changed,
         unrecorded,
+        stale,
     })
 }
 
@@ -361,16 +404,145 @@ fn verify(conn: &mut AnyConnection) -> Result<(), MigrationError> {
         return Err(changed);
     }
     for (version, expected) in &f.unrecorded {
-        diesel::insert_into(recorded::table)
-            .values((
-                recorded::version.eq(version),
-                recorded::checksum.eq(*expected),
-            ))
-            .execute(conn)
-            .map_err(|e| failed("bookkeeping")(&e))?;
+        record_checksum(conn, version, expected).map_err(|e| failed("bookkeeping")(&e))?;
         tracing::info!(version = %version, "recorded checksum of a migration applied by another tool");
     }
     Ok(())
+}
+
+/// The applied migrations this binary knows, oldest first, with when each was applied.
+pub fn applied_with_times(
+    conn: &mut AnyConnection,
+) -> Result<Vec<AppliedMigration>, MigrationError> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        version: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        run_on: String,
+    }
+    let text = match conn.backend() {
+        Backend::Mysql => "CHAR",
+        _ => "TEXT",
+    };
+    // Literal SQL without binds; the column's type differs per backend, its text does not.
+    let sql =
+        format!("SELECT version, CAST(run_on AS {text}) AS run_on FROM __diesel_schema_migrations");
+    let times: BTreeMap<String, String> = match diesel::sql_query(sql).load::<Row>(conn) {
+        Ok(rows) => rows.into_iter().map(|r| (r.version, r.run_on)).collect(),
+        Err(e) if crate::error::missing_table(&e) => BTreeMap::new(),
+        Err(e) => return Err(failed("bookkeeping")(&e)),
+    };
+    Ok(known(conn.backend())
+        .into_iter()
+        .filter_map(|(info, _)| {
+            let at = times.get(&info.version)?;
+            // PostgreSQL prints fractional seconds; the other two do not.
+            let applied_at = at.split('.').next().unwrap_or(at).to_string();
+            Some(AppliedMigration {
+                migration: info,
+                applied_at,
+            })
+        })
+        .collect())
+}
+
+/// Reverts the last `count` applied migrations (newest first, each `down.sql` with its
+/// bookkeeping row and checksum), under the migration lock, after the same checks as start-up:
+/// an edited or unknown migration is refused rather than reverted. Returns what was reverted.
+pub fn revert(
+    conn: &mut AnyConnection,
+    count: usize,
+) -> Result<Vec<MigrationInfo>, MigrationError> {
+    with_lock(conn, |conn| {
+        conn.batch_execute(CREATE_CHECKSUM_TABLE)
+            .map_err(|e| failed("bookkeeping")(&e))?;
+        verify(conn)?;
+        let applied = status(conn)?.applied;
+        if count == 0 || count > applied.len() {
+            return Err(MigrationError::Revert {
+                message: format!(
+                    "asked to revert {count} migration(s); {} applied (at least 1)",
+                    applied.len()
+                ),
+            });
+        }
+        let mut reverted = Vec::new();
+        for info in applied.iter().rev().take(count) {
+            run_step(conn, &info.name, |conn| {
+                let version = conn.revert_last_migration(source(conn.backend()))?;
+                diesel::delete(recorded::table.filter(recorded::version.eq(version.to_string())))
+                    .execute(conn)?;
+                Ok(())
+            })?;
+            tracing::info!(migration = %info.name, "reverted migration");
+            reverted.push(info.clone());
+        }
+        Ok(reverted)
+    })
+}
+
+/// Reverts the last applied migration and applies it again, under one hold of the lock.
+pub fn redo(conn: &mut AnyConnection) -> Result<MigrationInfo, MigrationError> {
+    with_lock(conn, |conn| {
+        conn.batch_execute(CREATE_CHECKSUM_TABLE)
+            .map_err(|e| failed("bookkeeping")(&e))?;
+        verify(conn)?;
+        let Some(last) = status(conn)?.applied.pop() else {
+            return Err(MigrationError::Revert {
+                message: "no migration is applied".into(),
+            });
+        };
+        let sums: BTreeMap<&str, &str> =
+            expected_checksums(conn.backend()).iter().copied().collect();
+        let checksum = sums.get(last.name.as_str()).copied().unwrap_or_default();
+        let migrations =
+            MigrationSource::<crate::connection::MultiBackend>::migrations(&source(conn.backend()))
+                .map_err(|e| failed("bookkeeping")(&e))?;
+        let Some(migration) = migrations
+            .iter()
+            .find(|m| m.name().to_string() == last.name)
+        else {
+            return Err(failed("bookkeeping")(&format!(
+                "{} is not embedded",
+                last.name
+            )));
+        };
+        run_step(conn, &last.name, |conn| {
+            conn.revert_migration(migration.as_ref())?;
+            diesel::delete(recorded::table.filter(recorded::version.eq(&last.version)))
+                .execute(conn)?;
+            conn.run_migration(migration.as_ref())?;
+            record_checksum(conn, &last.version, checksum)?;
+            Ok(())
+        })?;
+        tracing::info!(migration = %last.name, "redid migration");
+        Ok(last)
+    })
+}
+
+fn record_checksum(conn: &mut AnyConnection, version: &str, checksum: &str) -> QueryResult<usize> {
+    diesel::insert_into(recorded::table)
+        .values((
+            recorded::version.eq(version),
+            recorded::checksum.eq(checksum),
+        ))
+        .execute(conn)
+}
+
+/// Runs one migration step with its bookkeeping: in a transaction where DDL is transactional
+/// (MySQL commits DDL implicitly, and an outer transaction would lose diesel's savepoint).
+fn run_step(
+    conn: &mut AnyConnection,
+    name: &str,
+    step: impl FnOnce(&mut AnyConnection) -> Result<(), Box<dyn std::error::Error + Send + Sync>>,
+) -> Result<(), MigrationError> {
+    if conn.backend() == Backend::Mysql {
+        step(conn)
+    } else {
+        conn.transaction(step)
+    }
+    .map_err(|e| failed(name)(&e))
 }
 
 /// Runs `f` while holding this backend's migration lock.

@@ -67,6 +67,12 @@ pub enum UrlError {
         /// The scheme as written (without `:`), or empty when there was none.
         scheme: String,
     },
+    /// No scheme at all: a bare path is the likeliest mistake (the diesel CLI takes one).
+    #[error("the URL has no scheme; supported schemes are {SUPPORTED_SCHEMES}{}", if *looks_like_a_path { " (for a SQLite file write sqlite://path/to/file.db)" } else { "" })]
+    MissingScheme {
+        /// Whether the text looks like a file path.
+        looks_like_a_path: bool,
+    },
     /// The backend exists but this binary was built without its cargo feature.
     #[error("{backend} support is not compiled into this binary (rebuild with the cargo feature `{feature}`)")]
     NotCompiledIn {
@@ -86,6 +92,146 @@ pub enum UrlError {
     /// A SQLite URL without a file path.
     #[error("SQLite URL has no file path (write sqlite://relative/file.db or sqlite:///absolute/file.db)")]
     EmptySqlitePath,
+}
+
+/// The query parameters libpq knows (PostgreSQL 15); libpq refuses others at connect time.
+const POSTGRES_PARAMETERS: &[&str] = &[
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "password",
+    "passfile",
+    "channel_binding",
+    "connect_timeout",
+    "client_encoding",
+    "options",
+    "application_name",
+    "fallback_application_name",
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_count",
+    "tcp_user_timeout",
+    "replication",
+    "gssencmode",
+    "sslmode",
+    "requiressl",
+    "sslcompression",
+    "sslcert",
+    "sslkey",
+    "sslpassword",
+    "sslrootcert",
+    "sslcrl",
+    "sslcrldir",
+    "sslsni",
+    "requirepeer",
+    "ssl_min_protocol_version",
+    "ssl_max_protocol_version",
+    "krbsrvname",
+    "gsslib",
+    "service",
+    "target_session_attrs",
+];
+
+/// The query parameters diesel's MySQL driver reads; it ignores any other silently, so a typo
+/// (`sslmode` for `ssl_mode`) would connect without what was asked for.
+const MYSQL_PARAMETERS: &[&str] = &[
+    "unix_socket",
+    "ssl_ca",
+    "ssl_cert",
+    "ssl_key",
+    "ssl_mode",
+    "password",
+];
+
+/// Parameters with a fixed set of values, checked here so a typo is a configuration error
+/// (exit 2) naming the parameter, not a connection failure.
+const ENUMERATED: &[(Backend, &str, &[&str])] = &[
+    (
+        Backend::Postgres,
+        "sslmode",
+        &[
+            "disable",
+            "allow",
+            "prefer",
+            "require",
+            "verify-ca",
+            "verify-full",
+        ],
+    ),
+    (
+        Backend::Postgres,
+        "gssencmode",
+        &["disable", "prefer", "require"],
+    ),
+    (
+        Backend::Postgres,
+        "channel_binding",
+        &["disable", "prefer", "require"],
+    ),
+    (
+        Backend::Postgres,
+        "target_session_attrs",
+        &[
+            "any",
+            "read-write",
+            "read-only",
+            "primary",
+            "standby",
+            "prefer-standby",
+        ],
+    ),
+    (
+        Backend::Mysql,
+        "ssl_mode",
+        &[
+            "disabled",
+            "preferred",
+            "required",
+            "verify_ca",
+            "verify_identity",
+        ],
+    ),
+];
+
+/// Unknown parameters and impossible values of known ones; the message names the parameter
+/// and never echoes a value.
+fn check_parameters(backend: Backend, url: &url::Url) -> Result<(), String> {
+    let known = match backend {
+        Backend::Postgres => POSTGRES_PARAMETERS,
+        _ => MYSQL_PARAMETERS,
+    };
+    for (key, value) in url.query_pairs() {
+        let key_lower = key.to_ascii_lowercase();
+        if !known.contains(&key_lower.as_str()) {
+            return Err(format!(
+                "unknown URL parameter {key:?} for {backend}; known: {}",
+                known.join(", ")
+            ));
+        }
+        if let Some((_, _, values)) = ENUMERATED
+            .iter()
+            .find(|(b, k, _)| *b == backend && *k == key_lower)
+        {
+            let ok = match backend {
+                // diesel lowercases the MySQL value; libpq compares exactly.
+                Backend::Mysql => values.contains(&value.to_ascii_lowercase().as_str()),
+                _ => values.contains(&value.as_ref()),
+            };
+            if !ok {
+                return Err(format!(
+                    "URL parameter {key} must be one of {}",
+                    values.join(", ")
+                ));
+            }
+        }
+        if key_lower == "connect_timeout" && value.parse::<u32>().is_err() {
+            return Err("URL parameter connect_timeout must be a whole number of seconds".into());
+        }
+    }
+    Ok(())
 }
 
 /// A parsed, validated database URL.
@@ -122,8 +268,8 @@ impl DatabaseUrl {
                 (s.to_ascii_lowercase(), rest)
             }
             _ => {
-                return Err(UrlError::UnsupportedScheme {
-                    scheme: String::new(),
+                return Err(UrlError::MissingScheme {
+                    looks_like_a_path: !input.is_empty() && !input.contains("://"),
                 })
             }
         };
@@ -236,6 +382,7 @@ impl DatabaseUrl {
         if parsed.host_str().is_none_or(str::is_empty) && !Self::has_socket_param(&parsed) {
             return Err(malformed("missing host".into()));
         }
+        check_parameters(backend, &parsed).map_err(malformed)?;
         let mut password = None;
         if let Some(p) = parsed.password() {
             let decoded = percent_encoding::percent_decode_str(p)

@@ -75,12 +75,75 @@ fn unsupported_schemes_list_the_supported_ones() {
         let err = DatabaseUrl::parse(input).unwrap_err();
         let text = err.to_string();
         assert!(
-            matches!(err, UrlError::UnsupportedScheme { .. }),
+            matches!(
+                err,
+                UrlError::UnsupportedScheme { .. } | UrlError::MissingScheme { .. }
+            ),
             "{input}: {text}"
         );
         for s in ["sqlite://", "postgres://", "postgresql://", "mysql://"] {
             assert!(text.contains(s), "{input}: {text}");
         }
+    }
+}
+
+/// A bare path (what the diesel CLI's `--database-url` takes) gets a hint at the SQLite form.
+#[test]
+fn a_bare_path_is_told_the_sqlite_form() {
+    for input in ["data/trapperkeeper.db", "./x.db", "/var/lib/tk/tk.db"] {
+        let text = DatabaseUrl::parse(input).unwrap_err().to_string();
+        assert!(text.contains("sqlite://path/to/file.db"), "{input}: {text}");
+    }
+    let text = DatabaseUrl::parse("redis://x").unwrap_err().to_string();
+    assert!(!text.contains("sqlite://path"), "{text}");
+}
+
+/// URL parameters are checked when the URL is read: an unknown one or an impossible value is a
+/// configuration error naming the parameter (never its value), on both server backends.
+#[test]
+fn url_parameters_are_checked_when_read() {
+    for (url, needle) in [
+        (
+            "postgres://u@h/db?sslmode=bogus",
+            "sslmode must be one of disable",
+        ),
+        (
+            "postgres://u@h/db?sslmod=require",
+            "unknown URL parameter \"sslmod\"",
+        ),
+        ("postgres://u@h/db?connect_timeout=soon", "connect_timeout"),
+        (
+            "postgres://u@h/db?target_session_attrs=any-old",
+            "target_session_attrs must be",
+        ),
+        (
+            "mysql://u@h/db?sslmode=required",
+            "unknown URL parameter \"sslmode\" for MySQL",
+        ),
+        (
+            "mysql://u@h/db?ssl_mode=sometimes",
+            "ssl_mode must be one of disabled",
+        ),
+        (
+            "mysql://u@h/db?charset=latin1",
+            "unknown URL parameter \"charset\"",
+        ),
+    ] {
+        let err = DatabaseUrl::parse(url).unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, UrlError::Malformed { .. }), "{url}: {text}");
+        assert!(text.contains(needle), "{url}: {text}");
+        assert!(
+            !text.contains("bogus") && !text.contains("sometimes"),
+            "{text}"
+        );
+    }
+    for ok in [
+        "postgres://u@h/db?sslmode=require&application_name=tk&connect_timeout=5",
+        "mysql://u@h/db?ssl_mode=REQUIRED&ssl_ca=/etc/ca.pem",
+        "mysql://u@h/db?password=secret",
+    ] {
+        DatabaseUrl::parse(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
     }
 }
 
