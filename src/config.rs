@@ -648,7 +648,33 @@ impl DatabaseConfig {
         value: &toml::Value,
         path: &Path,
     ) -> Result<(), ConfigError> {
+        let numeric = matches!(
+            key,
+            Key::MaxConnections
+                | Key::MinIdle
+                | Key::ConnectionTimeoutMs
+                | Key::IdleTimeoutMs
+                | Key::MaxLifetimeMs
+        );
         let raw = match value {
+            // A file has types: `max_connections = "16"` is a mistake worth naming (the
+            // environment, which has only text, takes numbers as text).
+            toml::Value::String(s) if numeric => {
+                return Err(ConfigError::InvalidValue {
+                    origin: Source::File {
+                        path: path.to_path_buf(),
+                        key: key.toml_path(),
+                    },
+                    value: format!("{s:?}"),
+                    reason: "expected a TOML integer (without quotes)".into(),
+                })
+            }
+            // A relative data_dir in a file means relative to that file, wherever the process
+            // runs.
+            toml::Value::String(s) if key == Key::DataDir && Path::new(s).is_relative() => {
+                let base = path.parent().unwrap_or(Path::new("."));
+                RawValue::Text(base.join(s).to_string_lossy().into_owned())
+            }
             toml::Value::String(s) => RawValue::Text(s.clone()),
             toml::Value::Integer(i) => RawValue::Integer(*i),
             other => RawValue::Other(other.type_str()),
@@ -789,9 +815,18 @@ pub(crate) fn ensure_private_dir(dir: &Path, source: &Source) -> Result<(), Conf
         use std::os::unix::fs::DirBuilderExt;
         builder.mode(0o700);
     }
-    builder.create(dir).map_err(|error| ConfigError::DataDir {
-        origin: source.clone(),
-        path: dir.to_path_buf(),
-        error,
+    builder.create(dir).map_err(|error| {
+        // "File exists" would not say what is wrong: the path (or a parent) is a file.
+        let error = match dir.ancestors().find(|a| a.is_file()) {
+            Some(file) => {
+                io::Error::other(format!("{} is a file, not a directory", file.display()))
+            }
+            None => error,
+        };
+        ConfigError::DataDir {
+            origin: source.clone(),
+            path: dir.to_path_buf(),
+            error,
+        }
     })
 }

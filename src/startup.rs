@@ -63,6 +63,7 @@ pub fn apply_migrations(conn: &mut AnyConnection) -> Result<MigrationReport> {
 /// A synchronous connection that may serve: connected as `config` says, then [`prepare`]d with
 /// the configured policy.
 pub fn open_sync(config: &DatabaseConfig) -> Result<AnyConnection> {
+    refuse_before_creating(config)?;
     let mut conn = connect_sync(config)?;
     prepare(&mut conn, config.migrations().value)?;
     Ok(conn)
@@ -74,6 +75,7 @@ impl Database {
     /// configured migration policy: pending migrations are applied under a lock or refused, and
     /// a database that holds an interrupted `db copy` is refused.
     pub async fn open(config: &DatabaseConfig) -> Result<Self> {
+        refuse_before_creating(config)?;
         let db = Self::connect(config).await?;
         let policy = config.migrations().value;
         db.run(move |conn| prepare(conn, policy)).await?;
@@ -85,6 +87,21 @@ impl Database {
         self.run(move |conn| Ok(migrations::migrate(conn, policy)?))
             .await
     }
+}
+
+/// Under the `refuse` policy a SQLite file that does not exist would be created only to be
+/// refused (every migration pending): refuse before creating it.
+fn refuse_before_creating(config: &DatabaseConfig) -> Result<()> {
+    let target = config.target()?;
+    let missing = target.sqlite_path().is_some_and(|p| !p.exists());
+    if missing && config.migrations().value == MigrationPolicy::Refuse {
+        let names = migrations::embedded(target.backend())
+            .into_iter()
+            .map(|m| m.name)
+            .collect();
+        return Err(migrations::MigrationError::Pending { names }.into());
+    }
+    Ok(())
 }
 
 fn refuse_interrupted_copy(conn: &mut AnyConnection) -> Result<()> {

@@ -3,7 +3,6 @@
 //! migrations first, so the first command on a new machine works on the SQLite default.
 
 use std::io::Write;
-use std::path::Path;
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -520,7 +519,7 @@ fn collect<Id: IdArg, S: Scope, M>(
                     .map(id_of)
                     .map(|id: Id| id.to_string())
                     .unwrap_or_default();
-                super::stderr_line(&format!("more rows follow: continue with --after {last}"));
+                super::note(&format!("more rows follow: continue with --after {last}"));
                 return Ok(rows);
             }
             after = Some(id_of(&row));
@@ -782,168 +781,6 @@ impl Run for ConfigCommand {
                 ctx.rows(v, &rows)
             }
         }
-    }
-}
-
-/// `db backup --to FILE` ([`crate::backup::sqlite`]).
-pub fn backup(
-    config: &DatabaseConfig,
-    to: &Path,
-    json: bool,
-    out: &mut dyn Write,
-) -> Result<(), CliError> {
-    use crate::backup::BackupError as B;
-    crate::backup::sqlite(config, to).map_err(|e| match e {
-        B::Db(e) => CliError::Db(e),
-        e @ (B::Exists(_) | B::NotUtf8 | B::Create { .. }) => CliError::Usage(format!("--to: {e}")),
-        e => CliError::Usage(e.to_string()),
-    })?;
-    let shown = to.display();
-    if json {
-        let value = serde_json::json!({ "backup": shown.to_string(), "integrity_check": "ok" });
-        writeln!(out, "{value}")?;
-    } else {
-        let target = config.target()?;
-        writeln!(
-            out,
-            "backed up {} to {shown}; integrity_check: ok",
-            target.redacted()
-        )?;
-    }
-    Ok(())
-}
-
-/// A connection for `--from`/`--to`, with the pool settings (timeouts) of `config`; a SQLite
-/// file is created only where `may_create` (a copy's target).
-fn open_url(
-    config: &DatabaseConfig,
-    flag: &str,
-    url: &str,
-    may_create: bool,
-) -> Result<(AnyConnection, String), CliError> {
-    let parsed =
-        crate::url::DatabaseUrl::parse(url).map_err(|e| CliError::Usage(format!("{flag}: {e}")))?;
-    // Only a copy's target may be created; a source (or either side of a verify) must exist.
-    if !may_create && super::missing_sqlite(&parsed) {
-        return Err(CliError::Usage(format!(
-            "{flag}: no SQLite database at {}",
-            parsed.redacted()
-        )));
-    }
-    let c = config
-        .clone()
-        .with_url_from(parsed.clone(), crate::config::Source::Cli("--from/--to"));
-    Ok((
-        crate::pool::connect_sync(&c)?,
-        parsed.redacted().to_string(),
-    ))
-}
-
-fn print_checks(
-    out: &mut dyn Write,
-    json: bool,
-    checks: &[crate::copy::TableCheck],
-) -> Result<(), CliError> {
-    if json {
-        writeln!(out, "{}", serde_json::to_string_pretty(checks)?)?;
-        return Ok(());
-    }
-    for c in checks {
-        let verdict = if c.ok() { "ok" } else { "DIFFERS" };
-        writeln!(
-            out,
-            "{:<16} {verdict:<8} source {}; target {}",
-            c.table, c.source, c.target
-        )?;
-    }
-    Ok(())
-}
-
-/// `db copy`: every table, batch by batch, then verification.
-pub fn copy(
-    config: &DatabaseConfig,
-    from: &str,
-    to: &str,
-    resume: bool,
-    batch: usize,
-    json: bool,
-    out: &mut dyn Write,
-) -> Result<(), CliError> {
-    let (mut source, source_label) = open_url(config, "--from", from, false)?;
-    let (mut target, target_label) = open_url(config, "--to", to, true)?;
-    super::stderr_line(&format!("copying {source_label} -> {target_label}"));
-    let started = std::time::Instant::now();
-    // A bar per table on a terminal; one plain line per table otherwise (logs, CI).
-    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let mut totals = std::collections::HashMap::new();
-    if tty {
-        for &table in crate::copy::Table::ALL {
-            totals.insert(table, crate::copy::count_rows(&mut source, table)?);
-        }
-    }
-    let mut bar: Option<(crate::copy::Table, indicatif::ProgressBar)> = None;
-    let mut progress = |table: crate::copy::Table, rows: u64, done: bool| {
-        if !tty {
-            if done {
-                super::stderr_line(&format!("{table}: {rows} rows copied"));
-            }
-            return;
-        }
-        if bar.as_ref().map(|(t, _)| *t) != Some(table) {
-            let b = indicatif::ProgressBar::new(totals.get(&table).copied().unwrap_or(0));
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{msg:>16} [{bar:30}] {pos}/{len} rows, {per_sec}, ETA {eta}",
-            ) {
-                b.set_style(style);
-            }
-            b.set_message(table.name());
-            bar = Some((table, b));
-        }
-        if let Some((_, b)) = &bar {
-            b.set_position(rows);
-            if done {
-                b.finish();
-            }
-        }
-    };
-    let checks = crate::copy::copy(
-        &mut source,
-        &mut target,
-        &source_label,
-        resume,
-        batch,
-        &mut progress,
-    )?;
-    let total: u64 = checks.iter().map(|c| c.target.rows).sum();
-    let secs = started.elapsed().as_secs_f64();
-    super::stderr_line(&format!(
-        "copied and verified {total} rows in {secs:.1}s ({:.0} rows/s)",
-        total as f64 / secs.max(1e-9)
-    ));
-    print_checks(out, json, &checks)
-}
-
-/// `db verify`: counts and checksums of both sides; exit 1 naming the tables that differ.
-pub fn verify(
-    config: &DatabaseConfig,
-    from: &str,
-    to: &str,
-    json: bool,
-    out: &mut dyn Write,
-) -> Result<(), CliError> {
-    let (mut a, _) = open_url(config, "--from", from, false)?;
-    let (mut b, _) = open_url(config, "--to", to, false)?;
-    let checks = crate::copy::verify(&mut a, &mut b, crate::copy::DEFAULT_BATCH)?;
-    print_checks(out, json, &checks)?;
-    let bad: Vec<String> = checks
-        .iter()
-        .filter(|c| !c.ok())
-        .map(|c| c.table.to_string())
-        .collect();
-    if bad.is_empty() {
-        Ok(())
-    } else {
-        Err(CliError::Copy(crate::copy::CopyError::Mismatch(bad)))
     }
 }
 

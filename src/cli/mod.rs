@@ -5,6 +5,9 @@
 //! plain line on stderr, redacted.
 
 mod admin;
+mod db;
+
+pub use db::DbCommand;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -13,9 +16,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{CliOverrides, DatabaseConfig, MigrationPolicy};
+use crate::config::{CliOverrides, DatabaseConfig};
 use crate::error::Error;
-use crate::pool::connect_sync;
 
 /// Command-line arguments.
 #[derive(Debug, Parser)]
@@ -37,6 +39,12 @@ pub struct Cli {
     /// Print JSON instead of a table.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Print nothing on stderr but errors (no progress, no notes).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Log what the data layer does (info level) on stderr; TK_LOG=debug and the like override.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -63,47 +71,22 @@ pub enum Command {
     /// Configuration values of a tenant.
     #[command(subcommand)]
     Config(admin::ConfigCommand),
+    /// Print a shell completion script: `trapperkeeper completions bash > /etc/bash_completion.d/trapperkeeper`.
+    Completions {
+        /// The shell.
+        shell: Shell,
+    },
 }
 
-/// `trapperkeeper db ...`
-#[derive(Debug, Subcommand)]
-pub enum DbCommand {
-    /// Apply pending migrations (under the migration lock).
-    Migrate,
-    /// Show the backend, the redacted URL, applied and pending migrations and the settings in force.
-    Status,
-    /// Check that the database answers within the connection timeout.
-    Check,
-    /// Copy every row (deleted ones too) from one database to another, then verify both sides.
-    Copy {
-        /// Source database URL.
-        #[arg(long, value_name = "URL")]
-        from: String,
-        /// Target database URL (migrated first; must be empty, or an interrupted copy with --resume).
-        #[arg(long, value_name = "URL")]
-        to: String,
-        /// Continue an interrupted copy.
-        #[arg(long)]
-        resume: bool,
-        /// Rows per batch (one transaction each).
-        #[arg(long, default_value_t = crate::copy::DEFAULT_BATCH)]
-        batch_size: usize,
-    },
-    /// Compare row counts and checksums of every table in two databases.
-    Verify {
-        /// One database URL.
-        #[arg(long, value_name = "URL")]
-        from: String,
-        /// The other database URL.
-        #[arg(long, value_name = "URL")]
-        to: String,
-    },
-    /// Copy a SQLite database online (while others write) to a new file, mode 0600, and check it.
-    Backup {
-        /// The new file; must not exist.
-        #[arg(long, value_name = "FILE")]
-        to: PathBuf,
-    },
+/// Shells `completions` writes for.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Shell {
+    /// bash.
+    Bash,
+    /// zsh.
+    Zsh,
+    /// fish.
+    Fish,
 }
 
 /// Why a command failed; decides the exit code.
@@ -175,6 +158,7 @@ where
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    init_logging(&cli);
     let mut out = std::io::stdout().lock();
     match run(&cli, &mut out) {
         Ok(()) => ExitCode::SUCCESS,
@@ -190,7 +174,11 @@ where
                     | crate::repository::Error::Unavailable { source }
                     | crate::repository::Error::Timeout { source }
                     | crate::repository::Error::OutcomeUnknown { source }),
-                ) => format!("{r}: {source}"),
+                ) => match source {
+                    // `Error::Query` says "database error" itself; say it once.
+                    Error::Query(q) => format!("{r}: {q}"),
+                    other => format!("{r}: {other}"),
+                },
                 other => other.to_string(),
             };
             stderr_line(&format!("error: {}", one_line(&text)));
@@ -228,131 +216,67 @@ pub(crate) fn missing_sqlite(target: &crate::url::DatabaseUrl) -> bool {
 
 /// Runs a parsed command, writing its report to `out`.
 pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), CliError> {
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
+    if let Command::Completions { shell } = &cli.command {
+        // Needs no configuration and no database.
+        let mut command = <Cli as clap::CommandFactory>::command();
+        let shell = match shell {
+            Shell::Bash => clap_complete::Shell::Bash,
+            Shell::Zsh => clap_complete::Shell::Zsh,
+            Shell::Fish => clap_complete::Shell::Fish,
+        };
+        let mut buffer = Vec::new();
+        clap_complete::generate(shell, &mut command, "trapperkeeper", &mut buffer);
+        out.write_all(&buffer)?;
+        return Ok(());
+    }
     let overrides = CliOverrides {
         db_url: cli.db_url.clone(),
         data_dir: cli.data_dir.clone(),
         config_file: cli.config.clone(),
     };
     let config = DatabaseConfig::load(&overrides)?;
-    let target = config.target()?;
     match &cli.command {
-        Command::Db(DbCommand::Migrate) => {
-            let mut conn = connect_sync(&config)?;
-            let report = crate::startup::apply_migrations(&mut conn)?;
-            for m in &report.applied_now {
-                writeln!(out, "applied {}", m.name)?;
-            }
-            writeln!(
-                out,
-                "{} at {}: {} migration(s) applied now, {} in total, {} pending",
-                target.backend(),
-                target.redacted(),
-                report.applied_now.len(),
-                report.status.applied.len(),
-                report.status.pending.len()
-            )?;
-        }
-        Command::Db(DbCommand::Status) => {
-            let policy = config.migrations().value;
-            // A status looks; it must not create the database it reports on.
-            let missing = missing_sqlite(&target);
-            let readiness = if missing {
-                let pending = crate::migrations::embedded(target.backend());
-                let refusals = match policy {
-                    MigrationPolicy::Apply => vec![],
-                    MigrationPolicy::Refuse => {
-                        vec![Error::from(crate::migrations::MigrationError::Pending {
-                            names: pending.iter().map(|m| m.name.clone()).collect(),
-                        })]
-                    }
-                };
-                crate::startup::Readiness {
-                    status: crate::migrations::MigrationStatus {
-                        applied: vec![],
-                        pending,
-                    },
-                    refusals,
-                }
-            } else {
-                crate::startup::inspect(&mut connect_sync(&config)?, policy)?
-            };
-            let status = &readiness.status;
-            writeln!(out, "backend:    {}", target.backend())?;
-            writeln!(
-                out,
-                "database:   {} (from {})",
-                target.redacted(),
-                config.target_source()
-            )?;
-            if missing {
-                writeln!(
-                    out,
-                    "            does not exist yet: it is created with its schema at first use"
-                )?;
-            }
-            writeln!(
-                out,
-                "migrations: {} applied, {} pending",
-                status.applied.len(),
-                status.pending.len()
-            )?;
-            for m in &status.applied {
-                writeln!(out, "  applied  {}", m.name)?;
-            }
-            for m in &status.pending {
-                writeln!(out, "  pending  {}", m.name)?;
-            }
-            writeln!(out, "settings:")?;
-            for (key, value, source) in config.describe() {
-                writeln!(out, "  {:<22} {:<40} ({source})", key.name(), value)?;
-            }
-            match readiness.refusals.as_slice() {
-                [] if missing => writeln!(out, "start-up:   ready (creates the database)")?,
-                [] => writeln!(out, "start-up:   ready")?,
-                refusals => {
-                    for r in refusals {
-                        writeln!(out, "start-up:   refused: {}", one_line(&r.to_string()))?;
-                    }
-                    return Err(CliError::NotReady(refusals.len()));
-                }
-            }
-        }
-        Command::Db(DbCommand::Backup { to }) => admin::backup(&config, to, cli.json, out)?,
-        Command::Db(DbCommand::Copy {
-            from,
-            to,
-            resume,
-            batch_size,
-        }) => admin::copy(&config, from, to, *resume, *batch_size, cli.json, out)?,
-        Command::Db(DbCommand::Verify { from, to }) => {
-            admin::verify(&config, from, to, cli.json, out)?
-        }
-        Command::Tenant(cmd) => admin::run(&config, cmd, cli.json, out)?,
-        Command::User(cmd) => admin::run(&config, cmd, cli.json, out)?,
-        Command::Sensor(cmd) => admin::run(&config, cmd, cli.json, out)?,
-        Command::Rule(cmd) => admin::run(&config, cmd, cli.json, out)?,
-        Command::Config(cmd) => admin::run(&config, cmd, cli.json, out)?,
-        Command::Db(DbCommand::Check) if missing_sqlite(&target) => {
-            return Err(CliError::Usage(format!(
-                "no SQLite database at {} yet (it is created with its schema at first use, e.g. by `db migrate`)",
-                target.redacted()
-            )));
-        }
-        Command::Db(DbCommand::Check) => {
-            let started = std::time::Instant::now();
-            let mut conn = connect_sync(&config)?;
-            let settings = conn.session_settings()?;
-            writeln!(
-                out,
-                "ok: {} at {} answered in {}ms",
-                target.backend(),
-                target.redacted(),
-                started.elapsed().as_millis()
-            )?;
-            for (name, value) in settings {
-                writeln!(out, "  {name} = {value}")?;
-            }
-        }
+        Command::Db(cmd) => db::run(&config, cmd, cli.json, out),
+        Command::Tenant(cmd) => admin::run(&config, cmd, cli.json, out),
+        Command::User(cmd) => admin::run(&config, cmd, cli.json, out),
+        Command::Sensor(cmd) => admin::run(&config, cmd, cli.json, out),
+        Command::Rule(cmd) => admin::run(&config, cmd, cli.json, out),
+        Command::Config(cmd) => admin::run(&config, cmd, cli.json, out),
+        Command::Completions { .. } => Ok(()),
     }
-    Ok(())
+}
+
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether `-q` asked for errors only.
+pub(crate) fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// An informational line on stderr (progress, hints); `-q` drops it.
+pub(crate) fn note(line: &str) {
+    if !quiet() {
+        stderr_line(line);
+    }
+}
+
+/// Sets up logging on stderr: `TK_LOG` when set, else info with `-v`, nothing with `-q`, warnings
+/// otherwise. Colour codes only for a person at a terminal, not in log files and pipes.
+fn init_logging(cli: &Cli) {
+    let default = if cli.verbose {
+        "info"
+    } else if cli.quiet {
+        "off"
+    } else {
+        "warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // A second initialisation (tests call in-process) keeps the first.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(filter)
+        .try_init();
 }
