@@ -665,7 +665,7 @@ impl DatabaseConfig {
                         path: path.to_path_buf(),
                         key: key.toml_path(),
                     },
-                    value: format!("{s:?}"),
+                    value: s.clone(),
                     reason: "expected a TOML integer (without quotes)".into(),
                 })
             }

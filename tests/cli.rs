@@ -484,3 +484,277 @@ fn pipes_end_quietly_and_logs_are_plain() {
         "colour codes in a pipe: {stderr:?}"
     );
 }
+
+backend_tests!(revert_redo_and_json_reports);
+
+/// `db revert`, `db redo` and `db migrate` keep the checksums true (start-up accepts the
+/// database after each), `db status` says when each migration was applied, and `--json`
+/// reports of `db status`, `db migrate` and `db check` parse.
+fn revert_redo_and_json_reports(db: &TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("TK_DATABASE_URL", db.url.as_str())];
+    let run = |args: &[&str]| tk(dir.path(), args, &env);
+    let json = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = run(&all);
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {stdout}"))
+    };
+    let total = migration_count(db.backend);
+    let migrated = json(&["db", "migrate"]);
+    assert_eq!(migrated["applied_now"].as_array().unwrap().len(), total);
+    assert_eq!(
+        (migrated["applied"].as_u64(), migrated["pending"].as_u64()),
+        (Some(total as u64), Some(0))
+    );
+
+    let status = json(&["db", "status"]);
+    assert_eq!(status["startup"]["ready"], true, "{status}");
+    let applied = status["migrations"]["applied"].as_array().unwrap();
+    assert_eq!(applied.len(), total);
+    let at = applied[0]["applied_at"].as_str().unwrap();
+    assert!(
+        at.starts_with("20") && at.len() == 19,
+        "YYYY-MM-DD HH:MM:SS: {at}"
+    );
+    assert!(status["settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["key"] == "max_connections"));
+    let (text_status, _) = text(&run(&["db", "status"]));
+    assert!(
+        text_status.contains(&format!("at {at} UTC")),
+        "{text_status}"
+    );
+    let check = json(&["db", "check"]);
+    assert_eq!(check["ok"], true);
+    assert!(
+        check["session"].as_object().is_some_and(|s| !s.is_empty()),
+        "{check}"
+    );
+
+    // Revert two, then start-up (any command) applies them again; the checksums stay true.
+    let reverted = json(&["db", "revert", "--count", "2"]);
+    let names: Vec<&str> = reverted["reverted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert_eq!(names.len(), 2);
+    assert!(names[0] > names[1], "newest first: {names:?}");
+    let status = json(&["db", "status"]);
+    assert_eq!(status["migrations"]["pending"].as_array().unwrap().len(), 2);
+    let again = json(&["db", "migrate"]);
+    assert_eq!(again["applied_now"].as_array().unwrap().len(), 2);
+    let redone = json(&["db", "redo"]);
+    assert_eq!(redone["redid"].as_array().unwrap().len(), 1);
+    let status = json(&["db", "status"]);
+    assert_eq!(status["startup"]["ready"], true, "{status}");
+    assert!(status["migrations"]["pending"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert!(
+        run(&["tenant", "list"]).status.success(),
+        "start-up accepts it"
+    );
+
+    let out = run(&["db", "revert", "--count", "99"]);
+    let stderr = assert_clean_failure(&out, 1);
+    assert!(stderr.contains("cannot revert"), "{stderr}");
+    let out = run(&["db", "revert", "--count", "0"]);
+    assert_clean_failure(&out, 2);
+}
+
+/// `db new NAME` adds the next shared number to all three folders; bad names and missing
+/// folders are usage errors that create nothing.
+#[test]
+fn new_migration_goes_into_all_three_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("migrations");
+    for (backend, existing) in [
+        ("sqlite", "0003_x"),
+        ("postgres", "0003_x"),
+        ("mysql", "0002_y"),
+    ] {
+        std::fs::create_dir_all(root.join(backend).join(existing)).unwrap();
+    }
+    let out = tk(dir.path(), &["--json", "db", "new", "add_index"], &[]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["migration"], "0004_add_index");
+    for backend in ["sqlite", "postgres", "mysql"] {
+        for file in ["up.sql", "down.sql"] {
+            assert!(root
+                .join(backend)
+                .join("0004_add_index")
+                .join(file)
+                .is_file());
+        }
+    }
+    for bad in ["Add", "1x", "has-dash", ""] {
+        let out = tk(dir.path(), &["db", "new", bad], &[]);
+        assert_clean_failure(&out, 2);
+    }
+    let out = tk(dir.path(), &["db", "new", "again", "--dir", "nowhere"], &[]);
+    assert!(assert_clean_failure(&out, 2).contains("nowhere"));
+    assert!(!dir.path().join("nowhere").exists());
+}
+
+/// Completions print a script for each shell without touching a database; `-q` silences notes
+/// and progress, `-v` logs at info level.
+#[test]
+fn completions_quiet_and_verbose() {
+    let dir = tempfile::tempdir().unwrap();
+    for (shell, needle) in [
+        ("bash", "_trapperkeeper"),
+        ("zsh", "#compdef trapperkeeper"),
+        ("fish", "complete -c trapperkeeper"),
+    ] {
+        let out = tk(dir.path(), &["completions", shell], &[]);
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{stderr}");
+        assert!(
+            stdout.contains(needle) && stdout.contains("tenant"),
+            "{shell}"
+        );
+    }
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "nothing created"
+    );
+
+    let url = format!("sqlite://{}", dir.path().join("a.db").display());
+    let env = [("TK_DATABASE_URL", url.as_str())];
+    let verbose = tk(dir.path(), &["-v", "db", "migrate"], &env);
+    assert!(
+        text(&verbose).1.contains("applied migration"),
+        "{}",
+        text(&verbose).1
+    );
+    for _ in 0..3 {
+        assert!(tk(dir.path(), &["tenant", "create", "t"], &env)
+            .status
+            .success());
+    }
+    let noted = tk(dir.path(), &["tenant", "list", "--limit", "1"], &env);
+    assert!(text(&noted).1.contains("more rows follow"));
+    let quiet = tk(dir.path(), &["-q", "tenant", "list", "--limit", "1"], &env);
+    assert!(
+        quiet.status.success() && quiet.stderr.is_empty(),
+        "{}",
+        text(&quiet).1
+    );
+    assert_eq!(text(&quiet).0.lines().count(), 2, "the rows still print");
+    let both = tk(dir.path(), &["-q", "-v", "tenant", "list"], &env);
+    assert_clean_failure(&both, 2);
+}
+
+/// Commands do not wait behind a long SQLite writer when nothing is pending: the migration
+/// lock is taken only to apply something.
+#[cfg(feature = "sqlite")]
+#[test]
+fn commands_do_not_take_the_migration_lock_when_nothing_is_pending() {
+    use diesel::connection::SimpleConnection;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("w.db").display());
+    let env = [("TK_DATABASE_URL", url.as_str())];
+    assert!(tk(dir.path(), &["db", "migrate"], &env).status.success());
+    let config = trapperkeeper_db::config::DatabaseConfig::for_url(&url).unwrap();
+    let mut writer = trapperkeeper_db::pool::connect_sync(&config).unwrap();
+    writer.batch_execute("BEGIN IMMEDIATE").unwrap();
+    let started = std::time::Instant::now();
+    for args in [
+        &["tenant", "list"][..],
+        &["db", "migrate"],
+        &["db", "status"],
+    ] {
+        let out = tk(dir.path(), args, &env);
+        assert!(out.status.success(), "{args:?}: {}", text(&out).1);
+    }
+    // Behind the writer, taking the lock would wait out busy_timeout (5 s) and more.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    writer.batch_execute("ROLLBACK").unwrap();
+}
+
+/// What a new user meets on day one, each a clear usage error (exit 2): the diesel CLI's bare
+/// path as --db-url, a file as --data-dir, URL parameters that are wrong; and under the refuse
+/// policy no SQLite file is created only to be refused.
+#[test]
+fn day_one_mistakes_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tk(
+        dir.path(),
+        &["--db-url", "data/trapperkeeper.db", "tenant", "list"],
+        &[],
+    );
+    assert!(assert_clean_failure(&out, 2).contains("sqlite://path/to/file.db"));
+    std::fs::write(dir.path().join("afile"), "").unwrap();
+    let out = tk(dir.path(), &["--data-dir", "afile", "tenant", "list"], &[]);
+    assert!(assert_clean_failure(&out, 2).contains("afile is a file, not a directory"));
+    for (url, needle) in [
+        (
+            "postgres://u@127.0.0.1:1/db?sslmode=bogus",
+            "sslmode must be one of",
+        ),
+        (
+            "mysql://u@127.0.0.1:1/db?sslmode=required",
+            "unknown URL parameter \"sslmode\"",
+        ),
+    ] {
+        let out = tk(dir.path(), &["--db-url", url, "db", "check"], &[]);
+        assert!(assert_clean_failure(&out, 2).contains(needle), "{url}");
+    }
+    let out = tk(
+        dir.path(),
+        &["tenant", "list"],
+        &[("TK_DATABASE_MIGRATIONS", "refuse")],
+    );
+    assert!(assert_clean_failure(&out, 1).contains("\"refuse\""));
+    assert!(
+        !dir.path().join("data/trapperkeeper.db").exists(),
+        "nothing created"
+    );
+}
+
+/// A TOML file has types and a place: `max_connections = "16"` is refused naming the key, and
+/// a relative `data_dir` is relative to the file, wherever the command runs.
+#[cfg(feature = "sqlite")]
+#[test]
+fn toml_values_are_typed_and_data_dir_is_relative_to_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("conf");
+    std::fs::create_dir_all(&conf).unwrap();
+    let file = conf.join("tk.toml");
+    std::fs::write(&file, "data_dir = \"state\"\n").unwrap();
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let out = tk(
+        &elsewhere,
+        &["--config", file.to_str().unwrap(), "tenant", "create", "t"],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out).1);
+    assert!(conf.join("state/trapperkeeper.db").is_file());
+    assert!(!elsewhere.join("state").exists());
+    std::fs::write(&file, "[database]\nmax_connections = \"16\"\n").unwrap();
+    let out = tk(
+        &elsewhere,
+        &["--config", file.to_str().unwrap(), "db", "status"],
+        &[],
+    );
+    let stderr = assert_clean_failure(&out, 2);
+    assert!(
+        stderr.contains("database.max_connections") && stderr.contains("TOML integer"),
+        "{stderr}"
+    );
+}

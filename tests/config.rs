@@ -250,7 +250,8 @@ fn file_values_apply_and_name_their_source() {
     assert_eq!(c.idle_timeout().value, Duration::from_secs(60));
     assert_eq!(c.max_lifetime().value, Duration::from_secs(600));
     assert_eq!(c.migrations().value, MigrationPolicy::Refuse);
-    assert_eq!(c.data_dir().value, PathBuf::from("from-file"));
+    // Relative to the file, not to the process.
+    assert_eq!(c.data_dir().value, dir.path().join("from-file"));
     assert_eq!(c.url().value.as_ref().unwrap().backend(), Backend::Mysql);
     assert_eq!(
         c.max_connections().source.to_string(),

@@ -141,21 +141,30 @@ where
 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        // A bad value (an id, a role) is one line like every other error; other usage errors
-        // keep clap's hints.
-        Err(e)
-            if matches!(
-                e.kind(),
-                clap::error::ErrorKind::ValueValidation | clap::error::ErrorKind::InvalidValue
-            ) =>
-        {
-            let text = e.render().to_string();
-            stderr_line(text.lines().next().unwrap_or_default());
-            return ExitCode::from(2);
-        }
-        Err(e) => {
+        // --help and --version print as clap renders them, on stdout.
+        Err(e) if !e.use_stderr() => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return ExitCode::SUCCESS;
+        }
+        // Usage errors are one line like every other error: clap's message with its list
+        // (missing arguments, suggestions) folded in, without the usage block.
+        Err(e) => {
+            let text = e.render().to_string();
+            let message = text
+                .split("\n\nUsage:")
+                .next()
+                .unwrap_or_default()
+                .split("\n\nFor more information")
+                .next()
+                .unwrap_or_default();
+            let hint = match e.kind() {
+                clap::error::ErrorKind::ValueValidation | clap::error::ErrorKind::InvalidValue => {
+                    ""
+                }
+                _ => " (see --help)",
+            };
+            stderr_line(&format!("{}{hint}", one_line(message)));
+            return ExitCode::from(2);
         }
     };
     init_logging(&cli);
