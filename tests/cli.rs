@@ -701,16 +701,21 @@ fn day_one_mistakes_are_named() {
     std::fs::write(dir.path().join("afile"), "").unwrap();
     let out = tk(dir.path(), &["--data-dir", "afile", "tenant", "list"], &[]);
     assert!(assert_clean_failure(&out, 2).contains("afile is a file, not a directory"));
-    for (url, needle) in [
+    for (backend, url, needle) in [
         (
+            Backend::Postgres,
             "postgres://u@127.0.0.1:1/db?sslmode=bogus",
             "sslmode must be one of",
         ),
         (
+            Backend::Mysql,
             "mysql://u@127.0.0.1:1/db?sslmode=required",
             "unknown URL parameter \"sslmode\"",
         ),
     ] {
+        if !backend.is_compiled_in() {
+            continue;
+        }
         let out = tk(dir.path(), &["--db-url", url, "db", "check"], &[]);
         assert!(assert_clean_failure(&out, 2).contains(needle), "{url}");
     }
@@ -757,4 +762,24 @@ fn toml_values_are_typed_and_data_dir_is_relative_to_the_file() {
         stderr.contains("database.max_connections") && stderr.contains("TOML integer"),
         "{stderr}"
     );
+}
+
+backend_tests!(a_database_error_says_so_once);
+
+/// A statement the database refuses (here: a table dropped behind the binary's back) is one
+/// line that says "database error" once, with the database's words, exit 1.
+fn a_database_error_says_so_once(db: &TestDb) {
+    use diesel::connection::SimpleConnection;
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("TK_DATABASE_URL", db.url.as_str())];
+    let out = tk(dir.path(), &["--json", "tenant", "create", "t"], &env);
+    let tenant: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = tenant["tenant_id"].as_str().unwrap();
+    common::migrated(db)
+        .batch_execute("DROP TABLE rule_sensors; DROP TABLE sensors")
+        .unwrap();
+    let out = tk(dir.path(), &["sensor", "list", "--tenant", t], &env);
+    let stderr = assert_clean_failure(&out, 1);
+    assert_eq!(stderr.matches("database error").count(), 1, "{stderr}");
+    assert!(stderr.contains("sensors"), "the database's words: {stderr}");
 }

@@ -129,6 +129,9 @@ fn url_parameters_are_checked_when_read() {
             "unknown URL parameter \"charset\"",
         ),
     ] {
+        if !backend_of(url).is_compiled_in() {
+            continue;
+        }
         let err = DatabaseUrl::parse(url).unwrap_err();
         let text = err.to_string();
         assert!(matches!(err, UrlError::Malformed { .. }), "{url}: {text}");
@@ -143,7 +146,17 @@ fn url_parameters_are_checked_when_read() {
         "mysql://u@h/db?ssl_mode=REQUIRED&ssl_ca=/etc/ca.pem",
         "mysql://u@h/db?password=secret",
     ] {
-        DatabaseUrl::parse(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        if backend_of(ok).is_compiled_in() {
+            DatabaseUrl::parse(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        }
+    }
+}
+
+fn backend_of(url: &str) -> Backend {
+    if url.starts_with("postgres") {
+        Backend::Postgres
+    } else {
+        Backend::Mysql
     }
 }
 

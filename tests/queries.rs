@@ -349,6 +349,31 @@ fn named_writes_refuse_text_one_backend_would_refuse(db: &TestDb) {
         err.starts_with("invalid metadata: is not valid JSON"),
         "{err}"
     );
+    // Free text and JSON hold at most 65,535 bytes everywhere (MySQL's TEXT), as in the
+    // repository.
+    let big_json = format!(r#"{{"k":"{}"}}"#, "x".repeat(65_535));
+    let err = refused(insert(&mut c, "ok", &big_json).unwrap_err());
+    assert!(
+        err.starts_with("invalid metadata: must be at most 65535 bytes"),
+        "{err}"
+    );
+    let long_text = "d".repeat(65_536);
+    let err = refused(
+        queries::sensors::insert_sensor(
+            &mut c,
+            SensorId::new(),
+            t.tenant_id,
+            "ok",
+            Some(&long_text),
+            "{}",
+            now,
+        )
+        .unwrap_err(),
+    );
+    assert!(
+        err.starts_with("invalid description: must be at most 65535 bytes"),
+        "{err}"
+    );
     let err = refused(queries::rules::list_active_rules(&mut c, t.tenant_id, -1).unwrap_err());
     assert_eq!(err, "invalid limit: must not be negative (LIMIT/OFFSET)");
     assert!(sensors::list(&mut c, t.tenant_id, Page::first(10))

@@ -35,6 +35,9 @@ pub struct Param {
     pub max_chars: Option<usize>,
     /// Written to a JSON column: the generated function refuses text that is not JSON.
     pub json: bool,
+    /// Written to a text column: the generated function refuses a value longer than the
+    /// portable limit (`MAX_TEXT_BYTES`, what MySQL's `TEXT` holds), as the repository does.
+    pub text: bool,
 }
 
 /// What the generated function must check of a parameter written to a column.
@@ -42,6 +45,7 @@ pub struct Param {
 struct ValueCheck {
     max_chars: Option<usize>,
     json: bool,
+    text: bool,
 }
 
 /// A result column.
@@ -1192,6 +1196,10 @@ fn check_shape(
     problems: &mut Vec<Diagnostic>,
 ) {
     if col.max_length.is_none() && !col.json {
+        // Unbounded text still has the portable limit; a parameter is checked at run time.
+        if col.rust == "String" && matches!(value.kind, ExprKind::Param) {
+            checks.entry(value.pos).or_default().text = true;
+        }
         return;
     }
     let mut sources = Vec::new();
@@ -1228,6 +1236,7 @@ fn check_shape(
                 let check = checks.entry(pos).or_default();
                 check.max_chars = col.max_length;
                 check.json |= col.json;
+                check.text |= col.rust == "String";
             }
             ExprKind::Column { .. } => {
                 let Some((from, _)) = scope.resolve(source) else {
@@ -1390,6 +1399,7 @@ fn parameters(
                     non_negative: false,
                     max_chars: None,
                     json: false,
+                    text: false,
                 });
                 binds.push(params.len() - 1);
             }
@@ -1414,6 +1424,7 @@ fn parameters(
                 (a, b) => a.or(b),
             };
             param.json |= check.json;
+            param.text |= check.text;
         }
     }
     (params, binds)

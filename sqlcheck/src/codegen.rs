@@ -142,7 +142,11 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed]) -> String {
         }
         // A text parameter written to a bounded or JSON column is checked before the
         // statement runs, so that SQLite refuses what PostgreSQL and MySQL refuse.
-        for p in a.params.iter().filter(|p| p.max_chars.is_some() || p.json) {
+        for p in a
+            .params
+            .iter()
+            .filter(|p| p.max_chars.is_some() || p.json || p.text)
+        {
             let value = if p.rust.starts_with("Option<") {
                 let _ = writeln!(out, "        if let Some(value) = {} {{", p.name);
                 "value"
@@ -150,6 +154,13 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed]) -> String {
                 let _ = writeln!(out, "        {{ let value = {};", p.name);
                 "value"
             };
+            if p.text {
+                let _ = writeln!(
+                    out,
+                    "            let bytes = {value}.len(); if bytes > crate::repository::validate::MAX_TEXT_BYTES {{ return Err(crate::repository::Error::validation(\"{0}\", format!(\"must be at most {{}} bytes (UTF-8), got {{bytes}}\", crate::repository::validate::MAX_TEXT_BYTES))); }}",
+                    p.name
+                );
+            }
             if let Some(max) = p.max_chars {
                 let _ = writeln!(
                     out,

@@ -455,9 +455,14 @@ pub mod sensors {
     /// `insert-sensor` (queries/sensors.sql:1).
     pub fn insert_sensor(conn: &mut AnyConnection, sensor_id: SensorId, tenant_id: TenantId, name: &str, description: Option<&str>, metadata: &str, now: Timestamp) -> crate::repository::Result<usize> {
         { let value = name;
+            let bytes = value.len(); if bytes > crate::repository::validate::MAX_TEXT_BYTES { return Err(crate::repository::Error::validation("name", format!("must be at most {} bytes (UTF-8), got {bytes}", crate::repository::validate::MAX_TEXT_BYTES))); }
             let chars = value.chars().count(); if chars > 128 { return Err(crate::repository::Error::validation("name", format!("must be at most 128 characters, got {chars}"))); }
         }
+        if let Some(value) = description {
+            let bytes = value.len(); if bytes > crate::repository::validate::MAX_TEXT_BYTES { return Err(crate::repository::Error::validation("description", format!("must be at most {} bytes (UTF-8), got {bytes}", crate::repository::validate::MAX_TEXT_BYTES))); }
+        }
         { let value = metadata;
+            let bytes = value.len(); if bytes > crate::repository::validate::MAX_TEXT_BYTES { return Err(crate::repository::Error::validation("metadata", format!("must be at most {} bytes (UTF-8), got {bytes}", crate::repository::validate::MAX_TEXT_BYTES))); }
             if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(value) { return Err(crate::repository::Error::validation("metadata", format!("is not valid JSON: {e}"))); }
         }
         let query = InsertSensorQuery { sensor_id, tenant_id, name, description, metadata, now, _borrow: std::marker::PhantomData };
