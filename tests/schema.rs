@@ -225,3 +225,80 @@ fn the_entity_list_is_the_schema() {
         );
     }
 }
+
+/// The repository's column rules (declared with each entity) agree with the schema: a
+/// `#[max_length = N]` text column has a name rule of N characters, a `JSON document` column a
+/// JSON rule, every other written text column the free-text limit.
+#[test]
+fn column_rules_agree_with_the_schema() {
+    use trapperkeeper_db::repository::entities::COLUMN_RULES;
+    use trapperkeeper_db::repository::validate::Rule;
+    let text = file("src/schema.rs");
+    let lengths = lengths(&text);
+    // (table, column) → (type, JSON marker)
+    let mut columns = BTreeMap::new();
+    let (mut table, mut json) = (None::<String>, false);
+    for line in text.lines().map(str::trim) {
+        if line.starts_with("/// JSON document") {
+            json = true;
+        } else if let Some(head) = line.strip_suffix('{') {
+            if let Some((name, _)) = head.trim().split_once(" (") {
+                table = Some(name.to_string());
+            }
+        } else if let (Some(t), Some((column, ty))) = (&table, line.split_once(" -> ")) {
+            let ty = ty.trim_end_matches(',').to_string();
+            columns.insert((t.clone(), column.trim().to_string()), (ty, json));
+            json = false;
+        }
+    }
+    // Text enums need no rule: their type holds only their values, which must fit the column.
+    use trapperkeeper_db::repository::{rules::RuleAction, rules::RuleState, users::Role};
+    let longest = |texts: Vec<&str>| texts.iter().map(|t| t.len()).max().unwrap();
+    let enums = BTreeMap::from([
+        (
+            ("users", "role"),
+            longest(Role::ALL.iter().map(|v| v.as_str()).collect()),
+        ),
+        (
+            ("rules", "state"),
+            longest(RuleState::ALL.iter().map(|v| v.as_str()).collect()),
+        ),
+        (
+            ("rules", "action"),
+            longest(RuleAction::ALL.iter().map(|v| v.as_str()).collect()),
+        ),
+    ]);
+    let mut checked = 0;
+    for (table, rules) in COLUMN_RULES {
+        for (column, rule) in *rules {
+            let key = (table.to_string(), column.to_string());
+            let (ty, json) = columns
+                .get(&key)
+                .unwrap_or_else(|| panic!("{key:?} not in the schema"));
+            if !ty.contains("Text") {
+                assert!(
+                    rule.is_none() || *rule == Some(Rule::Fraction),
+                    "{key:?}: {rule:?} on {ty}"
+                );
+                continue;
+            }
+            checked += 1;
+            match (lengths.get(&key), json, rule) {
+                (Some(n), false, None) if enums.contains_key(&(*table, *column)) => {
+                    assert!(
+                        enums[&(*table, *column)] <= *n,
+                        "{key:?}: a value longer than {n}"
+                    )
+                }
+                (Some(n), false, Some(Rule::Name(m) | Rule::Identifier(m))) => {
+                    assert_eq!(n, m, "{key:?}")
+                }
+                (Some(64), false, Some(Rule::Sha256Hex)) => {}
+                (None, true, Some(Rule::Json | Rule::JsonArray)) => {}
+                (None, false, Some(Rule::Text)) => {}
+                other => panic!("{key:?}: schema and rule disagree: {other:?}"),
+            }
+        }
+    }
+    assert!(checked >= 12, "{checked}");
+}

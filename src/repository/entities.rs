@@ -38,6 +38,18 @@ macro_rules! entity_table {
 
 for_each_entity!(entity_table);
 
+macro_rules! entity_rules {
+    ($($Variant:ident $table:ident : $Model:ident, $id_col:ident, $Id:ident, parents [$($parent:ident),*];)+) => {
+        /// Every entity's table with the rules of the columns a caller writes
+        /// (`<entity>::COLUMN_RULES`), for the test that holds them to the schema.
+        pub const COLUMN_RULES: &[(&str, &[(&str, Option<crate::repository::validate::Rule>)])] = &[
+            $((stringify!($table), crate::repository::$table::COLUMN_RULES)),+
+        ];
+    };
+}
+
+for_each_entity!(entity_rules);
+
 /// The tenant cascade: every entity after the root is owned by a tenant.
 macro_rules! tenant_cascade {
     ($RootVariant:ident $root:ident : $RootModel:ident, $root_id:ident, $RootId:ident, parents [];

@@ -589,6 +589,13 @@ macro_rules! row_model {
             $($(#[$nm])* pub $nf: $nt,)*
         }
     };
+    // A column's rule as a value.
+    (@rule_of) => { None };
+    (@rule_of $rule:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::repository::validate::Rule::*;
+        Some($rule)
+    }};
     // A phrase of a generated doc, when the optional part it describes is there.
     (@doc_if [] $text:literal) => { "" };
     (@doc_if [$($given:tt)+] $text:literal) => { $text };
@@ -614,6 +621,11 @@ macro_rules! row_model {
     // One checking function per column (a column without a rule accepts any value of its type),
     // and the checks of the new row and of the model built on them.
     (@rules $New:ident $Model:ident { $($f:ident: $t:ty $(=> $rule:expr)?,)* } { $($nf:ident)* } { $($sf:ident)* }) => {
+        /// Every column a caller writes, with its rule (`None`: any value of its type).
+        pub const COLUMN_RULES: &[(&str, Option<$crate::repository::validate::Rule>)] = &[
+            $((stringify!($f), $crate::repository::row_model!(@rule_of $($rule)?)),)*
+        ];
+
         #[allow(dead_code)]
         mod column_rules {
             #[allow(unused_imports)]
