@@ -1,0 +1,2 @@
+-- Nothing to undo on MySQL (see up.sql).
+SELECT 1;
