@@ -347,9 +347,8 @@ macro_rules! settings {
 }
 
 settings! {
-    /// Most connections the pool opens. Default 16, range [`MAX_CONNECTIONS`].
-    max_connections, with_max_connections, MaxConnections: u32;
-    /// Idle connections the pool keeps ready. Default 4, from 0 to `max_connections`.
+    /// Idle connections the pool keeps ready. Default 4 (or `max_connections` when that is
+    /// smaller), from 0 to `max_connections`.
     min_idle, with_min_idle, MinIdle: u32;
     /// Longest wait for a pooled connection, and for the start-up ping. Default 5 s, range
     /// [`DURATION_RANGE`].
@@ -426,6 +425,28 @@ impl DatabaseConfig {
         self
     }
 
+    /// Most connections the pool opens. Default 16, range [`MAX_CONNECTIONS`].
+    pub fn max_connections(&self) -> &Setting<u32> {
+        &self.max_connections
+    }
+
+    /// Sets [`max_connections`](Self::max_connections); a `min_idle` left at its default
+    /// shrinks to fit.
+    #[must_use]
+    pub fn with_max_connections(mut self, value: u32) -> Self {
+        self.max_connections = Setting::api(Key::MaxConnections, value);
+        self.fit_default_min_idle();
+        self
+    }
+
+    /// A `min_idle` nobody set never exceeds `max_connections`: `max_connections = 2` alone
+    /// must not be refused because of a default of 4.
+    fn fit_default_min_idle(&mut self) {
+        if self.min_idle.source == Source::Default {
+            self.min_idle.value = self.min_idle.value.min(self.max_connections.value);
+        }
+    }
+
     /// Sets the pool size limits: `max_connections` in [`MAX_CONNECTIONS`] (default 16),
     /// `min_idle` from 0 to `max_connections` (default 4).
     #[must_use]
@@ -479,6 +500,7 @@ impl DatabaseConfig {
                 source: Source::Cli("--data-dir"),
             };
         }
+        config.fit_default_min_idle();
         config.validate()?;
         Ok(config)
     }

@@ -28,9 +28,22 @@ pub const DEFAULT_BATCH: usize = 1_000;
 /// Why a copy did not happen or did not verify.
 #[derive(Debug, thiserror::Error)]
 pub enum CopyError {
-    /// The source has migrations this binary would apply; copying it would copy an old schema.
-    #[error("the source has pending migrations ({0}); run `trapperkeeper --db-url FROM db migrate` first")]
-    SourcePending(String),
+    /// One side has migrations this binary would apply: its schema is older.
+    #[error("the {side} has pending migrations ({names}); run `trapperkeeper --db-url URL db migrate` on it first")]
+    Pending {
+        /// "source" or "target".
+        side: &'static str,
+        /// The pending migrations.
+        names: String,
+    },
+    /// `--resume` named another source than the interrupted copy recorded.
+    #[error("the target holds an interrupted copy from {recorded}, not from {given}; resume it with that source, or start over with an empty target")]
+    OtherSource {
+        /// The source the copy recorded (redacted).
+        recorded: String,
+        /// The source given now (redacted).
+        given: String,
+    },
     /// The target holds rows and is not an interrupted copy.
     #[error("the target is not empty ({} holds rows); copy into an empty database", .0.name())]
     TargetNotEmpty(Table),
@@ -278,11 +291,7 @@ pub fn copy(
     progress: &mut dyn FnMut(Table, u64, bool),
 ) -> Result<Vec<TableCheck>, CopyError> {
     let batch = batch.max(1);
-    let status = migrations::status(from)?;
-    if !status.pending.is_empty() {
-        let names: Vec<String> = status.pending.iter().map(|m| m.name.clone()).collect();
-        return Err(CopyError::SourcePending(names.join(", ")));
-    }
+    ready_to_read(from, "source")?;
     // Every row must fit every backend before the first one is written: a copy that stopped
     // part-way on a value the target cannot hold would leave an interrupted target behind.
     for &table in Table::ALL {
@@ -292,6 +301,13 @@ pub fn copy(
     let interrupted = startup::copy_in_progress(to)?;
     match (&interrupted, resume) {
         (Some(_), false) => return Err(CopyError::Interrupted),
+        // Resuming from another database would mix its rows into the target's.
+        (Some((_, recorded)), true) if recorded != source_label => {
+            return Err(CopyError::OtherSource {
+                recorded: recorded.clone(),
+                given: source_label.to_string(),
+            })
+        }
         (Some(_), true) => {}
         (None, _) => {
             for &table in Table::ALL {
@@ -302,7 +318,7 @@ pub fn copy(
         }
     }
     let copy_id = match interrupted {
-        Some(id) => id,
+        Some((id, _)) => id,
         None => startup::begin_copy(to, source_label)?,
     };
     for &table in Table::ALL {
@@ -322,12 +338,32 @@ pub fn copy(
     Ok(checks)
 }
 
+/// A side of a copy or a verify must have this binary's schema, no more and no less: pending
+/// migrations mean an older schema, unknown ones a newer one (whose extra tables and columns a
+/// copy would silently leave behind).
+fn ready_to_read(conn: &mut AnyConnection, side: &'static str) -> Result<(), CopyError> {
+    let status = migrations::status(conn)?;
+    if !status.pending.is_empty() {
+        let names: Vec<String> = status.pending.iter().map(|m| m.name.clone()).collect();
+        return Err(CopyError::Pending {
+            side,
+            names: names.join(", "),
+        });
+    }
+    if let Some(problem) = migrations::problems(conn)?.into_iter().next() {
+        return Err(CopyError::Db(problem.into()));
+    }
+    Ok(())
+}
+
 /// Counts and checksums every table on both sides.
 pub fn verify(
     from: &mut AnyConnection,
     to: &mut AnyConnection,
     batch: usize,
 ) -> Result<Vec<TableCheck>, CopyError> {
+    ready_to_read(from, "source")?;
+    ready_to_read(to, "target")?;
     Table::ALL
         .iter()
         .map(|&table| {

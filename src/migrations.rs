@@ -122,8 +122,7 @@ pub struct AppliedMigration {
     /// The migration.
     #[serde(flatten)]
     pub migration: MigrationInfo,
-    /// When it was applied (UTC, as diesel's bookkeeping table records it:
-    /// `YYYY-MM-DD HH:MM:SS`).
+    /// When it was applied, to the second, RFC 3339 in UTC (`2026-12-02T04:47:19Z`).
     pub applied_at: String,
 }
 
@@ -210,6 +209,11 @@ fn applied(conn: &mut AnyConnection) -> Result<Vec<String>, MigrationError> {
         Err(e) if crate::error::missing_table(&e) => Ok(vec![]),
         Err(e) => Err(failed("bookkeeping")(&e)),
     }
+}
+
+/// Applied versions this binary does not know (the database is newer than it), read only.
+pub fn unknown_versions(conn: &mut AnyConnection) -> Result<Vec<String>, MigrationError> {
+    Ok(findings(conn)?.unknown)
 }
 
 /// Applied and pending migrations, without taking the lock or changing anything.
@@ -442,8 +446,10 @@ pub fn applied_with_times(
         .into_iter()
         .filter_map(|(info, _)| {
             let at = times.get(&info.version)?;
-            // PostgreSQL prints fractional seconds; the other two do not.
-            let applied_at = at.split('.').next().unwrap_or(at).to_string();
+            // PostgreSQL prints fractional seconds, the other two do not; all three store UTC
+            // (the sessions run in UTC). Shown like every other instant: RFC 3339.
+            let seconds = at.split('.').next().unwrap_or(at);
+            let applied_at = format!("{}Z", seconds.replacen(' ', "T", 1));
             Some(AppliedMigration {
                 migration: info,
                 applied_at,
@@ -460,18 +466,19 @@ pub fn revert(
     count: usize,
 ) -> Result<Vec<MigrationInfo>, MigrationError> {
     with_lock(conn, |conn| {
-        conn.batch_execute(CREATE_CHECKSUM_TABLE)
-            .map_err(|e| failed("bookkeeping")(&e))?;
-        verify(conn)?;
+        // Checked before anything is written: a refused revert leaves no trace.
         let applied = status(conn)?.applied;
         if count == 0 || count > applied.len() {
             return Err(MigrationError::Revert {
-                message: format!(
-                    "asked to revert {count} migration(s); {} applied (at least 1)",
-                    applied.len()
-                ),
+                message: match applied.len() {
+                    0 => "no migration is applied".into(),
+                    n => format!("asked to revert {count} migration(s), and {n} are applied"),
+                },
             });
         }
+        conn.batch_execute(CREATE_CHECKSUM_TABLE)
+            .map_err(|e| failed("bookkeeping")(&e))?;
+        verify(conn)?;
         let mut reverted = Vec::new();
         for info in applied.iter().rev().take(count) {
             run_step(conn, &info.name, |conn| {
@@ -490,14 +497,14 @@ pub fn revert(
 /// Reverts the last applied migration and applies it again, under one hold of the lock.
 pub fn redo(conn: &mut AnyConnection) -> Result<MigrationInfo, MigrationError> {
     with_lock(conn, |conn| {
-        conn.batch_execute(CREATE_CHECKSUM_TABLE)
-            .map_err(|e| failed("bookkeeping")(&e))?;
-        verify(conn)?;
         let Some(last) = status(conn)?.applied.pop() else {
             return Err(MigrationError::Revert {
                 message: "no migration is applied".into(),
             });
         };
+        conn.batch_execute(CREATE_CHECKSUM_TABLE)
+            .map_err(|e| failed("bookkeeping")(&e))?;
+        verify(conn)?;
         let sums: BTreeMap<&str, &str> =
             expected_checksums(conn.backend()).iter().copied().collect();
         let checksum = sums.get(last.name.as_str()).copied().unwrap_or_default();

@@ -142,12 +142,13 @@ pub fn interrupted_copy(conn: &mut AnyConnection) -> Result<Option<String>> {
     }
 }
 
-/// The copy in progress into `to`, if one was interrupted: its id. Creates the marker table.
-pub(crate) fn copy_in_progress(to: &mut AnyConnection) -> Result<Option<String>> {
+/// The copy in progress into `to`, if one was interrupted: its id and the source it recorded.
+/// Creates the marker table.
+pub(crate) fn copy_in_progress(to: &mut AnyConnection) -> Result<Option<(String, String)>> {
     to.batch_execute(CREATE_MARKER)?;
     Ok(marker::table
         .filter(marker::completed.eq(0))
-        .select(marker::copy_id)
+        .select((marker::copy_id, marker::source))
         .first(to)
         .optional()?)
 }

@@ -204,7 +204,8 @@ fn check_parameters(backend: Backend, url: &url::Url) -> Result<(), String> {
         _ => MYSQL_PARAMETERS,
     };
     for (key, value) in url.query_pairs() {
-        let key_lower = key.to_ascii_lowercase();
+        // Both drivers compare parameter names exactly: `PASSWORD=` is not `password=`.
+        let key_lower = key.to_string();
         if !known.contains(&key_lower.as_str()) {
             return Err(format!(
                 "unknown URL parameter {key:?} for {backend}; known: {}",
@@ -381,6 +382,11 @@ impl DatabaseUrl {
             .map_err(|e| malformed(e.to_string()))?;
         if parsed.host_str().is_none_or(str::is_empty) && !Self::has_socket_param(&parsed) {
             return Err(malformed("missing host".into()));
+        }
+        if parsed.port() == Some(0) {
+            // libpq refuses port 0 at connect time; MySQL's client takes it as "the default
+            // port" and connects to 3306. Neither is what was written.
+            return Err(malformed("port 0 is not a port".into()));
         }
         check_parameters(backend, &parsed).map_err(malformed)?;
         let mut password = None;

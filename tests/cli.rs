@@ -515,20 +515,15 @@ fn revert_redo_and_json_reports(db: &TestDb) {
     let applied = status["migrations"]["applied"].as_array().unwrap();
     assert_eq!(applied.len(), total);
     let at = applied[0]["applied_at"].as_str().unwrap();
-    assert!(
-        at.starts_with("20") && at.len() == 19,
-        "YYYY-MM-DD HH:MM:SS: {at}"
-    );
+    chrono::DateTime::parse_from_rfc3339(at).unwrap_or_else(|e| panic!("RFC 3339: {at}: {e}"));
+    assert!(at.ends_with('Z'), "UTC: {at}");
     assert!(status["settings"]
         .as_array()
         .unwrap()
         .iter()
         .any(|s| s["key"] == "max_connections"));
     let (text_status, _) = text(&run(&["db", "status"]));
-    assert!(
-        text_status.contains(&format!("at {at} UTC")),
-        "{text_status}"
-    );
+    assert!(text_status.contains(&format!("at {at}")), "{text_status}");
     let check = json(&["db", "check"]);
     assert_eq!(check["ok"], true);
     assert!(
@@ -782,4 +777,48 @@ fn a_database_error_says_so_once(db: &TestDb) {
     let stderr = assert_clean_failure(&out, 1);
     assert_eq!(stderr.matches("database error").count(), 1, "{stderr}");
     assert!(stderr.contains("sensors"), "the database's words: {stderr}");
+}
+
+/// Found by trying it: a backup of a missing SQLite database is refused (it would create an
+/// empty one and report success); `db status` on a data directory that is a file says so;
+/// port 0 is a URL error on both servers; `max_connections` alone below the default
+/// `min_idle` is accepted; bare `trapperkeeper` lists the commands.
+#[test]
+fn mistakes_found_by_trying_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tk(dir.path(), &["db", "backup", "--to", "b.db"], &[]);
+    assert!(assert_clean_failure(&out, 2).contains("no SQLite database"));
+    assert!(!dir.path().join("data").exists() && !dir.path().join("b.db").exists());
+    std::fs::write(dir.path().join("afile"), "").unwrap();
+    let out = tk(dir.path(), &["--data-dir", "afile", "db", "status"], &[]);
+    assert!(assert_clean_failure(&out, 2).contains("afile is a file"));
+    for (backend, url) in [
+        (Backend::Postgres, "postgres://u@127.0.0.1:0/db"),
+        (Backend::Mysql, "mysql://u@127.0.0.1:0/db"),
+    ] {
+        if backend.is_compiled_in() {
+            let out = tk(dir.path(), &["--db-url", url, "db", "check"], &[]);
+            assert!(assert_clean_failure(&out, 2).contains("port 0"), "{url}");
+        }
+    }
+    let out = tk(
+        dir.path(),
+        &["db", "status"],
+        &[("TK_DATABASE_MAX_CONNECTIONS", "2")],
+    );
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.contains("min_idle") && l.contains(" 2 ")),
+        "{stdout}"
+    );
+    let out = tk(dir.path(), &[], &[]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr.starts_with("error: a command is required") && stderr.contains("tenant"),
+        "{stderr}"
+    );
 }

@@ -295,6 +295,28 @@ fn interrupted_copy_is_refused_then_resumed(db: &TestDb) {
             "{err:?}"
         );
     });
+    // Resuming from another database would mix its rows in: refused, naming both, and
+    // nothing written.
+    let other = TestDb::create(Backend::Sqlite).unwrap();
+    let mut other_conn = connect(&other.url);
+    tenants::create(
+        &mut other_conn,
+        NewTenant {
+            name: "other".into(),
+        },
+    )
+    .unwrap();
+    let before = canonical_rows(&mut connect(&db.url), Table::Tenants).unwrap();
+    let wrong = tk(&[
+        "db", "copy", "--from", &other.url, "--to", &db.url, "--resume",
+    ]);
+    assert_eq!(wrong.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(stderr.contains("not from"), "{stderr}");
+    assert_eq!(
+        canonical_rows(&mut connect(&db.url), Table::Tenants).unwrap(),
+        before
+    );
     // Resumed: continues after the last committed batch and verifies.
     let resumed = tk(&[
         "db",

@@ -47,10 +47,11 @@ fn text(max_chars: usize) -> impl Strategy<Value = String> {
     prop::collection::vec(text_char(), 0..max_chars).prop_map(|v| v.into_iter().collect())
 }
 
-/// A valid name: 1–128 characters, not blank.
+/// A valid name: 1–128 characters, not blank, one line (no control characters).
 fn name() -> impl Strategy<Value = String> {
     (proptest::char::range('a', 'z'), text(127)).prop_map(|(first, rest)| {
-        let mut s: String = std::iter::once(first).chain(rest.chars()).collect();
+        let rest = rest.chars().filter(|c| !c.is_control());
+        let mut s: String = std::iter::once(first).chain(rest).collect();
         while s.chars().count() > 128 {
             s.pop();
         }

@@ -161,10 +161,10 @@ pub enum UserCommand {
         /// Owning tenant id.
         #[arg(long)]
         tenant: TenantId,
-        /// Login name, unique across tenants.
+        /// Login name, 1–128 characters, unique across tenants (deleted users included).
         #[arg(long)]
         username: String,
-        /// Password hash (this tool never sees passwords).
+        /// Password hash, 1–255 characters (this tool never sees passwords).
         #[arg(long)]
         password_hash: String,
         /// admin, operator or observer.
@@ -418,7 +418,7 @@ impl Ctx<'_> {
             let value = serde_json::json!({
                 "deleted": entity, "id": id.to_string(), "deleted_at": d.deleted_at, "children": d.children
             });
-            writeln!(self.out, "{value}")?;
+            writeln!(self.out, "{}", serde_json::to_string_pretty(&value)?)?;
         } else {
             writeln!(
                 self.out,

@@ -53,9 +53,9 @@ pub enum DbCommand {
         /// Continue an interrupted copy.
         #[arg(long)]
         resume: bool,
-        /// Rows per batch (one transaction each).
-        #[arg(long, default_value_t = crate::copy::DEFAULT_BATCH)]
-        batch_size: usize,
+        /// Rows per batch (one transaction each), at least 1.
+        #[arg(long, default_value_t = crate::copy::DEFAULT_BATCH as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        batch_size: u64,
     },
     /// Compare row counts and checksums of every table in two databases.
     Verify {
@@ -100,7 +100,7 @@ pub fn run(
             to,
             resume,
             batch_size,
-        } => copy(config, from, to, *resume, *batch_size, json, out),
+        } => copy(config, from, to, *resume, *batch_size as usize, json, out),
         DbCommand::Verify { from, to } => verify(config, from, to, json, out),
         DbCommand::Backup { to } => backup(config, to, json, out),
     }
@@ -128,7 +128,11 @@ fn report_migrations(
     list: &[MigrationInfo],
 ) -> Result<(), CliError> {
     if json {
-        writeln!(out, "{}", json!({ verb: names(list) }))?;
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&json!({ verb: names(list) }))?
+        )?;
     } else {
         for m in list {
             writeln!(out, "{verb} {}", m.name)?;
@@ -178,9 +182,22 @@ fn status(
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let policy = config.migrations().value;
-    // A status looks; it must not create the database it reports on.
+    // A status looks; it must not create the database it reports on. Where it could not be
+    // created either (the data directory is a file), that is the answer.
     let missing = missing_sqlite(target);
-    let (readiness, applied) = if missing {
+    if let Some(file) = target.sqlite_path().filter(|_| missing).and_then(|p| {
+        p.ancestors()
+            .skip(1)
+            .find(|a| a.is_file())
+            .map(Path::to_path_buf)
+    }) {
+        return Err(CliError::Usage(format!(
+            "{} cannot be created: {} is a file, not a directory",
+            target.redacted(),
+            file.display()
+        )));
+    }
+    let (readiness, applied, unknown) = if missing {
         let pending = migrations::embedded(target.backend());
         let refusals = match policy {
             MigrationPolicy::Apply => vec![],
@@ -192,11 +209,20 @@ fn status(
             applied: vec![],
             pending,
         };
-        (crate::startup::Readiness { status, refusals }, vec![])
+        (
+            crate::startup::Readiness { status, refusals },
+            vec![],
+            vec![],
+        )
     } else {
         let mut conn = connect_sync(config)?;
         let readiness = crate::startup::inspect(&mut conn, policy)?;
-        (readiness, migrations::applied_with_times(&mut conn)?)
+        let unknown = migrations::unknown_versions(&mut conn)?;
+        (
+            readiness,
+            migrations::applied_with_times(&mut conn)?,
+            unknown,
+        )
     };
     let pending = &readiness.status.pending;
     let refusals: Vec<String> = readiness
@@ -215,7 +241,7 @@ fn status(
             "database": target.redacted(),
             "database_source": config.target_source().to_string(),
             "exists": !missing,
-            "migrations": { "applied": applied, "pending": pending },
+            "migrations": { "applied": applied, "pending": pending, "unknown": unknown },
             "settings": settings,
             "startup": { "ready": refusals.is_empty(), "refusals": refusals },
         });
@@ -241,14 +267,13 @@ fn status(
             pending.len()
         )?;
         for m in &applied {
-            writeln!(
-                out,
-                "  applied  {}  at {} UTC",
-                m.migration.name, m.applied_at
-            )?;
+            writeln!(out, "  applied  {}  at {}", m.migration.name, m.applied_at)?;
         }
         for m in pending {
             writeln!(out, "  pending  {}", m.name)?;
+        }
+        for v in &unknown {
+            writeln!(out, "  unknown  {v} (applied, but not in this binary)")?;
         }
         writeln!(out, "settings:")?;
         for (key, value, source) in config.describe() {
@@ -312,7 +337,12 @@ const BACKEND_DIRS: [&str; 3] = ["sqlite", "postgres", "mysql"];
 
 /// `db new NAME`: the next shared number across the three folders, and an `up.sql` and
 /// `down.sql` in each; nothing is created unless all six files can be.
-fn new_migration(dir: &Path, name: &str, json: bool, out: &mut dyn Write) -> Result<(), CliError> {
+pub(super) fn new_migration(
+    dir: &Path,
+    name: &str,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
     let valid = name.len() <= 64
         && name.starts_with(|c: char| c.is_ascii_lowercase())
         && name
@@ -334,11 +364,17 @@ fn new_migration(dir: &Path, name: &str, json: bool, out: &mut dyn Write) -> Res
         })?;
         for entry in entries.flatten() {
             let file_name = entry.file_name();
-            let number = file_name
-                .to_str()
-                .and_then(|n| n.split('_').next())
-                .and_then(|n| n.parse::<u32>().ok());
-            highest = highest.max(number.unwrap_or(0));
+            let Some((number, existing)) = file_name.to_str().and_then(|n| n.split_once('_'))
+            else {
+                continue;
+            };
+            if existing == name {
+                return Err(CliError::Usage(format!(
+                    "a migration named {name} exists: {}",
+                    folder.join(&file_name).display()
+                )));
+            }
+            highest = highest.max(number.parse::<u32>().unwrap_or(0));
         }
     }
     let folder_name = format!("{:04}_{name}", highest + 1);
@@ -384,6 +420,14 @@ fn backup(
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     use crate::backup::BackupError as B;
+    // A backup of a database that is not there would create an empty one and "succeed".
+    let source = config.target()?;
+    if missing_sqlite(&source) {
+        return Err(CliError::Usage(format!(
+            "no SQLite database at {} to back up",
+            source.redacted()
+        )));
+    }
     crate::backup::sqlite(config, to).map_err(|e| match e {
         B::Db(e) => CliError::Db(e),
         e @ (B::Exists(_) | B::NotUtf8 | B::Create { .. }) => CliError::Usage(format!("--to: {e}")),
@@ -392,7 +436,7 @@ fn backup(
     let shown = to.display();
     if json {
         let value = json!({ "backup": shown.to_string(), "integrity_check": "ok" });
-        writeln!(out, "{value}")?;
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
     } else {
         let target = config.target()?;
         writeln!(
@@ -423,7 +467,14 @@ fn open_url(
     let c = config
         .clone()
         .with_url_from(parsed.clone(), crate::config::Source::Cli("--from/--to"));
-    Ok((connect_sync(&c)?, parsed.redacted().to_string()))
+    let conn = connect_sync(&c)?;
+    // The label a copy records and a resume compares: a SQLite file by its absolute path, so
+    // that the same file is the same source from any directory.
+    let label = match parsed.sqlite_path().and_then(|p| p.canonicalize().ok()) {
+        Some(path) => format!("sqlite://{}", path.display()),
+        None => parsed.redacted().to_string(),
+    };
+    Ok((conn, label))
 }
 
 fn print_checks(
@@ -432,7 +483,15 @@ fn print_checks(
     checks: &[crate::copy::TableCheck],
 ) -> Result<(), CliError> {
     if json {
-        writeln!(out, "{}", serde_json::to_string_pretty(checks)?)?;
+        let rows: Vec<Value> = checks
+            .iter()
+            .map(|c| {
+                let mut v = serde_json::to_value(c).unwrap_or_default();
+                v["ok"] = Value::Bool(c.ok());
+                v
+            })
+            .collect();
+        writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
         return Ok(());
     }
     for c in checks {

@@ -146,6 +146,12 @@ where
             let _ = e.print();
             return ExitCode::SUCCESS;
         }
+        // No command at all (`trapperkeeper`, `trapperkeeper db`): the list of commands is
+        // the useful answer, on stderr as a usage error.
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            stderr_line(&format!("error: a command is required\n\n{}", e.render()));
+            return ExitCode::from(2);
+        }
         // Usage errors are one line like every other error: clap's message with its list
         // (missing arguments, suggestions) folded in, without the usage block.
         Err(e) => {
@@ -201,7 +207,9 @@ pub fn exit_code(error: &CliError) -> u8 {
     match error {
         CliError::Usage(_) | CliError::Db(Error::Config(_)) => 2,
         CliError::Repo(crate::repository::Error::Validation { .. }) => 2,
-        CliError::Copy(crate::copy::CopyError::InvalidRow { .. }) => 2,
+        CliError::Copy(
+            crate::copy::CopyError::InvalidRow { .. } | crate::copy::CopyError::OtherSource { .. },
+        ) => 2,
         _ => 1,
     }
 }
@@ -213,8 +221,14 @@ pub(crate) fn stderr_line(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
+/// A message on one line: its lines joined with "; " (a driver's message is often a sentence
+/// per line), white space folded.
 fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    s.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Whether `target` is a SQLite file that does not exist: commands that only look must not
@@ -244,6 +258,10 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), CliError> {
         data_dir: cli.data_dir.clone(),
         config_file: cli.config.clone(),
     };
+    // `db new` writes files and needs no database: a broken configuration must not stop it.
+    if let Command::Db(DbCommand::New { name, dir }) = &cli.command {
+        return db::new_migration(dir, name, cli.json, out);
+    }
     let config = DatabaseConfig::load(&overrides)?;
     match &cli.command {
         Command::Db(cmd) => db::run(&config, cmd, cli.json, out),

@@ -350,7 +350,8 @@ pub mod validate {
         )
     }
 
-    /// A name: 1–`max` characters, no control characters except tab, LF and CR.
+    /// A name: 1–`max` characters, not only white space, no control characters (not even tab
+    /// or line breaks: a name is one line).
     pub fn name(field: &'static str, value: &str, max: usize) -> Result<()> {
         let count = value.chars().count();
         if count == 0 {
@@ -362,7 +363,17 @@ pub mod validate {
                 format!("must be at most {max} characters, got {count}"),
             ));
         }
-        text(field, value)
+        if value.trim().is_empty() {
+            return Err(Error::validation(field, "must not be only white space"));
+        }
+        // A name is one line: a tab or line break would break every table it is shown in.
+        if let Some(c) = value.chars().find(|c| c.is_control()) {
+            return Err(Error::validation(
+                field,
+                format!("contains control character U+{:04X}", c as u32),
+            ));
+        }
+        Ok(())
     }
 
     /// A unique identifier (username, configuration key): a [`name`] that does not start or end
