@@ -583,6 +583,10 @@ fn new_migration_goes_into_all_three_folders() {
     assert!(out.status.success(), "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["migration"], "0004_add_index");
+    assert!(
+        stderr.contains("out of step (last: sqlite 0003, postgres 0003, mysql 0002)"),
+        "{stderr}"
+    );
     for backend in ["sqlite", "postgres", "mysql"] {
         for file in ["up.sql", "down.sql"] {
             assert!(root
@@ -596,6 +600,8 @@ fn new_migration_goes_into_all_three_folders() {
         let out = tk(dir.path(), &["db", "new", bad], &[]);
         assert_clean_failure(&out, 2);
     }
+    let out = tk(dir.path(), &["db", "new", "add_index"], &[]);
+    assert!(assert_clean_failure(&out, 2).contains("a migration named add_index exists"));
     let out = tk(dir.path(), &["db", "new", "again", "--dir", "nowhere"], &[]);
     assert!(assert_clean_failure(&out, 2).contains("nowhere"));
     assert!(!dir.path().join("nowhere").exists());

@@ -345,7 +345,14 @@ const RULES: View = View {
 
 const CONFIGURATIONS: View = View {
     entity: "configuration",
-    list: &["config_key", "config_value", "modified_at", "deleted_at"],
+    // The id is what `--after` takes.
+    list: &[
+        "configuration_id",
+        "config_key",
+        "config_value",
+        "modified_at",
+        "deleted_at",
+    ],
     detail: &[],
     json_text: &["config_value"],
     masked: &[],

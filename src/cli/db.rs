@@ -354,6 +354,7 @@ pub(super) fn new_migration(
         )));
     }
     let mut highest = 0u32;
+    let mut highest_per_folder = Vec::new();
     for backend in BACKEND_DIRS {
         let folder = dir.join(backend);
         let entries = std::fs::read_dir(&folder).map_err(|e| {
@@ -362,6 +363,7 @@ pub(super) fn new_migration(
                 folder.display()
             ))
         })?;
+        let mut folder_highest = 0u32;
         for entry in entries.flatten() {
             let file_name = entry.file_name();
             let Some((number, existing)) = file_name.to_str().and_then(|n| n.split_once('_'))
@@ -374,8 +376,21 @@ pub(super) fn new_migration(
                     folder.join(&file_name).display()
                 )));
             }
-            highest = highest.max(number.parse::<u32>().unwrap_or(0));
+            let n = number.parse::<u32>().unwrap_or(0);
+            highest = highest.max(n);
+            folder_highest = folder_highest.max(n);
         }
+        highest_per_folder.push((backend, folder_highest));
+    }
+    if highest_per_folder.iter().any(|(_, n)| *n != highest) {
+        let seen: Vec<String> = highest_per_folder
+            .iter()
+            .map(|(b, n)| format!("{b} {n:04}"))
+            .collect();
+        note(&format!(
+            "warning: the migration folders are out of step (last: {}); every migration belongs in all three",
+            seen.join(", ")
+        ));
     }
     let folder_name = format!("{:04}_{name}", highest + 1);
     let folders: Vec<PathBuf> = BACKEND_DIRS
