@@ -102,7 +102,7 @@ pub fn run(
             batch_size,
         } => copy(config, from, to, *resume, *batch_size as usize, json, out),
         DbCommand::Verify { from, to } => verify(config, from, to, json, out),
-        DbCommand::Backup { to } => backup(config, to, json, out),
+        DbCommand::Backup { to } => backup(config, &target, to, json, out),
     }
 }
 
@@ -430,14 +430,14 @@ pub(super) fn new_migration(
 /// `db backup --to FILE` ([`crate::backup::sqlite`]).
 fn backup(
     config: &DatabaseConfig,
+    source: &DatabaseUrl,
     to: &Path,
     json: bool,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     use crate::backup::BackupError as B;
     // A backup of a database that is not there would create an empty one and "succeed".
-    let source = config.target()?;
-    if missing_sqlite(&source) {
+    if missing_sqlite(source) {
         return Err(CliError::Usage(format!(
             "no SQLite database at {} to back up",
             source.redacted()
@@ -453,11 +453,10 @@ fn backup(
         let value = json!({ "backup": shown.to_string(), "integrity_check": "ok" });
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
     } else {
-        let target = config.target()?;
         writeln!(
             out,
             "backed up {} to {shown}; integrity_check: ok",
-            target.redacted()
+            source.redacted()
         )?;
     }
     Ok(())
