@@ -543,12 +543,15 @@ const VERBATIM: &[&str] = &[
     "-- line comment",
     "/* block */ comment #hash",
     "😀 ünïcödé ☃ 𝕏 \u{202e}RTL\u{202c} e\u{301}",
-    "tab\tnew\nline\r\nend",
     "NULL",
     "0x41",
     "trailing spaces  ",
     "  leading spaces",
 ];
+
+/// Tabs and line breaks: kept verbatim in free text and JSON, refused in a name (a name is one
+/// line: it is a cell of every table it is shown in).
+const MULTILINE: &str = "tab\tnew\nline\r\nend";
 
 /// A tenant with one row of every table, for the corpus to aim at.
 fn seed(c: &mut AnyConnection) -> (TenantId, SensorId) {
@@ -953,6 +956,33 @@ fn hostile_input_through_the_repository(db: &TestDb) {
             (*text, &json)
         );
     }
+    refused(c, "multi-line tenant name", "name", |c| {
+        tenants::create(
+            c,
+            NewTenant {
+                name: MULTILINE.into(),
+            },
+        )
+    });
+    refused(c, "multi-line sensor name", "name", |c| {
+        sensors::create(c, tenant, sensor(MULTILINE.into()))
+    });
+    let json = serde_json::json!({ "v": MULTILINE }).to_string();
+    let kept = sensors::create(
+        c,
+        tenant,
+        NewSensor {
+            name: "one line".into(),
+            description: Some(MULTILINE.into()),
+            metadata: json.clone(),
+        },
+    )
+    .unwrap();
+    let back = sensors::get(c, tenant, kept.sensor_id).unwrap();
+    assert_eq!(
+        (back.description.as_deref(), &back.metadata),
+        (Some(MULTILINE), &json)
+    );
     // The longest allowed name, in 4-byte characters.
     let widest = "😀".repeat(128);
     let t = tenants::create(
@@ -968,8 +998,8 @@ fn hostile_input_through_the_repository(db: &TestDb) {
     assert_eq!(counts.len(), 3 + VERBATIM.len());
     assert_eq!(
         counts.get(&tenant).copied(),
-        Some(1 + VERBATIM.len()),
-        "the seed's sensors"
+        Some(2 + VERBATIM.len()),
+        "the seed's sensor, one per verbatim text, the multi-line description's"
     );
 }
 
@@ -1071,6 +1101,12 @@ fn hostile_input_through_the_cli(db: &TestDb) {
     }
     assert_eq!(common::dump(c), before, "refused commands changed nothing");
 
+    cli_refuses(
+        db,
+        &os(&["sensor", "create", "--tenant", &t, "--name", MULTILINE]),
+        2,
+        "invalid name: contains control character U+0009",
+    );
     // Injection text through the CLI is stored verbatim.
     for text in VERBATIM {
         // `--flag=value`: a value starting with `--` is otherwise read as a flag.
