@@ -92,6 +92,8 @@ impl Database {
 /// Under the `refuse` policy a SQLite file that does not exist would be created only to be
 /// refused (every migration pending): refuse before creating it.
 fn refuse_before_creating(config: &DatabaseConfig) -> Result<()> {
+    // The configuration's own errors come first, as they would from connecting.
+    config.validate()?;
     let target = config.target()?;
     let missing = target.sqlite_path().is_some_and(|p| !p.exists());
     if missing && config.migrations().value == MigrationPolicy::Refuse {

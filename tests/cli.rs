@@ -609,6 +609,8 @@ fn new_migration_goes_into_all_three_folders() {
 
 /// Completions print a script for each shell without touching a database; `-q` silences notes
 /// and progress, `-v` logs at info level.
+// Uses the SQLite default.
+#[cfg(feature = "sqlite")]
 #[test]
 fn completions_quiet_and_verbose() {
     let dir = tempfile::tempdir().unwrap();
@@ -690,6 +692,8 @@ fn commands_do_not_take_the_migration_lock_when_nothing_is_pending() {
 /// What a new user meets on day one, each a clear usage error (exit 2): the diesel CLI's bare
 /// path as --db-url, a file as --data-dir, URL parameters that are wrong; and under the refuse
 /// policy no SQLite file is created only to be refused.
+// Uses the SQLite default.
+#[cfg(feature = "sqlite")]
 #[test]
 fn day_one_mistakes_are_named() {
     let dir = tempfile::tempdir().unwrap();
@@ -789,6 +793,8 @@ fn a_database_error_says_so_once(db: &TestDb) {
 /// empty one and report success); `db status` on a data directory that is a file says so;
 /// port 0 is a URL error on both servers; `max_connections` alone below the default
 /// `min_idle` is accepted; bare `trapperkeeper` lists the commands.
+// Uses the SQLite default.
+#[cfg(feature = "sqlite")]
 #[test]
 fn mistakes_found_by_trying_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -827,4 +833,56 @@ fn mistakes_found_by_trying_it() {
         stderr.starts_with("error: a command is required") && stderr.contains("tenant"),
         "{stderr}"
     );
+}
+
+/// `scripts/tk` runs the binary in the caller's directory, so relative paths (`--data-dir
+/// ./x`) mean what the caller means. Checked with a stand-in `cargo` on PATH that records
+/// where it ran and what it was asked (the real one would make a release build).
+#[test]
+fn scripts_tk_runs_in_the_callers_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let shim = tempfile::tempdir().unwrap();
+    let record = shim.path().join("record");
+    let cargo = shim.path().join("cargo");
+    std::fs::write(
+        &cargo,
+        format!(
+            "#!/bin/sh\necho \"$PWD\" > '{}'\necho \"$@\" >> '{}'\n",
+            record.display(),
+            record.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let caller = tempfile::tempdir().unwrap();
+    let repo = env!("CARGO_MANIFEST_DIR");
+    let path = format!(
+        "{}:{}",
+        shim.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new(format!("{repo}/scripts/tk"))
+        .args(["--data-dir", "./x", "tenant", "list"])
+        .current_dir(caller.path())
+        .env("PATH", path)
+        .output()
+        .map(common::recorded)
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen = std::fs::read_to_string(&record).unwrap();
+    let mut lines = seen.lines();
+    let ran_in = std::path::Path::new(lines.next().unwrap())
+        .canonicalize()
+        .unwrap();
+    assert_eq!(ran_in, caller.path().canonicalize().unwrap());
+    let args = lines.next().unwrap();
+    assert!(
+        args.contains(&format!("--manifest-path {repo}/Cargo.toml")),
+        "{args}"
+    );
+    assert!(args.ends_with("-- --data-dir ./x tenant list"), "{args}");
 }

@@ -238,7 +238,8 @@ proptest! {
 fn an_oversized_source_row_stops_the_copy_before_writing() {
     use diesel::connection::SimpleConnection;
     let backends = backends();
-    let Some(&source_backend) = backends.first() else {
+    // The source must be able to hold the oversized row: MySQL cannot (that is the point).
+    let Some(&source_backend) = backends.iter().find(|b| **b != Backend::Mysql) else {
         return;
     };
     let source = TestDb::create(source_backend).unwrap();
