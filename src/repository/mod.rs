@@ -769,6 +769,12 @@ macro_rules! tenant_scoped {
             tenant: $crate::types::TenantId,
             page: $crate::repository::Page<$Id>,
         ) -> $crate::repository::Result<Vec<$Model>> {
+            #[cfg(feature = "mysql")]
+            if let (false, Some(after), $crate::url::Backend::Mysql) =
+                ($including_deleted, page.after, conn.backend())
+            {
+                return mysql_live_page_after(conn, tenant, after, page.checked_limit()?);
+            }
             page_of(conn, rows_of(tenant, $including_deleted), page)
         }
     };
@@ -834,6 +840,31 @@ macro_rules! tenant_scoped {
             } else {
                 rows.filter($crate::schema::$table::deleted_at.is_null())
             }
+        }
+
+        /// A live page after `after` on MySQL, with an index hint. MariaDB 10.11 reads this page
+        /// with `ref` access on (tenant_id, deleted_at) and filters the id, scanning the tenant
+        /// from its first row (a page from the middle of 100,000 rows: 4.7 ms); its cost model
+        /// does not count the LIMIT. Forced, the same index (which InnoDB ends with the id) is a
+        /// range that starts at `after` (key_len 81, measured in `benches/pages.rs`).
+        #[cfg(feature = "mysql")]
+        fn mysql_live_page_after(
+            conn: &mut $crate::AnyConnection,
+            tenant: $crate::types::TenantId,
+            after: $Id,
+            limit: i64,
+        ) -> $crate::repository::Result<Vec<$Model>> {
+            let sql = concat!(
+                "SELECT * FROM ", stringify!($table),
+                " FORCE INDEX (idx_", stringify!($table), "_tenant_deleted)",
+                " WHERE tenant_id = ? AND deleted_at IS NULL AND ", stringify!($id_col), " > ?",
+                " ORDER BY ", stringify!($id_col), " LIMIT ?"
+            );
+            Ok(diesel::sql_query(sql)
+                .bind::<$crate::types::sql::Uuid36, _>(tenant)
+                .bind::<$crate::types::sql::Uuid36, _>(after)
+                .bind::<diesel::sql_types::BigInt, _>(limit)
+                .load::<$Model>(conn)?)
         }
 
         /// One keyset page of `rows`.

@@ -2,10 +2,9 @@
 -- need an index that holds their order (0004 on SQLite and PostgreSQL adds one). Nothing is
 -- added on MySQL: an InnoDB secondary index ends with the primary key, so the
 -- (tenant_id, deleted_at) indexes of 0002 already hold the id order and a page needs no sort
--- (the EXPLAIN test checks it). Measured, and still open: MariaDB 10.11 reads a page that
--- starts after an id with `ref` access on (tenant_id, deleted_at) and filters the id, so a
--- page from the middle of a large tenant costs in proportion to the tenant (benches/pages.rs);
--- an explicit (tenant_id, deleted_at, id) index is not chosen either without FORCE INDEX.
+-- (the EXPLAIN test checks it). MariaDB 10.11 does not seek to the id on its own (it picks
+-- `ref` access and filters); the repository names this index for a page after an id on MySQL
+-- (`tenant_scoped!` in src/repository/mod.rs; measured in benches/pages.rs).
 -- The folder keeps the three backends' numbering; the diesel CLI refuses an empty file, hence
 -- a statement that does nothing.
 SELECT 1;
