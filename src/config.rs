@@ -830,6 +830,7 @@ pub(crate) fn ensure_private_dir(dir: &Path, source: &Source) -> Result<(), Conf
     if dir.as_os_str().is_empty() || dir.is_dir() {
         return Ok(());
     }
+    check_creatable_dir(dir, source)?;
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -837,18 +838,22 @@ pub(crate) fn ensure_private_dir(dir: &Path, source: &Source) -> Result<(), Conf
         use std::os::unix::fs::DirBuilderExt;
         builder.mode(0o700);
     }
-    builder.create(dir).map_err(|error| {
-        // "File exists" would not say what is wrong: the path (or a parent) is a file.
-        let error = match dir.ancestors().find(|a| a.is_file()) {
-            Some(file) => {
-                io::Error::other(format!("{} is a file, not a directory", file.display()))
-            }
-            None => error,
-        };
-        ConfigError::DataDir {
+    builder.create(dir).map_err(|error| ConfigError::DataDir {
+        origin: source.clone(),
+        path: dir.to_path_buf(),
+        error,
+    })
+}
+
+/// Whether `dir` could be created, without creating it: not if it, or a parent, is a file
+/// (which `create_dir_all` would report only as "File exists").
+pub(crate) fn check_creatable_dir(dir: &Path, source: &Source) -> Result<(), ConfigError> {
+    match dir.ancestors().find(|a| a.is_file()) {
+        Some(file) => Err(ConfigError::DataDir {
             origin: source.clone(),
             path: dir.to_path_buf(),
-            error,
-        }
-    })
+            error: io::Error::other(format!("{} is a file, not a directory", file.display())),
+        }),
+        None => Ok(()),
+    }
 }

@@ -95,15 +95,30 @@ fn refuse_before_creating(config: &DatabaseConfig) -> Result<()> {
     // The configuration's own errors come first, as they would from connecting.
     config.validate()?;
     let target = config.target()?;
-    let missing = target.sqlite_path().is_some_and(|p| !p.exists());
-    if missing && config.migrations().value == MigrationPolicy::Refuse {
-        let names = migrations::embedded(target.backend())
-            .into_iter()
-            .map(|m| m.name)
-            .collect();
-        return Err(migrations::MigrationError::Pending { names }.into());
+    if target.sqlite_path().is_some_and(|p| !p.exists()) {
+        let policy = config.migrations().value;
+        if let Some(refusal) = inspect_missing(target.backend(), policy).refusals.pop() {
+            return Err(refusal);
+        }
     }
     Ok(())
+}
+
+/// [`inspect`] of a database that does not exist yet (a SQLite file start-up would create):
+/// every migration pending, which the `refuse` policy refuses.
+pub fn inspect_missing(backend: crate::url::Backend, policy: MigrationPolicy) -> Readiness {
+    let pending = migrations::embedded(backend);
+    let refusals = match policy {
+        MigrationPolicy::Apply => vec![],
+        MigrationPolicy::Refuse => vec![Error::from(migrations::MigrationError::Pending {
+            names: pending.iter().map(|m| m.name.clone()).collect(),
+        })],
+    };
+    let status = migrations::MigrationStatus {
+        applied: vec![],
+        pending,
+    };
+    Readiness { status, refusals }
 }
 
 fn refuse_interrupted_copy(conn: &mut AnyConnection) -> Result<()> {

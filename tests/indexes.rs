@@ -5,52 +5,18 @@
 //! would otherwise read the tenant from its first row), which the last part checks works.
 
 mod common;
+#[path = "common/sensor_rows.rs"]
+mod sensor_rows;
 
 use common::TestDb;
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use trapperkeeper_db::repository::{sensors, tenants, Page};
-use trapperkeeper_db::types::{SensorId, TenantId};
+use trapperkeeper_db::types::SensorId;
 use trapperkeeper_db::url::Backend;
 use trapperkeeper_db::AnyConnection;
 
 const ROWS: u32 = 22_000;
-
-/// `ROWS` sensors, their ids interleaved between two tenants (every 11th belongs to the small
-/// one), every 10th deleted; then the servers' statistics.
-fn seed(c: &mut AnyConnection, backend: Backend, big: TenantId, small: TenantId) {
-    let (id, now, prelude) = match backend {
-        Backend::Sqlite => ("printf('00000000-0000-7000-8000-%012d', n)", "0", ""),
-        Backend::Postgres => (
-            "'00000000-0000-7000-8000-' || lpad(n::text, 12, '0')",
-            "now()",
-            "",
-        ),
-        Backend::Mysql => (
-            "CONCAT('00000000-0000-7000-8000-', LPAD(n, 12, '0'))",
-            "UTC_TIMESTAMP(6)",
-            "SET SESSION max_recursive_iterations = 1000000;",
-        ),
-    };
-    let sql = format!(
-        "{prelude}
-         INSERT INTO sensors (sensor_id, tenant_id, name, description, metadata, last_seen_at, created_at, modified_at, deleted_at)
-         WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {ROWS})
-         SELECT {id}, CASE WHEN n % 11 = 0 THEN '{small}' ELSE '{big}' END, 'sensor', NULL, '{{}}', NULL,
-                {now}, {now}, CASE WHEN n % 10 = 0 THEN {now} ELSE NULL END
-         FROM g;"
-    );
-    c.batch_execute(&sql).unwrap();
-    // The servers gather statistics by themselves (autovacuum, InnoDB); SQLite only when told,
-    // which a deployment rarely does — its planner is judged without them.
-    let analyse = match backend {
-        Backend::Sqlite => return,
-        Backend::Postgres => "ANALYZE sensors",
-        Backend::Mysql => "ANALYZE TABLE sensors",
-    };
-    c.batch_execute(analyse).unwrap();
-}
 
 #[derive(QueryableByName)]
 struct PgLine {
@@ -110,7 +76,7 @@ fn keyset_pages_read_in_index_order(db: &TestDb) {
     let new = |name: &str| tenants::NewTenant { name: name.into() };
     let big = tenants::create(&mut c, new("big")).unwrap().tenant_id;
     let small = tenants::create(&mut c, new("small")).unwrap().tenant_id;
-    seed(&mut c, db.backend, big, small);
+    sensor_rows::seed(&mut c, big, small, 1, ROWS);
     let after = "00000000-0000-7000-8000-000000010000";
     let mut used_live_index = false;
     for tenant in [big, small] {

@@ -9,8 +9,7 @@ use clap::Subcommand;
 use serde_json::{json, Value};
 
 use super::{missing_sqlite, note, one_line, CliError};
-use crate::config::{DatabaseConfig, MigrationPolicy};
-use crate::error::Error;
+use crate::config::DatabaseConfig;
 use crate::migrations::{self, MigrationInfo};
 use crate::pool::connect_sync;
 use crate::url::DatabaseUrl;
@@ -185,35 +184,16 @@ fn status(
     // A status looks; it must not create the database it reports on. Where it could not be
     // created either (the data directory is a file), that is the answer.
     let missing = missing_sqlite(target);
-    if let Some(file) = target.sqlite_path().filter(|_| missing).and_then(|p| {
-        p.ancestors()
-            .skip(1)
-            .find(|a| a.is_file())
-            .map(Path::to_path_buf)
-    }) {
-        return Err(CliError::Usage(format!(
-            "{} cannot be created: {} is a file, not a directory",
-            target.redacted(),
-            file.display()
-        )));
+    if let Some(dir) = target
+        .sqlite_path()
+        .filter(|_| missing)
+        .and_then(Path::parent)
+    {
+        crate::config::check_creatable_dir(dir, config.target_source())?;
     }
     let (readiness, applied, unknown) = if missing {
-        let pending = migrations::embedded(target.backend());
-        let refusals = match policy {
-            MigrationPolicy::Apply => vec![],
-            MigrationPolicy::Refuse => vec![Error::from(migrations::MigrationError::Pending {
-                names: pending.iter().map(|m| m.name.clone()).collect(),
-            })],
-        };
-        let status = migrations::MigrationStatus {
-            applied: vec![],
-            pending,
-        };
-        (
-            crate::startup::Readiness { status, refusals },
-            vec![],
-            vec![],
-        )
+        let readiness = crate::startup::inspect_missing(target.backend(), policy);
+        (readiness, vec![], vec![])
     } else {
         let mut conn = connect_sync(config)?;
         let readiness = crate::startup::inspect(&mut conn, policy)?;
