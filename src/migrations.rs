@@ -218,16 +218,22 @@ pub fn unknown_versions(conn: &mut AnyConnection) -> Result<Vec<String>, Migrati
 
 /// Applied and pending migrations, without taking the lock or changing anything.
 pub fn status(conn: &mut AnyConnection) -> Result<MigrationStatus, MigrationError> {
-    let applied: BTreeSet<String> = applied(conn)?.into_iter().collect();
+    let applied = applied(conn)?;
+    Ok(status_of(conn.backend(), &applied))
+}
+
+/// This binary's migrations split by the `applied` versions.
+fn status_of(backend: Backend, applied: &[String]) -> MigrationStatus {
+    let applied: BTreeSet<&str> = applied.iter().map(String::as_str).collect();
     let mut status = MigrationStatus::default();
-    for (info, _) in known(conn.backend()) {
-        if applied.contains(&info.version) {
+    for (info, _) in known(backend) {
+        if applied.contains(info.version.as_str()) {
             status.applied.push(info);
         } else {
             status.pending.push(info);
         }
     }
-    Ok(status)
+    status
 }
 
 /// Verifies applied migrations and, under the `apply` policy, applies the pending ones — all
@@ -238,8 +244,9 @@ pub fn migrate(
 ) -> Result<MigrationReport, MigrationError> {
     // Most starts find nothing to do: check that without the lock (and without writing), so a
     // start or a command does not wait behind a long writer or another process's migration.
+    // One read of each bookkeeping table: this runs at every start and before every command.
     let f = findings(conn)?;
-    let before = status(conn)?;
+    let before = status_of(conn.backend(), &f.applied);
     if before.pending.is_empty() && f.is_clean() {
         return Ok(MigrationReport {
             applied_now: vec![],
