@@ -56,6 +56,9 @@ backend_tests!(
     refuse_policy_does_not_apply_pending_migrations,
     diesel_cli_and_library_share_migration_state,
     pools_to_different_backends_work_side_by_side,
+    write_transactions_leave_the_connection_autocommitting,
+    callers_take_turns_for_connections,
+    one_caller_at_a_time_reuses_the_warm_connection,
 );
 
 fn session_settings_are_applied_on_every_pooled_connection(db: &TestDb) {
@@ -164,6 +167,162 @@ fn write_transaction_commits_or_rolls_back_as_a_whole(db: &TestDb) {
             .await
             .unwrap();
         assert_eq!(ids, vec![2]);
+    });
+}
+
+#[derive(QueryableByName)]
+struct Counter {
+    #[diesel(sql_type = diesel::sql_types::Text, column_name = Value)]
+    value: String,
+}
+
+/// After every kind of write transaction — committed, rolled back by the caller, rolled back by
+/// a failed statement, with a failed savepoint inside — the connection autocommits again: a
+/// plain statement on it is seen at once from another session. (On MySQL a write transaction
+/// begins with `SET autocommit = 0` and ends with `SET autocommit = 1`: see `mysql_write` in
+/// src/connection.rs.) There, one insert in a write transaction costs the server 3 commands, as
+/// for diesel-async and sqlx; diesel's `BEGIN`/`COMMIT` through `batch_execute` cost 7.
+fn write_transactions_leave_the_connection_autocommitting(db: &TestDb) {
+    let config = db.config();
+    let mut conn = trapperkeeper_db::pool::connect_sync(&config).unwrap();
+    let mut other = trapperkeeper_db::pool::connect_sync(&config).unwrap();
+    conn.batch_execute(CREATE_COUNTER).unwrap();
+    let insert = |c: &mut AnyConnection, id: i32| -> Result<(), Error> {
+        diesel::insert_into(tk_test_counter::table)
+            .values((tk_test_counter::id.eq(id), tk_test_counter::n.eq(1)))
+            .execute(c)?;
+        Ok(())
+    };
+    conn.write_transaction(|c| insert(c, 1)).unwrap();
+    let by_caller = conn.write_transaction(|c| {
+        insert(c, 2)?;
+        Err::<(), _>(Error::Cancelled)
+    });
+    assert!(by_caller.is_err());
+    let by_statement = conn.write_transaction(|c| {
+        insert(c, 3)?;
+        insert(c, 1) // duplicate key
+    });
+    assert!(
+        matches!(by_statement, Err(Error::Query(_))),
+        "{by_statement:?}"
+    );
+    conn.write_transaction(|c| {
+        insert(c, 4)?;
+        let inner = c.write_transaction(|c| {
+            insert(c, 5)?;
+            Err::<(), _>(Error::Cancelled)
+        });
+        assert!(inner.is_err());
+        Ok::<_, Error>(())
+    })
+    .unwrap();
+    assert!(!conn.in_transaction());
+    insert(&mut conn, 6).unwrap();
+    let seen: Vec<i32> = tk_test_counter::table
+        .select(tk_test_counter::id)
+        .order(tk_test_counter::id)
+        .load(&mut other)
+        .unwrap();
+    assert_eq!(seen, vec![1, 4, 6]);
+
+    if db.backend == Backend::Mysql {
+        let questions = |c: &mut AnyConnection| -> i64 {
+            diesel::sql_query("SHOW SESSION STATUS LIKE 'Questions'")
+                .get_result::<Counter>(c)
+                .unwrap()
+                .value
+                .parse()
+                .unwrap()
+        };
+        let before = questions(&mut conn);
+        conn.write_transaction(|c| insert(c, 7)).unwrap();
+        // The second reading counts itself.
+        let commands = questions(&mut conn) - before - 1;
+        assert_eq!(
+            commands, 3,
+            "server commands for one insert in a write transaction"
+        );
+    }
+}
+
+/// Callers get connections in the order they asked. 32 tasks share 4 connections, each call
+/// holding its connection for 2 ms: every task finishes within 2× of the mean number of calls.
+/// (bb8 alone is not fair — a task that has just returned a connection can take it again
+/// before the waiter bb8 woke runs — and some tasks finished 1–3 calls in 2 s under load.)
+fn callers_take_turns_for_connections(db: &TestDb) {
+    runtime().block_on(async {
+        let database = Database::open(&db.config().with_pool_size(4, 4))
+            .await
+            .unwrap();
+        let until = Instant::now() + Duration::from_millis(1500);
+        let tasks: Vec<_> = (0..32)
+            .map(|_| {
+                let database = database.clone();
+                tokio::spawn(async move {
+                    let mut calls = 0u32;
+                    while Instant::now() < until {
+                        database
+                            .run(|c| {
+                                std::thread::sleep(Duration::from_millis(2));
+                                c.ping().map_err(Error::from)
+                            })
+                            .await
+                            .unwrap();
+                        calls += 1;
+                    }
+                    calls
+                })
+            })
+            .collect();
+        let mut calls = Vec::new();
+        for t in tasks {
+            calls.push(t.await.unwrap());
+        }
+        let mean = calls.iter().sum::<u32>() as f64 / calls.len() as f64;
+        let (min, max) = (*calls.iter().min().unwrap(), *calls.iter().max().unwrap());
+        assert!(
+            mean >= 10.0 && min as f64 >= mean / 2.0 && max as f64 <= mean * 2.0,
+            "calls per task {calls:?}, mean {mean:.1}"
+        );
+    });
+}
+
+/// One caller at a time gets the connection it used last (LIFO), not the one idle longest: its
+/// server session is warm. A temporary table, which only its own session sees, marks it.
+fn one_caller_at_a_time_reuses_the_warm_connection(db: &TestDb) {
+    runtime().block_on(async {
+        let database = Database::open(&db.config().with_pool_size(4, 4))
+            .await
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while database.state().idle_connections < 4 {
+            assert!(Instant::now() < deadline, "{:?}", database.state());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let temporary = if db.backend == Backend::Mysql {
+            "TEMPORARY"
+        } else {
+            "TEMP"
+        };
+        let create = format!("CREATE {temporary} TABLE tk_session_marker (x INTEGER)");
+        database
+            .run(move |c| c.batch_execute(&create).map_err(Error::from))
+            .await
+            .unwrap();
+        for call in 0..20 {
+            let seen = database
+                .run(|c| {
+                    c.batch_execute("SELECT COUNT(*) FROM tk_session_marker")
+                        .map_err(Error::from)
+                })
+                .await;
+            assert!(
+                seen.is_ok(),
+                "call {call} ran on another connection: {seen:?}"
+            );
+        }
+        assert_eq!(database.state().connections, 4);
     });
 }
 
