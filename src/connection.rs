@@ -145,6 +145,10 @@ impl AnyConnection {
     fn begin_write(&mut self) -> QueryResult<Began> {
         #[cfg(feature = "sqlite")]
         use diesel::connection::AnsiTransactionManager;
+        #[cfg_attr(
+            not(any(feature = "sqlite", feature = "mysql")),
+            allow(unused_variables)
+        )]
         let top_level =
             <AnyConnection as TransactionManager<AnyConnection>>::transaction_manager_status_mut(
                 self,

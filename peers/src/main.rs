@@ -323,11 +323,14 @@ fn us(ns: u64) -> String {
     }
 }
 
+/// Each contender's figure for one (tasks, operation) pair.
+type LoadRow = (usize, Op, Vec<(&'static str, Load)>);
+
 /// What the run found for one backend, for the targets.
 struct Results {
     backend: Backend,
     seq: Vec<(Op, Vec<(&'static str, Latency)>)>,
-    load: Vec<(usize, Op, Vec<(&'static str, Load)>)>,
+    load: Vec<LoadRow>,
 }
 
 fn run_backend(rt: &tokio::runtime::Runtime, backend: Backend, args: &Args) -> Results {
