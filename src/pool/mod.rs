@@ -1,6 +1,14 @@
 //! The pool and the async API: the unit of work ([`Database::run`], [`Database::write`]) here,
 //! bb8's plumbing in `manager`, the health policy in `health`.
 //!
+//! Why this design, and what it does not reach yet: issue 13 set diesel-async as the bar on the
+//! servers. A unit of work here is one thread blocked per in-flight query; on PostgreSQL and
+//! MySQL that reaches 0.8–1.2× diesel-async's calls/s at 16 tasks but 0.5–0.7× at 64 (measured
+//! by `peers/`, BENCHMARKS.md), because every call under saturation crosses threads. The next
+//! step is native async connections for the servers behind this same API (diesel-async's
+//! `AsyncPgConnection`/`AsyncMysqlConnection`, or diesel's async `MultiConnection` once
+//! released): `run`/`write` and the `Repo` face are the seam.
+//!
 //! diesel's connections are synchronous. Rather than wrapping each statement in its own blocking
 //! hop, a whole unit of work — a closure over `&mut AnyConnection`: one statement, several, or a
 //! transaction — runs in a single blocking hop on a bb8-pooled connection:
@@ -27,6 +35,16 @@
 //!   failed within the checkout timeout), calls fail at once with [`Error::Unreachable`] instead
 //!   of each waiting out the checkout timeout; one call at a time still goes through to try again
 //!   (RELIABILITY.md, scenario 2).
+//! - Callers take turns: a fair semaphore with one permit per connection is taken before bb8's
+//!   checkout (within the checkout timeout) and given back after the connection is back in the
+//!   pool. bb8 alone lets a task that has just returned a connection take it again before the
+//!   waiter it woke runs; under 64 tasks some tasks then finished 1–3 calls in 2 s and p99 of a
+//!   write was 0.3 s. With turns every task stays within a few percent of the mean number of
+//!   calls and p99 of a PostgreSQL write transaction at 64 tasks fell from 468 ms to 31 ms; the
+//!   price is a wake-up per call when callers queue (reads at 64 tasks: 13k instead of 22k
+//!   calls/s on PostgreSQL). Measured with `peers/` (BENCHMARKS.md).
+//! - The most recently returned connection is reused first (LIFO): its server session is warm,
+//!   and spare connections age out by `idle_timeout`.
 //! - Connections are not pinged on every checkout (that costs 100–190 µs per call on
 //!   PostgreSQL/MariaDB, measured); the error path above replaces it.
 
