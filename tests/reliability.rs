@@ -298,6 +298,28 @@ fn pool_under_ten_times_pressure(db: &TestDb) {
             .await
             .unwrap()
             .tenant_id;
+        // The baseline is the pool at steady state: all its connections open first (opening
+        // one on demand can take longer than the 60 ms timeout on a loaded machine; seen once
+        // in CI on MySQL).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while tight.state().connections < POOL as u32 && Instant::now() < deadline {
+            let units: Vec<_> = (0..POOL)
+                .map(|_| {
+                    let tight = tight.clone();
+                    tokio::spawn(async move {
+                        tight
+                            .run(move |c| {
+                                std::thread::sleep(hold);
+                                c.ping().map_err(trapperkeeper_db::Error::from)
+                            })
+                            .await
+                    })
+                })
+                .collect();
+            for unit in units {
+                let _ = unit.await.unwrap();
+            }
+        }
         let baseline = phase(&tight, tenant, POOL, Duration::from_millis(800), hold).await;
         let pressed = phase(&tight, tenant, 10 * POOL, Duration::from_secs(2), hold).await;
         let recovered = phase(&tight, tenant, POOL, Duration::from_millis(800), hold).await;
