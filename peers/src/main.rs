@@ -26,17 +26,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use diesel::connection::SimpleConnection;
 use trapperkeeper_db::config::DatabaseConfig;
 use trapperkeeper_db::repository::tenants;
-use trapperkeeper_db::url::{Backend, DatabaseUrl};
+use trapperkeeper_db::url::Backend;
 
+// The benchmarks' database per run (created here, dropped after).
+#[path = "../../benches/common/mod.rs"]
+mod common;
 mod contenders;
 mod diesel_async_peer;
 #[path = "../../tests/common/sensor_rows.rs"]
 mod sensor_rows;
 mod servers;
 
+use common::BenchDb;
 use contenders::{
     AsyncContender, Fixture, Op, PlainDiesel, Project, Rusqlite, Sqlx, SyncContender,
 };
@@ -121,68 +124,8 @@ fn usage(problem: &str) -> ! {
     std::process::exit(if problem.is_empty() { 0 } else { 2 })
 }
 
-/// A database made for the run and dropped after it.
-struct RunDb {
-    url: String,
-    sqlite_path: Option<std::path::PathBuf>,
-    drop: Option<(String, String)>,
-    _dir: tempfile::TempDir,
-}
-
-impl RunDb {
-    fn new(backend: Backend) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let name = format!("tk_peers_{}", std::process::id());
-        let (admin, kw) = match backend {
-            Backend::Sqlite => {
-                let path = dir.path().join("peers.db");
-                return Self {
-                    url: format!("sqlite://{}", path.display()),
-                    sqlite_path: Some(path),
-                    drop: None,
-                    _dir: dir,
-                };
-            }
-            Backend::Postgres => (
-                std::env::var("TK_TEST_POSTGRES_URL")
-                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
-                " WITH (FORCE)",
-            ),
-            Backend::Mysql => (
-                std::env::var("TK_TEST_MYSQL_URL")
-                    .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into()),
-                "",
-            ),
-        };
-        let drop = format!("DROP DATABASE IF EXISTS {name}{kw}");
-        let mut c = admin_conn(&admin);
-        c.batch_execute(&drop).unwrap();
-        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-        let mut url = url::Url::parse(&admin).unwrap();
-        url.set_path(&format!("/{name}"));
-        Self {
-            url: url.to_string(),
-            sqlite_path: None,
-            drop: Some((admin, drop)),
-            _dir: dir,
-        }
-    }
-}
-
-fn admin_conn(url: &str) -> trapperkeeper_db::AnyConnection {
-    trapperkeeper_db::connection::establish(&DatabaseUrl::parse(url).unwrap()).unwrap()
-}
-
-impl Drop for RunDb {
-    fn drop(&mut self) {
-        if let Some((admin, sql)) = &self.drop {
-            let _ = admin_conn(admin).batch_execute(sql);
-        }
-    }
-}
-
 /// Migrates the database and seeds the measured tenant (and a second one, interleaved).
-fn fixture(backend: Backend, db: &RunDb, args: &Args) -> Fixture {
+fn fixture(backend: Backend, db: &BenchDb, args: &Args) -> Fixture {
     let config = DatabaseConfig::for_url(&db.url).unwrap();
     let mut conn = trapperkeeper_db::startup::open_sync(&config).unwrap();
     let new = |name: &str| tenants::NewTenant { name: name.into() };
@@ -198,7 +141,7 @@ fn fixture(backend: Backend, db: &RunDb, args: &Args) -> Fixture {
     Fixture {
         backend,
         url: db.url.clone(),
-        sqlite_path: db.sqlite_path.clone(),
+        sqlite_path: db.url.strip_prefix("sqlite://").map(Into::into),
         tenant,
         ids,
     }
@@ -334,7 +277,11 @@ struct Results {
 }
 
 fn run_backend(rt: &tokio::runtime::Runtime, backend: Backend, args: &Args) -> Results {
-    let db = RunDb::new(backend);
+    let db = BenchDb::new(match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+        Backend::Mysql => "mysql",
+    });
     let fx = Arc::new(fixture(backend, &db, args));
     println!(
         "\n## {backend:?}: {} live sensors of {} rows in the sequence, pool {}\n",
