@@ -1,6 +1,8 @@
 -- name: insert-sensor
-INSERT INTO sensors (sensor_id, tenant_id, name, description, metadata, last_seen_at, created_at, modified_at)
-VALUES (:sensor_id, :tenant_id, :name, :description, :metadata, NULL, :now, :now);
+-- The id and both timestamps are left out: the function makes them as the repository does
+-- (a new UUIDv7, the current time) and returns the new id.
+INSERT INTO sensors (tenant_id, name, description, metadata, last_seen_at)
+VALUES (:tenant_id, :name, :description, :metadata, NULL);
 
 -- name: get-sensor
 -- returns: optional
@@ -15,5 +17,6 @@ WHERE tenant_id = :tenant_id AND deleted_at IS NULL AND last_seen_at >= :since
 ORDER BY sensor_id;
 
 -- name: touch-sensor
-UPDATE sensors SET last_seen_at = :seen_at, modified_at = :seen_at
+-- modified_at is left out: the function sets it to the current time.
+UPDATE sensors SET last_seen_at = :seen_at
 WHERE tenant_id = :tenant_id AND sensor_id = :sensor_id AND deleted_at IS NULL;

@@ -4,6 +4,8 @@ mod common;
 
 use chrono::{TimeZone, Utc};
 use trapperkeeper_db::queries;
+use trapperkeeper_db::queries::rules::SetRuleEnabledParams;
+use trapperkeeper_db::queries::sensors::InsertSensorParams;
 use trapperkeeper_db::repository::api_keys::{self, NewApiKey};
 use trapperkeeper_db::repository::configurations::{self, NewConfiguration};
 use trapperkeeper_db::repository::rule_sensors::{self, NewRuleSensor};
@@ -12,7 +14,7 @@ use trapperkeeper_db::repository::sensors::{self, NewSensor, SensorChanges};
 use trapperkeeper_db::repository::tenants::{self, NewTenant};
 use trapperkeeper_db::repository::users::{self, NewUser, Role};
 use trapperkeeper_db::repository::Page;
-use trapperkeeper_db::types::{SensorId, Timestamp};
+use trapperkeeper_db::types::Timestamp;
 use trapperkeeper_db::Database;
 
 use common::{migrated, TestDb};
@@ -134,14 +136,32 @@ fn every_named_query_returns_what_the_rows_say(db: &TestDb) {
 
     let now = Timestamp::now();
     assert_eq!(
-        queries::rules::set_rule_enabled(&mut c, false, now, tid, r1.rule_id).unwrap(),
+        queries::rules::set_rule_enabled(
+            &mut c,
+            tid,
+            SetRuleEnabledParams {
+                rule_id: r1.rule_id,
+                enabled: false,
+                now
+            }
+        )
+        .unwrap(),
         1
     );
     let r1_after = rules::get(&mut c, tid, r1.rule_id).unwrap();
     assert!(!r1_after.enabled);
     assert_eq!(r1_after.modified_at, now);
     assert_eq!(
-        queries::rules::set_rule_enabled(&mut c, true, now, other.tenant_id, r1.rule_id).unwrap(),
+        queries::rules::set_rule_enabled(
+            &mut c,
+            other.tenant_id,
+            SetRuleEnabledParams {
+                rule_id: r1.rule_id,
+                enabled: true,
+                now
+            }
+        )
+        .unwrap(),
         0,
         "other tenant"
     );
@@ -157,27 +177,27 @@ fn every_named_query_returns_what_the_rows_say(db: &TestDb) {
     assert!(rules::get(&mut c, tid, r3.rule_id).is_ok());
 
     // sensors.sql
-    let new_id = SensorId::new();
-    assert_eq!(
-        queries::sensors::insert_sensor(
-            &mut c,
-            new_id,
-            tid,
-            "made by SQL — ✓",
-            None,
-            r#"{"k":1}"#,
-            now
-        )
-        .unwrap(),
-        1
-    );
+    let before = Timestamp::now();
+    let new_id = queries::sensors::insert_sensor(
+        &mut c,
+        tid,
+        InsertSensorParams {
+            name: "made by SQL — ✓",
+            description: None,
+            metadata: r#"{"k":1}"#,
+        },
+    )
+    .unwrap();
     let made = queries::sensors::get_sensor(&mut c, tid, new_id)
         .unwrap()
         .unwrap();
     assert_eq!(made, sensors::get(&mut c, tid, new_id).unwrap());
     assert_eq!(made.name, "made by SQL — ✓");
     assert_eq!(made.description, None);
-    assert_eq!(made.created_at, now);
+    // Made as the repository makes them: a UUIDv7 id, both timestamps the current time.
+    assert_eq!(made.sensor_id.as_uuid().get_version_num(), 7);
+    assert!(made.created_at >= before && made.created_at <= Timestamp::now());
+    assert_eq!(made.modified_at, made.created_at);
     assert_eq!(
         queries::sensors::get_sensor(&mut c, other.tenant_id, new_id).unwrap(),
         None
@@ -195,7 +215,7 @@ fn every_named_query_returns_what_the_rows_say(db: &TestDb) {
     )
     .unwrap();
     assert_eq!(
-        queries::sensors::touch_sensor(&mut c, late, tid, s2.sensor_id).unwrap(),
+        queries::sensors::touch_sensor(&mut c, tid, s2.sensor_id, Some(late)).unwrap(),
         1
     );
     assert_eq!(
@@ -273,7 +293,7 @@ fn every_named_query_returns_what_the_rows_say(db: &TestDb) {
         None
     );
     assert_eq!(
-        queries::configurations::soft_delete_config(&mut c, now, tid, "retention").unwrap(),
+        queries::configurations::soft_delete_config(&mut c, tid, "retention", now).unwrap(),
         1
     );
     assert_eq!(
@@ -299,7 +319,7 @@ fn every_named_query_returns_what_the_rows_say(db: &TestDb) {
         (key.api_key_id, tid, "ci")
     );
     assert_eq!(
-        queries::api_keys::touch_api_key(&mut c, Some(now), tid, key.api_key_id).unwrap(),
+        queries::api_keys::touch_api_key(&mut c, tid, key.api_key_id, Some(now)).unwrap(),
         1
     );
     assert_eq!(
@@ -327,9 +347,16 @@ backend_tests!(named_writes_refuse_text_one_backend_would_refuse);
 fn named_writes_refuse_text_one_backend_would_refuse(db: &TestDb) {
     let mut c = migrated(db);
     let t = tenants::create(&mut c, NewTenant { name: "t".into() }).unwrap();
-    let now = Timestamp::now();
     let insert = |c: &mut _, name: &str, metadata: &str| {
-        queries::sensors::insert_sensor(c, SensorId::new(), t.tenant_id, name, None, metadata, now)
+        queries::sensors::insert_sensor(
+            c,
+            t.tenant_id,
+            InsertSensorParams {
+                name,
+                description: None,
+                metadata,
+            },
+        )
     };
     let too_long = "é".repeat(129);
     // The repository's own error: a validation naming the field, exit 2 in the CLI.
@@ -361,12 +388,12 @@ fn named_writes_refuse_text_one_backend_would_refuse(db: &TestDb) {
     let err = refused(
         queries::sensors::insert_sensor(
             &mut c,
-            SensorId::new(),
             t.tenant_id,
-            "ok",
-            Some(&long_text),
-            "{}",
-            now,
+            InsertSensorParams {
+                name: "ok",
+                description: Some(&long_text),
+                metadata: "{}",
+            },
         )
         .unwrap_err(),
     );
@@ -381,8 +408,114 @@ fn named_writes_refuse_text_one_backend_would_refuse(db: &TestDb) {
         .is_empty());
     // The longest name every backend stores, in characters (not bytes).
     let longest = "é".repeat(128);
-    assert_eq!(insert(&mut c, &longest, r#"{"site": [1, 2]}"#).unwrap(), 1);
+    insert(&mut c, &longest, r#"{"site": [1, 2]}"#).unwrap();
     let stored = sensors::list(&mut c, t.tenant_id, Page::first(10)).unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].name, longest);
+}
+
+backend_tests!(named_writes_keep_the_repository_rules);
+
+/// A named insert checks what the repository's `create` checks — the tenant is live, the name
+/// follows the entity's rule — and a named update that leaves `modified_at` out bumps it; the
+/// async twins run the same functions.
+fn named_writes_keep_the_repository_rules(db: &TestDb) {
+    let mut c = migrated(db);
+    let t = tenants::create(&mut c, NewTenant { name: "t".into() }).unwrap();
+    let gone = tenants::create(
+        &mut c,
+        NewTenant {
+            name: "gone".into(),
+        },
+    )
+    .unwrap();
+    tenants::soft_delete(&mut c, gone.tenant_id).unwrap();
+    let params = |name| InsertSensorParams {
+        name,
+        description: Some("d"),
+        metadata: "{}",
+    };
+    // The database's foreign key cannot see a soft-deleted tenant; the check can.
+    let err = queries::sensors::insert_sensor(&mut c, gone.tenant_id, params("s")).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        trapperkeeper_db::ErrorKind::ForeignKey,
+        "{err:?}"
+    );
+    // A tenant that never existed is the same error, on every backend.
+    let err = queries::sensors::insert_sensor(
+        &mut c,
+        trapperkeeper_db::types::TenantId::new(),
+        params("s"),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.kind(),
+        trapperkeeper_db::ErrorKind::ForeignKey,
+        "{err:?}"
+    );
+    // The entity's rule for the column, not only its length: a name is one line.
+    for bad in ["", "   ", "two\nlines"] {
+        let err = queries::sensors::insert_sensor(&mut c, t.tenant_id, params(bad)).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            trapperkeeper_db::ErrorKind::Validation,
+            "{bad:?}: {err:?}"
+        );
+        assert!(err.to_string().starts_with("invalid name"), "{err}");
+    }
+    assert!(sensors::list(&mut c, t.tenant_id, Page::first(10))
+        .unwrap()
+        .is_empty());
+    // Two inserts, two ids, both readable through the repository.
+    let a = queries::sensors::insert_sensor(&mut c, t.tenant_id, params("a")).unwrap();
+    let b = queries::sensors::insert_sensor(&mut c, t.tenant_id, params("b")).unwrap();
+    assert_ne!(a, b);
+    let made = sensors::get(&mut c, t.tenant_id, a).unwrap();
+    // modified_at left out of the UPDATE: set to the current time, not kept.
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let seen = Timestamp::now();
+    assert_eq!(
+        queries::sensors::touch_sensor(&mut c, t.tenant_id, a, Some(seen)).unwrap(),
+        1
+    );
+    let touched = sensors::get(&mut c, t.tenant_id, a).unwrap();
+    assert_eq!(touched.last_seen_at, Some(seen));
+    assert!(
+        touched.modified_at > made.modified_at,
+        "{touched:?} after {made:?}"
+    );
+    assert_eq!(touched.created_at, made.created_at);
+
+    // The async twins: one hop each, same results, owned copies of borrowed text.
+    common::runtime().block_on(async {
+        let database = Database::open(&db.config()).await.unwrap();
+        let name = String::from("from async");
+        let id = queries::sensors::insert_sensor_async(
+            &database,
+            t.tenant_id,
+            InsertSensorParams {
+                name: &name,
+                description: None,
+                metadata: "{}",
+            },
+        )
+        .await
+        .unwrap();
+        let got = queries::sensors::get_sensor_async(&database, t.tenant_id, id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.name, "from async");
+        let err = queries::sensors::insert_sensor_async(&database, gone.tenant_id, params("x"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), trapperkeeper_db::ErrorKind::ForeignKey);
+    });
+    assert_eq!(
+        sensors::list(&mut c, t.tenant_id, Page::first(10))
+            .unwrap()
+            .len(),
+        3
+    );
 }

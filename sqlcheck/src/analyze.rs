@@ -38,14 +38,38 @@ pub struct Param {
     /// Written to a text column: the generated function refuses a value longer than the
     /// portable limit (`MAX_TEXT_BYTES`, what MySQL's `TEXT` holds), as the repository does.
     pub text: bool,
+    /// Seen only in an UPDATE's `SET`, not its `WHERE`: a new value, which the generated
+    /// signature puts after the parameters that pick the rows.
+    pub value_only: bool,
+    /// Written to this column of this entity (`crate::repository::sensors`, `name`): the
+    /// generated function applies the entity's rule for the column (`COLUMN_RULES`).
+    pub column_rule: Option<(String, String)>,
+    /// A value the generated function makes rather than takes (a Rust expression: a new
+    /// UUIDv7 id, the current time), for a column the block leaves out.
+    pub generated: Option<String>,
+}
+
+/// The checks a named INSERT into a tenant's table runs first, in its write transaction, as
+/// the repository's `create` does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InsertChecks {
+    /// The entity's repository module (`crate::repository::sensors`).
+    pub entity: String,
+    /// The parameter holding the tenant (which must be live).
+    pub tenant: usize,
+    /// Further parents the row points at: (their repository module, the parameter of the id).
+    pub parents: Vec<(String, usize)>,
+    /// How many rows the statement inserts.
+    pub rows: usize,
 }
 
 /// What the generated function must check of a parameter written to a column.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct ValueCheck {
     max_chars: Option<usize>,
     json: bool,
     text: bool,
+    column_rule: Option<(String, String)>,
 }
 
 /// A result column.
@@ -78,6 +102,10 @@ pub struct Analyzed {
     pub qmark_sql: String,
     /// The SQL with `$n` placeholders (PostgreSQL).
     pub pg_sql: String,
+    /// An INSERT's checks before it runs (a tenant's table with a repository model).
+    pub insert: Option<InsertChecks>,
+    /// The parameter of an INSERT's generated primary key: the function returns the new id.
+    pub returns_id: Option<usize>,
 }
 
 struct Placeholder {
@@ -691,6 +719,12 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
     // the others (a LEFT JOIN's ON).
     let mut filters: Vec<(Option<&Expr>, Option<String>)> = Vec::new();
     let mut written_tenant_param = false;
+    // Values for columns the block leaves out, which the function makes (`Generated`), and
+    // where an INSERT's tenant and parent ids are.
+    let mut generated: Vec<Generated> = Vec::new();
+    let mut tenant_value: Option<Pos> = None;
+    let mut parent_values: Vec<(String, Pos)> = Vec::new();
+    let mut inserted_rows = 0;
     let default_returns;
 
     match &statement {
@@ -875,9 +909,27 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
                     check_value(&scope, &mut typer, col, value, &mut checks, &mut problems);
                     if col.name == "tenant_id" && placeholder_pos(value).is_some() {
                         written_tenant_param = true;
+                        tenant_value.get_or_insert(value.pos);
+                    }
+                    let parent = catalog.parents.iter().find(|(child, parent, fk)| {
+                        *child == table && parent != "tenants" && *fk == col.name
+                    });
+                    if let (Some((_, parent, _)), ExprKind::Param) = (parent, &value.kind) {
+                        if insert.rows.len() == 1 {
+                            parent_values.push((parent.clone(), value.pos));
+                        }
                     }
                 }
             }
+            inserted_rows = insert.rows.len();
+            generate_insert_values(
+                catalog,
+                &table,
+                insert,
+                &mut generated,
+                &mut rewrites,
+                &mut problems,
+            );
             let has_tenant = catalog
                 .get(&table)
                 .is_some_and(|c| c.iter().any(|c| c.name == "tenant_id"));
@@ -961,6 +1013,28 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
             }
             everywhere.extend(equalities(&scope, update.selection.as_ref()));
             filters.push((update.selection.as_ref(), None));
+            // The repository bumps modified_at on every change; so does a block that leaves it
+            // out (unless it says why it keeps it).
+            let table = &update.table.name.value;
+            if update.selection.is_some()
+                && block.keeps_modified_at.is_none()
+                && !assigned.iter().any(|a| a == "modified_at")
+            {
+                if let Some(col) = catalog
+                    .get(table)
+                    .and_then(|cols| cols.iter().find(|c| c.name == "modified_at"))
+                {
+                    rewrites.push((update.set_end, format!("{BEFORE}, modified_at = ? ")));
+                    generated.push(Generated {
+                        name: "__now".into(),
+                        rust: col.rust.clone(),
+                        sql: col.sql.clone(),
+                        expr: format!("{}::now()", col.rust),
+                        at: vec![(update.set_end, 0)],
+                    });
+                    assigned.push("modified_at".into());
+                }
+            }
             rules::update_safety(&scope, block, update, &assigned, &mut problems);
         }
         Statement::Delete(delete) => {
@@ -1026,8 +1100,82 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
         }
     }
 
-    let (params, binds) = parameters(block, &found, &param_uses, &checks, &mut problems);
+    let (mut params, mut binds) = parameters(block, &found, &param_uses, &checks, &mut problems);
+    if let Statement::Update(Update {
+        selection: Some(w), ..
+    }) = &statement
+    {
+        let start = w.pos;
+        for (i, param) in params.iter_mut().enumerate() {
+            param.value_only = found
+                .iter()
+                .zip(&binds)
+                .filter(|(_, &b)| b == i)
+                .all(|(p, _)| (p.line, p.col) < start);
+        }
+    }
 
+    let param_at = |pos: Pos, binds: &[usize]| {
+        found
+            .iter()
+            .zip(binds)
+            .find(|(p, _)| (p.line, p.col) == pos)
+            .map(|(_, &b)| b)
+    };
+    let tenant_param = tenant_value.and_then(|pos| param_at(pos, &binds));
+    let parent_params: Vec<(String, usize)> = parent_values
+        .iter()
+        .filter_map(|(parent, pos)| {
+            let module = catalog.models.iter().find(|m| m.table == *parent)?;
+            let module = module.path.rsplit_once("::")?.0.to_string();
+            Some((module, param_at(*pos, &binds)?))
+        })
+        .collect();
+    let mut returns_id = None;
+    if binds.len() == found.len() && !generated.is_empty() {
+        // Each placeholder in text order: the block's, and the generated ones where their
+        // rewrite put them (after the block's at the same place, in the order listed).
+        let mut entries: Vec<(Pos, usize, usize)> = found
+            .iter()
+            .zip(&binds)
+            .map(|(p, &b)| ((p.line, p.col), 0, b))
+            .collect();
+        for g in &generated {
+            let index = params.len();
+            if g.name == "__id" {
+                returns_id = Some(index);
+            }
+            params.push(Param {
+                name: g.name.clone(),
+                rust: g.rust.clone(),
+                sql: g.sql.clone(),
+                non_negative: false,
+                max_chars: None,
+                json: false,
+                text: false,
+                value_only: false,
+                column_rule: None,
+                generated: Some(g.expr.clone()),
+            });
+            entries.extend(g.at.iter().map(|&(pos, order)| (pos, order + 1, index)));
+        }
+        entries.sort_by_key(|&(pos, order, _)| (pos, order));
+        binds = entries.into_iter().map(|(_, _, b)| b).collect();
+    }
+    let insert_checks = match (&statement, tenant_param) {
+        (Statement::Insert(insert), Some(tenant)) => catalog
+            .models
+            .iter()
+            .find(|m| m.table == insert.table.value && m.table != "tenants")
+            .and_then(|m| m.path.rsplit_once("::"))
+            .map(|(module, _)| InsertChecks {
+                entity: module.to_string(),
+                tenant,
+                parents: parent_params,
+                rows: inserted_rows,
+            }),
+        _ => None,
+    };
     // Row mapping (`analyze` refuses an unknown model at its annotation).
     let row_model = block.row.as_deref().and_then(|m| catalog.model(m));
     if let Some(found) = row_model {
@@ -1098,7 +1246,97 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
         row_path: row_model.map(|m| m.path.clone()),
         qmark_sql,
         pg_sql,
+        insert: insert_checks,
+        returns_id,
     })
+}
+
+/// A value the generated function makes for a column the block leaves out.
+struct Generated {
+    /// The field of the query struct (`__id`, `__now`: parameter names cannot start with `__`).
+    name: String,
+    rust: String,
+    sql: String,
+    /// The Rust expression that makes it.
+    expr: String,
+    /// Where its placeholders go, and their order among generated ones at the same place.
+    at: Vec<(Pos, usize)>,
+}
+
+/// An INSERT that leaves out its table's id, `created_at` or `modified_at` gets them as the
+/// repository makes them: a new UUIDv7 id, and the current time for both timestamps.
+fn generate_insert_values(
+    catalog: &Catalog,
+    table: &str,
+    insert: &crate::ast::Insert,
+    generated: &mut Vec<Generated>,
+    rewrites: &mut Vec<((usize, usize), String)>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let Some(cols) = catalog.get(table) else {
+        return;
+    };
+    let listed = |name: &str| {
+        insert
+            .columns
+            .iter()
+            .any(|c| c.value.eq_ignore_ascii_case(name))
+    };
+    let mut names: Vec<&str> = Vec::new();
+    if let Some(pk) = catalog.primary_keys.get(table).filter(|pk| !listed(pk)) {
+        if let Some(col) = cols
+            .iter()
+            .find(|c| c.name == *pk && c.rust.ends_with("Id"))
+        {
+            if insert.rows.len() > 1 {
+                let (l, c) = insert.table.pos;
+                problems.push(Diagnostic::at(
+                    Code::Safety,
+                    l,
+                    c,
+                    format!("a multi-row INSERT into {table} must list {pk}: one generated id cannot serve several rows"),
+                    format!("list {pk} with a parameter per row, or insert one row per call"),
+                ));
+                return;
+            }
+            generated.push(Generated {
+                name: "__id".into(),
+                rust: col.rust.clone(),
+                sql: col.sql.clone(),
+                expr: format!("{}::new()", col.rust),
+                at: insert.rows_close.iter().map(|&p| (p, 0)).collect(),
+            });
+            names.push(pk);
+        }
+    }
+    let stamps: Vec<&Column> = ["created_at", "modified_at"]
+        .iter()
+        .filter(|n| !listed(n))
+        .filter_map(|n| cols.iter().find(|c| c.name == *n))
+        .collect();
+    if let Some(first) = stamps.first() {
+        let offset = names.len();
+        generated.push(Generated {
+            name: "__now".into(),
+            rust: first.rust.clone(),
+            sql: first.sql.clone(),
+            expr: format!("{}::now()", first.rust),
+            at: insert
+                .rows_close
+                .iter()
+                .flat_map(|&p| (0..stamps.len()).map(move |k| (p, offset + k)))
+                .collect(),
+        });
+        names.extend(stamps.iter().map(|c| c.name.as_str()));
+    }
+    if names.is_empty() {
+        return;
+    }
+    rewrites.push((insert.columns_close, format!(", {})", names.join(", "))));
+    let marks = vec!["?"; names.len()].join(", ");
+    for &close in &insert.rows_close {
+        rewrites.push((close, format!(", {marks})")));
+    }
 }
 
 /// Types the new value of `col` (an INSERT value or a SET assignment); a NOT NULL column gets
@@ -1112,6 +1350,17 @@ fn check_value(
     problems: &mut Vec<Diagnostic>,
 ) {
     check_shape(scope, col, value, checks, problems);
+    if matches!(value.kind, ExprKind::Param) {
+        let table = &scope.tables[0].1;
+        if let Some(model) = scope.catalog.models.iter().find(|m| m.table == *table) {
+            let module = model
+                .path
+                .rsplit_once("::")
+                .map_or("", |(m, _)| m)
+                .to_string();
+            checks.entry(value.pos).or_default().column_rule = Some((module, col.name.clone()));
+        }
+    }
     let t = typer.expect(
         value,
         &Ty::of_column(col),
@@ -1400,6 +1649,9 @@ fn parameters(
                     max_chars: None,
                     json: false,
                     text: false,
+                    value_only: false,
+                    column_rule: None,
+                    generated: None,
                 });
                 binds.push(params.len() - 1);
             }
@@ -1425,18 +1677,31 @@ fn parameters(
             };
             param.json |= check.json;
             param.text |= check.text;
+            if param.column_rule.is_none() {
+                param.column_rule.clone_from(&check.column_rule);
+            }
         }
     }
     (params, binds)
 }
 
-/// Replaces the one character at each (line, column) with its text.
+/// A rewrite starting with this inserts its text before the character instead of replacing it.
+const BEFORE: char = '\u{1}';
+
+/// Replaces the one character at each (line, column) with its text (or, for a text starting
+/// with [`BEFORE`], puts the text before it).
 fn apply_rewrites(sql: &str, rewrites: &[((usize, usize), String)]) -> String {
     let mut out = String::with_capacity(sql.len());
     let (mut line, mut col) = (1, 1);
     for c in sql.chars() {
         match rewrites.iter().find(|(at, _)| *at == (line, col)) {
-            Some((_, text)) => out.push_str(text),
+            Some((_, text)) => match text.strip_prefix(BEFORE) {
+                Some(before) => {
+                    out.push_str(before);
+                    out.push(c);
+                }
+                None => out.push_str(text),
+            },
             None => out.push(c),
         }
         if c == '\n' {

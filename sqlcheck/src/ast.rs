@@ -115,6 +115,10 @@ pub struct Insert {
     pub columns: Vec<Ident>,
     /// The rows of values.
     pub rows: Vec<Vec<Expr>>,
+    /// Where the `)` closing the column list is (generated columns go before it).
+    pub columns_close: Pos,
+    /// Where the `)` closing each row of values is.
+    pub rows_close: Vec<Pos>,
 }
 
 /// `UPDATE table [alias] SET column = expr, … [WHERE …]`.
@@ -126,6 +130,8 @@ pub struct Update {
     pub assignments: Vec<(Ident, Expr)>,
     /// WHERE.
     pub selection: Option<Expr>,
+    /// Where the token after the last assignment is (a generated assignment goes before it).
+    pub set_end: Pos,
 }
 
 /// `DELETE FROM table [WHERE …]`.

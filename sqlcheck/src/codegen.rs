@@ -25,8 +25,99 @@ fn split_placeholders(sql: &str) -> Vec<String> {
     parts
 }
 
+/// Where the generated code finds the data layer: `crate` inside `trapperkeeper-db`,
+/// `::trapperkeeper_db` in a service crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The path of the `trapperkeeper-db` crate as the generated code spells it.
+    pub root: String,
+}
+
+impl Target {
+    /// Code compiled into `trapperkeeper-db` itself.
+    pub fn this_crate() -> Self {
+        Self {
+            root: "crate".into(),
+        }
+    }
+
+    /// Code compiled into a crate that depends on `trapperkeeper-db`.
+    pub fn dependent() -> Self {
+        Self {
+            root: "::trapperkeeper_db".into(),
+        }
+    }
+
+    /// A Rust type or path from the catalog (spelt `crate::…`) as this target spells it.
+    fn path(&self, p: &str) -> String {
+        p.replace("crate::", &format!("{}::", self.root))
+    }
+}
+
+/// The order of the generated function's parameters (indexes into `a.params`): the tenant
+/// first; then the typed ids (`RuleId`, …); then the other parameters that pick rows; then an
+/// UPDATE's new values (parameters seen only in its `SET`) — each group in order of first
+/// appearance. This is the repository's `(conn, tenant, id, …)`.
+pub fn signature_order(a: &Analyzed) -> Vec<usize> {
+    let tenant = a
+        .params
+        .iter()
+        .position(|p| p.rust == "TenantId" && p.name == "tenant_id")
+        .or_else(|| a.params.iter().position(|p| p.rust == "TenantId"));
+    let is_id = |r: &str| r.ends_with("Id") && r.chars().all(|c| c.is_ascii_alphanumeric());
+    let rank = |i: usize| {
+        let p = &a.params[i];
+        if Some(i) == tenant {
+            0
+        } else if p.value_only {
+            3
+        } else if is_id(&p.rust) {
+            1
+        } else {
+            2
+        }
+    };
+    let mut order: Vec<usize> = (0..a.params.len())
+        .filter(|&i| a.params[i].generated.is_none())
+        .collect();
+    // Stable: first appearance within each group.
+    order.sort_by_key(|&i| rank(i));
+    order
+}
+
+/// Whether the block's arguments after the tenant go in a generated `…Params` struct.
+pub fn has_params_struct(a: &Analyzed) -> bool {
+    a.params.iter().filter(|p| p.generated.is_none()).count() > MAX_POSITIONAL
+}
+
+/// More parameters than this and the function takes a `…Params` struct after the tenant.
+pub const MAX_POSITIONAL: usize = 3;
+
+/// An argument's type as the function takes it (`&str` borrows for `'a` inside a struct).
+fn arg_type(rust: &str, in_struct: bool) -> String {
+    if in_struct {
+        rust.replace("&str", "&'a str")
+    } else {
+        rust.to_string()
+    }
+}
+
+/// The owned form of an argument for the async twin (moved into the blocking hop), and how
+/// the sync function borrows it back.
+fn owned(name: &str, rust: &str) -> Option<(String, String)> {
+    match rust {
+        "&str" => Some((format!("{name}.to_owned()"), format!("&{name}"))),
+        "Option<&str>" => Some((
+            format!("{name}.map(str::to_owned)"),
+            format!("{name}.as_deref()"),
+        )),
+        _ => None,
+    }
+}
+
 /// The module for one file.
-pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed]) -> String {
+pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed], target: &Target) -> String {
+    let root = &target.root;
     let mut out = String::new();
     let _ = writeln!(out, "/// Named queries of `{file_path}`.");
     let _ = writeln!(out, "pub mod {file_stem} {{");
@@ -34,13 +125,19 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed]) -> String {
         out,
         "    #![allow(unused_imports, clippy::too_many_arguments)]"
     );
+    // diesel and serde through the data layer, so that a service crate needs no dependency
+    // of its own on them (and cannot pick another version).
+    let _ = writeln!(
+        out,
+        "    use {root}::queries::support::{{self, diesel, serde}};"
+    );
     let _ = writeln!(out, "    use diesel::prelude::*;");
-    let _ = writeln!(out, "    use crate::types::*;");
-    let _ = writeln!(out, "    use crate::AnyConnection;");
+    let _ = writeln!(out, "    use {root}::types::*;");
+    let _ = writeln!(out, "    use {root}::AnyConnection;");
     for a in blocks {
         let fn_name = snake(&a.block.name);
         let row_type = match &a.row_path {
-            Some(path) => path.clone(),
+            Some(path) => target.path(path),
             None => format!("{}Row", pascal(&a.block.name)),
         };
         if a.row_path.is_none() && a.returns != Returns::Exec {
@@ -49,10 +146,14 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed]) -> String {
                 out,
                 "    #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]"
             );
+            let _ = writeln!(
+                out,
+                "    #[serde(crate = \"{root}::queries::support::serde\")]"
+            );
             let _ = writeln!(out, "    pub struct {row_type} {{");
             for c in &a.columns {
                 let _ = writeln!(out, "        /// Column `{}`.", c.name);
-                let _ = writeln!(out, "        pub {}: {},", c.name, c.rust);
+                let _ = writeln!(out, "        pub {}: {},", c.name, target.path(&c.rust));
             }
             let _ = writeln!(out, "    }}");
         }
@@ -65,7 +166,7 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed]) -> String {
                 "({},)",
                 a.columns
                     .iter()
-                    .map(|c| c.sql.as_str())
+                    .map(|c| target.path(&c.sql))
                     .collect::<Vec<_>>()
                     .join(", ")
             )
@@ -86,7 +187,7 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed]) -> String {
                 out,
                 "        {}: {},",
                 p.name,
-                p.rust.replace("&str", "&'a str")
+                arg_type(&target.path(&p.rust), true)
             );
         }
         let _ = writeln!(
@@ -99,8 +200,8 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed]) -> String {
             out,
             "    impl diesel::RunQueryDsl<AnyConnection> for {ty}Query<'_> {{}}"
         );
-        let _ = writeln!(out, "    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for {ty}Query<'a> {{");
-        let _ = writeln!(out, "        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {{");
+        let _ = writeln!(out, "    impl<'a> diesel::query_builder::QueryFragment<{root}::connection::MultiBackend> for {ty}Query<'a> {{");
+        let _ = writeln!(out, "        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, {root}::connection::MultiBackend>) -> diesel::QueryResult<()> {{");
         let segments = split_placeholders(&a.qmark_sql);
         for (i, segment) in segments.iter().enumerate() {
             if !segment.is_empty() {
@@ -111,34 +212,118 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed]) -> String {
                 let _ = writeln!(
                     out,
                     "            out.push_bind_param::<{}, _>(&self.{})?;",
-                    p.sql, p.name
+                    target.path(&p.sql),
+                    p.name
                 );
             }
         }
         let _ = writeln!(out, "            Ok(())\n        }}\n    }}");
-        let result = match a.returns {
-            Returns::One => row_type.clone(),
-            Returns::Optional => format!("Option<{row_type}>"),
-            Returns::Many => format!("Vec<{row_type}>"),
-            Returns::Exec => "usize".to_string(),
+        let result = match (a.returns, a.returns_id) {
+            (_, Some(id)) => target.path(&a.params[id].rust),
+            (Returns::One, _) => row_type.clone(),
+            (Returns::Optional, _) => format!("Option<{row_type}>"),
+            (Returns::Many, _) => format!("Vec<{row_type}>"),
+            (Returns::Exec, _) => "usize".to_string(),
         };
+        let order = signature_order(a);
+        let tenant_first = order
+            .first()
+            .is_some_and(|&i| a.params[i].rust == "TenantId");
+        let in_struct = has_params_struct(a);
+        // Positional arguments, then the struct's fields.
+        let (positional, fields): (Vec<usize>, Vec<usize>) = if in_struct {
+            let split = usize::from(tenant_first);
+            (order[..split].to_vec(), order[split..].to_vec())
+        } else {
+            (order.clone(), vec![])
+        };
+        let params_ty = format!("{ty}Params");
+        // A lifetime only when a field borrows, so that a struct of plain values needs none.
+        let borrows = fields.iter().any(|&i| a.params[i].rust.contains('&'));
+        let (params_lt, params_anon) = if borrows { ("<'a>", "<'_>") } else { ("", "") };
+        if in_struct {
+            let _ = writeln!(
+                out,
+                "\n    /// The arguments of `{}` after the tenant.",
+                a.block.name
+            );
+            let _ = writeln!(out, "    #[derive(Debug, Clone, PartialEq)]");
+            let _ = writeln!(out, "    pub struct {params_ty}{params_lt} {{");
+            for &i in &fields {
+                let p = &a.params[i];
+                let _ = writeln!(out, "        /// `:{}`.", p.name);
+                let _ = writeln!(
+                    out,
+                    "        pub {}: {},",
+                    p.name,
+                    arg_type(&target.path(&p.rust), true)
+                );
+            }
+            let _ = writeln!(out, "    }}");
+        }
+        let mut args: String = positional
+            .iter()
+            .map(|&i| format!(", {}: {}", a.params[i].name, target.path(&a.params[i].rust)))
+            .collect();
+        if in_struct {
+            let _ = write!(args, ", params: {params_ty}{params_anon}");
+        }
         let _ = writeln!(
             out,
             "\n    /// `{}` ({}:{}).",
             a.block.name, file_path, a.block.name_line
         );
-        let args: String = a
-            .params
-            .iter()
-            .map(|p| format!(", {}: {}", p.name, p.rust))
-            .collect();
-        let _ = writeln!(out, "    pub fn {fn_name}(conn: &mut AnyConnection{args}) -> crate::repository::Result<{result}> {{");
-        for p in a.params.iter().filter(|p| p.non_negative) {
+        let _ = writeln!(out, "    pub fn {fn_name}(conn: &mut AnyConnection{args}) -> {root}::repository::Result<{result}> {{");
+        if in_struct {
+            let names: String = fields
+                .iter()
+                .map(|&i| format!("{}, ", a.params[i].name))
+                .collect();
+            let _ = writeln!(out, "        let {params_ty} {{ {names} }} = params;");
+        }
+        for p in a.params.iter().filter(|p| p.generated.is_some()) {
             let _ = writeln!(
                 out,
-                "        if {0} < 0 {{ return Err(crate::repository::Error::validation(\"{0}\", \"must not be negative (LIMIT/OFFSET)\")); }}",
-                p.name
+                "        let {} = {};",
+                p.name,
+                target.path(p.generated.as_deref().unwrap_or_default())
             );
+        }
+        // The entity's own rule for the column (what its repository `create`/`update` applies).
+        for p in &a.params {
+            let Some((module, column)) = &p.column_rule else {
+                continue;
+            };
+            let rules = format!("{}::COLUMN_RULES", target.path(module));
+            let call = |value: &str| format!("support::column({rules}, {column:?}, {value})?;");
+            match p.rust.as_str() {
+                "&str" => {
+                    let _ = writeln!(out, "        {}", call(&p.name));
+                }
+                "f64" => {
+                    let _ = writeln!(out, "        {}", call(&format!("&{}", p.name)));
+                }
+                "Option<&str>" => {
+                    let _ = writeln!(
+                        out,
+                        "        if let Some(value) = {} {{ {} }}",
+                        p.name,
+                        call("value")
+                    );
+                }
+                "Option<f64>" => {
+                    let _ = writeln!(
+                        out,
+                        "        if let Some(value) = &{} {{ {} }}",
+                        p.name,
+                        call("value")
+                    );
+                }
+                _ => {}
+            }
+        }
+        for p in a.params.iter().filter(|p| p.non_negative) {
+            let _ = writeln!(out, "        support::non_negative(\"{0}\", {0})?;", p.name);
         }
         // A text parameter written to a bounded or JSON column is checked before the
         // statement runs, so that SQLite refuses what PostgreSQL and MySQL refuse.
@@ -147,40 +332,28 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed]) -> String {
             .iter()
             .filter(|p| p.max_chars.is_some() || p.json || p.text)
         {
-            let value = if p.rust.starts_with("Option<") {
-                let _ = writeln!(out, "        if let Some(value) = {} {{", p.name);
-                "value"
-            } else {
-                let _ = writeln!(out, "        {{ let value = {};", p.name);
-                "value"
-            };
+            let optional = p.rust.starts_with("Option<");
+            let mut checks = Vec::new();
             if p.text {
-                let _ = writeln!(
-                    out,
-                    "            let bytes = {value}.len(); if bytes > crate::repository::validate::MAX_TEXT_BYTES {{ return Err(crate::repository::Error::validation(\"{0}\", format!(\"must be at most {{}} bytes (UTF-8), got {{bytes}}\", crate::repository::validate::MAX_TEXT_BYTES))); }}",
-                    p.name
-                );
+                checks.push("support::text_bytes(FIELD, value)?;".to_string());
             }
             if let Some(max) = p.max_chars {
-                let _ = writeln!(
-                    out,
-                    "            let chars = {value}.chars().count(); if chars > {max} {{ return Err(crate::repository::Error::validation(\"{0}\", format!(\"must be at most {max} characters, got {{chars}}\"))); }}",
-                    p.name
-                );
+                checks.push(format!("support::max_chars(FIELD, value, {max})?;"));
             }
             if p.json {
-                let _ = writeln!(
-                    out,
-                    "            if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>({value}) {{ return Err(crate::repository::Error::validation(\"{0}\", format!(\"is not valid JSON: {{e}}\"))); }}",
-                    p.name
-                );
+                checks.push("support::json(FIELD, value)?;".to_string());
             }
-            let _ = writeln!(out, "        }}");
+            let body = checks.join(" ").replace("FIELD", &format!("{:?}", p.name));
+            if optional {
+                let _ = writeln!(out, "        if let Some(value) = {} {{ {body} }}", p.name);
+            } else {
+                let _ = writeln!(out, "        {{ let value = {}; {body} }}", p.name);
+            }
         }
-        let fields: String = a.params.iter().map(|p| format!("{}, ", p.name)).collect();
+        let query_fields: String = a.params.iter().map(|p| format!("{}, ", p.name)).collect();
         let _ = writeln!(
             out,
-            "        let query = {ty}Query {{ {fields}_borrow: std::marker::PhantomData }};"
+            "        let query = {ty}Query {{ {query_fields}_borrow: std::marker::PhantomData }};"
         );
         let tail = match a.returns {
             Returns::One => format!("query.get_result::<{row_type}>(conn)"),
@@ -188,7 +361,88 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed]) -> String {
             Returns::Many => format!("query.load::<{row_type}>(conn)"),
             Returns::Exec => "query.execute(conn)".to_string(),
         };
-        let _ = writeln!(out, "        Ok({tail}?)");
+        let done = match a.returns_id {
+            Some(id) => format!("Ok({})", a.params[id].name),
+            None => "Ok(count)".to_string(),
+        };
+        if let Some(insert) = &a.insert {
+            // As the repository's create: in one write transaction, the tenant (and every
+            // other parent) must be live, and a unique violation is this entity's Conflict.
+            let entity = target.path(&insert.entity);
+            let tenant = &a.params[insert.tenant].name;
+            let mut parents = String::new();
+            for (parent, i) in &insert.parents {
+                let parent = target.path(parent);
+                let p = &a.params[*i];
+                let check = format!("if !{parent}::is_live(conn, {tenant}, ID)? {{ return Err(support::missing_parent({entity}::ENTITY, {parent}::ENTITY)); }}");
+                if p.rust.starts_with("Option<") {
+                    let _ = write!(
+                        parents,
+                        "if let Some(id) = {} {{ {} }} ",
+                        p.name,
+                        check.replace("ID", "id")
+                    );
+                } else {
+                    let _ = write!(parents, "{} ", check.replace("ID", &p.name));
+                }
+            }
+            let check_conn = if parents.is_empty() { "_conn" } else { "conn" };
+            let bind = if a.returns_id.is_some() {
+                ""
+            } else {
+                "let count = "
+            };
+            let _ = writeln!(
+                out,
+                "        {bind}support::insert_owned(conn, {entity}::ENTITY, {entity}::UNIQUE, {tenant}, |{check_conn}| {{ {parents}Ok(()) }}, |conn| {tail})?;"
+            );
+            let _ = writeln!(out, "        {done}");
+        } else if a.returns_id.is_some() {
+            let _ = writeln!(out, "        {tail}?;\n        {done}");
+        } else {
+            let _ = writeln!(out, "        Ok({tail}?)");
+        }
+        let _ = writeln!(out, "    }}");
+
+        // The async twin: the same function in one blocking hop on a pooled connection.
+        let _ = writeln!(
+            out,
+            "\n    /// `{}` from async code: [`{fn_name}`] in one hop on a pooled connection.",
+            a.block.name
+        );
+        let _ = writeln!(out, "    pub async fn {fn_name}_async(db: &{root}::Database{args}) -> {root}::repository::Result<{result}> {{");
+        if in_struct {
+            let names: String = fields
+                .iter()
+                .map(|&i| format!("{}, ", a.params[i].name))
+                .collect();
+            let _ = writeln!(out, "        let {params_ty} {{ {names} }} = params;");
+        }
+        let mut call_args = Vec::new();
+        let mut struct_args = Vec::new();
+        for &i in positional.iter().chain(&fields) {
+            let p = &a.params[i];
+            let passed = match owned(&p.name, &p.rust) {
+                Some((make, borrow)) => {
+                    let _ = writeln!(out, "        let {} = {make};", p.name);
+                    borrow
+                }
+                None => p.name.clone(),
+            };
+            if fields.contains(&i) {
+                struct_args.push(format!("{}: {passed}", p.name));
+            } else {
+                call_args.push(passed);
+            }
+        }
+        if in_struct {
+            call_args.push(format!("{params_ty} {{ {} }}", struct_args.join(", ")));
+        }
+        let call: String = call_args.iter().map(|x| format!(", {x}")).collect();
+        let _ = writeln!(
+            out,
+            "        db.run(move |conn| {fn_name}(conn{call})).await"
+        );
         let _ = writeln!(out, "    }}");
     }
     let _ = writeln!(out, "}}");

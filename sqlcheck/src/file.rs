@@ -160,6 +160,11 @@ pub fn split(file: &str, text: &str) -> (Vec<Block>, Vec<Diagnostic>) {
                     format!("query name {name:?} is not kebab-case"),
                     "use lowercase words joined by `-`, e.g. `list-active-rules`",
                 ))
+            } else if name.ends_with("-async") {
+                Some((
+                    format!("query name {name:?} ends with -async, the suffix of the generated async twins"),
+                    "drop the suffix: every query gets an async twin `…_async`",
+                ))
             } else {
                 crate::names::refusal(&name).map(|why| {
                     (

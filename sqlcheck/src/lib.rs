@@ -27,12 +27,29 @@ pub mod types;
 pub use diagnostic::{Code, Diagnostic};
 use std::path::Path;
 
-/// Checks one file's text; on success returns the generated module.
+/// Checks one file's text; on success returns the generated module (for `trapperkeeper-db`).
 pub fn check_file(
     display_path: &str,
     stem: &str,
     text: &str,
     catalog: &catalog::Catalog,
+) -> Result<String, Vec<Diagnostic>> {
+    check_file_for(
+        display_path,
+        stem,
+        text,
+        catalog,
+        &codegen::Target::this_crate(),
+    )
+}
+
+/// [`check_file`] for the crate `target` describes.
+pub fn check_file_for(
+    display_path: &str,
+    stem: &str,
+    text: &str,
+    catalog: &catalog::Catalog,
+    target: &codegen::Target,
 ) -> Result<String, Vec<Diagnostic>> {
     let (blocks, mut errors) = file::split(display_path, text);
     let mut analyzed = Vec::new();
@@ -57,19 +74,29 @@ pub fn check_file(
         ));
     }
     if errors.is_empty() {
-        Ok(codegen::module(stem, display_path, &analyzed))
+        Ok(codegen::module(stem, display_path, &analyzed, target))
     } else {
         Err(errors)
     }
 }
 
 /// Checks every `*.sql` file in `dir` against the schema at `schema_rs` and the `-- row:`
-/// models of the entity list at `entities_rs`; returns the Rust source of all modules, or every
-/// diagnostic.
+/// models of the entity list at `entities_rs`; returns the Rust source of all modules (for
+/// `trapperkeeper-db` itself), or every diagnostic.
 pub fn check_dir(
     dir: &Path,
     schema_rs: &Path,
     entities_rs: &Path,
+) -> Result<String, Vec<Diagnostic>> {
+    check_dir_for(dir, schema_rs, entities_rs, &codegen::Target::this_crate())
+}
+
+/// [`check_dir`] for the crate `target` describes (a service crate: [`codegen::Target::dependent`]).
+pub fn check_dir_for(
+    dir: &Path,
+    schema_rs: &Path,
+    entities_rs: &Path,
+    target: &codegen::Target,
 ) -> Result<String, Vec<Diagnostic>> {
     let read = |path: &Path, what: &str| {
         std::fs::read_to_string(path).map_err(|e| {
@@ -146,7 +173,7 @@ pub fn check_dir(
                 continue;
             }
         };
-        match check_file(&display, &stem, &text, &catalog) {
+        match check_file_for(&display, &stem, &text, &catalog, target) {
             Ok(module) => out.push_str(&module),
             Err(e) => errors.extend(e),
         }

@@ -55,6 +55,11 @@ pub fn refusal(name: &str) -> Option<String> {
 
 /// Why `name` cannot be a parameter of the generated function, if it cannot.
 pub fn parameter_refusal(name: &str) -> Option<String> {
+    if name.starts_with("__") {
+        return Some(format!(
+            "{name} starts with `__`, which the generated values (`__id`, `__now`) use"
+        ));
+    }
     refusal(name).or_else(|| {
         TAKEN_PARAMETERS
             .contains(&name)

@@ -525,6 +525,7 @@ impl Parser {
         self.expect_keyword("INTO")?;
         let table = self.ident("a table name")?;
         let mut columns = Vec::new();
+        let mut columns_close = self.pos();
         if self.eat_symbol("(") {
             loop {
                 columns.push(self.ident("a column name")?);
@@ -532,6 +533,7 @@ impl Parser {
                     break;
                 }
             }
+            columns_close = self.pos();
             self.expect_symbol(")")?;
         }
         if !self.eat_keyword("VALUES") {
@@ -544,9 +546,11 @@ impl Parser {
             return self.fail("VALUES");
         }
         let mut rows = Vec::new();
+        let mut rows_close = Vec::new();
         loop {
             self.expect_symbol("(")?;
             rows.push(self.expr_list()?);
+            rows_close.push(self.pos());
             self.expect_symbol(")")?;
             if !self.eat_symbol(",") {
                 break;
@@ -556,6 +560,8 @@ impl Parser {
             table,
             columns,
             rows,
+            columns_close,
+            rows_close,
         })
     }
 
@@ -578,11 +584,13 @@ impl Parser {
                 break;
             }
         }
+        let set_end = self.pos();
         let selection = self.where_clause()?;
         Ok(Update {
             table,
             assignments,
             selection,
+            set_end,
         })
     }
 

@@ -492,7 +492,7 @@ fn diagnostics_carry_their_code() {
         (&format!("-- name: q\nSELECT nme FROM sensors {OK_TAIL};\n"), Code::Schema),
         (&format!("-- name: q\nSELECT name::text FROM sensors {OK_TAIL};\n"), Code::Portability),
         (&format!("-- name: q\nSELECT name FROM sensors {OK_TAIL} LIMIT 5;\n"), Code::Meaning),
-        ("-- name: q\nUPDATE sensors SET name = :n WHERE tenant_id = :tenant_id AND deleted_at IS NULL;\n", Code::Safety),
+        ("-- name: q\nUPDATE sensors SET created_at = :n WHERE tenant_id = :tenant_id AND deleted_at IS NULL;\n", Code::Safety),
         (&format!("-- name: q\nSELECT name FROM sensors {OK_TAIL} AND;\n"), Code::Syntax),
         ("-- name: Q\nSELECT 1;\n", Code::Annotation),
     ] {

@@ -247,12 +247,60 @@ fn dialect_words() {
 }
 
 #[test]
-fn safety() {
-    refused(
-        &format!("UPDATE ¦rules SET enabled = :enabled WHERE {LIVE}"),
-        "does not set modified_at",
+fn inserts_get_the_values_they_leave_out() {
+    // Id and both timestamps made by the function, which returns the new id.
+    let made = accepted(
+        "INSERT INTO sensors (tenant_id, name, metadata) VALUES (:tenant_id, :name, '{}')",
     );
-    accepted(&format!("-- keeps-modified-at: a flag the operator does not see\nUPDATE rules SET enabled = :enabled WHERE {LIVE}"));
+    for want in [
+        "\"INSERT INTO sensors (tenant_id, name, metadata, sensor_id, created_at, modified_at) VALUES (?, ?, '{}', ?, ?, ?)\"",
+        "let __id = SensorId::new();",
+        "-> crate::repository::Result<SensorId>",
+        "support::insert_owned(conn, crate::repository::sensors::ENTITY",
+    ] {
+        assert!(made.contains(want), "{want} in\n{made}");
+    }
+    // What the block lists, the caller gives: nothing is generated twice.
+    let given = accepted("INSERT INTO sensors (sensor_id, tenant_id, name, metadata, created_at, modified_at) VALUES (:id, :tenant_id, :name, '{}', :now, :now)");
+    assert!(!given.contains("__"), "{given}");
+    assert!(
+        given.contains("-> crate::repository::Result<usize>"),
+        "{given}"
+    );
+    // A link checks both parents are live.
+    let link = accepted("INSERT INTO rule_sensors (tenant_id, rule_id, sensor_id) VALUES (:tenant_id, :rule_id, :sensor_id)");
+    assert!(
+        link.contains("crate::repository::rules::is_live(conn, tenant_id, rule_id)"),
+        "{link}"
+    );
+    assert!(
+        link.contains("crate::repository::sensors::is_live(conn, tenant_id, sensor_id)"),
+        "{link}"
+    );
+    refused(
+        "INSERT INTO ¦sensors (tenant_id, name, metadata) VALUES (:t, :a, '{}'), (:t, :b, '{}')",
+        "must list sensor_id",
+    );
+    refused(
+        "SELECT name FROM sensors WHERE tenant_id = ¦:__t AND deleted_at IS NULL",
+        "starts with `__`",
+    );
+}
+
+#[test]
+fn safety() {
+    // An UPDATE that leaves modified_at out gets it, set to the current time, as the
+    // repository's update does; one that says why it keeps it does not.
+    let bumped = accepted(&format!("UPDATE rules SET enabled = :enabled WHERE {LIVE}"));
+    assert!(
+        bumped.contains("\"UPDATE rules SET enabled = ?, modified_at = ? WHERE tenant_id = ?")
+            && bumped.contains("let __now = Timestamp::now();"),
+        "{bumped}"
+    );
+    let lower = accepted(&format!("UPDATE rules SET enabled = :enabled where {LIVE}"));
+    assert!(lower.contains("modified_at = ? where tenant_id"), "{lower}");
+    let kept = accepted(&format!("-- keeps-modified-at: a flag the operator does not see\nUPDATE rules SET enabled = :enabled WHERE {LIVE}"));
+    assert!(!kept.contains("modified_at"), "{kept}");
     refused(
         &format!("UPDATE rules SET ¦tenant_id = :other, modified_at = :now WHERE {LIVE}"),
         "may not assign tenant_id",
@@ -329,9 +377,16 @@ fn written_text_fits_its_column() {
     let code = accepted(&format!(
         "UPDATE sensors SET name = :name, metadata = :metadata, description = :d, modified_at = :now WHERE {LIVE}"
     ));
-    assert!(code.contains("if chars > 128"), "{code}");
     assert!(
-        code.contains("serde_json::from_str::<serde::de::IgnoredAny>(value)"),
+        code.contains("support::max_chars(\"name\", value, 128)?"),
+        "{code}"
+    );
+    assert!(
+        code.contains("support::column(crate::repository::sensors::COLUMN_RULES, \"name\", name)?"),
+        "{code}"
+    );
+    assert!(
+        code.contains("support::json(\"metadata\", value)?"),
         "{code}"
     );
     assert!(
@@ -438,6 +493,9 @@ fn found_by_the_oracle() {
     let code = accepted(&format!(
         "SELECT name FROM rules WHERE {LIVE} ORDER BY rule_id LIMIT :n OFFSET :skip"
     ));
-    assert!(code.contains("if n < 0 {"), "{code}");
-    assert!(code.contains("if skip < 0 {"), "{code}");
+    assert!(code.contains("support::non_negative(\"n\", n)?"), "{code}");
+    assert!(
+        code.contains("support::non_negative(\"skip\", skip)?"),
+        "{code}"
+    );
 }

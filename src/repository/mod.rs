@@ -303,6 +303,12 @@ pub mod validate {
 
     impl Value for String {
         fn check(&self, field: &'static str, rule: Rule) -> Result<()> {
+            self.as_str().check(field, rule)
+        }
+    }
+
+    impl Value for str {
+        fn check(&self, field: &'static str, rule: Rule) -> Result<()> {
             match rule {
                 Rule::Name(max) => name(field, self, max),
                 Rule::Identifier(max) => identifier(field, self, max),
@@ -505,6 +511,9 @@ macro_rules! row_model {
 
         $crate::repository::tenant_scoped!($table, $id, $crate::types::$Id, $Model, $Changes, ENTITY, unique: $unique);
 
+        /// What a unique violation of this table means (the Conflict's description).
+        pub const UNIQUE: &str = $unique;
+
         #[doc = concat!("Creates a ", $entity, " in a live tenant (after [`Validate`](crate::repository::Validate)",
                         $crate::repository::row_model!(@doc_if [$($refs)?] " and the check that its references are live rows of the tenant"), ").")]
         pub fn create(
@@ -570,7 +579,8 @@ macro_rules! row_model {
         }
     };
     (@model $entity:literal $(#[$meta:meta])* $table:ident: $Model:ident { $($body:tt)* }) => {
-        const ENTITY: &str = $entity;
+        /// What errors call this entity (`"sensor"`).
+        pub const ENTITY: &str = $entity;
 
         // The generated queries need diesel's traits where they expand.
         #[allow(unused_imports)]

@@ -1,12 +1,14 @@
 /// Named queries of `queries/api_keys.sql`.
 pub mod api_keys {
     #![allow(unused_imports, clippy::too_many_arguments)]
+    use crate::queries::support::{self, diesel, serde};
     use diesel::prelude::*;
     use crate::types::*;
     use crate::AnyConnection;
 
     /// A row of `find-api-key-by-hash`.
     #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    #[serde(crate = "crate::queries::support::serde")]
     pub struct FindApiKeyByHashRow {
         /// Column `api_key_id`.
         pub api_key_id: ApiKeyId,
@@ -49,6 +51,12 @@ pub mod api_keys {
         Ok(query.get_result::<FindApiKeyByHashRow>(conn).optional()?)
     }
 
+    /// `find-api-key-by-hash` from async code: [`find_api_key_by_hash`] in one hop on a pooled connection.
+    pub async fn find_api_key_by_hash_async(db: &crate::Database, key_hash: &str) -> crate::repository::Result<Option<FindApiKeyByHashRow>> {
+        let key_hash = key_hash.to_owned();
+        db.run(move |conn| find_api_key_by_hash(conn, &key_hash)).await
+    }
+
     /// SQL of `touch-api-key` (`?` placeholders; PostgreSQL gets `$n`).
     pub const TOUCH_API_KEY_SQL: &str = "UPDATE api_keys SET last_used_at = ? WHERE tenant_id = ? AND api_key_id = ? AND deleted_at IS NULL";
 
@@ -83,20 +91,27 @@ pub mod api_keys {
     }
 
     /// `touch-api-key` (queries/api_keys.sql:8).
-    pub fn touch_api_key(conn: &mut AnyConnection, used_at: Option<Timestamp>, tenant_id: TenantId, api_key_id: ApiKeyId) -> crate::repository::Result<usize> {
+    pub fn touch_api_key(conn: &mut AnyConnection, tenant_id: TenantId, api_key_id: ApiKeyId, used_at: Option<Timestamp>) -> crate::repository::Result<usize> {
         let query = TouchApiKeyQuery { used_at, tenant_id, api_key_id, _borrow: std::marker::PhantomData };
         Ok(query.execute(conn)?)
+    }
+
+    /// `touch-api-key` from async code: [`touch_api_key`] in one hop on a pooled connection.
+    pub async fn touch_api_key_async(db: &crate::Database, tenant_id: TenantId, api_key_id: ApiKeyId, used_at: Option<Timestamp>) -> crate::repository::Result<usize> {
+        db.run(move |conn| touch_api_key(conn, tenant_id, api_key_id, used_at)).await
     }
 }
 /// Named queries of `queries/configurations.sql`.
 pub mod configurations {
     #![allow(unused_imports, clippy::too_many_arguments)]
+    use crate::queries::support::{self, diesel, serde};
     use diesel::prelude::*;
     use crate::types::*;
     use crate::AnyConnection;
 
     /// A row of `get-config-value`.
     #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    #[serde(crate = "crate::queries::support::serde")]
     pub struct GetConfigValueRow {
         /// Column `config_value`.
         pub config_value: String,
@@ -138,6 +153,12 @@ pub mod configurations {
         Ok(query.get_result::<GetConfigValueRow>(conn).optional()?)
     }
 
+    /// `get-config-value` from async code: [`get_config_value`] in one hop on a pooled connection.
+    pub async fn get_config_value_async(db: &crate::Database, tenant_id: TenantId, config_key: &str) -> crate::repository::Result<Option<GetConfigValueRow>> {
+        let config_key = config_key.to_owned();
+        db.run(move |conn| get_config_value(conn, tenant_id, &config_key)).await
+    }
+
     /// SQL of `soft-delete-config` (`?` placeholders; PostgreSQL gets `$n`).
     pub const SOFT_DELETE_CONFIG_SQL: &str = "UPDATE configurations SET deleted_at = ?, modified_at = ? WHERE tenant_id = ? AND config_key = ? AND deleted_at IS NULL";
 
@@ -174,14 +195,21 @@ pub mod configurations {
     }
 
     /// `soft-delete-config` (queries/configurations.sql:6).
-    pub fn soft_delete_config(conn: &mut AnyConnection, now: Timestamp, tenant_id: TenantId, config_key: &str) -> crate::repository::Result<usize> {
+    pub fn soft_delete_config(conn: &mut AnyConnection, tenant_id: TenantId, config_key: &str, now: Timestamp) -> crate::repository::Result<usize> {
         let query = SoftDeleteConfigQuery { now, tenant_id, config_key, _borrow: std::marker::PhantomData };
         Ok(query.execute(conn)?)
+    }
+
+    /// `soft-delete-config` from async code: [`soft_delete_config`] in one hop on a pooled connection.
+    pub async fn soft_delete_config_async(db: &crate::Database, tenant_id: TenantId, config_key: &str, now: Timestamp) -> crate::repository::Result<usize> {
+        let config_key = config_key.to_owned();
+        db.run(move |conn| soft_delete_config(conn, tenant_id, &config_key, now)).await
     }
 }
 /// Named queries of `queries/rules.sql`.
 pub mod rules {
     #![allow(unused_imports, clippy::too_many_arguments)]
+    use crate::queries::support::{self, diesel, serde};
     use diesel::prelude::*;
     use crate::types::*;
     use crate::AnyConnection;
@@ -217,13 +245,19 @@ pub mod rules {
 
     /// `list-active-rules` (queries/rules.sql:1).
     pub fn list_active_rules(conn: &mut AnyConnection, tenant_id: TenantId, limit: i64) -> crate::repository::Result<Vec<crate::repository::rules::Rule>> {
-        if limit < 0 { return Err(crate::repository::Error::validation("limit", "must not be negative (LIMIT/OFFSET)")); }
+        support::non_negative("limit", limit)?;
         let query = ListActiveRulesQuery { tenant_id, limit, _borrow: std::marker::PhantomData };
         Ok(query.load::<crate::repository::rules::Rule>(conn)?)
     }
 
+    /// `list-active-rules` from async code: [`list_active_rules`] in one hop on a pooled connection.
+    pub async fn list_active_rules_async(db: &crate::Database, tenant_id: TenantId, limit: i64) -> crate::repository::Result<Vec<crate::repository::rules::Rule>> {
+        db.run(move |conn| list_active_rules(conn, tenant_id, limit)).await
+    }
+
     /// A row of `count-rules-by-state`.
     #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    #[serde(crate = "crate::queries::support::serde")]
     pub struct CountRulesByStateRow {
         /// Column `state`.
         pub state: String,
@@ -264,8 +298,14 @@ pub mod rules {
         Ok(query.load::<CountRulesByStateRow>(conn)?)
     }
 
+    /// `count-rules-by-state` from async code: [`count_rules_by_state`] in one hop on a pooled connection.
+    pub async fn count_rules_by_state_async(db: &crate::Database, tenant_id: TenantId) -> crate::repository::Result<Vec<CountRulesByStateRow>> {
+        db.run(move |conn| count_rules_by_state(conn, tenant_id)).await
+    }
+
     /// A row of `list-rule-sensors`.
     #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    #[serde(crate = "crate::queries::support::serde")]
     pub struct ListRuleSensorsRow {
         /// Column `sensor_id`.
         pub sensor_id: SensorId,
@@ -315,6 +355,11 @@ pub mod rules {
         Ok(query.load::<ListRuleSensorsRow>(conn)?)
     }
 
+    /// `list-rule-sensors` from async code: [`list_rule_sensors`] in one hop on a pooled connection.
+    pub async fn list_rule_sensors_async(db: &crate::Database, tenant_id: TenantId, rule_id: RuleId) -> crate::repository::Result<Vec<ListRuleSensorsRow>> {
+        db.run(move |conn| list_rule_sensors(conn, tenant_id, rule_id)).await
+    }
+
     /// SQL of `set-rule-enabled` (`?` placeholders; PostgreSQL gets `$n`).
     pub const SET_RULE_ENABLED_SQL: &str = "UPDATE rules SET enabled = ?, modified_at = ? WHERE tenant_id = ? AND rule_id = ? AND deleted_at IS NULL";
 
@@ -351,14 +396,33 @@ pub mod rules {
         }
     }
 
+    /// The arguments of `set-rule-enabled` after the tenant.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct SetRuleEnabledParams {
+        /// `:rule_id`.
+        pub rule_id: RuleId,
+        /// `:enabled`.
+        pub enabled: bool,
+        /// `:now`.
+        pub now: Timestamp,
+    }
+
     /// `set-rule-enabled` (queries/rules.sql:27).
-    pub fn set_rule_enabled(conn: &mut AnyConnection, enabled: bool, now: Timestamp, tenant_id: TenantId, rule_id: RuleId) -> crate::repository::Result<usize> {
+    pub fn set_rule_enabled(conn: &mut AnyConnection, tenant_id: TenantId, params: SetRuleEnabledParams) -> crate::repository::Result<usize> {
+        let SetRuleEnabledParams { rule_id, enabled, now,  } = params;
         let query = SetRuleEnabledQuery { enabled, now, tenant_id, rule_id, _borrow: std::marker::PhantomData };
         Ok(query.execute(conn)?)
     }
 
+    /// `set-rule-enabled` from async code: [`set_rule_enabled`] in one hop on a pooled connection.
+    pub async fn set_rule_enabled_async(db: &crate::Database, tenant_id: TenantId, params: SetRuleEnabledParams) -> crate::repository::Result<usize> {
+        let SetRuleEnabledParams { rule_id, enabled, now,  } = params;
+        db.run(move |conn| set_rule_enabled(conn, tenant_id, SetRuleEnabledParams { rule_id: rule_id, enabled: enabled, now: now })).await
+    }
+
     /// A row of `list-deleted-rules`.
     #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    #[serde(crate = "crate::queries::support::serde")]
     pub struct ListDeletedRulesRow {
         /// Column `rule_id`.
         pub rule_id: RuleId,
@@ -400,27 +464,33 @@ pub mod rules {
         let query = ListDeletedRulesQuery { tenant_id, _borrow: std::marker::PhantomData };
         Ok(query.load::<ListDeletedRulesRow>(conn)?)
     }
+
+    /// `list-deleted-rules` from async code: [`list_deleted_rules`] in one hop on a pooled connection.
+    pub async fn list_deleted_rules_async(db: &crate::Database, tenant_id: TenantId) -> crate::repository::Result<Vec<ListDeletedRulesRow>> {
+        db.run(move |conn| list_deleted_rules(conn, tenant_id)).await
+    }
 }
 /// Named queries of `queries/sensors.sql`.
 pub mod sensors {
     #![allow(unused_imports, clippy::too_many_arguments)]
+    use crate::queries::support::{self, diesel, serde};
     use diesel::prelude::*;
     use crate::types::*;
     use crate::AnyConnection;
 
     /// SQL of `insert-sensor` (`?` placeholders; PostgreSQL gets `$n`).
-    pub const INSERT_SENSOR_SQL: &str = "INSERT INTO sensors (sensor_id, tenant_id, name, description, metadata, last_seen_at, created_at, modified_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)";
+    pub const INSERT_SENSOR_SQL: &str = "INSERT INTO sensors (tenant_id, name, description, metadata, last_seen_at, sensor_id, created_at, modified_at) VALUES (?, ?, ?, ?, NULL, ?, ?, ?)";
 
     #[doc(hidden)]
     pub struct InsertSensorKey;
     #[doc(hidden)]
     pub struct InsertSensorQuery<'a> {
-        sensor_id: SensorId,
         tenant_id: TenantId,
         name: &'a str,
         description: Option<&'a str>,
         metadata: &'a str,
-        now: Timestamp,
+        __id: SensorId,
+        __now: Timestamp,
         _borrow: std::marker::PhantomData<&'a ()>,
     }
     impl diesel::query_builder::QueryId for InsertSensorQuery<'_> {
@@ -433,9 +503,7 @@ pub mod sensors {
     impl diesel::RunQueryDsl<AnyConnection> for InsertSensorQuery<'_> {}
     impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for InsertSensorQuery<'a> {
         fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
-            out.push_sql("INSERT INTO sensors (sensor_id, tenant_id, name, description, metadata, last_seen_at, created_at, modified_at) VALUES (");
-            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.sensor_id)?;
-            out.push_sql(", ");
+            out.push_sql("INSERT INTO sensors (tenant_id, name, description, metadata, last_seen_at, sensor_id, created_at, modified_at) VALUES (");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
             out.push_sql(", ");
             out.push_bind_param::<diesel::sql_types::Text, _>(&self.name)?;
@@ -444,29 +512,50 @@ pub mod sensors {
             out.push_sql(", ");
             out.push_bind_param::<diesel::sql_types::Text, _>(&self.metadata)?;
             out.push_sql(", NULL, ");
-            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.now)?;
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.__id)?;
             out.push_sql(", ");
-            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.now)?;
+            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.__now)?;
+            out.push_sql(", ");
+            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.__now)?;
             out.push_sql(")");
             Ok(())
         }
     }
 
+    /// The arguments of `insert-sensor` after the tenant.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct InsertSensorParams<'a> {
+        /// `:name`.
+        pub name: &'a str,
+        /// `:description`.
+        pub description: Option<&'a str>,
+        /// `:metadata`.
+        pub metadata: &'a str,
+    }
+
     /// `insert-sensor` (queries/sensors.sql:1).
-    pub fn insert_sensor(conn: &mut AnyConnection, sensor_id: SensorId, tenant_id: TenantId, name: &str, description: Option<&str>, metadata: &str, now: Timestamp) -> crate::repository::Result<usize> {
-        { let value = name;
-            let bytes = value.len(); if bytes > crate::repository::validate::MAX_TEXT_BYTES { return Err(crate::repository::Error::validation("name", format!("must be at most {} bytes (UTF-8), got {bytes}", crate::repository::validate::MAX_TEXT_BYTES))); }
-            let chars = value.chars().count(); if chars > 128 { return Err(crate::repository::Error::validation("name", format!("must be at most 128 characters, got {chars}"))); }
-        }
-        if let Some(value) = description {
-            let bytes = value.len(); if bytes > crate::repository::validate::MAX_TEXT_BYTES { return Err(crate::repository::Error::validation("description", format!("must be at most {} bytes (UTF-8), got {bytes}", crate::repository::validate::MAX_TEXT_BYTES))); }
-        }
-        { let value = metadata;
-            let bytes = value.len(); if bytes > crate::repository::validate::MAX_TEXT_BYTES { return Err(crate::repository::Error::validation("metadata", format!("must be at most {} bytes (UTF-8), got {bytes}", crate::repository::validate::MAX_TEXT_BYTES))); }
-            if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(value) { return Err(crate::repository::Error::validation("metadata", format!("is not valid JSON: {e}"))); }
-        }
-        let query = InsertSensorQuery { sensor_id, tenant_id, name, description, metadata, now, _borrow: std::marker::PhantomData };
-        Ok(query.execute(conn)?)
+    pub fn insert_sensor(conn: &mut AnyConnection, tenant_id: TenantId, params: InsertSensorParams<'_>) -> crate::repository::Result<SensorId> {
+        let InsertSensorParams { name, description, metadata,  } = params;
+        let __id = SensorId::new();
+        let __now = Timestamp::now();
+        support::column(crate::repository::sensors::COLUMN_RULES, "name", name)?;
+        if let Some(value) = description { support::column(crate::repository::sensors::COLUMN_RULES, "description", value)?; }
+        support::column(crate::repository::sensors::COLUMN_RULES, "metadata", metadata)?;
+        { let value = name; support::text_bytes("name", value)?; support::max_chars("name", value, 128)?; }
+        if let Some(value) = description { support::text_bytes("description", value)?; }
+        { let value = metadata; support::text_bytes("metadata", value)?; support::json("metadata", value)?; }
+        let query = InsertSensorQuery { tenant_id, name, description, metadata, __id, __now, _borrow: std::marker::PhantomData };
+        support::insert_owned(conn, crate::repository::sensors::ENTITY, crate::repository::sensors::UNIQUE, tenant_id, |_conn| { Ok(()) }, |conn| query.execute(conn))?;
+        Ok(__id)
+    }
+
+    /// `insert-sensor` from async code: [`insert_sensor`] in one hop on a pooled connection.
+    pub async fn insert_sensor_async(db: &crate::Database, tenant_id: TenantId, params: InsertSensorParams<'_>) -> crate::repository::Result<SensorId> {
+        let InsertSensorParams { name, description, metadata,  } = params;
+        let name = name.to_owned();
+        let description = description.map(str::to_owned);
+        let metadata = metadata.to_owned();
+        db.run(move |conn| insert_sensor(conn, tenant_id, InsertSensorParams { name: &name, description: description.as_deref(), metadata: &metadata })).await
     }
 
     /// SQL of `get-sensor` (`?` placeholders; PostgreSQL gets `$n`).
@@ -499,14 +588,20 @@ pub mod sensors {
         }
     }
 
-    /// `get-sensor` (queries/sensors.sql:5).
+    /// `get-sensor` (queries/sensors.sql:7).
     pub fn get_sensor(conn: &mut AnyConnection, tenant_id: TenantId, sensor_id: SensorId) -> crate::repository::Result<Option<crate::repository::sensors::Sensor>> {
         let query = GetSensorQuery { tenant_id, sensor_id, _borrow: std::marker::PhantomData };
         Ok(query.get_result::<crate::repository::sensors::Sensor>(conn).optional()?)
     }
 
+    /// `get-sensor` from async code: [`get_sensor`] in one hop on a pooled connection.
+    pub async fn get_sensor_async(db: &crate::Database, tenant_id: TenantId, sensor_id: SensorId) -> crate::repository::Result<Option<crate::repository::sensors::Sensor>> {
+        db.run(move |conn| get_sensor(conn, tenant_id, sensor_id)).await
+    }
+
     /// A row of `list-sensors-seen-since`.
     #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    #[serde(crate = "crate::queries::support::serde")]
     pub struct ListSensorsSeenSinceRow {
         /// Column `sensor_id`.
         pub sensor_id: SensorId,
@@ -546,10 +641,15 @@ pub mod sensors {
         }
     }
 
-    /// `list-sensors-seen-since` (queries/sensors.sql:11).
+    /// `list-sensors-seen-since` (queries/sensors.sql:13).
     pub fn list_sensors_seen_since(conn: &mut AnyConnection, tenant_id: TenantId, since: Timestamp) -> crate::repository::Result<Vec<ListSensorsSeenSinceRow>> {
         let query = ListSensorsSeenSinceQuery { tenant_id, since, _borrow: std::marker::PhantomData };
         Ok(query.load::<ListSensorsSeenSinceRow>(conn)?)
+    }
+
+    /// `list-sensors-seen-since` from async code: [`list_sensors_seen_since`] in one hop on a pooled connection.
+    pub async fn list_sensors_seen_since_async(db: &crate::Database, tenant_id: TenantId, since: Timestamp) -> crate::repository::Result<Vec<ListSensorsSeenSinceRow>> {
+        db.run(move |conn| list_sensors_seen_since(conn, tenant_id, since)).await
     }
 
     /// SQL of `touch-sensor` (`?` placeholders; PostgreSQL gets `$n`).
@@ -559,9 +659,10 @@ pub mod sensors {
     pub struct TouchSensorKey;
     #[doc(hidden)]
     pub struct TouchSensorQuery<'a> {
-        seen_at: Timestamp,
+        seen_at: Option<Timestamp>,
         tenant_id: TenantId,
         sensor_id: SensorId,
+        __now: Timestamp,
         _borrow: std::marker::PhantomData<&'a ()>,
     }
     impl diesel::query_builder::QueryId for TouchSensorQuery<'_> {
@@ -575,9 +676,9 @@ pub mod sensors {
     impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for TouchSensorQuery<'a> {
         fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
             out.push_sql("UPDATE sensors SET last_seen_at = ");
-            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.seen_at)?;
+            out.push_bind_param::<diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>, _>(&self.seen_at)?;
             out.push_sql(", modified_at = ");
-            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.seen_at)?;
+            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.__now)?;
             out.push_sql(" WHERE tenant_id = ");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
             out.push_sql(" AND sensor_id = ");
@@ -587,15 +688,22 @@ pub mod sensors {
         }
     }
 
-    /// `touch-sensor` (queries/sensors.sql:17).
-    pub fn touch_sensor(conn: &mut AnyConnection, seen_at: Timestamp, tenant_id: TenantId, sensor_id: SensorId) -> crate::repository::Result<usize> {
-        let query = TouchSensorQuery { seen_at, tenant_id, sensor_id, _borrow: std::marker::PhantomData };
+    /// `touch-sensor` (queries/sensors.sql:19).
+    pub fn touch_sensor(conn: &mut AnyConnection, tenant_id: TenantId, sensor_id: SensorId, seen_at: Option<Timestamp>) -> crate::repository::Result<usize> {
+        let __now = Timestamp::now();
+        let query = TouchSensorQuery { seen_at, tenant_id, sensor_id, __now, _borrow: std::marker::PhantomData };
         Ok(query.execute(conn)?)
+    }
+
+    /// `touch-sensor` from async code: [`touch_sensor`] in one hop on a pooled connection.
+    pub async fn touch_sensor_async(db: &crate::Database, tenant_id: TenantId, sensor_id: SensorId, seen_at: Option<Timestamp>) -> crate::repository::Result<usize> {
+        db.run(move |conn| touch_sensor(conn, tenant_id, sensor_id, seen_at)).await
     }
 }
 /// Named queries of `queries/tenants.sql`.
 pub mod tenants {
     #![allow(unused_imports, clippy::too_many_arguments)]
+    use crate::queries::support::{self, diesel, serde};
     use diesel::prelude::*;
     use crate::types::*;
     use crate::AnyConnection;
@@ -633,6 +741,11 @@ pub mod tenants {
         Ok(query.get_result::<crate::repository::tenants::Tenant>(conn).optional()?)
     }
 
+    /// `get-tenant` from async code: [`get_tenant`] in one hop on a pooled connection.
+    pub async fn get_tenant_async(db: &crate::Database, tenant_id: TenantId) -> crate::repository::Result<Option<crate::repository::tenants::Tenant>> {
+        db.run(move |conn| get_tenant(conn, tenant_id)).await
+    }
+
     /// SQL of `list-tenants` (`?` placeholders; PostgreSQL gets `$n`).
     pub const LIST_TENANTS_SQL: &str = "SELECT tenant_id, name, created_at, modified_at, deleted_at FROM tenants WHERE deleted_at IS NULL ORDER BY tenant_id LIMIT ?";
 
@@ -661,13 +774,19 @@ pub mod tenants {
 
     /// `list-tenants` (queries/tenants.sql:8).
     pub fn list_tenants(conn: &mut AnyConnection, limit: i64) -> crate::repository::Result<Vec<crate::repository::tenants::Tenant>> {
-        if limit < 0 { return Err(crate::repository::Error::validation("limit", "must not be negative (LIMIT/OFFSET)")); }
+        support::non_negative("limit", limit)?;
         let query = ListTenantsQuery { limit, _borrow: std::marker::PhantomData };
         Ok(query.load::<crate::repository::tenants::Tenant>(conn)?)
     }
 
+    /// `list-tenants` from async code: [`list_tenants`] in one hop on a pooled connection.
+    pub async fn list_tenants_async(db: &crate::Database, limit: i64) -> crate::repository::Result<Vec<crate::repository::tenants::Tenant>> {
+        db.run(move |conn| list_tenants(conn, limit)).await
+    }
+
     /// A row of `count-live-tenants`.
     #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    #[serde(crate = "crate::queries::support::serde")]
     pub struct CountLiveTenantsRow {
         /// Column `total`.
         pub total: i64,
@@ -702,10 +821,16 @@ pub mod tenants {
         let query = CountLiveTenantsQuery { _borrow: std::marker::PhantomData };
         Ok(query.get_result::<CountLiveTenantsRow>(conn)?)
     }
+
+    /// `count-live-tenants` from async code: [`count_live_tenants`] in one hop on a pooled connection.
+    pub async fn count_live_tenants_async(db: &crate::Database) -> crate::repository::Result<CountLiveTenantsRow> {
+        db.run(move |conn| count_live_tenants(conn)).await
+    }
 }
 /// Named queries of `queries/users.sql`.
 pub mod users {
     #![allow(unused_imports, clippy::too_many_arguments)]
+    use crate::queries::support::{self, diesel, serde};
     use diesel::prelude::*;
     use crate::types::*;
     use crate::AnyConnection;
@@ -743,8 +868,15 @@ pub mod users {
         Ok(query.get_result::<crate::repository::users::User>(conn).optional()?)
     }
 
+    /// `find-user-by-username` from async code: [`find_user_by_username`] in one hop on a pooled connection.
+    pub async fn find_user_by_username_async(db: &crate::Database, username: &str) -> crate::repository::Result<Option<crate::repository::users::User>> {
+        let username = username.to_owned();
+        db.run(move |conn| find_user_by_username(conn, &username)).await
+    }
+
     /// A row of `list-users-by-role`.
     #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    #[serde(crate = "crate::queries::support::serde")]
     pub struct ListUsersByRoleRow {
         /// Column `user_id`.
         pub user_id: UserId,
@@ -788,5 +920,11 @@ pub mod users {
     pub fn list_users_by_role(conn: &mut AnyConnection, tenant_id: TenantId, role: &str) -> crate::repository::Result<Vec<ListUsersByRoleRow>> {
         let query = ListUsersByRoleQuery { tenant_id, role, _borrow: std::marker::PhantomData };
         Ok(query.load::<ListUsersByRoleRow>(conn)?)
+    }
+
+    /// `list-users-by-role` from async code: [`list_users_by_role`] in one hop on a pooled connection.
+    pub async fn list_users_by_role_async(db: &crate::Database, tenant_id: TenantId, role: &str) -> crate::repository::Result<Vec<ListUsersByRoleRow>> {
+        let role = role.to_owned();
+        db.run(move |conn| list_users_by_role(conn, tenant_id, &role)).await
     }
 }
