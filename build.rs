@@ -42,6 +42,14 @@ fn main() {
     let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     fs::write(Path::new(&out_dir).join("migration_checksums.rs"), out).expect("writable OUT_DIR");
     named_queries(Path::new(&out_dir));
+    // For the build scripts of crates that depend on this one (their named queries).
+    let here = Path::new(&env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+        .to_path_buf();
+    println!("cargo:schema={}", here.join("src/schema.rs").display());
+    println!(
+        "cargo:entities={}",
+        here.join("src/repository/entities.rs").display()
+    );
 }
 
 /// Checks `queries/*.sql` against `src/schema.rs` (and the models of the entity list) and the three SQL dialects (no database

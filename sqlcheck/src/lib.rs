@@ -12,6 +12,7 @@
 
 pub mod analyze;
 pub mod ast;
+pub mod build;
 pub mod catalog;
 pub mod codegen;
 pub mod diagnostic;
