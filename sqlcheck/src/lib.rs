@@ -52,6 +52,16 @@ pub fn check_file_for(
     catalog: &catalog::Catalog,
     target: &codegen::Target,
 ) -> Result<String, Vec<Diagnostic>> {
+    analyze_file(display_path, text, catalog)
+        .map(|analyzed| codegen::module(stem, display_path, &analyzed, target))
+}
+
+/// Checks one file's text; on success returns its analyzed blocks, in file order.
+pub fn analyze_file(
+    display_path: &str,
+    text: &str,
+    catalog: &catalog::Catalog,
+) -> Result<Vec<analyze::Analyzed>, Vec<Diagnostic>> {
     let (blocks, mut errors) = file::split(display_path, text);
     let mut analyzed = Vec::new();
     for block in &blocks {
@@ -75,46 +85,52 @@ pub fn check_file_for(
         ));
     }
     if errors.is_empty() {
-        Ok(codegen::module(stem, display_path, &analyzed, target))
+        Ok(analyzed)
     } else {
         Err(errors)
     }
 }
 
-/// Checks every `*.sql` file in `dir` against the schema at `schema_rs` and the `-- row:`
-/// models of the entity list at `entities_rs`; returns the Rust source of all modules (for
-/// `trapperkeeper-db` itself), or every diagnostic.
-pub fn check_dir(
-    dir: &Path,
-    schema_rs: &Path,
-    entities_rs: &Path,
-) -> Result<String, Vec<Diagnostic>> {
-    check_dir_for(dir, schema_rs, entities_rs, &codegen::Target::this_crate())
+/// One checked query file.
+#[derive(Debug, Clone)]
+pub struct CheckedFile {
+    /// The path diagnostics and docs name (`queries/rules.sql`).
+    pub display: String,
+    /// The module it becomes (`rules`).
+    pub module: String,
+    /// Its blocks.
+    pub blocks: Vec<analyze::Analyzed>,
 }
 
-/// [`check_dir`] for the crate `target` describes (a service crate: [`codegen::Target::dependent`]).
-pub fn check_dir_for(
-    dir: &Path,
+fn io_error(path: &Path, what: &str, e: &std::io::Error) -> Vec<Diagnostic> {
+    vec![Diagnostic::new(
+        &path.display().to_string(),
+        1,
+        1,
+        "",
+        Code::Io,
+        &format!("cannot read the {what}: {e}"),
+        "check the path",
+    )]
+}
+
+/// The catalog from the schema module and (when given) the entity list, whose models
+/// `-- row:` may name.
+pub fn load_catalog(
     schema_rs: &Path,
-    entities_rs: &Path,
-    target: &codegen::Target,
-) -> Result<String, Vec<Diagnostic>> {
-    let read = |path: &Path, what: &str| {
-        std::fs::read_to_string(path).map_err(|e| {
-            vec![Diagnostic::new(
-                &path.display().to_string(),
-                1,
-                1,
-                "",
-                Code::Io,
-                &format!("cannot read the {what}: {e}"),
-                "check the path",
-            )]
-        })
+    entities_rs: Option<&Path>,
+) -> Result<catalog::Catalog, Vec<Diagnostic>> {
+    let schema =
+        std::fs::read_to_string(schema_rs).map_err(|e| io_error(schema_rs, "schema", &e))?;
+    let parsed = match entities_rs {
+        Some(path) => {
+            let entities =
+                std::fs::read_to_string(path).map_err(|e| io_error(path, "entity list", &e))?;
+            catalog::parse_with_entities(&schema, &entities)
+        }
+        None => catalog::parse(&schema),
     };
-    let schema = read(schema_rs, "schema")?;
-    let entities = read(entities_rs, "entity list")?;
-    let catalog = catalog::parse_with_entities(&schema, &entities).map_err(|e| {
+    parsed.map_err(|e| {
         vec![Diagnostic::new(
             &schema_rs.display().to_string(),
             1,
@@ -124,17 +140,23 @@ pub fn check_dir_for(
             &e,
             "fix the schema module or the entity list",
         )]
-    })?;
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map(|r| {
-            r.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "sql"))
-                .collect()
-        })
-        .unwrap_or_default();
+    })
+}
+
+/// Checks every `*.sql` file in `dir` (sorted by name) against `catalog`; returns every file's
+/// analyzed blocks, or every diagnostic.
+pub fn analyze_dir(
+    dir: &Path,
+    catalog: &catalog::Catalog,
+) -> Result<Vec<CheckedFile>, Vec<Diagnostic>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| io_error(dir, "query folder", &e))?;
+    let mut files: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .collect();
     files.sort();
-    let mut out = String::new();
+    let mut out = Vec::new();
     let mut errors = Vec::new();
     for path in files {
         let stem = path
@@ -174,8 +196,12 @@ pub fn check_dir_for(
                 continue;
             }
         };
-        match check_file_for(&display, &stem, &text, &catalog, target) {
-            Ok(module) => out.push_str(&module),
+        match analyze_file(&display, &text, catalog) {
+            Ok(blocks) => out.push(CheckedFile {
+                display,
+                module: stem,
+                blocks,
+            }),
             Err(e) => errors.extend(e),
         }
     }
@@ -184,4 +210,30 @@ pub fn check_dir_for(
     } else {
         Err(errors)
     }
+}
+
+/// Checks every `*.sql` file in `dir` against the schema at `schema_rs` and the `-- row:`
+/// models of the entity list at `entities_rs`; returns the Rust source of all modules (for
+/// `trapperkeeper-db` itself), or every diagnostic.
+pub fn check_dir(
+    dir: &Path,
+    schema_rs: &Path,
+    entities_rs: &Path,
+) -> Result<String, Vec<Diagnostic>> {
+    check_dir_for(dir, schema_rs, entities_rs, &codegen::Target::this_crate())
+}
+
+/// [`check_dir`] for the crate `target` describes (a service crate: [`codegen::Target::dependent`]).
+pub fn check_dir_for(
+    dir: &Path,
+    schema_rs: &Path,
+    entities_rs: &Path,
+    target: &codegen::Target,
+) -> Result<String, Vec<Diagnostic>> {
+    let catalog = load_catalog(schema_rs, Some(entities_rs))?;
+    let files = analyze_dir(dir, &catalog)?;
+    Ok(files
+        .iter()
+        .map(|f| codegen::module(&f.module, &f.display, &f.blocks, target))
+        .collect())
 }

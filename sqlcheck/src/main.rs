@@ -1,0 +1,221 @@
+//! `tk-sqlcheck check [DIR] --schema FILE [--entities FILE] [--json]`: the named-query checker
+//! outside `cargo build`, for editors and CI scripts. Prints every diagnostic as the build
+//! prints them (exit 1), or with `--json` a description of every query on stdout: name,
+//! `file:line`, parameters in signature order with their Rust types, result columns with their
+//! types and nullability, and the SQL each backend runs. Exit 2: wrong usage or unreadable
+//! input.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use tk_sqlcheck::analyze::Analyzed;
+use tk_sqlcheck::codegen::signature_order;
+use tk_sqlcheck::file::Returns;
+use tk_sqlcheck::{Code, Diagnostic};
+
+const USAGE: &str = "usage: tk-sqlcheck check [DIR] --schema FILE [--entities FILE] [--json]
+
+  DIR              folder of *.sql files (default: queries)
+  --schema FILE    the diesel schema module (src/schema.rs of trapperkeeper-db)
+  --entities FILE  the entity list naming the -- row: models
+                   (default: repository/entities.rs next to the schema, when it exists)
+  --json           print every query (or every diagnostic) as JSON on stdout";
+
+struct Args {
+    dir: PathBuf,
+    schema: PathBuf,
+    entities: Option<PathBuf>,
+    json: bool,
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
+    match args.next().as_deref() {
+        Some("check") => {}
+        Some("-h" | "--help") => return Err(String::new()),
+        Some(other) => return Err(format!("unknown command {other:?}")),
+        None => return Err("missing the command `check`".into()),
+    }
+    let (mut dir, mut schema, mut entities, mut json) = (None, None, None, false);
+    while let Some(arg) = args.next() {
+        let mut value = |flag: &str| {
+            args.next()
+                .filter(|v| !v.starts_with("--"))
+                .ok_or_else(|| format!("{flag} needs a file"))
+        };
+        match arg.as_str() {
+            "--schema" => schema = Some(PathBuf::from(value("--schema")?)),
+            "--entities" => entities = Some(PathBuf::from(value("--entities")?)),
+            "--json" => json = true,
+            "-h" | "--help" => return Err(String::new()),
+            flag if flag.starts_with('-') => return Err(format!("unknown option {flag:?}")),
+            _ if dir.is_some() => return Err(format!("a second folder {arg:?}")),
+            _ => dir = Some(PathBuf::from(arg)),
+        }
+    }
+    let schema = schema.ok_or("missing --schema FILE")?;
+    Ok(Args {
+        dir: dir.unwrap_or_else(|| PathBuf::from("queries")),
+        entities: entities.or_else(|| {
+            let default = schema.parent()?.join("repository/entities.rs");
+            default.is_file().then_some(default)
+        }),
+        schema,
+        json,
+    })
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args(std::env::args().skip(1)) {
+        Ok(a) => a,
+        Err(e) if e.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("error: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = tk_sqlcheck::load_catalog(&args.schema, args.entities.as_deref())
+        .and_then(|catalog| tk_sqlcheck::analyze_dir(&args.dir, &catalog));
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error of the check.
+    let printed = match &result {
+        Ok(files) if args.json => writeln!(stdout, "{}", queries_json(files)),
+        Ok(files) => writeln!(
+            stdout,
+            "{} queries in {} files: ok",
+            files.iter().map(|f| f.blocks.len()).sum::<usize>(),
+            files.len()
+        ),
+        Err(diagnostics) if args.json => writeln!(stdout, "{}", diagnostics_json(diagnostics)),
+        Err(diagnostics) => {
+            for d in diagnostics {
+                eprintln!("error: {d}");
+            }
+            eprintln!(
+                "{} problem(s) in {}/*.sql",
+                diagnostics.len(),
+                args.dir.display()
+            );
+            Ok(())
+        }
+    };
+    let _ = printed.and_then(|()| stdout.flush());
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(d) if d.iter().all(|d| d.code == Code::Io) => ExitCode::from(2),
+        Err(_) => ExitCode::from(1),
+    }
+}
+
+/// A JSON string literal.
+fn string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn object(fields: &[(&str, String)]) -> String {
+    let body: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("{}: {v}", string(k)))
+        .collect();
+    format!("{{{}}}", body.join(", "))
+}
+
+fn array(items: impl IntoIterator<Item = String>) -> String {
+    format!("[{}]", items.into_iter().collect::<Vec<_>>().join(", "))
+}
+
+/// The Rust spelling a user of the generated code sees (`crate::` is the data layer).
+fn rust(ty: &str) -> String {
+    string(&ty.replace("crate::", "trapperkeeper_db::"))
+}
+
+fn query_json(file: &str, module: &str, a: &Analyzed) -> String {
+    let params = signature_order(a).into_iter().map(|i| {
+        let p = &a.params[i];
+        object(&[
+            ("name", string(&p.name)),
+            ("rust", rust(&p.rust)),
+            ("nullable", p.rust.starts_with("Option<").to_string()),
+        ])
+    });
+    let generated = a.params.iter().filter_map(|p| {
+        p.generated
+            .as_ref()
+            .map(|g| object(&[("rust", rust(&p.rust)), ("made_by", string(g))]))
+    });
+    let columns = a.columns.iter().map(|c| {
+        object(&[
+            ("name", string(&c.name)),
+            ("rust", rust(&c.rust)),
+            ("nullable", c.rust.starts_with("Option<").to_string()),
+        ])
+    });
+    let returns = match (a.returns, a.returns_id) {
+        (_, Some(_)) => "id",
+        (Returns::One, _) => "one",
+        (Returns::Optional, _) => "optional",
+        (Returns::Many, _) => "many",
+        (Returns::Exec, _) => "exec",
+    };
+    let function = format!("{module}::{}", a.block.name.replace('-', "_"));
+    object(&[
+        ("name", string(&a.block.name)),
+        ("function", string(&function)),
+        ("location", string(&format!("{file}:{}", a.block.name_line))),
+        ("returns", string(returns)),
+        ("row", a.row_path.as_deref().map_or("null".into(), rust)),
+        ("parameters", array(params)),
+        ("generated", array(generated)),
+        ("columns", array(columns)),
+        (
+            "sql",
+            object(&[
+                ("sqlite", string(&a.qmark_sql)),
+                ("mysql", string(&a.qmark_sql)),
+                ("postgres", string(&a.pg_sql)),
+            ]),
+        ),
+    ])
+}
+
+fn queries_json(files: &[tk_sqlcheck::CheckedFile]) -> String {
+    let queries = files.iter().flat_map(|f| {
+        f.blocks
+            .iter()
+            .map(|a| query_json(&f.display, &f.module, a))
+    });
+    object(&[("ok", "true".into()), ("queries", array(queries))])
+}
+
+fn diagnostics_json(diagnostics: &[Diagnostic]) -> String {
+    let items = diagnostics.iter().map(|d| {
+        object(&[
+            (
+                "location",
+                string(&format!("{}:{}:{}", d.file, d.line, d.column)),
+            ),
+            ("query", string(&d.query)),
+            ("code", string(d.code.as_str())),
+            ("message", string(&d.message)),
+            ("help", string(&d.help)),
+        ])
+    });
+    object(&[("ok", "false".into()), ("diagnostics", array(items))])
+}

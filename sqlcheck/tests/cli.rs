@@ -1,0 +1,158 @@
+//! The `tk-sqlcheck` binary: JSON of the project's own queries, diagnostics as the build prints
+//! them, and usage errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tk-sqlcheck"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("runs")
+}
+
+fn query<'a>(all: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    all["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == name)
+        .unwrap_or_else(|| panic!("{name} in {all}"))
+}
+
+#[test]
+fn json_describes_every_query() {
+    let out = run(&["check", "queries", "--schema", "src/schema.rs", "--json"]);
+    assert!(out.status.success(), "{out:?}");
+    let all: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(all["ok"], true);
+    // Every block of every file, none twice.
+    let sql_blocks: usize = std::fs::read_dir(root().join("queries"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .map(|p| {
+            std::fs::read_to_string(p)
+                .unwrap()
+                .matches("-- name:")
+                .count()
+        })
+        .sum();
+    assert_eq!(all["queries"].as_array().unwrap().len(), sql_blocks);
+
+    let set = query(&all, "set-rule-enabled");
+    assert_eq!(set["function"], "rules::set_rule_enabled");
+    assert!(set["location"]
+        .as_str()
+        .unwrap()
+        .starts_with("queries/rules.sql:"));
+    let params: Vec<(&str, &str)> = set["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["rust"].as_str().unwrap()))
+        .collect();
+    // The signature's order: tenant, ids, what picks rows, then the new values.
+    assert_eq!(
+        params,
+        [
+            ("tenant_id", "TenantId"),
+            ("rule_id", "RuleId"),
+            ("enabled", "bool"),
+            ("now", "Timestamp")
+        ]
+    );
+    assert!(set["sql"]["postgres"]
+        .as_str()
+        .unwrap()
+        .contains("WHERE tenant_id = $3 AND rule_id = $4"));
+    assert!(set["sql"]["mysql"]
+        .as_str()
+        .unwrap()
+        .contains("tenant_id = ?"));
+
+    let seen = query(&all, "list-sensors-seen-since");
+    let columns: Vec<(&str, &str, bool)> = seen["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap(),
+                c["rust"].as_str().unwrap(),
+                c["nullable"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            ("sensor_id", "SensorId", false),
+            ("name", "String", false),
+            ("last_seen_at", "Option<Timestamp>", true)
+        ]
+    );
+    let insert = query(&all, "insert-sensor");
+    assert_eq!(insert["returns"], "id");
+    assert_eq!(insert["generated"].as_array().unwrap().len(), 2);
+    let get = query(&all, "get-sensor");
+    assert_eq!(get["row"], "trapperkeeper_db::repository::sensors::Sensor");
+}
+
+#[test]
+fn diagnostics_are_the_builds() {
+    let dir = std::env::temp_dir().join(format!("tk-sqlcheck-cli-{}", std::process::id()));
+    let queries = dir.join("queries");
+    std::fs::create_dir_all(&queries).unwrap();
+    std::fs::write(
+        queries.join("bad.sql"),
+        "-- name: q\nSELECT nme FROM sensors WHERE tenant_id = :t AND deleted_at IS NULL;\n",
+    )
+    .unwrap();
+    let schema = root().join("src/schema.rs");
+    let (q, s) = (queries.to_str().unwrap(), schema.to_str().unwrap());
+    let out = run(&["check", q, "--schema", s]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let build = tk_sqlcheck::check_dir(
+        &queries,
+        &schema,
+        &root().join("src/repository/entities.rs"),
+    )
+    .unwrap_err();
+    assert_eq!(build.len(), 1);
+    assert!(stderr.contains(&format!("error: {}", build[0])), "{stderr}");
+    assert!(stderr.contains("queries/bad.sql:2:8: [q]"), "{stderr}");
+
+    let out = run(&["check", q, "--schema", s, "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(found["ok"], false);
+    assert_eq!(found["diagnostics"][0]["location"], "queries/bad.sql:2:8");
+    assert_eq!(found["diagnostics"][0]["code"], "schema");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn wrong_usage_is_exit_2() {
+    for args in [
+        &["check"][..],
+        &["check", "queries", "--schema"],
+        &["lint", "--schema", "src/schema.rs"],
+        &["check", "queries", "--schema", "src/schema.rs", "--bogus"],
+        &["check", "no-such-folder", "--schema", "src/schema.rs"],
+        &["check", "queries", "--schema", "no-such-schema.rs"],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        assert!(!out.stderr.is_empty() || !out.stdout.is_empty(), "{args:?}");
+    }
+    let help = run(&["--help"]);
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--schema FILE"));
+}
