@@ -20,3 +20,14 @@ ORDER BY sensor_id;
 -- modified_at is left out: the function sets it to the current time.
 UPDATE sensors SET last_seen_at = :seen_at
 WHERE tenant_id = :tenant_id AND sensor_id = :sensor_id AND deleted_at IS NULL;
+
+-- name: find-sensors
+-- The sensor list of the web UI, with its two optional filters: a NULL filter matches every
+-- row (`Option` parameters).
+SELECT sensor_id, name, last_seen_at
+FROM sensors
+WHERE tenant_id = :tenant_id AND deleted_at IS NULL
+  AND (:name IS NULL OR name = :name)
+  AND (:seen_since IS NULL OR last_seen_at >= :seen_since)
+ORDER BY sensor_id
+LIMIT :limit;

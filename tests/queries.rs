@@ -5,7 +5,7 @@ mod common;
 use chrono::{TimeZone, Utc};
 use trapperkeeper_db::queries;
 use trapperkeeper_db::queries::rules::SetRuleEnabledParams;
-use trapperkeeper_db::queries::sensors::InsertSensorParams;
+use trapperkeeper_db::queries::sensors::{FindSensorsParams, InsertSensorParams};
 use trapperkeeper_db::repository::api_keys::{self, NewApiKey};
 use trapperkeeper_db::repository::configurations::{self, NewConfiguration};
 use trapperkeeper_db::repository::rule_sensors::{self, NewRuleSensor};
@@ -231,6 +231,37 @@ fn every_named_query_returns_what_the_rows_say(db: &TestDb) {
         (seen[0].sensor_id, seen[0].last_seen_at),
         (s2.sensor_id, Some(late))
     );
+    // Optional filters: None matches every row, Some filters.
+    let find = |c: &mut _, t, name, seen_since| {
+        queries::sensors::find_sensors(
+            c,
+            t,
+            FindSensorsParams {
+                name,
+                seen_since,
+                limit: 50,
+            },
+        )
+        .unwrap()
+        .into_iter()
+        .map(|r| r.sensor_id)
+        .collect::<Vec<_>>()
+    };
+    let all: Vec<_> = sensors::list(&mut c, tid, Page::first(50))
+        .unwrap()
+        .into_iter()
+        .map(|s| s.sensor_id)
+        .collect();
+    assert!(all.len() >= 3, "{all:?}");
+    assert_eq!(find(&mut c, tid, None, None), all);
+    assert_eq!(find(&mut c, tid, Some("s2"), None), vec![s2.sensor_id]);
+    assert_eq!(find(&mut c, tid, None, Some(since)), vec![s2.sensor_id]);
+    assert_eq!(find(&mut c, tid, Some("s1"), Some(since)), vec![]);
+    assert_eq!(
+        find(&mut c, tid, Some("s1"), Some(early)),
+        vec![s1.sensor_id]
+    );
+    assert_eq!(find(&mut c, other.tenant_id, None, None), vec![]);
 
     // users.sql
     let alice = users::create(

@@ -1070,6 +1070,7 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
     }
     problems.append(&mut typer.problems);
     let param_uses = std::mem::take(&mut typer.params);
+    let null_tested = std::mem::take(&mut typer.null_tested);
     drop(typer);
 
     // Safety lints on every table the statement reads or changes.
@@ -1100,7 +1101,14 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
         }
     }
 
-    let (mut params, mut binds) = parameters(block, &found, &param_uses, &checks, &mut problems);
+    let (mut params, mut binds) = parameters(
+        block,
+        &found,
+        &param_uses,
+        &null_tested,
+        &checks,
+        &mut problems,
+    );
     if let Statement::Update(Update {
         selection: Some(w), ..
     }) = &statement
@@ -1534,9 +1542,16 @@ fn parameters(
     block: &Block,
     found: &[Placeholder],
     uses: &BTreeMap<(usize, usize), ParamUse>,
+    null_tested: &[(usize, usize)],
     checks: &BTreeMap<(usize, usize), ValueCheck>,
     problems: &mut Vec<Diagnostic>,
 ) -> (Vec<Param>, Vec<usize>) {
+    // An optional filter's parameter: `Option` at every place it appears.
+    let optional: Vec<&str> = found
+        .iter()
+        .filter(|p| null_tested.contains(&(p.line, p.col)))
+        .filter_map(|p| p.name.as_deref())
+        .collect();
     let mut params: Vec<Param> = Vec::new();
     let mut binds = Vec::new();
     // A position the context gave no type (`:x IS NULL`) takes the type of the same name
@@ -1610,6 +1625,14 @@ fn parameters(
                 problems.push(Diagnostic::at(Code::Parameter, p.line, p.col, format!("cannot infer the type of :{name}"), format!("compare it with a column, or annotate `-- param: {name} i64` (or another type)")));
                 continue;
             }
+        };
+        let (rust, sql) = if optional.contains(&name.as_str()) && !rust.starts_with("Option<") {
+            (
+                format!("Option<{rust}>"),
+                format!("diesel::sql_types::Nullable<{sql}>"),
+            )
+        } else {
+            (rust, sql)
         };
         match params.iter().position(|q| q.name == name) {
             // One value for a nullable and a non-null place (`SET deleted_at = :now,

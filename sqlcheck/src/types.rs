@@ -183,6 +183,9 @@ pub struct Typer<'a> {
     lookup: &'a dyn Fn(Option<&Ident>, &Ident) -> Lookup,
     /// Types given to parameter positions.
     pub params: BTreeMap<Pos, ParamUse>,
+    /// Parameters tested with `IS [NOT] NULL` (`:name IS NULL OR name = :name`): optional
+    /// filters, whose parameter is an `Option` everywhere it appears.
+    pub null_tested: Vec<Pos>,
     /// What was wrong.
     pub problems: Vec<Diagnostic>,
     /// Whether aggregates may appear here (not in WHERE, ON, GROUP BY, SET, VALUES).
@@ -212,6 +215,7 @@ impl<'a> Typer<'a> {
         Typer {
             lookup,
             params: BTreeMap::new(),
+            null_tested: Vec::new(),
             problems: Vec::new(),
             aggregates_allowed: false,
             aliases: Vec::new(),
@@ -483,6 +487,9 @@ impl<'a> Typer<'a> {
             }
             ExprKind::Binary { left, op, right } => self.binary(e, left, *op, right),
             ExprKind::IsNull { expr, .. } => {
+                if matches!(expr.kind, ExprKind::Param) {
+                    self.null_tested.push(expr.pos);
+                }
                 let t = self.synth(expr);
                 let mut out = Typed::of(Ty::Bool, false);
                 out.aggregate = t.aggregate;

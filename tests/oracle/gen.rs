@@ -1421,6 +1421,22 @@ impl<'a> Gen<'a> {
                 }
                 self.leaf(K::Bool)
             }
+            // An optional filter (`Option` parameter): every row when it is NULL.
+            14 if self.outer.is_none() && !self.cols.is_empty() => {
+                let c = self.rng.pick(&self.cols.clone()).clone();
+                let hint = self.hint_for(&c);
+                let p = self.param(None, hint);
+                let col = self.colref(&c);
+                let op = *self.rng.pick(&["=", "<>", "<", ">="]);
+                Ex::node(
+                    format!("({} IS NULL OR {} {op} {})", p.s, col.p(), p.s),
+                    &[&col],
+                    vec![],
+                    col.nullable,
+                    true,
+                )
+                .tag("optional-filter")
+            }
             _ => self.leaf(K::Bool),
         }
     }

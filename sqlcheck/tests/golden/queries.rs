@@ -699,6 +699,83 @@ pub mod sensors {
     pub async fn touch_sensor_async(db: &crate::Database, tenant_id: TenantId, sensor_id: SensorId, seen_at: Option<Timestamp>) -> crate::repository::Result<usize> {
         db.run(move |conn| touch_sensor(conn, tenant_id, sensor_id, seen_at)).await
     }
+
+    /// A row of `find-sensors`.
+    #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    #[serde(crate = "crate::queries::support::serde")]
+    pub struct FindSensorsRow {
+        /// Column `sensor_id`.
+        pub sensor_id: SensorId,
+        /// Column `name`.
+        pub name: String,
+        /// Column `last_seen_at`.
+        pub last_seen_at: Option<Timestamp>,
+    }
+
+    /// SQL of `find-sensors` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const FIND_SENSORS_SQL: &str = "SELECT sensor_id, name, last_seen_at FROM sensors WHERE tenant_id = ? AND deleted_at IS NULL AND (? IS NULL OR name = ?) AND (? IS NULL OR last_seen_at >= ?) ORDER BY sensor_id LIMIT ?";
+
+    #[doc(hidden)]
+    pub struct FindSensorsKey;
+    #[doc(hidden)]
+    pub struct FindSensorsQuery<'a> {
+        tenant_id: TenantId,
+        name: Option<&'a str>,
+        seen_since: Option<Timestamp>,
+        limit: i64,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for FindSensorsQuery<'_> {
+        type QueryId = FindSensorsKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for FindSensorsQuery<'_> {
+        type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Text, diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>,);
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for FindSensorsQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for FindSensorsQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("SELECT sensor_id, name, last_seen_at FROM sensors WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND deleted_at IS NULL AND (");
+            out.push_bind_param::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(&self.name)?;
+            out.push_sql(" IS NULL OR name = ");
+            out.push_bind_param::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(&self.name)?;
+            out.push_sql(") AND (");
+            out.push_bind_param::<diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>, _>(&self.seen_since)?;
+            out.push_sql(" IS NULL OR last_seen_at >= ");
+            out.push_bind_param::<diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>, _>(&self.seen_since)?;
+            out.push_sql(") ORDER BY sensor_id LIMIT ");
+            out.push_bind_param::<diesel::sql_types::BigInt, _>(&self.limit)?;
+            Ok(())
+        }
+    }
+
+    /// The arguments of `find-sensors` after the tenant.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct FindSensorsParams<'a> {
+        /// `:name`.
+        pub name: Option<&'a str>,
+        /// `:seen_since`.
+        pub seen_since: Option<Timestamp>,
+        /// `:limit`.
+        pub limit: i64,
+    }
+
+    /// `find-sensors` (queries/sensors.sql:24).
+    pub fn find_sensors(conn: &mut AnyConnection, tenant_id: TenantId, params: FindSensorsParams<'_>) -> crate::repository::Result<Vec<FindSensorsRow>> {
+        let FindSensorsParams { name, seen_since, limit,  } = params;
+        support::non_negative("limit", limit)?;
+        let query = FindSensorsQuery { tenant_id, name, seen_since, limit, _borrow: std::marker::PhantomData };
+        Ok(query.load::<FindSensorsRow>(conn)?)
+    }
+
+    /// `find-sensors` from async code: [`find_sensors`] in one hop on a pooled connection.
+    pub async fn find_sensors_async(db: &crate::Database, tenant_id: TenantId, params: FindSensorsParams<'_>) -> crate::repository::Result<Vec<FindSensorsRow>> {
+        let FindSensorsParams { name, seen_since, limit,  } = params;
+        let name = name.map(str::to_owned);
+        db.run(move |conn| find_sensors(conn, tenant_id, FindSensorsParams { name: name.as_deref(), seen_since: seen_since, limit: limit })).await
+    }
 }
 /// Named queries of `queries/tenants.sql`.
 pub mod tenants {
