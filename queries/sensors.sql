@@ -31,3 +31,12 @@ WHERE tenant_id = :tenant_id AND deleted_at IS NULL
   AND (:seen_since IS NULL OR last_seen_at >= :seen_since)
 ORDER BY sensor_id
 LIMIT :limit;
+
+-- name: get-sensors-by-ids
+-- The sensors of a batch of ids (a rule's page of links, a dashboard): one statement for the
+-- whole slice; an empty slice matches nothing.
+-- list: sensor_ids
+-- row: Sensor
+SELECT * FROM sensors
+WHERE tenant_id = :tenant_id AND deleted_at IS NULL AND sensor_id IN (:sensor_ids)
+ORDER BY sensor_id;

@@ -104,6 +104,22 @@ pub mod support {
         Ok(())
     }
 
+    /// Most values one list parameter takes: well under the engines' limits on placeholders
+    /// per statement (SQLite 32,766; PostgreSQL and MySQL 65,535). A longer list belongs in
+    /// several calls.
+    pub const MAX_LIST_VALUES: usize = 10_000;
+
+    /// A `-- list:` parameter's length.
+    pub fn list(field: &'static str, len: usize) -> Result<()> {
+        if len > MAX_LIST_VALUES {
+            return Err(Error::validation(
+                field,
+                format!("must hold at most {MAX_LIST_VALUES} values, got {len}"),
+            ));
+        }
+        Ok(())
+    }
+
     /// Text written to a JSON column.
     pub fn json(field: &'static str, value: &str) -> Result<()> {
         validate::json(field, value)

@@ -14,7 +14,7 @@ use trapperkeeper_db::repository::sensors::{self, NewSensor, SensorChanges};
 use trapperkeeper_db::repository::tenants::{self, NewTenant};
 use trapperkeeper_db::repository::users::{self, NewUser, Role};
 use trapperkeeper_db::repository::Page;
-use trapperkeeper_db::types::Timestamp;
+use trapperkeeper_db::types::{SensorId, Timestamp};
 use trapperkeeper_db::Database;
 
 use common::{migrated, TestDb};
@@ -262,6 +262,39 @@ fn every_named_query_returns_what_the_rows_say(db: &TestDb) {
         vec![s1.sensor_id]
     );
     assert_eq!(find(&mut c, other.tenant_id, None, None), vec![]);
+
+    // A list parameter: one statement for the slice, tenant scope and soft deletes kept.
+    let by_ids = |c: &mut _, t, ids: &[SensorId]| {
+        queries::sensors::get_sensors_by_ids(c, t, ids)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.sensor_id)
+            .collect::<Vec<_>>()
+    };
+    let mut both = vec![s1.sensor_id, s2.sensor_id];
+    both.sort();
+    assert_eq!(by_ids(&mut c, tid, &[s2.sensor_id, s1.sensor_id]), both);
+    assert_eq!(
+        by_ids(&mut c, tid, &[s1.sensor_id, s1.sensor_id, s1.sensor_id]),
+        vec![s1.sensor_id]
+    );
+    assert_eq!(
+        by_ids(&mut c, tid, &[]),
+        vec![],
+        "an empty list matches nothing"
+    );
+    assert_eq!(by_ids(&mut c, other.tenant_id, &both), vec![]);
+    assert_eq!(by_ids(&mut c, tid, &[SensorId::new()]), vec![]);
+    // Many values at once, and more than the limit refused before the statement runs.
+    let mut many: Vec<SensorId> = (0..2_000).map(|_| SensorId::new()).collect();
+    many.push(s2.sensor_id);
+    assert_eq!(by_ids(&mut c, tid, &many), vec![s2.sensor_id]);
+    let too_many: Vec<SensorId> = (0..10_001).map(|_| SensorId::new()).collect();
+    let err = queries::sensors::get_sensors_by_ids(&mut c, tid, &too_many).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid sensor_ids: must hold at most 10000 values, got 10001"
+    );
 
     // users.sql
     let alice = users::create(
@@ -538,6 +571,10 @@ fn named_writes_keep_the_repository_rules(db: &TestDb) {
             .unwrap()
             .unwrap();
         assert_eq!(got.name, "from async");
+        let listed = queries::sensors::get_sensors_by_ids_async(&database, t.tenant_id, &[id, a])
+            .await
+            .unwrap();
+        assert_eq!(listed.len(), 2);
         let err = queries::sensors::insert_sensor_async(&database, gone.tenant_id, params("x"))
             .await
             .unwrap_err();
@@ -548,5 +585,15 @@ fn named_writes_keep_the_repository_rules(db: &TestDb) {
             .unwrap()
             .len(),
         3
+    );
+    // A soft-deleted sensor leaves the list's answer.
+    sensors::soft_delete(&mut c, t.tenant_id, b).unwrap();
+    assert_eq!(
+        queries::sensors::get_sensors_by_ids(&mut c, t.tenant_id, &[a, b])
+            .unwrap()
+            .into_iter()
+            .map(|s| s.sensor_id)
+            .collect::<Vec<_>>(),
+        vec![a]
     );
 }

@@ -47,6 +47,9 @@ pub struct Param {
     /// A value the generated function makes rather than takes (a Rust expression: a new
     /// UUIDv7 id, the current time), for a column the block leaves out.
     pub generated: Option<String>,
+    /// A `-- list:` parameter: a slice (`rust` is `&[T]`, `sql` the type of one value), bound
+    /// as one placeholder per value.
+    pub list: bool,
 }
 
 /// The checks a named INSERT into a tenant's table runs first, in its write transaction, as
@@ -635,8 +638,14 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
             .zip(&block.columns_at)
             .filter(|((n, _), _)| !a.columns.iter().any(|c| c.name == *n))
             .map(|((n, _), at)| (n, at, "result column", "column"));
+        let lists = block
+            .lists
+            .iter()
+            .filter(|(n, _)| !a.params.iter().any(|p| p.name == *n))
+            .map(|(n, at)| (n, at, "parameter", "list"));
         params
             .chain(columns)
+            .chain(lists)
             .map(|(n, at, what, key)| {
                 Diagnostic::new(
                     "",
@@ -1123,6 +1132,7 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
         }
     }
 
+    check_lists(block, &statement, &found, &mut problems);
     let param_at = |pos: Pos, binds: &[usize]| {
         found
             .iter()
@@ -1164,6 +1174,7 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
                 value_only: false,
                 column_rule: None,
                 generated: Some(g.expr.clone()),
+                list: false,
             });
             entries.extend(g.at.iter().map(|&(pos, order)| (pos, order + 1, index)));
         }
@@ -1257,6 +1268,59 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
         insert: insert_checks,
         returns_id,
     })
+}
+
+/// A `-- list:` parameter goes only where an empty list can mean "no rows" on every engine:
+/// `col IN (:list)` as a top-level AND term of WHERE, where the generated `IN (NULL)` for an
+/// empty slice filters every row as a false condition would (under `NOT` or `OR`, NULL and
+/// FALSE differ). Every declared list must be used.
+fn check_lists(
+    block: &Block,
+    statement: &Statement,
+    found: &[Placeholder],
+    problems: &mut Vec<Diagnostic>,
+) {
+    if block.lists.is_empty() {
+        return;
+    }
+    let selection = match statement {
+        Statement::Select(s) => s.selection.as_ref(),
+        Statement::Update(u) => u.selection.as_ref(),
+        Statement::Delete(d) => d.selection.as_ref(),
+        Statement::Insert(_) => None,
+    };
+    let mut terms = Vec::new();
+    if let Some(w) = selection {
+        conjuncts(w, &mut terms);
+    }
+    let allowed: Vec<Pos> = terms
+        .iter()
+        .filter_map(|t| match &t.kind {
+            ExprKind::InList {
+                list,
+                negated: false,
+                ..
+            } if list.len() == 1 && matches!(list[0].kind, ExprKind::Param) => Some(list[0].pos),
+            _ => None,
+        })
+        .collect();
+    for (name, _) in &block.lists {
+        let uses: Vec<&Placeholder> = found
+            .iter()
+            .filter(|p| p.name.as_deref() == Some(name.as_str()))
+            .collect();
+        for p in uses {
+            if !allowed.contains(&(p.line, p.col)) {
+                problems.push(Diagnostic::at(
+                    Code::Parameter,
+                    p.line,
+                    p.col,
+                    format!(":{name} is a list, which goes only in `column IN (:{name})` as a top-level AND term of WHERE"),
+                    "an empty list becomes IN (NULL), which matches nothing only where NULL and FALSE filter alike",
+                ));
+            }
+        }
+    }
 }
 
 /// A value the generated function makes for a column the block leaves out.
@@ -1626,6 +1690,18 @@ fn parameters(
                 continue;
             }
         };
+        let is_list = block.lists.iter().any(|(n, _)| *n == name);
+        if is_list && rust.starts_with("Option<") {
+            problems.push(Diagnostic::at(
+                Code::Parameter,
+                p.line,
+                p.col,
+                format!(":{name} is a list and cannot be NULL"),
+                "compare the list with a column; an empty list matches nothing",
+            ));
+            continue;
+        }
+        let rust = if is_list { format!("&[{rust}]") } else { rust };
         let (rust, sql) = if optional.contains(&name.as_str()) && !rust.starts_with("Option<") {
             (
                 format!("Option<{rust}>"),
@@ -1675,6 +1751,7 @@ fn parameters(
                     value_only: false,
                     column_rule: None,
                     generated: None,
+                    list: is_list,
                 });
                 binds.push(params.len() - 1);
             }

@@ -96,7 +96,11 @@ pub const MAX_POSITIONAL: usize = 3;
 /// An argument's type as the function takes it (`&str` borrows for `'a` inside a struct).
 fn arg_type(rust: &str, in_struct: bool) -> String {
     if in_struct {
-        rust.replace("&str", "&'a str")
+        let t = rust.replace("&str", "&'a str");
+        match t.strip_prefix("&[") {
+            Some(rest) => format!("&'a [{rest}"),
+            None => t,
+        }
     } else {
         rust.to_string()
     }
@@ -111,6 +115,11 @@ fn owned(name: &str, rust: &str) -> Option<(String, String)> {
             format!("{name}.map(str::to_owned)"),
             format!("{name}.as_deref()"),
         )),
+        "&[&str]" => Some((
+            format!("{name}.iter().map(|s| s.to_string()).collect::<Vec<String>>()"),
+            format!("&{name}.iter().map(String::as_str).collect::<Vec<&str>>()"),
+        )),
+        list if list.starts_with("&[") => Some((format!("{name}.to_vec()"), format!("&{name}"))),
         _ => None,
     }
 }
@@ -194,7 +203,10 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed], target: &Ta
             out,
             "        _borrow: std::marker::PhantomData<&'a ()>,\n    }}"
         );
-        let _ = writeln!(out, "    impl diesel::query_builder::QueryId for {ty}Query<'_> {{\n        type QueryId = {ty}Key;\n        const HAS_STATIC_QUERY_ID: bool = true;\n    }}");
+        // A list makes the SQL text depend on its length: no static id, and diesel caches the
+        // prepared statement by its SQL (one per length) instead.
+        let has_list = a.params.iter().any(|p| p.list);
+        let _ = writeln!(out, "    impl diesel::query_builder::QueryId for {ty}Query<'_> {{\n        type QueryId = {ty}Key;\n        const HAS_STATIC_QUERY_ID: bool = {};\n    }}", !has_list);
         let _ = writeln!(out, "    impl diesel::query_builder::Query for {ty}Query<'_> {{\n        type SqlType = {sql_type};\n    }}");
         let _ = writeln!(
             out,
@@ -209,12 +221,23 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed], target: &Ta
             }
             if let Some(&bind) = a.binds.get(i) {
                 let p = &a.params[bind];
-                let _ = writeln!(
-                    out,
-                    "            out.push_bind_param::<{}, _>(&self.{})?;",
-                    target.path(&p.sql),
-                    p.name
-                );
+                if p.list {
+                    // An empty list matches nothing: `IN (NULL)` (allowed only where NULL
+                    // filters as FALSE does).
+                    let _ = writeln!(
+                        out,
+                        "            if self.{0}.is_empty() {{ out.push_sql(\"NULL\"); }}\n            for (i, value) in self.{0}.iter().enumerate() {{ if i > 0 {{ out.push_sql(\", \"); }} out.push_bind_param::<{1}, _>(value)?; }}",
+                        p.name,
+                        target.path(&p.sql)
+                    );
+                } else {
+                    let _ = writeln!(
+                        out,
+                        "            out.push_bind_param::<{}, _>(&self.{})?;",
+                        target.path(&p.sql),
+                        p.name
+                    );
+                }
             }
         }
         let _ = writeln!(out, "            Ok(())\n        }}\n    }}");
@@ -321,6 +344,13 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed], target: &Ta
                 }
                 _ => {}
             }
+        }
+        for p in a.params.iter().filter(|p| p.list) {
+            let _ = writeln!(
+                out,
+                "        support::list({:?}, {}.len())?;",
+                p.name, p.name
+            );
         }
         for p in a.params.iter().filter(|p| p.non_negative) {
             let _ = writeln!(out, "        support::non_negative(\"{0}\", {0})?;", p.name);

@@ -38,6 +38,9 @@ pub struct Block {
     pub params: Vec<(String, String)>,
     /// `-- column: alias Type` declarations.
     pub columns: Vec<(String, String)>,
+    /// `-- list: name` declarations (lowercase names) with their positions: parameters that
+    /// take a slice of values, for `col IN (:name)`.
+    pub lists: Vec<(String, (usize, usize))>,
     /// Line and column of each `-- param:` declaration's name, in order.
     pub params_at: Vec<(usize, usize)>,
     /// Line and column of each `-- column:` declaration's name, in order.
@@ -57,9 +60,10 @@ const KEYS: &[&str] = &[
     "keeps-modified-at",
     "param",
     "column",
+    "list",
 ];
 
-const ANNOTATIONS: &str = "annotations are `-- returns: one|optional|many|exec`, `-- row: Model`, `-- include-deleted`, `-- all-tenants`, `-- keeps-modified-at: reason`, `-- param: name Type`, `-- column: alias Type`";
+const ANNOTATIONS: &str = "annotations are `-- returns: one|optional|many|exec`, `-- row: Model`, `-- include-deleted`, `-- all-tenants`, `-- keeps-modified-at: reason`, `-- param: name Type`, `-- column: alias Type`, `-- list: name`";
 
 /// Whether `word` is `key` with at most two letters changed, added or dropped, but not `key`
 /// itself (a typo), or `key` in other case.
@@ -217,6 +221,7 @@ pub fn split(file: &str, text: &str) -> (Vec<Block>, Vec<Diagnostic>) {
                 keeps_modified_at: None,
                 params: vec![],
                 columns: vec![],
+                lists: vec![],
                 params_at: vec![],
                 columns_at: vec![],
                 sql: String::new(),
@@ -287,6 +292,13 @@ pub fn split(file: &str, text: &str) -> (Vec<Block>, Vec<Diagnostic>) {
                         "say why this UPDATE leaves modified_at alone, e.g. `-- keeps-modified-at: a use is not a change`",
                     )),
                     "keeps-modified-at" => block.keeps_modified_at = Some(value.to_string()),
+                    "list" if value.is_empty() || value.contains(' ') => {
+                        errors.push(bad(value_at, "`list:` needs one parameter name, e.g. `-- list: sensor_ids`"));
+                    }
+                    "list" => block.lists.push((
+                        value.trim_start_matches(':').to_ascii_lowercase(),
+                        (line_no, value_at),
+                    )),
                     "param" | "column" => match value.split_once(' ') {
                         Some((n, t)) => {
                             let (n, t) = (n.trim(), t.trim());

@@ -247,6 +247,37 @@ fn dialect_words() {
 }
 
 #[test]
+fn list_parameters_go_where_an_empty_list_means_no_rows() {
+    let code = accepted(&format!("-- list: ids\nSELECT name FROM sensors WHERE {LIVE} AND sensor_id IN (:ids) ORDER BY sensor_id"));
+    assert!(code.contains("ids: &[SensorId]"), "{code}");
+    assert!(code.contains("HAS_STATIC_QUERY_ID: bool = false"), "{code}");
+    assert!(code.contains("out.push_sql(\"NULL\")"), "{code}");
+    for (marked, needle) in [
+        (format!("-- list: ids\nSELECT name FROM sensors WHERE {LIVE} AND sensor_id NOT IN (¦:ids)"), "goes only in"),
+        (format!("-- list: ids\nSELECT name FROM sensors WHERE {LIVE} AND (sensor_id IN (¦:ids) OR name = :n)"), "goes only in"),
+        (format!("-- list: ids\nSELECT name FROM sensors WHERE {LIVE} AND sensor_id = ¦:ids"), "goes only in"),
+        (format!("-- list: ids\nSELECT name FROM sensors WHERE {LIVE} AND sensor_id IN (¦:ids, :other)"), "goes only in"),
+    ] {
+        refused(&marked, needle);
+    }
+    let errors = match check_file(
+        "queries/fixture.sql",
+        "fixture",
+        &format!("-- name: q\n-- list: idz\nSELECT name FROM sensors WHERE {LIVE} AND sensor_id IN (:ids)\n"),
+        &catalog(),
+    ) {
+        Ok(_) => panic!("accepted"),
+        Err(e) => e,
+    };
+    assert!(
+        errors
+            .iter()
+            .any(|d| d.line == 2 && d.message.contains("`-- list: idz` declares no parameter")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
 fn inserts_get_the_values_they_leave_out() {
     // Id and both timestamps made by the function, which returns the new id.
     let made = accepted(

@@ -776,6 +776,50 @@ pub mod sensors {
         let name = name.map(str::to_owned);
         db.run(move |conn| find_sensors(conn, tenant_id, FindSensorsParams { name: name.as_deref(), seen_since: seen_since, limit: limit })).await
     }
+
+    /// SQL of `get-sensors-by-ids` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const GET_SENSORS_BY_IDS_SQL: &str = "SELECT sensor_id, tenant_id, name, description, metadata, last_seen_at, created_at, modified_at, deleted_at FROM sensors WHERE tenant_id = ? AND deleted_at IS NULL AND sensor_id IN (?) ORDER BY sensor_id";
+
+    #[doc(hidden)]
+    pub struct GetSensorsByIdsKey;
+    #[doc(hidden)]
+    pub struct GetSensorsByIdsQuery<'a> {
+        tenant_id: TenantId,
+        sensor_ids: &'a [SensorId],
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for GetSensorsByIdsQuery<'_> {
+        type QueryId = GetSensorsByIdsKey;
+        const HAS_STATIC_QUERY_ID: bool = false;
+    }
+    impl diesel::query_builder::Query for GetSensorsByIdsQuery<'_> {
+        type SqlType = (crate::types::sql::Uuid36, crate::types::sql::Uuid36, diesel::sql_types::Text, diesel::sql_types::Nullable<diesel::sql_types::Text>, diesel::sql_types::Text, diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>, crate::types::sql::UtcTimestamp, crate::types::sql::UtcTimestamp, diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>,);
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for GetSensorsByIdsQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for GetSensorsByIdsQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("SELECT sensor_id, tenant_id, name, description, metadata, last_seen_at, created_at, modified_at, deleted_at FROM sensors WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND deleted_at IS NULL AND sensor_id IN (");
+            if self.sensor_ids.is_empty() { out.push_sql("NULL"); }
+            for (i, value) in self.sensor_ids.iter().enumerate() { if i > 0 { out.push_sql(", "); } out.push_bind_param::<crate::types::sql::Uuid36, _>(value)?; }
+            out.push_sql(") ORDER BY sensor_id");
+            Ok(())
+        }
+    }
+
+    /// `get-sensors-by-ids` (queries/sensors.sql:35).
+    pub fn get_sensors_by_ids(conn: &mut AnyConnection, tenant_id: TenantId, sensor_ids: &[SensorId]) -> crate::repository::Result<Vec<crate::repository::sensors::Sensor>> {
+        support::list("sensor_ids", sensor_ids.len())?;
+        let query = GetSensorsByIdsQuery { tenant_id, sensor_ids, _borrow: std::marker::PhantomData };
+        Ok(query.load::<crate::repository::sensors::Sensor>(conn)?)
+    }
+
+    /// `get-sensors-by-ids` from async code: [`get_sensors_by_ids`] in one hop on a pooled connection.
+    pub async fn get_sensors_by_ids_async(db: &crate::Database, tenant_id: TenantId, sensor_ids: &[SensorId]) -> crate::repository::Result<Vec<crate::repository::sensors::Sensor>> {
+        let sensor_ids = sensor_ids.to_vec();
+        db.run(move |conn| get_sensors_by_ids(conn, tenant_id, &sensor_ids)).await
+    }
 }
 /// Named queries of `queries/tenants.sql`.
 pub mod tenants {
