@@ -114,6 +114,38 @@ fn benches(c: &mut Criterion) {
             rules::create(&mut conn, t, rule).unwrap();
         }
 
+        // 50 more sensors: a list parameter of 50 ids against diesel's `eq_any`.
+        let ids: Vec<_> = (0..50)
+            .map(|i| {
+                sensors::create(
+                    &mut conn,
+                    t,
+                    NewSensor {
+                        name: format!("listed {i}"),
+                        description: None,
+                        metadata: "{}".into(),
+                    },
+                )
+                .unwrap()
+                .sensor_id
+            })
+            .collect();
+        let ids_named = |conn: &mut AnyConnection| {
+            let rows = queries::sensors::get_sensors_by_ids(conn, t, &ids).unwrap();
+            assert_eq!(rows.len(), 50);
+        };
+        let ids_dsl = |conn: &mut AnyConnection| {
+            use schema::sensors as s;
+            let rows = s::table
+                .filter(s::tenant_id.eq(t))
+                .filter(s::deleted_at.is_null())
+                .filter(s::sensor_id.eq_any(&ids))
+                .order(s::sensor_id.asc())
+                .select(Sensor::as_select())
+                .load::<Sensor>(conn)
+                .unwrap();
+            assert_eq!(rows.len(), 50);
+        };
         let get_named = |conn: &mut AnyConnection| {
             queries::sensors::get_sensor(conn, t, s).unwrap().unwrap();
         };
@@ -163,6 +195,12 @@ fn benches(c: &mut Criterion) {
         group.bench_function("list_active_rules_50/dsl", |b| {
             b.iter(|| list_dsl(&mut conn))
         });
+        group.bench_function("get_sensors_by_50_ids/named", |b| {
+            b.iter(|| ids_named(&mut conn))
+        });
+        group.bench_function("get_sensors_by_50_ids/dsl", |b| {
+            b.iter(|| ids_dsl(&mut conn))
+        });
         group.finish();
         // Criterion measures one function after the other, so drift of the server between them
         // (MariaDB on loopback swings ±30% over seconds here) lands in the ratio. Interleaved,
@@ -174,6 +212,7 @@ fn benches(c: &mut Criterion) {
                 &get_dsl as &dyn Fn(&mut AnyConnection),
             ),
             ("list_active_rules_50", &list_named, &list_dsl),
+            ("get_sensors_by_50_ids", &ids_named, &ids_dsl),
         ] {
             let (n, d) = interleaved(&mut conn, 2_000, named, dsl);
             println!(

@@ -40,3 +40,10 @@ LIMIT :limit;
 SELECT * FROM sensors
 WHERE tenant_id = :tenant_id AND deleted_at IS NULL AND sensor_id IN (:sensor_ids)
 ORDER BY sensor_id;
+
+-- name: register-sensors
+-- Many sensors at once (an import, a fleet coming online): the function takes a slice of
+-- rows, makes an id per row and writes them all in one write transaction.
+-- batch
+INSERT INTO sensors (tenant_id, name, description, metadata)
+VALUES (:tenant_id, :name, :description, :metadata);

@@ -5,7 +5,9 @@ mod common;
 use chrono::{TimeZone, Utc};
 use trapperkeeper_db::queries;
 use trapperkeeper_db::queries::rules::SetRuleEnabledParams;
-use trapperkeeper_db::queries::sensors::{FindSensorsParams, InsertSensorParams};
+use trapperkeeper_db::queries::sensors::{
+    FindSensorsParams, InsertSensorParams, RegisterSensorsRow,
+};
 use trapperkeeper_db::repository::api_keys::{self, NewApiKey};
 use trapperkeeper_db::repository::configurations::{self, NewConfiguration};
 use trapperkeeper_db::repository::rule_sensors::{self, NewRuleSensor};
@@ -596,4 +598,90 @@ fn named_writes_keep_the_repository_rules(db: &TestDb) {
             .collect::<Vec<_>>(),
         vec![a]
     );
+}
+
+backend_tests!(batch_inserts_write_every_row_or_none);
+
+/// A `-- batch` insert: one call for many rows (more than one statement holds), ids made per
+/// row, every row checked before any is written, nothing written when one is refused.
+fn batch_inserts_write_every_row_or_none(db: &TestDb) {
+    let mut c = migrated(db);
+    let t = tenants::create(&mut c, NewTenant { name: "t".into() }).unwrap();
+    let gone = tenants::create(
+        &mut c,
+        NewTenant {
+            name: "gone".into(),
+        },
+    )
+    .unwrap();
+    tenants::soft_delete(&mut c, gone.tenant_id).unwrap();
+    let row = |i: usize| RegisterSensorsRow {
+        name: format!("fleet {i:04}"),
+        description: (i % 2 == 0).then(|| format!("even {i}")),
+        metadata: format!(r#"{{"n":{i}}}"#),
+    };
+    // 2,600 rows at 4 placeholders each: more than one statement (10,000 placeholders each).
+    let rows: Vec<_> = (0..2_600).map(row).collect();
+    let ids = queries::sensors::register_sensors(&mut c, t.tenant_id, &rows).unwrap();
+    assert_eq!(ids.len(), rows.len());
+    let mut sorted = ids.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), ids.len(), "an id per row");
+    for (k, i) in [(0usize, 0usize), (1, 1), (2_599, 2_599)] {
+        let got = sensors::get(&mut c, t.tenant_id, ids[k]).unwrap();
+        assert_eq!((got.name, got.description, got.metadata), {
+            let r = row(i);
+            (r.name, r.description, r.metadata)
+        });
+        assert_eq!(got.created_at, got.modified_at);
+    }
+    let stored = queries::sensors::find_sensors(
+        &mut c,
+        t.tenant_id,
+        FindSensorsParams {
+            name: None,
+            seen_since: None,
+            limit: 5_000,
+        },
+    );
+    assert_eq!(stored.unwrap().len(), rows.len());
+    // One bad row refuses the whole batch before anything is written.
+    let mut bad: Vec<_> = (0..10).map(|i| row(10_000 + i)).collect();
+    bad[7].metadata = "{not json".into();
+    let err = queries::sensors::register_sensors(&mut c, t.tenant_id, &bad).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        trapperkeeper_db::ErrorKind::Validation,
+        "{err:?}"
+    );
+    let err = queries::sensors::register_sensors(&mut c, gone.tenant_id, &bad[..2]).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        trapperkeeper_db::ErrorKind::ForeignKey,
+        "{err:?}"
+    );
+    assert_eq!(
+        queries::sensors::register_sensors(&mut c, t.tenant_id, &[]).unwrap(),
+        vec![]
+    );
+    let all = sensors::list(&mut c, t.tenant_id, Page::first(1_000)).unwrap();
+    assert_eq!(all.len(), 1_000);
+    assert!(all.iter().all(|s| s.name.starts_with("fleet 0")
+        || s.name.starts_with("fleet 1")
+        || s.name.starts_with("fleet 2")));
+    // The async twin takes the rows by value.
+    common::runtime().block_on(async {
+        let database = Database::open(&db.config()).await.unwrap();
+        let more =
+            queries::sensors::register_sensors_async(&database, t.tenant_id, vec![row(9_999)])
+                .await
+                .unwrap();
+        assert_eq!(more.len(), 1);
+        let got = queries::sensors::get_sensor_async(&database, t.tenant_id, more[0])
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.name, "fleet 9999");
+    });
 }

@@ -109,6 +109,9 @@ pub struct Analyzed {
     pub insert: Option<InsertChecks>,
     /// The parameter of an INSERT's generated primary key: the function returns the new id.
     pub returns_id: Option<usize>,
+    /// `-- batch`: the function inserts a slice of rows (every parameter but the tenant is a
+    /// field of a row; a generated id is made per row).
+    pub batch: bool,
 }
 
 struct Placeholder {
@@ -1237,6 +1240,15 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
         }
     }
     let returns = block.returns.unwrap_or(default_returns);
+    if block.batch && !matches!(&statement, Statement::Insert(i) if i.rows.len() == 1) {
+        problems.push(Diagnostic::at(
+            Code::Annotation,
+            statement_pos.0,
+            statement_pos.1,
+            "`-- batch` applies to an INSERT with one row of VALUES",
+            "write INSERT INTO t (columns) VALUES (:params); the function takes a slice of rows",
+        ));
+    }
     if returns != Returns::Exec && columns.is_empty() && problems.is_empty() {
         problems.push(Diagnostic::at(
             Code::Result,
@@ -1267,6 +1279,7 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
         pg_sql,
         insert: insert_checks,
         returns_id,
+        batch: block.batch,
     })
 }
 

@@ -145,6 +145,10 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed], target: &Ta
     let _ = writeln!(out, "    use {root}::AnyConnection;");
     for a in blocks {
         let fn_name = snake(&a.block.name);
+        if a.batch {
+            batch_insert(&mut out, a, target, file_path);
+            continue;
+        }
         let row_type = match &a.row_path {
             Some(path) => target.path(path),
             None => format!("{}Row", pascal(&a.block.name)),
@@ -478,3 +482,296 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed], target: &Ta
     let _ = writeln!(out, "}}");
     out
 }
+
+/// The owned type of a batch row's field, and how the function reads it as the sync
+/// function's parameter type.
+fn row_field(name: &str, rust: &str) -> (String, String) {
+    match rust {
+        "&str" => ("String".into(), format!("row.{name}.as_str()")),
+        "Option<&str>" => ("Option<String>".into(), format!("row.{name}.as_deref()")),
+        other => (other.into(), format!("row.{name}")),
+    }
+}
+
+/// A `-- batch` INSERT: `fn(conn, tenant, rows: &[…Row])` inserting every row in one write
+/// transaction, in statements of many rows each; the async twin takes the rows by value.
+fn batch_insert(out: &mut String, a: &Analyzed, target: &Target, file_path: &str) {
+    let root = &target.root;
+    let fn_name = snake(&a.block.name);
+    let ty = pascal(&a.block.name);
+    let upper = fn_name.to_uppercase();
+    let tenant = a.insert.as_ref().map(|i| i.tenant);
+    let shared = |i: usize| {
+        Some(i) == tenant
+            || a.params[i]
+                .generated
+                .as_deref()
+                .is_some_and(|g| g.ends_with("::now()"))
+    };
+    let fields: Vec<usize> = signature_order(a)
+        .into_iter()
+        .filter(|&i| Some(i) != tenant)
+        .collect();
+    let _ = writeln!(
+        out,
+        "\n    /// SQL of one row of `{}` (`?` placeholders; PostgreSQL gets `$n`); a statement repeats its VALUES tuple per row.",
+        a.block.name
+    );
+    let _ = writeln!(out, "    pub const {upper}_SQL: &str = {:?};", a.qmark_sql);
+    let _ = writeln!(out, "\n    /// One row of `{}`.", a.block.name);
+    let _ = writeln!(out, "    #[derive(Debug, Clone, PartialEq)]");
+    let _ = writeln!(out, "    pub struct {ty}Row {{");
+    for &i in &fields {
+        let p = &a.params[i];
+        let _ = writeln!(out, "        /// `:{}`.", p.name);
+        let _ = writeln!(
+            out,
+            "        pub {}: {},",
+            p.name,
+            target.path(&row_field(&p.name, &p.rust).0)
+        );
+    }
+    let _ = writeln!(out, "    }}");
+    // The statement: the text before VALUES once, the tuple per row.
+    let (head, tuple) = a
+        .qmark_sql
+        .split_once(" VALUES ")
+        .map_or((a.qmark_sql.as_str(), ""), |(h, t)| (h, t));
+    let per_row = tuple.matches('?').count().max(1);
+    let _ = writeln!(out, "\n    #[doc(hidden)]\n    pub struct {ty}Key;");
+    let _ = writeln!(out, "    #[doc(hidden)]\n    pub struct {ty}Query<'a> {{");
+    if let Some(t) = tenant {
+        let _ = writeln!(out, "        {}: TenantId,", a.params[t].name);
+    }
+    for p in a.params.iter().filter(|p| {
+        p.generated
+            .as_deref()
+            .is_some_and(|g| g.ends_with("::now()"))
+    }) {
+        let _ = writeln!(out, "        {}: {},", p.name, target.path(&p.rust));
+    }
+    let id = a.returns_id.map(|i| &a.params[i]);
+    if let Some(id) = id {
+        let _ = writeln!(out, "        {}: &'a [{}],", id.name, target.path(&id.rust));
+    }
+    let _ = writeln!(out, "        rows: &'a [{ty}Row],\n    }}");
+    // The SQL depends on the number of rows: cached by its text, per length.
+    let _ = writeln!(out, "    impl diesel::query_builder::QueryId for {ty}Query<'_> {{\n        type QueryId = {ty}Key;\n        const HAS_STATIC_QUERY_ID: bool = false;\n    }}");
+    let _ = writeln!(out, "    impl diesel::query_builder::Query for {ty}Query<'_> {{\n        type SqlType = diesel::sql_types::Untyped;\n    }}");
+    let _ = writeln!(
+        out,
+        "    impl diesel::RunQueryDsl<AnyConnection> for {ty}Query<'_> {{}}"
+    );
+    let _ = writeln!(out, "    impl<'a> diesel::query_builder::QueryFragment<{root}::connection::MultiBackend> for {ty}Query<'a> {{");
+    let _ = writeln!(out, "        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, {root}::connection::MultiBackend>) -> diesel::QueryResult<()> {{");
+    let _ = writeln!(
+        out,
+        "            out.push_sql({:?});",
+        format!("{head} VALUES ")
+    );
+    let _ = writeln!(
+        out,
+        "            for (i, row) in self.rows.iter().enumerate() {{"
+    );
+    let _ = writeln!(out, "                if i > 0 {{ out.push_sql(\", \"); }}");
+    let before = a.qmark_sql.matches('?').count() - tuple.matches('?').count();
+    let segments = split_placeholders(tuple);
+    for (k, segment) in segments.iter().enumerate() {
+        if !segment.is_empty() {
+            let _ = writeln!(out, "                out.push_sql({segment:?});");
+        }
+        if let Some(&bind) = a.binds.get(before + k).filter(|_| k + 1 < segments.len()) {
+            let p = &a.params[bind];
+            let value = if Some(bind) == a.returns_id {
+                format!("&self.{}[i]", p.name)
+            } else if shared(bind) {
+                format!("&self.{}", p.name)
+            } else {
+                format!("&row.{}", p.name)
+            };
+            let _ = writeln!(
+                out,
+                "                out.push_bind_param::<{}, _>({value})?;",
+                target.path(&p.sql)
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "            }}\n            Ok(())\n        }}\n    }}"
+    );
+
+    let result = match id {
+        Some(id) => format!("Vec<{}>", target.path(&id.rust)),
+        None => "usize".into(),
+    };
+    let tenant_arg = tenant.map_or(String::new(), |t| {
+        format!(", {}: TenantId", a.params[t].name)
+    });
+    let _ = writeln!(
+        out,
+        "\n    /// `{}` ({}:{}) for every row of `rows`, in one write transaction.",
+        a.block.name, file_path, a.block.name_line
+    );
+    let _ = writeln!(out, "    pub fn {fn_name}(conn: &mut AnyConnection{tenant_arg}, rows: &[{ty}Row]) -> {root}::repository::Result<{result}> {{");
+    for p in a.params.iter().filter(|p| {
+        p.generated
+            .as_deref()
+            .is_some_and(|g| g.ends_with("::now()"))
+    }) {
+        let _ = writeln!(
+            out,
+            "        let {} = {};",
+            p.name,
+            target.path(p.generated.as_deref().unwrap_or_default())
+        );
+    }
+    if let Some(id) = id {
+        let _ = writeln!(
+            out,
+            "        let {}: Vec<{}> = rows.iter().map(|_| {}).collect();",
+            id.name,
+            target.path(&id.rust),
+            target.path(id.generated.as_deref().unwrap_or_default())
+        );
+    }
+    // Every row is checked before any is written.
+    let _ = writeln!(out, "        for row in rows {{");
+    for &i in &fields {
+        let p = &a.params[i];
+        let _ = writeln!(
+            out,
+            "            let {} = {};",
+            p.name,
+            row_field(&p.name, &p.rust).1
+        );
+    }
+    for &i in &fields {
+        let p = &a.params[i];
+        let _ = writeln!(out, "            let _ = {};", p.name);
+        if let Some((module, column)) = &p.column_rule {
+            let rules = format!("{}::COLUMN_RULES", target.path(module));
+            match p.rust.as_str() {
+                "&str" => {
+                    let _ = writeln!(
+                        out,
+                        "            support::column({rules}, {column:?}, {})?;",
+                        p.name
+                    );
+                }
+                "f64" => {
+                    let _ = writeln!(
+                        out,
+                        "            support::column({rules}, {column:?}, &{})?;",
+                        p.name
+                    );
+                }
+                "Option<&str>" => {
+                    let _ = writeln!(out, "            if let Some(value) = {} {{ support::column({rules}, {column:?}, value)?; }}", p.name);
+                }
+                "Option<f64>" => {
+                    let _ = writeln!(out, "            if let Some(value) = &{} {{ support::column({rules}, {column:?}, value)?; }}", p.name);
+                }
+                _ => {}
+            }
+        }
+        if p.max_chars.is_some() || p.json || p.text {
+            let mut checks = Vec::new();
+            if p.text {
+                checks.push(format!("support::text_bytes({:?}, value)?;", p.name));
+            }
+            if let Some(max) = p.max_chars {
+                checks.push(format!("support::max_chars({:?}, value, {max})?;", p.name));
+            }
+            if p.json {
+                checks.push(format!("support::json({:?}, value)?;", p.name));
+            }
+            let body = checks.join(" ");
+            if p.rust.starts_with("Option<") {
+                let _ = writeln!(
+                    out,
+                    "            if let Some(value) = {} {{ {body} }}",
+                    p.name
+                );
+            } else {
+                let _ = writeln!(out, "            {{ let value = {}; {body} }}", p.name);
+            }
+        }
+    }
+    let _ = writeln!(out, "        }}");
+    let chunk = (MAX_BATCH_BINDS / per_row).max(1);
+    let now_fields: String = a
+        .params
+        .iter()
+        .filter(|p| {
+            p.generated
+                .as_deref()
+                .is_some_and(|g| g.ends_with("::now()"))
+        })
+        .map(|p| format!("{}, ", p.name))
+        .collect();
+    let tenant_field = tenant.map_or(String::new(), |t| format!("{}, ", a.params[t].name));
+    let id_field =
+        |range: &str| id.map_or(String::new(), |id| format!("{0}: &{0}[{range}], ", id.name));
+    let _ = writeln!(
+        out,
+        "        let insert = |conn: &mut AnyConnection| -> diesel::QueryResult<usize> {{"
+    );
+    let _ = writeln!(out, "            let mut count = 0;");
+    let _ = writeln!(
+        out,
+        "            for (k, chunk) in rows.chunks({chunk}).enumerate() {{"
+    );
+    let _ = writeln!(out, "                let start = k * {chunk};");
+    let _ = writeln!(
+        out,
+        "                let query = {ty}Query {{ {tenant_field}{now_fields}{}rows: chunk }};",
+        id_field("start..start + chunk.len()")
+    );
+    let _ = writeln!(out, "                count += query.execute(conn)?;");
+    let _ = writeln!(out, "            }}\n            Ok(count)\n        }};");
+    let _ = writeln!(
+        out,
+        "        if rows.is_empty() {{ return Ok(Default::default()); }}"
+    );
+    match (&a.insert, tenant) {
+        (Some(insert), Some(t)) => {
+            let entity = target.path(&insert.entity);
+            let tname = &a.params[t].name;
+            let mut parents = String::new();
+            for (parent, i) in &insert.parents {
+                let parent = target.path(parent);
+                let p = &a.params[*i];
+                let _ = write!(parents, "for row in rows {{ if !{parent}::is_live(conn, {tname}, row.{0})? {{ return Err(support::missing_parent({entity}::ENTITY, {parent}::ENTITY)); }} }} ", p.name);
+            }
+            let check_conn = if parents.is_empty() { "_conn" } else { "conn" };
+            let _ = writeln!(out, "        let count = support::insert_owned(conn, {entity}::ENTITY, {entity}::UNIQUE, {tname}, |{check_conn}| {{ {parents}Ok(()) }}, insert)?;");
+        }
+        _ => {
+            let _ = writeln!(out, "        let count = conn.write_transaction(|conn| Ok::<_, {root}::repository::Error>(insert(conn)?))?;");
+        }
+    }
+    match id {
+        Some(id) => {
+            let _ = writeln!(out, "        let _ = count;\n        Ok({})", id.name);
+        }
+        None => {
+            let _ = writeln!(out, "        Ok(count)");
+        }
+    }
+    let _ = writeln!(out, "    }}");
+    let _ = writeln!(
+        out,
+        "\n    /// `{}` from async code: [`{fn_name}`] in one hop on a pooled connection.",
+        a.block.name
+    );
+    let tenant_pass = tenant.map_or(String::new(), |t| format!(", {}", a.params[t].name));
+    let _ = writeln!(out, "    pub async fn {fn_name}_async(db: &{root}::Database{tenant_arg}, rows: Vec<{ty}Row>) -> {root}::repository::Result<{result}> {{");
+    let _ = writeln!(
+        out,
+        "        db.run(move |conn| {fn_name}(conn{tenant_pass}, &rows)).await\n    }}"
+    );
+}
+
+/// Most placeholders one statement of a batch insert binds (SQLite allows 32,766).
+const MAX_BATCH_BINDS: usize = 10_000;

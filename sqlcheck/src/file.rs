@@ -41,6 +41,8 @@ pub struct Block {
     /// `-- list: name` declarations (lowercase names) with their positions: parameters that
     /// take a slice of values, for `col IN (:name)`.
     pub lists: Vec<(String, (usize, usize))>,
+    /// `-- batch`: a one-row INSERT whose function takes a slice of rows.
+    pub batch: bool,
     /// Line and column of each `-- param:` declaration's name, in order.
     pub params_at: Vec<(usize, usize)>,
     /// Line and column of each `-- column:` declaration's name, in order.
@@ -61,9 +63,10 @@ const KEYS: &[&str] = &[
     "param",
     "column",
     "list",
+    "batch",
 ];
 
-const ANNOTATIONS: &str = "annotations are `-- returns: one|optional|many|exec`, `-- row: Model`, `-- include-deleted`, `-- all-tenants`, `-- keeps-modified-at: reason`, `-- param: name Type`, `-- column: alias Type`, `-- list: name`";
+const ANNOTATIONS: &str = "annotations are `-- returns: one|optional|many|exec`, `-- row: Model`, `-- include-deleted`, `-- all-tenants`, `-- keeps-modified-at: reason`, `-- param: name Type`, `-- column: alias Type`, `-- list: name`, `-- batch`";
 
 /// Whether `word` is `key` with at most two letters changed, added or dropped, but not `key`
 /// itself (a typo), or `key` in other case.
@@ -222,6 +225,7 @@ pub fn split(file: &str, text: &str) -> (Vec<Block>, Vec<Diagnostic>) {
                 params: vec![],
                 columns: vec![],
                 lists: vec![],
+                batch: false,
                 params_at: vec![],
                 columns_at: vec![],
                 sql: String::new(),
@@ -282,6 +286,7 @@ pub fn split(file: &str, text: &str) -> (Vec<Block>, Vec<Diagnostic>) {
                     }
                     "include-deleted" => block.include_deleted = true,
                     "all-tenants" => block.all_tenants = true,
+                    "batch" => block.batch = true,
                     "keeps-modified-at" if value.is_empty() => errors.push(Diagnostic::new(
                         file,
                         line_no,

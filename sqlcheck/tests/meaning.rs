@@ -278,6 +278,25 @@ fn list_parameters_go_where_an_empty_list_means_no_rows() {
 }
 
 #[test]
+fn batch_applies_to_one_row_inserts() {
+    let code = accepted("-- batch\nINSERT INTO sensors (tenant_id, name, metadata) VALUES (:tenant_id, :name, :metadata)");
+    assert!(
+        code.contains("rows: &[QRow]) -> crate::repository::Result<Vec<SensorId>>"),
+        "{code}"
+    );
+    assert!(
+        code.contains(
+            "pub async fn q_async(db: &crate::Database, tenant_id: TenantId, rows: Vec<QRow>)"
+        ),
+        "{code}"
+    );
+    refused(
+        &format!("-- batch\n¦UPDATE sensors SET name = :n WHERE {LIVE}"),
+        "applies to an INSERT with one row",
+    );
+}
+
+#[test]
 fn inserts_get_the_values_they_leave_out() {
     // Id and both timestamps made by the function, which returns the new id.
     let made = accepted(

@@ -820,6 +820,100 @@ pub mod sensors {
         let sensor_ids = sensor_ids.to_vec();
         db.run(move |conn| get_sensors_by_ids(conn, tenant_id, &sensor_ids)).await
     }
+
+    /// SQL of one row of `register-sensors` (`?` placeholders; PostgreSQL gets `$n`); a statement repeats its VALUES tuple per row.
+    pub const REGISTER_SENSORS_SQL: &str = "INSERT INTO sensors (tenant_id, name, description, metadata, sensor_id, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+
+    /// One row of `register-sensors`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct RegisterSensorsRow {
+        /// `:name`.
+        pub name: String,
+        /// `:description`.
+        pub description: Option<String>,
+        /// `:metadata`.
+        pub metadata: String,
+    }
+
+    #[doc(hidden)]
+    pub struct RegisterSensorsKey;
+    #[doc(hidden)]
+    pub struct RegisterSensorsQuery<'a> {
+        tenant_id: TenantId,
+        __now: Timestamp,
+        __id: &'a [SensorId],
+        rows: &'a [RegisterSensorsRow],
+    }
+    impl diesel::query_builder::QueryId for RegisterSensorsQuery<'_> {
+        type QueryId = RegisterSensorsKey;
+        const HAS_STATIC_QUERY_ID: bool = false;
+    }
+    impl diesel::query_builder::Query for RegisterSensorsQuery<'_> {
+        type SqlType = diesel::sql_types::Untyped;
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for RegisterSensorsQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for RegisterSensorsQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("INSERT INTO sensors (tenant_id, name, description, metadata, sensor_id, created_at, modified_at) VALUES ");
+            for (i, row) in self.rows.iter().enumerate() {
+                if i > 0 { out.push_sql(", "); }
+                out.push_sql("(");
+                out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+                out.push_sql(", ");
+                out.push_bind_param::<diesel::sql_types::Text, _>(&row.name)?;
+                out.push_sql(", ");
+                out.push_bind_param::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(&row.description)?;
+                out.push_sql(", ");
+                out.push_bind_param::<diesel::sql_types::Text, _>(&row.metadata)?;
+                out.push_sql(", ");
+                out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.__id[i])?;
+                out.push_sql(", ");
+                out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.__now)?;
+                out.push_sql(", ");
+                out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.__now)?;
+                out.push_sql(")");
+            }
+            Ok(())
+        }
+    }
+
+    /// `register-sensors` (queries/sensors.sql:44) for every row of `rows`, in one write transaction.
+    pub fn register_sensors(conn: &mut AnyConnection, tenant_id: TenantId, rows: &[RegisterSensorsRow]) -> crate::repository::Result<Vec<SensorId>> {
+        let __now = Timestamp::now();
+        let __id: Vec<SensorId> = rows.iter().map(|_| SensorId::new()).collect();
+        for row in rows {
+            let name = row.name.as_str();
+            let description = row.description.as_deref();
+            let metadata = row.metadata.as_str();
+            let _ = name;
+            support::column(crate::repository::sensors::COLUMN_RULES, "name", name)?;
+            { let value = name; support::text_bytes("name", value)?; support::max_chars("name", value, 128)?; }
+            let _ = description;
+            if let Some(value) = description { support::column(crate::repository::sensors::COLUMN_RULES, "description", value)?; }
+            if let Some(value) = description { support::text_bytes("description", value)?; }
+            let _ = metadata;
+            support::column(crate::repository::sensors::COLUMN_RULES, "metadata", metadata)?;
+            { let value = metadata; support::text_bytes("metadata", value)?; support::json("metadata", value)?; }
+        }
+        let insert = |conn: &mut AnyConnection| -> diesel::QueryResult<usize> {
+            let mut count = 0;
+            for (k, chunk) in rows.chunks(1428).enumerate() {
+                let start = k * 1428;
+                let query = RegisterSensorsQuery { tenant_id, __now, __id: &__id[start..start + chunk.len()], rows: chunk };
+                count += query.execute(conn)?;
+            }
+            Ok(count)
+        };
+        if rows.is_empty() { return Ok(Default::default()); }
+        let count = support::insert_owned(conn, crate::repository::sensors::ENTITY, crate::repository::sensors::UNIQUE, tenant_id, |_conn| { Ok(()) }, insert)?;
+        let _ = count;
+        Ok(__id)
+    }
+
+    /// `register-sensors` from async code: [`register_sensors`] in one hop on a pooled connection.
+    pub async fn register_sensors_async(db: &crate::Database, tenant_id: TenantId, rows: Vec<RegisterSensorsRow>) -> crate::repository::Result<Vec<SensorId>> {
+        db.run(move |conn| register_sensors(conn, tenant_id, &rows)).await
+    }
 }
 /// Named queries of `queries/tenants.sql`.
 pub mod tenants {
