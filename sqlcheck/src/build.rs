@@ -1,7 +1,7 @@
 //! The one call a service crate's `build.rs` makes to keep its own `queries/*.sql` checked
 //! against `trapperkeeper-db`'s schema and models:
 //!
-//! ```no_run
+//! ```text
 //! // build.rs of a crate with `trapperkeeper-db` in [dependencies] and `tk-sqlcheck` in
 //! // [build-dependencies]
 //! fn main() {

@@ -464,7 +464,11 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed], target: &Ta
                 None => p.name.clone(),
             };
             if fields.contains(&i) {
-                struct_args.push(format!("{}: {passed}", p.name));
+                struct_args.push(if passed == p.name {
+                    passed
+                } else {
+                    format!("{}: {passed}", p.name)
+                });
             } else {
                 call_args.push(passed);
             }
@@ -473,10 +477,14 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed], target: &Ta
             call_args.push(format!("{params_ty} {{ {} }}", struct_args.join(", ")));
         }
         let call: String = call_args.iter().map(|x| format!(", {x}")).collect();
-        let _ = writeln!(
-            out,
-            "        db.run(move |conn| {fn_name}(conn{call})).await"
-        );
+        if call.is_empty() {
+            let _ = writeln!(out, "        db.run({fn_name}).await");
+        } else {
+            let _ = writeln!(
+                out,
+                "        db.run(move |conn| {fn_name}(conn{call})).await"
+            );
+        }
         let _ = writeln!(out, "    }}");
     }
     let _ = writeln!(out, "}}");

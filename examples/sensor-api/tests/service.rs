@@ -1,7 +1,7 @@
 //! The example service on SQLite, PostgreSQL and MySQL: it opens a fresh database (migrations
 //! applied at start-up) and serves its paths through its own named queries.
 
-#[allow(dead_code, unused_macros)]
+#[allow(unused_macros)]
 #[path = "../../../tests/common/mod.rs"]
 mod common;
 
