@@ -417,7 +417,7 @@ pub mod rules {
     /// `set-rule-enabled` from async code: [`set_rule_enabled`] in one hop on a pooled connection.
     pub async fn set_rule_enabled_async(db: &crate::Database, tenant_id: TenantId, params: SetRuleEnabledParams) -> crate::repository::Result<usize> {
         let SetRuleEnabledParams { rule_id, enabled, now,  } = params;
-        db.run(move |conn| set_rule_enabled(conn, tenant_id, SetRuleEnabledParams { rule_id: rule_id, enabled: enabled, now: now })).await
+        db.run(move |conn| set_rule_enabled(conn, tenant_id, SetRuleEnabledParams { rule_id, enabled, now })).await
     }
 
     /// A row of `list-deleted-rules`.
@@ -774,7 +774,7 @@ pub mod sensors {
     pub async fn find_sensors_async(db: &crate::Database, tenant_id: TenantId, params: FindSensorsParams<'_>) -> crate::repository::Result<Vec<FindSensorsRow>> {
         let FindSensorsParams { name, seen_since, limit,  } = params;
         let name = name.map(str::to_owned);
-        db.run(move |conn| find_sensors(conn, tenant_id, FindSensorsParams { name: name.as_deref(), seen_since: seen_since, limit: limit })).await
+        db.run(move |conn| find_sensors(conn, tenant_id, FindSensorsParams { name: name.as_deref(), seen_since, limit })).await
     }
 
     /// SQL of `get-sensors-by-ids` (`?` placeholders; PostgreSQL gets `$n`).
@@ -1039,7 +1039,7 @@ pub mod tenants {
 
     /// `count-live-tenants` from async code: [`count_live_tenants`] in one hop on a pooled connection.
     pub async fn count_live_tenants_async(db: &crate::Database) -> crate::repository::Result<CountLiveTenantsRow> {
-        db.run(move |conn| count_live_tenants(conn)).await
+        db.run(count_live_tenants).await
     }
 }
 /// Named queries of `queries/users.sql`.
