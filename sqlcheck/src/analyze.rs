@@ -73,6 +73,8 @@ struct ValueCheck {
     json: bool,
     text: bool,
     column_rule: Option<(String, String)>,
+    /// The value of a NOT NULL column.
+    not_null: bool,
 }
 
 /// A result column.
@@ -734,7 +736,7 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
     // Values for columns the block leaves out, which the function makes (`Generated`), and
     // where an INSERT's tenant and parent ids are.
     let mut generated: Vec<Generated> = Vec::new();
-    let mut tenant_value: Option<Pos> = None;
+    let mut tenant_values: Vec<Pos> = Vec::new();
     let mut parent_values: Vec<(String, Pos)> = Vec::new();
     let mut inserted_rows = 0;
     let default_returns;
@@ -919,16 +921,28 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
                     check_subqueries(value, &mut problems);
                     let Some(col) = col else { continue };
                     check_value(&scope, &mut typer, col, value, &mut checks, &mut problems);
-                    if col.name == "tenant_id" && placeholder_pos(value).is_some() {
+                    if let Some(at) = placeholder_pos(value).filter(|_| col.name == "tenant_id") {
                         written_tenant_param = true;
-                        tenant_value.get_or_insert(value.pos);
+                        tenant_values.push(at);
                     }
                     let parent = catalog.parents.iter().find(|(child, parent, fk)| {
                         *child == table && parent != "tenants" && *fk == col.name
                     });
-                    if let (Some((_, parent, _)), ExprKind::Param) = (parent, &value.kind) {
-                        if insert.rows.len() == 1 {
-                            parent_values.push((parent.clone(), value.pos));
+                    if let Some((_, parent, _)) = parent {
+                        match placeholder_pos(value) {
+                            Some(at) if insert.rows.len() == 1 => {
+                                parent_values.push((parent.clone(), at))
+                            }
+                            // One parent check per row would need a value per row: the batch
+                            // form (`-- batch`) checks every row's parents.
+                            _ if insert.rows.len() > 1 => problems.push(Diagnostic::at(
+                                Code::Safety,
+                                value.pos.0,
+                                value.pos.1,
+                                format!("a multi-row INSERT into {table} cannot check that each row's {} is live", col.name),
+                                "insert one row per call, or use `-- batch` with one row of VALUES",
+                            )),
+                            _ => {}
                         }
                     }
                 }
@@ -1037,7 +1051,14 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
                     .and_then(|cols| cols.iter().find(|c| c.name == "modified_at"))
                 {
                     rewrites.push((update.set_end, format!("{BEFORE}, modified_at = ? ")));
+                    // A soft delete: one instant for both, as the repository's.
+                    let deleted = update.assignments.iter().find_map(|(t, v)| {
+                        (t.value.eq_ignore_ascii_case("deleted_at"))
+                            .then(|| placeholder_pos(v))
+                            .flatten()
+                    });
                     generated.push(Generated {
+                        reuse: deleted,
                         name: "__now".into(),
                         rust: col.rust.clone(),
                         sql: col.sql.clone(),
@@ -1143,7 +1164,21 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
             .find(|(p, _)| (p.line, p.col) == pos)
             .map(|(_, &b)| b)
     };
-    let tenant_param = tenant_value.and_then(|pos| param_at(pos, &binds));
+    let tenant_params: Vec<Option<usize>> = tenant_values
+        .iter()
+        .map(|&pos| param_at(pos, &binds))
+        .collect();
+    let tenant_param = tenant_params.first().copied().flatten();
+    if tenant_params.iter().any(|&t| t != tenant_param) {
+        let at = tenant_values[0];
+        problems.push(Diagnostic::at(
+            Code::TenantScope,
+            at.0,
+            at.1,
+            "the rows of this INSERT name different tenant parameters: only one tenant is checked live",
+            "use one :tenant_id for every row",
+        ));
+    }
     let parent_params: Vec<(String, usize)> = parent_values
         .iter()
         .filter_map(|(parent, pos)| {
@@ -1162,6 +1197,20 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
             .map(|(p, &b)| ((p.line, p.col), 0, b))
             .collect();
         for g in &generated {
+            if let Some(index) = g.reuse.and_then(|pos| param_at(pos, &binds)) {
+                // Bound to NOT NULL modified_at too, so it takes the non-null type.
+                let param = &mut params[index];
+                if let Some(inner) = param
+                    .rust
+                    .strip_prefix("Option<")
+                    .and_then(|r| r.strip_suffix('>'))
+                {
+                    param.rust = inner.to_string();
+                    param.sql.clone_from(&g.sql);
+                }
+                entries.extend(g.at.iter().map(|&(pos, order)| (pos, order + 1, index)));
+                continue;
+            }
             let index = params.len();
             if g.name == "__id" {
                 returns_id = Some(index);
@@ -1346,6 +1395,8 @@ struct Generated {
     expr: String,
     /// Where its placeholders go, and their order among generated ones at the same place.
     at: Vec<(Pos, usize)>,
+    /// Bind the block's parameter at this position instead of making a value.
+    reuse: Option<Pos>,
 }
 
 /// An INSERT that leaves out its table's id, `created_at` or `modified_at` gets them as the
@@ -1390,6 +1441,7 @@ fn generate_insert_values(
                 sql: col.sql.clone(),
                 expr: format!("{}::new()", col.rust),
                 at: insert.rows_close.iter().map(|&p| (p, 0)).collect(),
+                reuse: None,
             });
             names.push(pk);
         }
@@ -1411,6 +1463,7 @@ fn generate_insert_values(
                 .iter()
                 .flat_map(|&p| (0..stamps.len()).map(move |k| (p, offset + k)))
                 .collect(),
+            reuse: None,
         });
         names.extend(stamps.iter().map(|c| c.name.as_str()));
     }
@@ -1445,6 +1498,7 @@ fn check_value(
                 .to_string();
             checks.entry(value.pos).or_default().column_rule = Some((module, col.name.clone()));
         }
+        checks.entry(value.pos).or_default().not_null |= !col.nullable;
     }
     let t = typer.expect(
         value,
@@ -1781,6 +1835,18 @@ fn parameters(
             .is_some_and(|u| u.column.as_deref() == Some("limit"))
         {
             params[i].non_negative = true;
+            if params[i].rust.starts_with("Option<") {
+                problems.push(Diagnostic::at(
+                    Code::Parameter,
+                    p.line,
+                    p.col,
+                    format!(
+                        ":{} is a LIMIT or OFFSET and cannot be optional",
+                        params[i].name
+                    ),
+                    "use another parameter for the NULL test",
+                ));
+            }
         }
         if let Some(check) = checks.get(&(p.line, p.col)) {
             let param = &mut params[i];
@@ -1792,6 +1858,15 @@ fn parameters(
             param.text |= check.text;
             if param.column_rule.is_none() {
                 param.column_rule.clone_from(&check.column_rule);
+            }
+            if check.not_null && param.rust.starts_with("Option<") {
+                problems.push(Diagnostic::at(
+                    Code::Parameter,
+                    p.line,
+                    p.col,
+                    format!(":{} is tested for NULL (an optional filter) and written to a NOT NULL column", param.name),
+                    "use two parameters: one for the filter, one for the value",
+                ));
             }
         }
     }

@@ -132,7 +132,7 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed], target: &Ta
     let _ = writeln!(out, "pub mod {file_stem} {{");
     let _ = writeln!(
         out,
-        "    #![allow(unused_imports, clippy::too_many_arguments)]"
+        "    #![allow(unused_imports, dead_code, clippy::too_many_arguments)]"
     );
     // diesel and serde through the data layer, so that a service crate needs no dependency
     // of its own on them (and cannot pick another version).
@@ -227,7 +227,10 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed], target: &Ta
                 let p = &a.params[bind];
                 if p.list {
                     // An empty list matches nothing: `IN (NULL)` (allowed only where NULL
-                    // filters as FALSE does).
+                    // filters as FALSE does). A statement per length would fill diesel's
+                    // unbounded statement cache (and MySQL's max_prepared_stmt_count), so it
+                    // is not cached, as diesel's own `eq_any` is not.
+                    let _ = writeln!(out, "            out.unsafe_to_cache_prepared();");
                     let _ = writeln!(
                         out,
                         "            if self.{0}.is_empty() {{ out.push_sql(\"NULL\"); }}\n            for (i, value) in self.{0}.iter().enumerate() {{ if i > 0 {{ out.push_sql(\", \"); }} out.push_bind_param::<{1}, _>(value)?; }}",
@@ -541,10 +544,7 @@ fn batch_insert(out: &mut String, a: &Analyzed, target: &Target, file_path: &str
     }
     let _ = writeln!(out, "    }}");
     // The statement: the text before VALUES once, the tuple per row.
-    let (head, tuple) = a
-        .qmark_sql
-        .split_once(" VALUES ")
-        .map_or((a.qmark_sql.as_str(), ""), |(h, t)| (h, t));
+    let (head, tuple) = values_split(&a.qmark_sql);
     let per_row = tuple.matches('?').count().max(1);
     let _ = writeln!(out, "\n    #[doc(hidden)]\n    pub struct {ty}Key;");
     let _ = writeln!(out, "    #[doc(hidden)]\n    pub struct {ty}Query<'a> {{");
@@ -572,6 +572,8 @@ fn batch_insert(out: &mut String, a: &Analyzed, target: &Target, file_path: &str
     );
     let _ = writeln!(out, "    impl<'a> diesel::query_builder::QueryFragment<{root}::connection::MultiBackend> for {ty}Query<'a> {{");
     let _ = writeln!(out, "        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, {root}::connection::MultiBackend>) -> diesel::QueryResult<()> {{");
+    // One statement per batch length: not cached (see lists).
+    let _ = writeln!(out, "            out.unsafe_to_cache_prepared();");
     let _ = writeln!(
         out,
         "            out.push_sql({:?});",
@@ -783,3 +785,20 @@ fn batch_insert(out: &mut String, a: &Analyzed, target: &Target, file_path: &str
 
 /// Most placeholders one statement of a batch insert binds (SQLite allows 32,766).
 const MAX_BATCH_BINDS: usize = 10_000;
+
+/// An INSERT's SQL split around its `VALUES` keyword (any case, after the column list): the
+/// text before it, and the tuple of one row.
+fn values_split(sql: &str) -> (&str, &str) {
+    let after_columns = sql.find(')').map_or(0, |i| i + 1);
+    let lower = sql.to_ascii_lowercase();
+    match lower[after_columns..].find("values") {
+        Some(i) => {
+            let at = after_columns + i;
+            (
+                sql[..at].trim_end(),
+                sql[at + "values".len()..].trim_start(),
+            )
+        }
+        None => (sql, ""),
+    }
+}

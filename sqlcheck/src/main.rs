@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use tk_sqlcheck::analyze::Analyzed;
-use tk_sqlcheck::codegen::signature_order;
+use tk_sqlcheck::codegen::{has_params_struct, signature_order};
 use tk_sqlcheck::file::Returns;
 use tk_sqlcheck::{Code, Diagnostic};
 
@@ -147,12 +147,28 @@ fn rust(ty: &str) -> String {
 }
 
 fn query_json(file: &str, module: &str, a: &Analyzed) -> String {
-    let params = signature_order(a).into_iter().map(|i| {
+    let order = signature_order(a);
+    let in_struct = has_params_struct(a);
+    let tenant_first = order
+        .first()
+        .is_some_and(|&i| a.params[i].rust == "TenantId");
+    let params = order.iter().enumerate().map(|(k, &i)| {
         let p = &a.params[i];
+        // Where the argument goes: positional, a field of the `…Params` struct, or (batch) a
+        // field of each row.
+        let place = if a.batch && !(k == 0 && tenant_first) {
+            "row"
+        } else if in_struct && !(k == 0 && tenant_first) {
+            "params"
+        } else {
+            "argument"
+        };
         object(&[
             ("name", string(&p.name)),
             ("rust", rust(&p.rust)),
             ("nullable", p.rust.starts_with("Option<").to_string()),
+            ("list", p.list.to_string()),
+            ("place", string(place)),
         ])
     });
     let generated = a.params.iter().filter_map(|p| {
@@ -180,6 +196,7 @@ fn query_json(file: &str, module: &str, a: &Analyzed) -> String {
         ("function", string(&function)),
         ("location", string(&format!("{file}:{}", a.block.name_line))),
         ("returns", string(returns)),
+        ("batch", a.batch.to_string()),
         ("row", a.row_path.as_deref().map_or("null".into(), rust)),
         ("parameters", array(params)),
         ("generated", array(generated)),

@@ -13,7 +13,9 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// Names the generated function gives its own arguments.
-const TAKEN_PARAMETERS: &[&str] = &["conn"];
+const TAKEN_PARAMETERS: &[&str] = &[
+    "conn", "db", "_borrow", "row", "rows", "i", "k", "chunk", "start", "insert", "count", "out",
+];
 
 /// `name` (snake_case) as the generated code spells it.
 pub fn snake(name: &str) -> String {
@@ -63,7 +65,7 @@ pub fn parameter_refusal(name: &str) -> Option<String> {
     refusal(name).or_else(|| {
         TAKEN_PARAMETERS
             .contains(&name)
-            .then(|| format!("{name} is the generated function's connection argument"))
+            .then(|| format!("{name} is a name the generated function uses itself"))
     })
 }
 

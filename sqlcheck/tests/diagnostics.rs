@@ -146,7 +146,7 @@ fn names_and_annotations_the_generated_code_needs() {
         2,
         44,
         "q",
-        "the generated function's connection argument",
+        "a name the generated function uses itself",
     );
     expect(
         &format!("-- name: q\n-- retruns: one\n{T};\n"),

@@ -297,6 +297,63 @@ fn batch_applies_to_one_row_inserts() {
 }
 
 #[test]
+fn found_in_review() {
+    // Each row's parents cannot be checked in one multi-row statement.
+    refused(
+        "INSERT INTO rule_sensors (rule_sensor_id, tenant_id, rule_id, sensor_id) VALUES (:a, :tenant_id, ¦:rule_id, :s1), (:b, :tenant_id, :rule_id, :s2)",
+        "cannot check that each row's rule_id is live",
+    );
+    refused(
+        "INSERT INTO sensors (sensor_id, tenant_id, name, metadata) VALUES (:a, ¦:tenant_id, 'x', '{}'), (:b, :other, 'y', '{}')",
+        "different tenant parameters",
+    );
+    // A parenthesised tenant is still checked live.
+    let nested = accepted(
+        "INSERT INTO sensors (tenant_id, name, metadata) VALUES ((:tenant_id), :name, '{}')",
+    );
+    assert!(nested.contains("support::insert_owned("), "{nested}");
+    // A batch with `values` in lower case and no space before the tuple.
+    let lower = accepted("-- batch\ninsert into sensors (tenant_id, name, metadata) values(:tenant_id, :name, :metadata)");
+    assert!(
+        lower.contains("created_at, modified_at) VALUES \");"),
+        "{lower}"
+    );
+    assert!(
+        lower.contains("out.push_bind_param::<diesel::sql_types::Text, _>(&row.name)?;"),
+        "{lower}"
+    );
+    assert!(lower.contains("out.unsafe_to_cache_prepared();"), "{lower}");
+    // An optional filter's parameter is an Option: never the value of a NOT NULL column or a LIMIT.
+    refused(
+        &format!(
+            "UPDATE sensors SET name = ¦:name WHERE {LIVE} AND (:name IS NULL OR name <> :name)"
+        ),
+        "written to a NOT NULL column",
+    );
+    refused(
+        &format!("SELECT name FROM sensors WHERE {LIVE} AND (:n IS NULL OR 1 = 1) ORDER BY sensor_id LIMIT ¦:n"),
+        "cannot be optional",
+    );
+    // A soft delete bumps modified_at with the same instant as deleted_at.
+    let deleted = accepted(&format!(
+        "UPDATE configurations SET deleted_at = :now WHERE {LIVE} AND config_key = :config_key"
+    ));
+    assert!(
+        deleted.contains("SET deleted_at = ?, modified_at = ? WHERE"),
+        "{deleted}"
+    );
+    assert!(!deleted.contains("__now"), "{deleted}");
+    assert!(deleted.contains("push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.now)?;\n            out.push_sql(\", modified_at = \");\n            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.now)?;") && deleted.contains("now: Timestamp)"), "{deleted}");
+    // Names the generated code uses itself.
+    for name in ["db", "rows", "count"] {
+        refused(
+            &format!("SELECT name FROM sensors WHERE {LIVE} AND name = ¦:{name}"),
+            "a name the generated function uses itself",
+        );
+    }
+}
+
+#[test]
 fn inserts_get_the_values_they_leave_out() {
     // Id and both timestamps made by the function, which returns the new id.
     let made = accepted(

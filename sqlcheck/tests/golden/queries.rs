@@ -1,6 +1,6 @@
 /// Named queries of `queries/api_keys.sql`.
 pub mod api_keys {
-    #![allow(unused_imports, clippy::too_many_arguments)]
+    #![allow(unused_imports, dead_code, clippy::too_many_arguments)]
     use crate::queries::support::{self, diesel, serde};
     use diesel::prelude::*;
     use crate::types::*;
@@ -103,7 +103,7 @@ pub mod api_keys {
 }
 /// Named queries of `queries/configurations.sql`.
 pub mod configurations {
-    #![allow(unused_imports, clippy::too_many_arguments)]
+    #![allow(unused_imports, dead_code, clippy::too_many_arguments)]
     use crate::queries::support::{self, diesel, serde};
     use diesel::prelude::*;
     use crate::types::*;
@@ -208,7 +208,7 @@ pub mod configurations {
 }
 /// Named queries of `queries/rules.sql`.
 pub mod rules {
-    #![allow(unused_imports, clippy::too_many_arguments)]
+    #![allow(unused_imports, dead_code, clippy::too_many_arguments)]
     use crate::queries::support::{self, diesel, serde};
     use diesel::prelude::*;
     use crate::types::*;
@@ -472,7 +472,7 @@ pub mod rules {
 }
 /// Named queries of `queries/sensors.sql`.
 pub mod sensors {
-    #![allow(unused_imports, clippy::too_many_arguments)]
+    #![allow(unused_imports, dead_code, clippy::too_many_arguments)]
     use crate::queries::support::{self, diesel, serde};
     use diesel::prelude::*;
     use crate::types::*;
@@ -801,6 +801,7 @@ pub mod sensors {
             out.push_sql("SELECT sensor_id, tenant_id, name, description, metadata, last_seen_at, created_at, modified_at, deleted_at FROM sensors WHERE tenant_id = ");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
             out.push_sql(" AND deleted_at IS NULL AND sensor_id IN (");
+            out.unsafe_to_cache_prepared();
             if self.sensor_ids.is_empty() { out.push_sql("NULL"); }
             for (i, value) in self.sensor_ids.iter().enumerate() { if i > 0 { out.push_sql(", "); } out.push_bind_param::<crate::types::sql::Uuid36, _>(value)?; }
             out.push_sql(") ORDER BY sensor_id");
@@ -854,6 +855,7 @@ pub mod sensors {
     impl diesel::RunQueryDsl<AnyConnection> for RegisterSensorsQuery<'_> {}
     impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for RegisterSensorsQuery<'a> {
         fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.unsafe_to_cache_prepared();
             out.push_sql("INSERT INTO sensors (tenant_id, name, description, metadata, sensor_id, created_at, modified_at) VALUES ");
             for (i, row) in self.rows.iter().enumerate() {
                 if i > 0 { out.push_sql(", "); }
@@ -917,7 +919,7 @@ pub mod sensors {
 }
 /// Named queries of `queries/tenants.sql`.
 pub mod tenants {
-    #![allow(unused_imports, clippy::too_many_arguments)]
+    #![allow(unused_imports, dead_code, clippy::too_many_arguments)]
     use crate::queries::support::{self, diesel, serde};
     use diesel::prelude::*;
     use crate::types::*;
@@ -1044,7 +1046,7 @@ pub mod tenants {
 }
 /// Named queries of `queries/users.sql`.
 pub mod users {
-    #![allow(unused_imports, clippy::too_many_arguments)]
+    #![allow(unused_imports, dead_code, clippy::too_many_arguments)]
     use crate::queries::support::{self, diesel, serde};
     use diesel::prelude::*;
     use crate::types::*;
