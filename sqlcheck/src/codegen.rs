@@ -320,37 +320,8 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed], target: &Ta
             );
         }
         // The entity's own rule for the column (what its repository `create`/`update` applies).
-        for p in &a.params {
-            let Some((module, column)) = &p.column_rule else {
-                continue;
-            };
-            let rules = format!("{}::COLUMN_RULES", target.path(module));
-            let call = |value: &str| format!("support::column({rules}, {column:?}, {value})?;");
-            match p.rust.as_str() {
-                "&str" => {
-                    let _ = writeln!(out, "        {}", call(&p.name));
-                }
-                "f64" => {
-                    let _ = writeln!(out, "        {}", call(&format!("&{}", p.name)));
-                }
-                "Option<&str>" => {
-                    let _ = writeln!(
-                        out,
-                        "        if let Some(value) = {} {{ {} }}",
-                        p.name,
-                        call("value")
-                    );
-                }
-                "Option<f64>" => {
-                    let _ = writeln!(
-                        out,
-                        "        if let Some(value) = &{} {{ {} }}",
-                        p.name,
-                        call("value")
-                    );
-                }
-                _ => {}
-            }
+        for line in a.params.iter().filter_map(|p| column_rule_check(p, target)) {
+            let _ = writeln!(out, "        {line}");
         }
         for p in a.params.iter().filter(|p| p.list) {
             let _ = writeln!(
@@ -364,28 +335,8 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed], target: &Ta
         }
         // A text parameter written to a bounded or JSON column is checked before the
         // statement runs, so that SQLite refuses what PostgreSQL and MySQL refuse.
-        for p in a
-            .params
-            .iter()
-            .filter(|p| p.max_chars.is_some() || p.json || p.text)
-        {
-            let optional = p.rust.starts_with("Option<");
-            let mut checks = Vec::new();
-            if p.text {
-                checks.push("support::text_bytes(FIELD, value)?;".to_string());
-            }
-            if let Some(max) = p.max_chars {
-                checks.push(format!("support::max_chars(FIELD, value, {max})?;"));
-            }
-            if p.json {
-                checks.push("support::json(FIELD, value)?;".to_string());
-            }
-            let body = checks.join(" ").replace("FIELD", &format!("{:?}", p.name));
-            if optional {
-                let _ = writeln!(out, "        if let Some(value) = {} {{ {body} }}", p.name);
-            } else {
-                let _ = writeln!(out, "        {{ let value = {}; {body} }}", p.name);
-            }
+        for line in a.params.iter().filter_map(text_checks) {
+            let _ = writeln!(out, "        {line}");
         }
         let query_fields: String = a.params.iter().map(|p| format!("{}, ", p.name)).collect();
         let _ = writeln!(
@@ -659,53 +610,11 @@ fn batch_insert(out: &mut String, a: &Analyzed, target: &Target, file_path: &str
     for &i in &fields {
         let p = &a.params[i];
         let _ = writeln!(out, "            let _ = {};", p.name);
-        if let Some((module, column)) = &p.column_rule {
-            let rules = format!("{}::COLUMN_RULES", target.path(module));
-            match p.rust.as_str() {
-                "&str" => {
-                    let _ = writeln!(
-                        out,
-                        "            support::column({rules}, {column:?}, {})?;",
-                        p.name
-                    );
-                }
-                "f64" => {
-                    let _ = writeln!(
-                        out,
-                        "            support::column({rules}, {column:?}, &{})?;",
-                        p.name
-                    );
-                }
-                "Option<&str>" => {
-                    let _ = writeln!(out, "            if let Some(value) = {} {{ support::column({rules}, {column:?}, value)?; }}", p.name);
-                }
-                "Option<f64>" => {
-                    let _ = writeln!(out, "            if let Some(value) = &{} {{ support::column({rules}, {column:?}, value)?; }}", p.name);
-                }
-                _ => {}
-            }
-        }
-        if p.max_chars.is_some() || p.json || p.text {
-            let mut checks = Vec::new();
-            if p.text {
-                checks.push(format!("support::text_bytes({:?}, value)?;", p.name));
-            }
-            if let Some(max) = p.max_chars {
-                checks.push(format!("support::max_chars({:?}, value, {max})?;", p.name));
-            }
-            if p.json {
-                checks.push(format!("support::json({:?}, value)?;", p.name));
-            }
-            let body = checks.join(" ");
-            if p.rust.starts_with("Option<") {
-                let _ = writeln!(
-                    out,
-                    "            if let Some(value) = {} {{ {body} }}",
-                    p.name
-                );
-            } else {
-                let _ = writeln!(out, "            {{ let value = {}; {body} }}", p.name);
-            }
+        for line in column_rule_check(p, target)
+            .into_iter()
+            .chain(text_checks(p))
+        {
+            let _ = writeln!(out, "            {line}");
         }
     }
     let _ = writeln!(out, "        }}");
@@ -801,4 +710,43 @@ fn values_split(sql: &str) -> (&str, &str) {
         }
         None => (sql, ""),
     }
+}
+
+/// The call applying the entity's rule to a parameter written to its column (a statement of
+/// the generated function), if the parameter has one.
+fn column_rule_check(p: &crate::analyze::Param, target: &Target) -> Option<String> {
+    let (module, column) = p.column_rule.as_ref()?;
+    let rules = format!("{}::COLUMN_RULES", target.path(module));
+    let call = |value: &str| format!("support::column({rules}, {column:?}, {value})?;");
+    Some(match p.rust.as_str() {
+        "&str" => call(&p.name),
+        "f64" => call(&format!("&{}", p.name)),
+        "Option<&str>" => format!("if let Some(value) = {} {{ {} }}", p.name, call("value")),
+        "Option<f64>" => format!("if let Some(value) = &{} {{ {} }}", p.name, call("value")),
+        _ => return None,
+    })
+}
+
+/// The portable text checks of a parameter written to a text column (bytes, characters,
+/// JSON), if it has any.
+fn text_checks(p: &crate::analyze::Param) -> Option<String> {
+    let mut checks = Vec::new();
+    if p.text {
+        checks.push(format!("support::text_bytes({:?}, value)?;", p.name));
+    }
+    if let Some(max) = p.max_chars {
+        checks.push(format!("support::max_chars({:?}, value, {max})?;", p.name));
+    }
+    if p.json {
+        checks.push(format!("support::json({:?}, value)?;", p.name));
+    }
+    if checks.is_empty() {
+        return None;
+    }
+    let body = checks.join(" ");
+    Some(if p.rust.starts_with("Option<") {
+        format!("if let Some(value) = {} {{ {body} }}", p.name)
+    } else {
+        format!("{{ let value = {}; {body} }}", p.name)
+    })
 }
