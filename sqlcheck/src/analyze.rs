@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
 use crate::ast::{
-    walk, Args, BinaryOp, Delete, Expr, ExprKind, Ident, Literal, Pos, SelectItem, Statement,
-    Update,
+    walk_here, Args, BinaryOp, Delete, Expr, ExprKind, Ident, Literal, Pos, Select, SelectItem,
+    Statement, Update,
 };
 use crate::catalog::{self, Catalog, Column};
 use crate::file::{Block, Returns};
@@ -14,7 +14,7 @@ use crate::lint;
 use crate::parse;
 use crate::rules;
 use crate::token::{self, Kind, Token};
-use crate::types::{Lookup, ParamUse, Ty, Typer, AGGREGATES};
+use crate::types::{Lookup, ParamUse, SubTyped, SubqueryUse, Ty, Typer, AGGREGATES};
 
 use crate::diagnostic::{Code, Diagnostic};
 
@@ -251,6 +251,22 @@ pub(crate) struct Scope<'a> {
     pub(crate) outer: Vec<String>,
     /// Where each of `tables` is named, for the diagnostics about it.
     pub(crate) positions: Vec<Pos>,
+    /// The query this one is a subquery of: its tables are visible here (a correlated
+    /// reference), after this query's own.
+    pub(crate) parent: Option<&'a Scope<'a>>,
+    /// How deeply this query is nested (0: the statement).
+    pub(crate) level: usize,
+}
+
+/// A column reference resolved to a table of some enclosing query.
+pub(crate) struct Found<'a> {
+    pub(crate) col: &'a Column,
+    /// The table's name.
+    pub(crate) table: String,
+    /// The table's name or alias as written.
+    pub(crate) alias: String,
+    /// The level of the query the table belongs to.
+    pub(crate) level: usize,
 }
 
 /// The words measured to fail as an unquoted alias or identifier on at least one engine
@@ -317,11 +333,13 @@ impl<'a> Scope<'a> {
             check_alias(a, problems);
         }
         let written = alias.map_or_else(|| table.clone(), |a| a.value.clone());
-        if self
-            .tables
-            .iter()
-            .any(|(w, _)| w.eq_ignore_ascii_case(&written))
-        {
+        // A name that an enclosing query uses too would make `x.col` mean the inner table on
+        // every engine, silently: refused, so a qualified name always says which query.
+        if self.chain().any(|s| {
+            s.tables
+                .iter()
+                .any(|(w, _)| w.eq_ignore_ascii_case(&written))
+        }) {
             problems.push(Diagnostic::at(
                 Code::Schema,
                 l,
@@ -334,12 +352,34 @@ impl<'a> Scope<'a> {
         self.positions.push(name.pos);
     }
 
+    /// This scope and the ones enclosing it, innermost first.
+    fn chain(&self) -> impl Iterator<Item = &Scope<'a>> {
+        std::iter::successors(Some(self), |s| s.parent)
+    }
+
+    /// A scope for a subquery of this one.
+    pub(crate) fn child<'b>(&'b self) -> Scope<'b> {
+        Scope {
+            catalog: self.catalog,
+            tables: vec![],
+            outer: vec![],
+            positions: vec![],
+            parent: Some(self),
+            level: self.level + 1,
+        }
+    }
+
     pub(crate) fn resolve(&self, expr: &Expr) -> Option<(&'a Column, String)> {
+        self.find(expr).map(|f| (f.col, f.table))
+    }
+
+    /// Resolves a column reference, with the query its table belongs to.
+    pub(crate) fn find(&self, expr: &Expr) -> Option<Found<'a>> {
         match &expr.kind {
             ExprKind::Column { table, column } => {
-                self.resolve_ident(table.as_ref(), column, &mut Vec::new())
+                self.find_ident(table.as_ref(), column, &mut Vec::new())
             }
-            ExprKind::Nested(e) => self.resolve(e),
+            ExprKind::Nested(e) => self.find(e),
             _ => None,
         }
     }
@@ -350,15 +390,33 @@ impl<'a> Scope<'a> {
         ident: &Ident,
         problems: &mut Vec<Diagnostic>,
     ) -> Option<(&'a Column, String)> {
+        self.find_ident(qualifier, ident, problems)
+            .map(|f| (f.col, f.table))
+    }
+
+    fn find_ident(
+        &self,
+        qualifier: Option<&Ident>,
+        ident: &Ident,
+        problems: &mut Vec<Diagnostic>,
+    ) -> Option<Found<'a>> {
         let (l, c) = ident.pos;
         let name = ident.value.to_ascii_lowercase();
         if let Some(q) = qualifier {
+            if !self.tables.iter().any(|(alias, _)| q.value == *alias) {
+                if let Some(parent) = self.parent.filter(|p| {
+                    p.chain()
+                        .any(|s| s.tables.iter().any(|(a, _)| q.value == *a))
+                }) {
+                    return parent.find_ident(qualifier, ident, problems);
+                }
+            }
             // MySQL on Linux compares table aliases case-sensitively.
             if !self.tables.iter().any(|(alias, _)| q.value == *alias) {
                 let (l, c) = q.pos;
                 let near = self
-                    .tables
-                    .iter()
+                    .chain()
+                    .flat_map(|s| &s.tables)
                     .find(|(alias, _)| q.value.eq_ignore_ascii_case(alias));
                 problems.push(match near {
                     Some((alias, _)) => Diagnostic::at(
@@ -379,18 +437,34 @@ impl<'a> Scope<'a> {
                 return None;
             }
         }
-        let candidates: Vec<(&String, &'a Column)> = self
+        let candidates: Vec<(&String, &String, &'a Column)> = self
             .tables
             .iter()
             .filter(|(alias, _)| qualifier.is_none_or(|q| q.value == *alias))
-            .filter_map(|(_, table)| {
+            .filter_map(|(alias, table)| {
                 self.catalog[table]
                     .iter()
                     .find(|col| col.name == name)
-                    .map(|col| (table, col))
+                    .map(|col| (alias, table, col))
             })
             .collect();
         match candidates.as_slice() {
+            [] if qualifier.is_none()
+                && self
+                    .parent
+                    .is_some_and(|p| p.find_ident(None, ident, &mut Vec::new()).is_some()) =>
+            {
+                // Every engine reads it as the enclosing query's column; a misspelt column of
+                // the subquery's own table would do the same, silently.
+                problems.push(Diagnostic::at(
+                    Code::Meaning,
+                    l,
+                    c,
+                    format!("{name} is not a column of the subquery's tables: it would be read from the enclosing query"),
+                    "qualify a column of the enclosing query with its table or alias, e.g. s.name",
+                ));
+                None
+            }
             [] => {
                 let tables: Vec<&str> = self.tables.iter().map(|(_, t)| t.as_str()).collect();
                 problems.push(Diagnostic::at(
@@ -402,7 +476,12 @@ impl<'a> Scope<'a> {
                 ));
                 None
             }
-            [(table, col)] => Some((col, (*table).clone())),
+            [(alias, table, col)] => Some(Found {
+                col,
+                table: (*table).clone(),
+                alias: (*alias).clone(),
+                level: self.level,
+            }),
             _ => {
                 problems.push(Diagnostic::at(
                     Code::Schema,
@@ -417,10 +496,14 @@ impl<'a> Scope<'a> {
     }
 
     fn lookup(&self, qualifier: Option<&Ident>, ident: &Ident) -> Lookup {
-        match self.resolve_ident(qualifier, ident, &mut Vec::new()) {
-            Some((col, table)) => {
-                let mut col = col.clone();
-                col.nullable |= self.outer.contains(&table);
+        match self.find_ident(qualifier, ident, &mut Vec::new()) {
+            Some(found) => {
+                let mut col = found.col.clone();
+                let scope = self
+                    .chain()
+                    .find(|s| s.level == found.level)
+                    .unwrap_or(self);
+                col.nullable |= scope.outer.contains(&found.table);
                 Lookup::Column(col)
             }
             None => Lookup::Missing,
@@ -436,20 +519,17 @@ fn placeholder_pos(expr: &Expr) -> Option<(usize, usize)> {
     }
 }
 
-/// Refuses subqueries (not yet in the checked grammar) anywhere in `root`.
-fn check_subqueries(root: &Expr, problems: &mut Vec<Diagnostic>) {
-    let _ = walk(root, &mut |e| {
-        if let Some(q) = e.subquery() {
-            problems.push(Diagnostic::at(
-                Code::Syntax,
-                q.pos.0,
-                q.pos.1,
-                "subqueries are not supported by the checker",
-                "use a JOIN, or two named queries",
-            ));
-        }
-        ControlFlow::Continue(())
-    });
+/// Refuses subqueries in `root`, a place of the statement where the checked grammar has none.
+fn refuse_subqueries(root: &Expr, place: &str, problems: &mut Vec<Diagnostic>) {
+    for q in crate::ast::subqueries(root) {
+        problems.push(Diagnostic::at(
+            Code::Syntax,
+            q.pos.0,
+            q.pos.1,
+            format!("a subquery in {place} is not supported by the checker"),
+            "use subqueries in WHERE, or in the select list of a query without aggregates",
+        ));
+    }
 }
 
 /// Every column reference in `root` must resolve (aliases are resolved by the typer, in ORDER
@@ -460,7 +540,7 @@ fn check_columns(
     aliases: &[String],
     problems: &mut Vec<Diagnostic>,
 ) {
-    let _ = walk(root, &mut |e| {
+    let _ = walk_here(root, &mut |e| {
         if let ExprKind::Column { table, column } = &e.kind {
             let alias =
                 table.is_none() && aliases.iter().any(|a| column.value.eq_ignore_ascii_case(a));
@@ -488,10 +568,11 @@ fn conjuncts<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
     }
 }
 
-/// One side of an equality: a column of a table in scope, or a parameter.
+/// One side of an equality: a column (the level of its query, its table's name or alias as
+/// written, the column), or a parameter.
 #[derive(Clone, PartialEq)]
 pub(crate) enum Side {
-    Column(String, String),
+    Column(usize, String, String),
     Param,
 }
 
@@ -506,8 +587,8 @@ pub(crate) fn equalities(scope: &Scope<'_>, root: Option<&Expr>) -> Vec<(Side, S
             return Some(Side::Param);
         }
         scope
-            .resolve(e)
-            .map(|(c, t)| Side::Column(t, c.name.clone()))
+            .find(e)
+            .map(|f| Side::Column(f.level, f.alias, f.col.name.clone()))
     };
     terms
         .iter()
@@ -522,11 +603,54 @@ pub(crate) fn equalities(scope: &Scope<'_>, root: Option<&Expr>) -> Vec<(Side, S
         .collect()
 }
 
-/// The `table.tenant_id` columns proven equal to a parameter: through the WHERE and inner-join
-/// equalities (`s.tenant_id = rs.tenant_id AND rs.tenant_id = :t` scopes both), and for a LEFT
-/// JOIN's table through its own ON (which filters only that table's rows).
-fn scoped_tables(everywhere: &[(Side, Side)], left: &[(String, Vec<(Side, Side)>)]) -> Vec<String> {
+/// The conditions of one query that decide which rows of its tables it reads or changes.
+#[derive(Default)]
+struct Conditions<'e> {
+    /// Equalities every row satisfies (WHERE, inner joins' ON).
+    everywhere: Vec<(Side, Side)>,
+    /// Each LEFT JOIN's table (as written) and the equalities of its ON, which filter only it.
+    left_joins: Vec<(String, Vec<(Side, Side)>)>,
+    /// Conditions that filter rows, each with the one table (as written) it filters when it
+    /// cannot filter the others (a LEFT JOIN's ON).
+    filters: Vec<(Option<&'e Expr>, Option<String>)>,
+}
+
+impl<'e> Conditions<'e> {
+    /// The WHERE of a statement.
+    fn of_where(scope: &Scope<'_>, selection: Option<&'e Expr>) -> Self {
+        Conditions {
+            everywhere: equalities(scope, selection),
+            left_joins: vec![],
+            filters: vec![(selection, None)],
+        }
+    }
+
+    /// A SELECT's WHERE and joins.
+    fn of_select(scope: &Scope<'_>, select: &'e Select) -> Self {
+        let mut out = Self::of_where(scope, select.selection.as_ref());
+        for join in select.from.iter().flat_map(|twj| &twj.joins) {
+            let written = join.table.alias.as_ref().unwrap_or(&join.table.name);
+            if join.left {
+                out.left_joins
+                    .push((written.value.clone(), equalities(scope, Some(&join.on))));
+                out.filters
+                    .push((Some(&join.on), Some(written.value.clone())));
+            } else {
+                out.everywhere.extend(equalities(scope, Some(&join.on)));
+                out.filters.push((Some(&join.on), None));
+            }
+        }
+        out
+    }
+}
+
+/// The columns proven equal to a parameter, from what the enclosing queries proved: through
+/// the WHERE and inner-join equalities (`s.tenant_id = rs.tenant_id AND rs.tenant_id = :t`
+/// scopes both), and for a LEFT JOIN's table through its own ON (which filters only that
+/// table's rows).
+fn proven_sides(scope: &Scope<'_>, inherited: &[Side], conditions: &Conditions<'_>) -> Vec<Side> {
     let mut proven: Vec<Side> = vec![Side::Param];
+    proven.extend(inherited.iter().cloned());
     let grow = |eqs: &[(Side, Side)], proven: &mut Vec<Side>, only: Option<&str>| {
         let mut changed = true;
         while changed {
@@ -534,7 +658,9 @@ fn scoped_tables(everywhere: &[(Side, Side)], left: &[(String, Vec<(Side, Side)>
             for (a, b) in eqs {
                 for (x, y) in [(a, b), (b, a)] {
                     let allowed = match (only, x) {
-                        (Some(t), Side::Column(table, _)) => table == t,
+                        (Some(t), Side::Column(level, alias, _)) => {
+                            *level == scope.level && alias == t
+                        }
                         _ => true,
                     };
                     if allowed && proven.contains(y) && !proven.contains(x) {
@@ -545,21 +671,15 @@ fn scoped_tables(everywhere: &[(Side, Side)], left: &[(String, Vec<(Side, Side)>
             }
         }
     };
-    grow(everywhere, &mut proven, None);
-    for (table, eqs) in left {
+    grow(&conditions.everywhere, &mut proven, None);
+    for (table, eqs) in &conditions.left_joins {
         grow(eqs, &mut proven, Some(table));
     }
     proven
-        .into_iter()
-        .filter_map(|s| match s {
-            Side::Column(t, c) if c == "tenant_id" => Some(t),
-            _ => None,
-        })
-        .collect()
 }
 
-/// Whether `root` requires `<table>.deleted_at IS NULL` of every row: as a top-level conjunct,
-/// not under `OR` or `NOT`.
+/// Whether `root` requires `<table>.deleted_at IS NULL` of every row (the table as written in
+/// this query): as a top-level conjunct, not under `OR` or `NOT`.
 fn filters_deleted(scope: &Scope<'_>, root: Option<&Expr>, table: &str) -> bool {
     let Some(root) = root else { return false };
     let mut terms = Vec::new();
@@ -568,9 +688,253 @@ fn filters_deleted(scope: &Scope<'_>, root: Option<&Expr>, table: &str) -> bool 
         ExprKind::IsNull {
             expr,
             negated: false,
-        } => matches!(scope.resolve(expr), Some((c, t)) if c.name == "deleted_at" && t == table),
+        } => matches!(scope.find(expr), Some(f) if f.col.name == "deleted_at" && f.alias == table && f.level == scope.level),
         _ => false,
     })
+}
+
+/// The tenant-scope and soft-delete rules for every table of one query (the statement or a
+/// subquery); returns what is proven equal to a parameter, for its subqueries.
+fn table_rules(
+    scope: &Scope<'_>,
+    block: &Block,
+    conditions: &Conditions<'_>,
+    inherited: &[Side],
+    delete: bool,
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<Side> {
+    let proven = proven_sides(scope, inherited, conditions);
+    for ((alias, table), at) in scope.tables.iter().zip(&scope.positions) {
+        let cols = &scope.catalog[table];
+        // On `tenants` itself tenant_id is the key, not a scope.
+        let needs_scope = table != "tenants" && cols.iter().any(|c| c.name == "tenant_id");
+        let scoped = proven.contains(&Side::Column(
+            scope.level,
+            alias.clone(),
+            "tenant_id".into(),
+        ));
+        if needs_scope && !block.all_tenants && !scoped {
+            problems.push(Diagnostic::at(Code::TenantScope, at.0, at.1, format!("{table} is read or changed without constraining {table}.tenant_id to a parameter"), "add `tenant_id = :tenant_id` to WHERE (or ON), or annotate `-- all-tenants`"));
+        }
+        if cols.iter().any(|c| c.name == "deleted_at")
+            && !block.include_deleted
+            && !delete
+            && !conditions.filters.iter().any(|(f, only)| {
+                only.as_deref().is_none_or(|t| t == alias) && filters_deleted(scope, *f, alias)
+            })
+        {
+            problems.push(Diagnostic::at(
+                Code::SoftDelete,
+                at.0,
+                at.1,
+                format!("{table} is read without filtering {table}.deleted_at IS NULL"),
+                "add `deleted_at IS NULL` to WHERE (or ON), or annotate `-- include-deleted`",
+            ));
+        }
+    }
+    proven
+}
+
+/// Puts the tables of a subquery's FROM in its scope.
+fn add_tables(scope: &mut Scope<'_>, select: &Select, problems: &mut Vec<Diagnostic>) {
+    for twj in &select.from {
+        scope.add(&twj.table.name, twj.table.alias.as_ref(), problems);
+        for join in &twj.joins {
+            scope.add(&join.table.name, join.table.alias.as_ref(), problems);
+            if join.left {
+                scope.outer.push(join.table.name.value.clone());
+            }
+        }
+    }
+}
+
+/// The table rules for every table of every subquery in `exprs` (and theirs), with what the
+/// enclosing query proved; and a subquery of an UPDATE or DELETE may not read the table it
+/// changes (MySQL refuses it, error 1093).
+fn subquery_rules(
+    parent: &Scope<'_>,
+    block: &Block,
+    exprs: &[&Expr],
+    inherited: &[Side],
+    target: Option<&str>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    for q in exprs.iter().flat_map(|e| crate::ast::subqueries(e)) {
+        let mut scope = parent.child();
+        // Naming problems were reported when the subquery was typed.
+        add_tables(&mut scope, q, &mut Vec::new());
+        for ((_, table), at) in scope.tables.iter().zip(&scope.positions) {
+            if target == Some(table.as_str()) {
+                problems.push(Diagnostic::at(
+                    Code::Portability,
+                    at.0,
+                    at.1,
+                    format!("a subquery reads {table}, which the statement changes: MySQL refuses it, and the others read it before the change"),
+                    "select the rows first in a named query of their own",
+                ));
+            }
+        }
+        let conditions = Conditions::of_select(&scope, q);
+        let proven = table_rules(&scope, block, &conditions, inherited, false, problems);
+        subquery_rules(&scope, block, &q.expressions(), &proven, target, problems);
+    }
+}
+
+/// Types a subquery in its own scope, whose parent is the query around it, and checks what
+/// the checked grammar allows in one (the table rules run later, in [`subquery_rules`]).
+fn type_subquery(parent: &Scope<'_>, q: &Select, how: SubqueryUse) -> SubTyped {
+    let mut problems = Vec::new();
+    let mut scope = parent.child();
+    add_tables(&mut scope, q, &mut problems);
+    let refuse = |problems: &mut Vec<Diagnostic>, pos: Pos, what: &str, fix: &str| {
+        problems.push(Diagnostic::at(Code::Syntax, pos.0, pos.1, what, fix));
+    };
+    if q.from.is_empty() {
+        refuse(
+            &mut problems,
+            q.pos,
+            "a subquery without FROM",
+            "select from a table, or write the value itself",
+        );
+    }
+    let clauses = [
+        (q.group_by.first().map(|e| e.pos), "GROUP BY"),
+        (q.having.as_ref().map(|e| e.pos), "HAVING"),
+        (q.order_by.first().map(|o| o.expr.pos), "ORDER BY"),
+        (q.limit.as_ref().map(|e| e.pos), "LIMIT"),
+        (q.offset.as_ref().map(|e| e.pos), "OFFSET"),
+    ];
+    for (at, clause) in clauses {
+        if let Some(at) = at {
+            // MariaDB refuses LIMIT in an IN subquery; ORDER BY means nothing without it.
+            refuse(
+                &mut problems,
+                at,
+                &format!("{clause} inside a subquery is not supported by the checker"),
+                "filter with WHERE, or use an aggregate (MAX, COUNT) without GROUP BY",
+            );
+        }
+    }
+    let value_item = match (how, q.items.as_slice()) {
+        (SubqueryUse::Exists, _) => None,
+        (_, [SelectItem::Expr { expr, .. }]) => Some(expr),
+        _ => {
+            refuse(
+                &mut problems,
+                q.pos,
+                "this subquery must select exactly one value",
+                "select one column or expression (row values are not portable)",
+            );
+            None
+        }
+    };
+    let lookup = |qualifier: Option<&Ident>, i: &Ident| scope.lookup(qualifier, i);
+    let nested = |inner: &Select, how: SubqueryUse| type_subquery(&scope, inner, how);
+    let mut typer = Typer::new(&lookup);
+    typer.subquery = Some(&nested);
+    for e in q.expressions() {
+        check_columns(&scope, e, &[], &mut problems);
+    }
+    let aggregated = q.items.iter().any(|i| match i {
+        SelectItem::Expr { expr, .. } => typer_aggregate(expr),
+        _ => false,
+    });
+    typer.aggregates_allowed = true;
+    let mut value = None;
+    for item in &q.items {
+        if let SelectItem::Expr { expr, .. } = item {
+            let t = typer.synth(expr);
+            if value_item.is_some_and(|v| std::ptr::eq(v, expr)) {
+                value = Some(t);
+            }
+            // An aggregate over the enclosing query's columns is computed by the enclosing
+            // query on PostgreSQL; an aggregated subquery's bare columns have no one value.
+            let _ = crate::ast::walk_here(expr, &mut |e| {
+                if let ExprKind::Function { name, .. } = &e.kind {
+                    if AGGREGATES.contains(&name.value.to_ascii_uppercase().as_str()) {
+                        let mut reads = Vec::new();
+                        for c in e.children() {
+                            let _ = crate::ast::walk_here(c, &mut |x| {
+                                if matches!(x.kind, ExprKind::Column { .. }) {
+                                    reads.push(x);
+                                }
+                                ControlFlow::Continue(())
+                            });
+                        }
+                        for r in reads {
+                            if scope.find(r).is_some_and(|f| f.level < scope.level) {
+                                problems.push(Diagnostic::at(Code::Meaning, r.pos.0, r.pos.1, "an aggregate over a column of the enclosing query: PostgreSQL computes it in the enclosing query, MySQL in the subquery", "aggregate the subquery's own columns"));
+                            }
+                        }
+                    }
+                }
+                ControlFlow::Continue(())
+            });
+            if aggregated {
+                let mut bare = Vec::new();
+                bare_columns(expr, &mut bare);
+                for b in bare {
+                    problems.push(Diagnostic::at(Code::Meaning, b.pos.0, b.pos.1, "a column beside an aggregate in a subquery without GROUP BY: the databases pick its value differently (PostgreSQL refuses it)", "aggregate it too, or select it in the enclosing query"));
+                }
+            }
+        }
+    }
+    typer.aggregates_allowed = false;
+    if let Some(w) = &q.selection {
+        typer.condition(w, "WHERE");
+    }
+    for join in q.from.iter().flat_map(|twj| &twj.joins) {
+        refuse_subqueries(&join.on, "ON", &mut problems);
+        typer.condition(&join.on, "ON");
+    }
+    if how == SubqueryUse::Scalar {
+        // One row at most: SQLite takes the first of several, PostgreSQL and MySQL raise an
+        // error. An aggregate without GROUP BY gives exactly one; so does the primary key of
+        // the only table pinned to a parameter or an enclosing query's column.
+        let by_key = !aggregated
+            && q.from.len() == 1
+            && q.from[0].joins.is_empty()
+            && scope.tables.first().is_some_and(|(alias, table)| {
+                let pk = &scope.catalog.primary_keys[table];
+                let key = Side::Column(scope.level, alias.clone(), pk.clone());
+                equalities(&scope, q.selection.as_ref())
+                    .iter()
+                    .any(|(a, b)| {
+                        [(a, b), (b, a)].iter().any(|(x, y)| {
+                            **x == key
+                                && match y {
+                                    Side::Param => true,
+                                    Side::Column(level, _, _) => *level < scope.level,
+                                }
+                        })
+                    })
+            });
+        if !aggregated && !by_key {
+            refuse(&mut problems, q.pos, "a subquery used as a value must return at most one row: SQLite takes the first of several, PostgreSQL and MySQL raise an error", "select an aggregate (MAX, COUNT, …) without GROUP BY, or pin the table's primary key with `= :param`");
+        }
+        if let Some(v) = value.as_mut() {
+            // No row is NULL; an aggregate always gives its one row.
+            v.nullable |= !aggregated;
+        }
+    }
+    if let (Some(v), Some(e)) = (&value, value_item) {
+        if v.ty.is_none() {
+            problems.push(Diagnostic::at(
+                Code::Type,
+                e.pos.0,
+                e.pos.1,
+                "cannot infer the type of the subquery's value",
+                "select a column or an expression over one",
+            ));
+        }
+    }
+    problems.append(&mut typer.problems);
+    SubTyped {
+        value,
+        params: std::mem::take(&mut typer.params),
+        null_tested: std::mem::take(&mut typer.null_tested),
+        problems,
+    }
 }
 
 /// Column references of `e` outside aggregate calls.
@@ -699,39 +1063,29 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
         tables: vec![],
         outer: vec![],
         positions: vec![],
+        parent: None,
+        level: 0,
     };
     // Tables first: the typer resolves columns against them.
     match &statement {
-        Statement::Select(select) => {
-            for twj in &select.from {
-                scope.add(&twj.table.name, twj.table.alias.as_ref(), &mut problems);
-                for join in &twj.joins {
-                    scope.add(&join.table.name, join.table.alias.as_ref(), &mut problems);
-                    if join.left {
-                        scope.outer.push(join.table.name.value.clone());
-                    }
-                }
-            }
-        }
+        Statement::Select(select) => add_tables(&mut scope, select, &mut problems),
         Statement::Insert(insert) => scope.add(&insert.table, None, &mut problems),
         Statement::Update(Update { table, .. }) | Statement::Delete(Delete { table, .. }) => {
             scope.add(&table.name, table.alias.as_ref(), &mut problems)
         }
     }
     let lookup = |q: Option<&Ident>, i: &Ident| scope.lookup(q, i);
+    let nested = |q: &Select, how: SubqueryUse| type_subquery(&scope, q, how);
     let mut typer = Typer::new(&lookup);
+    typer.subquery = Some(&nested);
     let mut columns: Vec<OutColumn> = Vec::new();
     // Checks the generated function makes of parameters written to columns, by position.
     let mut checks: BTreeMap<(usize, usize), ValueCheck> = BTreeMap::new();
     // Where each result column comes from in the select list.
     let mut column_pos: Vec<(usize, usize)> = Vec::new();
     let mut rewrites: Vec<((usize, usize), String)> = Vec::new();
-    // Equalities every row satisfies, and those of each LEFT JOIN (filtering only its table).
-    let mut everywhere: Vec<(Side, Side)> = Vec::new();
-    let mut left_joins: Vec<(String, Vec<(Side, Side)>)> = Vec::new();
-    // Conditions that filter rows, each with the one table it filters when it cannot filter
-    // the others (a LEFT JOIN's ON).
-    let mut filters: Vec<(Option<&Expr>, Option<String>)> = Vec::new();
+    // What decides which rows of the statement's tables it reads or changes.
+    let mut conditions = Conditions::default();
     let mut written_tenant_param = false;
     // Values for columns the block leaves out, which the function makes (`Generated`), and
     // where an INSERT's tenant and parent ids are.
@@ -752,8 +1106,40 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
                     _ => None,
                 })
                 .collect();
-            for e in select.expressions() {
-                check_subqueries(e, &mut problems);
+            // Subqueries in WHERE, and in the select list of a query without aggregates (in
+            // one with, a correlated column is grouped differently per engine).
+            let aggregated = select
+                .items
+                .iter()
+                .any(|i| matches!(i, SelectItem::Expr { expr, .. } if typer_aggregate(expr)))
+                || select.having.as_ref().is_some_and(typer_aggregate)
+                || select.order_by.iter().any(|o| typer_aggregate(&o.expr));
+            if aggregated || !select.group_by.is_empty() {
+                for item in &select.items {
+                    if let SelectItem::Expr { expr, .. } = item {
+                        refuse_subqueries(
+                            expr,
+                            "the select list of a query with aggregates",
+                            &mut problems,
+                        );
+                    }
+                }
+            }
+            for twj in &select.from {
+                for join in &twj.joins {
+                    refuse_subqueries(&join.on, "ON", &mut problems);
+                }
+            }
+            for (place, e) in select
+                .group_by
+                .iter()
+                .map(|e| ("GROUP BY", e))
+                .chain(select.having.iter().map(|e| ("HAVING", e)))
+                .chain(select.order_by.iter().map(|o| ("ORDER BY", &o.expr)))
+                .chain(select.limit.iter().map(|e| ("LIMIT", e)))
+                .chain(select.offset.iter().map(|e| ("OFFSET", e)))
+            {
+                refuse_subqueries(e, place, &mut problems);
             }
             typer.aggregates_allowed = true;
             for item in &select.items {
@@ -798,19 +1184,10 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
                 check_columns(&scope, w, &[], &mut problems);
                 typer.condition(w, "WHERE");
             }
-            everywhere.extend(equalities(&scope, select.selection.as_ref()));
-            filters.push((select.selection.as_ref(), None));
+            conditions = Conditions::of_select(&scope, select);
             for join in select.from.iter().flat_map(|twj| &twj.joins) {
                 check_columns(&scope, &join.on, &[], &mut problems);
                 typer.condition(&join.on, "ON");
-                let real = join.table.name.value.clone();
-                if join.left {
-                    left_joins.push((real.clone(), equalities(&scope, Some(&join.on))));
-                    filters.push((Some(&join.on), Some(real)));
-                } else {
-                    everywhere.extend(equalities(&scope, Some(&join.on)));
-                    filters.push((Some(&join.on), None));
-                }
             }
             for g in &select.group_by {
                 check_columns(&scope, g, &[], &mut problems);
@@ -859,12 +1236,6 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
             for e in select.limit.iter().chain(select.offset.iter()) {
                 typer.expect(e, &Ty::Int, false, Some("limit"), "LIMIT");
             }
-            let aggregated = select
-                .items
-                .iter()
-                .any(|i| matches!(i, SelectItem::Expr { expr, .. } if typer_aggregate(expr)))
-                || select.having.as_ref().is_some_and(typer_aggregate)
-                || select.order_by.iter().any(|o| typer_aggregate(&o.expr));
             rules::select_meaning(
                 &scope,
                 select,
@@ -918,7 +1289,7 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
                 }
                 for (col, value) in cols.iter().zip(row) {
                     check_columns(&scope, value, &[], &mut problems);
-                    check_subqueries(value, &mut problems);
+                    refuse_subqueries(value, "VALUES", &mut problems);
                     let Some(col) = col else { continue };
                     check_value(&scope, &mut typer, col, value, &mut checks, &mut problems);
                     if let Some(at) = placeholder_pos(value).filter(|_| col.name == "tenant_id") {
@@ -975,7 +1346,7 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
             let mut assigned: Vec<String> = Vec::new();
             for (target, value) in &update.assignments {
                 check_columns(&scope, value, &[], &mut problems);
-                check_subqueries(value, &mut problems);
+                refuse_subqueries(value, "SET", &mut problems);
                 // MySQL evaluates SET left to right, so a later value reads the new value of an
                 // earlier target; the others read the old row. And MariaDB 10.11 read a column
                 // assigned *later* in the same SET through COALESCE as the new value cut to the
@@ -1034,11 +1405,9 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
             }
             if let Some(e) = &update.selection {
                 check_columns(&scope, e, &[], &mut problems);
-                check_subqueries(e, &mut problems);
                 typer.condition(e, "WHERE");
             }
-            everywhere.extend(equalities(&scope, update.selection.as_ref()));
-            filters.push((update.selection.as_ref(), None));
+            conditions = Conditions::of_where(&scope, update.selection.as_ref());
             // The repository bumps modified_at on every change; so does a block that leaves it
             // out (unless it says why it keeps it).
             let table = &update.table.name.value;
@@ -1074,7 +1443,6 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
             default_returns = Returns::Exec;
             if let Some(e) = &delete.selection {
                 check_columns(&scope, e, &[], &mut problems);
-                check_subqueries(e, &mut problems);
                 typer.condition(e, "WHERE");
             } else {
                 let (l, c) = delete.table.name.pos;
@@ -1097,8 +1465,7 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
                     ));
                 }
             }
-            everywhere.extend(equalities(&scope, delete.selection.as_ref()));
-            filters.push((delete.selection.as_ref(), None));
+            conditions = Conditions::of_where(&scope, delete.selection.as_ref());
         }
     }
     problems.append(&mut typer.problems);
@@ -1106,32 +1473,24 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
     let null_tested = std::mem::take(&mut typer.null_tested);
     drop(typer);
 
-    // Safety lints on every table the statement reads or changes.
+    // Safety lints on every table the statement reads or changes, and every table of its
+    // subqueries.
+    let (exprs, target): (Vec<&Expr>, Option<&str>) = match &statement {
+        Statement::Select(select) => (select.expressions(), None),
+        Statement::Insert(_) => (vec![], None),
+        Statement::Update(u) => (
+            u.selection.iter().collect(),
+            Some(u.table.name.value.as_str()),
+        ),
+        Statement::Delete(d) => (
+            d.selection.iter().collect(),
+            Some(d.table.name.value.as_str()),
+        ),
+    };
     if !matches!(statement, Statement::Insert(_)) {
-        let scoped = scoped_tables(&everywhere, &left_joins);
-        for ((_, table), at) in scope.tables.iter().zip(&scope.positions) {
-            let cols = &catalog[table];
-            // On `tenants` itself tenant_id is the key, not a scope.
-            let needs_scope = table != "tenants" && cols.iter().any(|c| c.name == "tenant_id");
-            if needs_scope && !block.all_tenants && !scoped.contains(table) {
-                problems.push(Diagnostic::at(Code::TenantScope, at.0, at.1, format!("{table} is read or changed without constraining {table}.tenant_id to a parameter"), "add `tenant_id = :tenant_id` to WHERE (or ON), or annotate `-- all-tenants`"));
-            }
-            if cols.iter().any(|c| c.name == "deleted_at")
-                && !block.include_deleted
-                && !matches!(statement, Statement::Delete(_))
-                && !filters.iter().any(|(f, only)| {
-                    only.as_deref().is_none_or(|t| t == table) && filters_deleted(&scope, *f, table)
-                })
-            {
-                problems.push(Diagnostic::at(
-                    Code::SoftDelete,
-                    at.0,
-                    at.1,
-                    format!("{table} is read without filtering {table}.deleted_at IS NULL"),
-                    "add `deleted_at IS NULL` to WHERE (or ON), or annotate `-- include-deleted`",
-                ));
-            }
-        }
+        let delete = matches!(statement, Statement::Delete(_));
+        let proven = table_rules(&scope, block, &conditions, &[], delete, &mut problems);
+        subquery_rules(&scope, block, &exprs, &proven, target, &mut problems);
     }
 
     let (mut params, mut binds) = parameters(
@@ -1487,6 +1846,33 @@ fn check_value(
     checks: &mut BTreeMap<(usize, usize), ValueCheck>,
     problems: &mut Vec<Diagnostic>,
 ) {
+    // Text computed in SQL escapes the checks a parameter gets (the entity's rules, lengths).
+    let _ = walk_here(value, &mut |e| {
+        let computed = match &e.kind {
+            ExprKind::Binary {
+                op: BinaryOp::Concat,
+                ..
+            } => Some("`||`".to_string()),
+            ExprKind::Function { name, .. }
+                if ["SUBSTR", "TRIM", "LTRIM", "RTRIM"]
+                    .contains(&name.value.to_ascii_uppercase().as_str()) =>
+            {
+                Some(name.value.to_ascii_uppercase())
+            }
+            _ => None,
+        };
+        if let Some(what) = computed {
+            problems.push(Diagnostic::at(
+                Code::Safety,
+                e.pos.0,
+                e.pos.1,
+                format!("{what} computes the new value of {}: text made in SQL skips the column's rules and length checks", col.name),
+                "compute the text in Rust and bind it as a parameter",
+            ));
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    });
     check_shape(scope, col, value, checks, problems);
     if matches!(value.kind, ExprKind::Param) {
         let table = &scope.tables[0].1;
@@ -1656,7 +2042,7 @@ fn check_shape(
 
 fn typer_aggregate(e: &Expr) -> bool {
     let mut found = false;
-    let _ = walk(e, &mut |x| {
+    let _ = walk_here(e, &mut |x| {
         if let ExprKind::Function { name, .. } = &x.kind {
             if AGGREGATES.contains(&name.value.to_ascii_uppercase().as_str()) {
                 found = true;

@@ -197,6 +197,8 @@ pub enum BinaryOp {
     Divide,
     /// `%`.
     Modulo,
+    /// `||`: text concatenation (MySQL sessions of this crate set `PIPES_AS_CONCAT`).
+    Concat,
 }
 
 impl BinaryOp {
@@ -409,6 +411,29 @@ impl Select {
         out.extend(self.offset.iter());
         out
     }
+}
+
+/// Calls `f` on `root` and every expression below it, parents first, not entering subqueries
+/// (whose columns resolve in their own scope); stops at the first `Break`.
+pub fn walk_here<'a>(
+    root: &'a Expr,
+    f: &mut dyn FnMut(&'a Expr) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    f(root)?;
+    for child in root.children() {
+        walk_here(child, f)?;
+    }
+    ControlFlow::Continue(())
+}
+
+/// The subqueries directly in `root` (not those nested inside them), in source order.
+pub fn subqueries(root: &Expr) -> Vec<&Select> {
+    let mut out = Vec::new();
+    let _ = walk_here(root, &mut |e| {
+        out.extend(e.subquery());
+        ControlFlow::Continue(())
+    });
+    out
 }
 
 /// Calls `f` on `root` and every expression below it, parents first, including those inside

@@ -30,11 +30,6 @@ pub fn portability(significant: &[Token]) -> Vec<Diagnostic> {
                 "JSON operators (`->`, `->>`, `@>`, …) differ per database",
                 "read the JSON column and decode it in Rust",
             ),
-            (Kind::Symbol, "||") => push(
-                t,
-                "`||` is string concatenation on PostgreSQL and SQLite but logical OR on MySQL",
-                "build the string in Rust",
-            ),
             (Kind::Symbol, "/") => push(
                 t,
                 "`/` truncates integers on PostgreSQL and SQLite but returns a decimal on MySQL",
@@ -69,7 +64,6 @@ pub fn portability(significant: &[Token]) -> Vec<Diagnostic> {
                 match word.as_str() {
                     "RETURNING" => push(t, "RETURNING is not supported by MySQL", "generate the id in Rust (UUIDv7) and read the row back if needed"),
                     "ILIKE" => push(t, "ILIKE is PostgreSQL-only", "compare with `=` against a value normalised in Rust, or store a normalised copy of the column"),
-                    "LIKE" => push(t, "LIKE is case-insensitive on SQLite and case-sensitive on PostgreSQL and MySQL (binary collation)", "compare with `=` on a stored, folded copy of the text, or filter in Rust"),
                     "AUTO_INCREMENT" | "AUTOINCREMENT" | "SERIAL" => push(t, "auto-increment columns differ per database", "use application-generated UUIDv7 ids"),
                     "ON" if next_word == "CONFLICT" || next_word == "DUPLICATE" => {
                         push(t, "upserts (`ON CONFLICT` / `ON DUPLICATE KEY`) differ per database", "check for the row in a write transaction, then INSERT or UPDATE")

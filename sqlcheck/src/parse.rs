@@ -678,7 +678,7 @@ impl Parser {
     /// At most one predicate (`=`, IS, IN, BETWEEN, LIKE) per level: the engines give them
     /// different relative precedence, so a chain must be parenthesised.
     fn comparison(&mut self) -> Parsed<Expr> {
-        let left = self.additive()?;
+        let left = self.concat()?;
         let e = self.predicate(left)?;
         if self.at_predicate() {
             return self.refuse(
@@ -727,7 +727,7 @@ impl Parser {
                 _ => return Ok(left),
             };
             self.i += 1;
-            let right = self.additive()?;
+            let right = self.concat()?;
             return self.binary(left, op, right);
         }
         if self.eat_keyword("IS") {
@@ -781,9 +781,9 @@ impl Parser {
             );
         }
         if self.eat_keyword("BETWEEN") {
-            let low = self.additive()?;
+            let low = self.concat()?;
             self.expect_keyword("AND")?;
-            let high = self.additive()?;
+            let high = self.concat()?;
             return self.expr_node(
                 pos,
                 ExprKind::Between {
@@ -795,7 +795,7 @@ impl Parser {
             );
         }
         if self.eat_keyword("LIKE") {
-            let pattern = self.additive()?;
+            let pattern = self.concat()?;
             if self.at_keyword("ESCAPE") {
                 return self.refuse(
                     "LIKE … ESCAPE is not supported by the checker",
@@ -810,6 +810,18 @@ impl Parser {
                     negated,
                 },
             );
+        }
+        Ok(left)
+    }
+
+    /// `a || b`: between the predicates and `+`/`-`, as on PostgreSQL. SQLite and MySQL bind
+    /// `||` tighter than `+`, but an arithmetic operand of `||` (or a `||` operand of
+    /// arithmetic) is a number beside text, which the typer refuses whichever way it groups.
+    fn concat(&mut self) -> Parsed<Expr> {
+        let mut left = self.additive()?;
+        while self.eat_symbol("||") {
+            let right = self.additive()?;
+            left = self.binary(left, BinaryOp::Concat, right)?;
         }
         Ok(left)
     }

@@ -147,15 +147,18 @@ pub(crate) fn select_meaning(
         group_columns.iter().all(|g| keys.contains(g))
     } else {
         let everywhere = equalities(scope, select.selection.as_ref());
-        scope.tables.iter().all(|(_, table)| {
+        scope.tables.iter().all(|(alias, table)| {
             let pk = &scope.catalog.primary_keys[table];
+            let key = Side::Column(scope.level, alias.clone(), pk.clone());
             let pinned = |eqs: &[(Side, Side)]| {
                 eqs.iter().any(|(a, b)| {
                     [(a, b), (b, a)].iter().any(|(x, y)| {
-                        **x == Side::Column(table.clone(), pk.clone())
+                        **x == key
                             && match y {
                                 Side::Param => true,
-                                Side::Column(t, _) => t != table,
+                                Side::Column(level, other, _) => {
+                                    *level != scope.level || other != alias
+                                }
                             }
                     })
                 })
@@ -164,7 +167,7 @@ pub(crate) fn select_meaning(
                 .from
                 .iter()
                 .flat_map(|twj| &twj.joins)
-                .find(|j| j.table.name.value == *table)
+                .find(|j| j.table.alias.as_ref().unwrap_or(&j.table.name).value == *alias)
                 .map(|j| equalities(scope, Some(&j.on)))
                 .unwrap_or_default();
             keys.contains(&(table.clone(), pk.clone())) || pinned(&everywhere) || pinned(&on)

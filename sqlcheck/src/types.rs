@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::ast::{Args, BinaryOp, Expr, ExprKind, Ident, Literal, Pos, UnaryOp};
+use crate::ast::{Args, BinaryOp, Expr, ExprKind, Ident, Literal, Pos, Select, UnaryOp};
 use crate::catalog::Column;
 
 /// A portable type (nullability is kept beside it, in [`Typed`]).
@@ -176,7 +176,36 @@ pub const AGGREGATES: &[&str] = &["COUNT", "SUM", "MIN", "MAX", "AVG"];
 
 /// Functions that behave the same on SQLite, PostgreSQL and MySQL for the argument types the
 /// typer lets through.
-pub const PORTABLE_FUNCTIONS: &[&str] = &["COUNT", "SUM", "MIN", "MAX", "AVG", "COALESCE", "ABS"];
+pub const PORTABLE_FUNCTIONS: &[&str] = &[
+    "COUNT", "SUM", "MIN", "MAX", "AVG", "COALESCE", "ABS", "SUBSTR", "TRIM", "LTRIM", "RTRIM",
+];
+
+/// How a subquery is used, which decides what it must return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubqueryUse {
+    /// `EXISTS (SELECT …)`: any select list.
+    Exists,
+    /// `x IN (SELECT col …)`: one column.
+    In,
+    /// `(SELECT …)` as a value: one column of at most one row.
+    Scalar,
+}
+
+/// What typing a subquery found (the analyzer types it in its own scope).
+#[derive(Debug, Default)]
+pub struct SubTyped {
+    /// The type of its one value (`IN`, scalar); `None` for EXISTS or when it has none.
+    pub value: Option<Typed>,
+    /// Types given to the parameters inside it.
+    pub params: BTreeMap<Pos, ParamUse>,
+    /// Optional-filter parameters inside it.
+    pub null_tested: Vec<Pos>,
+    /// What was wrong inside it.
+    pub problems: Vec<Diagnostic>,
+}
+
+/// Types a subquery in the scope of the query around it.
+pub type SubqueryTyper<'a> = dyn Fn(&Select, SubqueryUse) -> SubTyped + 'a;
 
 /// The typer of one block.
 pub struct Typer<'a> {
@@ -195,6 +224,8 @@ pub struct Typer<'a> {
     pub aliases: Vec<(String, Typed)>,
     /// Whether a bare name may be a select-list alias here.
     pub aliases_visible: bool,
+    /// Types subqueries (none: a subquery is refused where this typer runs).
+    pub subquery: Option<&'a SubqueryTyper<'a>>,
     in_aggregate: bool,
 }
 
@@ -220,8 +251,27 @@ impl<'a> Typer<'a> {
             aggregates_allowed: false,
             aliases: Vec::new(),
             aliases_visible: false,
+            subquery: None,
             in_aggregate: false,
         }
+    }
+
+    /// Types a subquery through the analyzer's hook and keeps what it found.
+    fn sub(&mut self, q: &Select, how: SubqueryUse) -> Option<Typed> {
+        let Some(hook) = self.subquery else {
+            push(
+                &mut self.problems,
+                q.pos,
+                "a subquery is not supported here".into(),
+                "use a JOIN, or two named queries",
+            );
+            return None;
+        };
+        let found = hook(q, how);
+        self.params.extend(found.params);
+        self.null_tested.extend(found.null_tested);
+        self.problems.extend(found.problems);
+        found.value
     }
 
     /// Types `e` in a place that needs a boolean (WHERE, ON, HAVING, AND/OR/NOT, WHEN).
@@ -314,6 +364,23 @@ impl<'a> Typer<'a> {
             }
             _ => {}
         }
+    }
+
+    /// A LIKE pattern must mean the same everywhere: a literal without letters (SQLite matches
+    /// ASCII letters case-insensitively, PostgreSQL and MySQL's binary collation
+    /// case-sensitively), without backslashes (an escape on PostgreSQL and MySQL, not SQLite),
+    /// and ASCII (so no collation can fold it).
+    fn like_pattern(&mut self, pattern: &Expr) {
+        let portable = match &pattern.kind {
+            ExprKind::Literal(Literal::String(quoted)) => quoted
+                .chars()
+                .all(|c| c.is_ascii() && !c.is_ascii_alphabetic() && c != '\\'),
+            _ => false,
+        };
+        if !portable {
+            self.problems.push(Diagnostic::at(Code::Portability, pattern.pos.0, pattern.pos.1, "LIKE takes a pattern literal of ASCII digits, punctuation, spaces, `%` and `_`: SQLite matches letters case-insensitively, PostgreSQL and MySQL case-sensitively, and a backslash escapes on two of them only", "match digits and punctuation only, or compare with `=` on a stored, folded copy of the text"));
+        }
+        self.expect(pattern, &Ty::Text, false, None, "LIKE");
     }
 
     /// Folds a constant through `op`, refusing a result outside 64 bits.
@@ -524,8 +591,10 @@ impl<'a> Typer<'a> {
             }
             ExprKind::Like { expr, pattern, .. } => {
                 let a = self.expect(expr, &Ty::Text, false, None, "LIKE");
-                let b = self.expect(pattern, &Ty::Text, false, None, "LIKE");
-                Typed::of(Ty::Bool, a.nullable || b.nullable)
+                self.like_pattern(pattern);
+                let mut out = Typed::of(Ty::Bool, a.nullable);
+                out.aggregate = a.aggregate;
+                out
             }
             ExprKind::Function { name, args } => self.function(e, name, args),
             ExprKind::Case {
@@ -533,9 +602,30 @@ impl<'a> Typer<'a> {
                 branches,
                 otherwise,
             } => self.case(e, operand.as_deref(), branches, otherwise.as_deref()),
-            // Subqueries are refused by the analyzer; give them no type.
-            ExprKind::Exists(_) | ExprKind::Subquery(_) | ExprKind::InSubquery { .. } => {
-                Typed::of(Ty::Bool, true)
+            ExprKind::Exists(q) => {
+                self.sub(q, SubqueryUse::Exists);
+                Typed::of(Ty::Bool, false)
+            }
+            ExprKind::Subquery(q) => match self.sub(q, SubqueryUse::Scalar) {
+                Some(mut t) => {
+                    t.column = None;
+                    t.value = None;
+                    t.aggregate = false;
+                    t
+                }
+                None => Typed::unknown(true),
+            },
+            ExprKind::InSubquery { expr, subquery, .. } => {
+                let inner = self.sub(subquery, SubqueryUse::In);
+                let left = match inner.as_ref().and_then(|t| t.ty.clone()) {
+                    Some(ty) => self.expect(expr, &ty, false, None, "IN"),
+                    None => self.synth(expr),
+                };
+                // NOT IN over a subquery with a NULL is NULL, never TRUE (the same everywhere).
+                let mut out =
+                    Typed::of(Ty::Bool, left.nullable || inner.is_none_or(|t| t.nullable));
+                out.aggregate = left.aggregate;
+                out
             }
         }
     }
@@ -595,6 +685,13 @@ impl<'a> Typer<'a> {
                 let (_, typed) = self.unify(&[left, right], "the comparison", None);
                 let mut out = Typed::of(Ty::Bool, typed.iter().any(|t| t.nullable));
                 out.aggregate = typed.iter().any(|t| t.aggregate);
+                out
+            }
+            BinaryOp::Concat => {
+                let a = self.expect(left, &Ty::Text, false, None, "`||`");
+                let b = self.expect(right, &Ty::Text, false, None, "`||`");
+                let mut out = Typed::of(Ty::Text, a.nullable || b.nullable);
+                out.aggregate = a.aggregate || b.aggregate;
                 out
             }
             _ => {
@@ -708,11 +805,14 @@ impl<'a> Typer<'a> {
         let arity_ok = match upper.as_str() {
             "COUNT" => matches!(args, Args::Star) || list.len() == 1,
             "COALESCE" => list.len() >= 2,
+            "SUBSTR" => (2..=3).contains(&list.len()),
             _ => list.len() == 1,
         };
         if PORTABLE_FUNCTIONS.contains(&upper.as_str()) && !arity_ok {
             let fix = if upper == "COALESCE" {
                 "give COALESCE at least two arguments (SQLite refuses one)"
+            } else if upper == "SUBSTR" {
+                "write SUBSTR(text, start) or SUBSTR(text, start, length)"
             } else {
                 "give it one argument"
             };
@@ -808,6 +908,30 @@ impl<'a> Typer<'a> {
                     typed.iter().any(|t| t.int4) && typed.iter().all(|t| t.int4 || t.ty.is_none());
                 t.aggregate = typed.iter().any(|t| t.aggregate);
                 t
+            }
+            "SUBSTR" => {
+                let t = self.expect(list[0], &Ty::Text, false, None, "SUBSTR");
+                for (i, a) in list.iter().enumerate().skip(1) {
+                    let (what, least) = if i == 1 { ("start", 1) } else { ("length", 0) };
+                    let v = match &a.kind {
+                        ExprKind::Literal(Literal::Number(n)) => n.parse::<i64>().ok(),
+                        _ => None,
+                    };
+                    if !v.is_some_and(|v| (least..=i64::from(i32::MAX)).contains(&v)) {
+                        push(&mut self.problems, a.pos, format!("SUBSTR's {what} must be an integer literal of at least {least}: the databases count a zero or negative start, and a negative length, each their own way (and PostgreSQL has no SUBSTR with a BIGINT parameter)"), "write the position as a number counted from 1, or cut the text in Rust");
+                        self.synth_quiet(a);
+                    }
+                }
+                let mut out = Typed::of(Ty::Text, t.nullable);
+                out.aggregate = t.aggregate;
+                out
+            }
+            "TRIM" | "LTRIM" | "RTRIM" => {
+                // All three remove spaces only (not tabs or newlines) by default.
+                let t = self.expect(list[0], &Ty::Text, false, None, &upper);
+                let mut out = Typed::of(Ty::Text, t.nullable);
+                out.aggregate = t.aggregate;
+                out
             }
             "LOWER" | "UPPER" => {
                 push(&mut self.problems, name.pos, format!("{upper} folds only ASCII letters on SQLite ('É' stays 'É'), all letters on PostgreSQL and MySQL"), "store a folded copy of the text, or fold in Rust");

@@ -322,7 +322,8 @@ fn portability_errors_name_the_construct() {
         ("INSERT INTO tenants (tenant_id, name, created_at, modified_at) VALUES (:id, :n, :c, :m) RETURNING tenant_id", "RETURNING", "RETURNING"),
         ("SELECT name FROM sensors WHERE tenant_id = :tenant_id::text AND deleted_at IS NULL", "::", "`::` casts"),
         ("SELECT name FROM sensors WHERE name ILIKE :n AND tenant_id = :tenant_id AND deleted_at IS NULL", "ILIKE", "ILIKE"),
-        ("SELECT name FROM sensors WHERE name LIKE :n AND tenant_id = :tenant_id AND deleted_at IS NULL", "LIKE", "LIKE is case-insensitive on SQLite"),
+        ("SELECT name FROM sensors WHERE name LIKE :n AND tenant_id = :tenant_id AND deleted_at IS NULL", ":n", "LIKE takes a pattern literal"),
+        ("SELECT name FROM sensors WHERE name LIKE 'a%' AND tenant_id = :tenant_id AND deleted_at IS NULL", "'a%'", "LIKE takes a pattern literal"),
         ("SELECT metadata->'a' AS a FROM sensors", "->", "JSON operators"),
         ("SELECT metadata->>'a' AS a FROM sensors", "->>", "JSON operators"),
         ("SELECT name FROM `sensors`", "`", "backtick"),
@@ -331,7 +332,6 @@ fn portability_errors_name_the_construct() {
         ("SELECT name FROM sensors LIMIT 5, 10", "LIMIT", "LIMIT a, b"),
         ("INSERT INTO tenants (tenant_id, name, created_at, modified_at) VALUES (:id, :n, :c, :m) ON CONFLICT DO NOTHING", "ON CONFLICT", "upserts"),
         ("INSERT INTO tenants (tenant_id, name, created_at, modified_at) VALUES (:id, :n, :c, :m) ON DUPLICATE KEY UPDATE name = :n", "ON DUPLICATE", "upserts"),
-        ("SELECT name || 'x' AS n FROM sensors", "||", "`||`"),
         ("SELECT name AS auto_increment FROM sensors", "auto_increment", "auto-increment"),
     ];
     for (sql, token, needle) in cases {

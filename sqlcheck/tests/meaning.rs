@@ -606,3 +606,84 @@ fn found_by_the_oracle() {
         "{code}"
     );
 }
+
+/// Subqueries: each table in every subquery keeps the tenant scope and the soft-delete filter
+/// (proven through the enclosing query's columns too), outer columns are named by their table,
+/// a value subquery returns at most one row, and the places where engines differ are refused.
+#[test]
+fn subqueries_keep_the_rules_in_every_scope() {
+    const S: &str =
+        "SELECT s.name FROM sensors s WHERE s.tenant_id = :tenant_id AND s.deleted_at IS NULL";
+    // Accepted: correlated through the outer tenant, uncorrelated with its own, nested.
+    let ok = [
+        format!("{S} AND EXISTS (SELECT 1 FROM rule_sensors rs WHERE rs.sensor_id = s.sensor_id AND rs.tenant_id = s.tenant_id AND rs.deleted_at IS NULL)"),
+        format!("{S} AND NOT EXISTS (SELECT * FROM rule_sensors rs WHERE rs.sensor_id = s.sensor_id AND rs.tenant_id = :tenant_id AND rs.deleted_at IS NULL)"),
+        format!("{S} AND s.sensor_id IN (SELECT rs.sensor_id FROM rule_sensors rs JOIN rules r ON r.rule_id = rs.rule_id AND r.tenant_id = rs.tenant_id AND r.deleted_at IS NULL WHERE rs.tenant_id = s.tenant_id AND rs.deleted_at IS NULL AND r.enabled = :enabled)"),
+        format!("{S} AND s.sensor_id IN (SELECT rs.sensor_id FROM rule_sensors rs WHERE rs.tenant_id = :tenant_id AND rs.deleted_at IS NULL AND rs.rule_id IN (SELECT r.rule_id FROM rules r WHERE r.tenant_id = rs.tenant_id AND r.deleted_at IS NULL AND r.state = 'active'))"),
+        "SELECT s.name, (SELECT COUNT(*) FROM rule_sensors rs WHERE rs.sensor_id = s.sensor_id AND rs.tenant_id = s.tenant_id AND rs.deleted_at IS NULL) AS links FROM sensors s WHERE s.tenant_id = :tenant_id AND s.deleted_at IS NULL".to_string(),
+        "SELECT s.name, (SELECT t.name FROM tenants t WHERE t.tenant_id = s.tenant_id AND t.deleted_at IS NULL) AS tenant_name FROM sensors s WHERE s.tenant_id = :tenant_id AND s.deleted_at IS NULL".to_string(),
+        format!("{S} AND s.last_seen_at > (SELECT MAX(r.modified_at) FROM rules r WHERE r.tenant_id = :tenant_id AND r.deleted_at IS NULL)"),
+        "UPDATE rules SET enabled = FALSE WHERE tenant_id = :tenant_id AND deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM rule_sensors rs WHERE rs.rule_id = rules.rule_id AND rs.tenant_id = rules.tenant_id AND rs.deleted_at IS NULL)".to_string(),
+    ];
+    for sql in &ok {
+        accepted(sql);
+    }
+    // The scalar COUNT is never NULL; a value found by key may be.
+    let code = accepted(&ok[4]);
+    assert!(code.contains("pub links: i64"), "{code}");
+    let code = accepted(&ok[5]);
+    assert!(code.contains("pub tenant_name: Option<String>"), "{code}");
+    let cases = [
+        (format!("{S} AND EXISTS (SELECT 1 FROM ¦rule_sensors rs WHERE rs.sensor_id = s.sensor_id AND rs.deleted_at IS NULL)"), "rule_sensors is read or changed without constraining"),
+        (format!("{S} AND EXISTS (SELECT 1 FROM ¦rules r WHERE r.tenant_id = :tenant_id)"), "rules is read without filtering"),
+        (format!("{S} AND EXISTS (SELECT 1 FROM rules r WHERE r.tenant_id = s.tenant_id AND r.deleted_at IS NULL AND r.modified_at < ¦last_seen_at)"), "not a column of the subquery's tables"),
+        (format!("{S} AND EXISTS (SELECT 1 FROM ¦rules s WHERE s.tenant_id = :tenant_id AND s.deleted_at IS NULL)"), "names two tables"),
+        ("SELECT s.name, (¦SELECT r.name FROM rules r WHERE r.tenant_id = s.tenant_id AND r.deleted_at IS NULL) AS rule_name FROM sensors s WHERE s.tenant_id = :tenant_id AND s.deleted_at IS NULL".to_string(), "at most one row"),
+        (format!("{S} AND s.sensor_id IN (¦SELECT rs.sensor_id, rs.rule_id FROM rule_sensors rs WHERE rs.tenant_id = :tenant_id AND rs.deleted_at IS NULL)"), "exactly one value"),
+        (format!("{S} AND EXISTS (SELECT 1 FROM rules r WHERE r.tenant_id = :tenant_id AND r.deleted_at IS NULL ORDER BY r.rule_id LIMIT ¦1)"), "LIMIT inside a subquery"),
+        ("SELECT COUNT(*) AS n, (¦SELECT MAX(r.name) FROM rules r WHERE r.tenant_id = :tenant_id AND r.deleted_at IS NULL) AS m FROM sensors s WHERE s.tenant_id = :tenant_id AND s.deleted_at IS NULL".to_string(), "select list of a query with aggregates"),
+        ("UPDATE rules SET enabled = FALSE WHERE tenant_id = :tenant_id AND deleted_at IS NULL AND rule_id IN (SELECT r2.rule_id FROM ¦rules r2 WHERE r2.tenant_id = :tenant_id AND r2.deleted_at IS NULL)".to_string(), "which the statement changes"),
+        ("UPDATE rules SET name = (¦SELECT s.name FROM sensors s WHERE s.sensor_id = :sensor_id AND s.tenant_id = :tenant_id AND s.deleted_at IS NULL) WHERE tenant_id = :tenant_id AND rule_id = :rule_id".to_string(), "a subquery in SET"),
+        (format!("{S} AND EXISTS (SELECT 1 FROM rules r WHERE r.tenant_id = s.tenant_id AND r.deleted_at IS NULL AND r.rule_id = (SELECT MAX(¦s.sensor_id) FROM rule_sensors rs WHERE rs.tenant_id = r.tenant_id AND rs.deleted_at IS NULL))"), "an aggregate over a column of the enclosing query"),
+        (format!("{S} AND ¦s.name IN (SELECT r.rule_id FROM rules r WHERE r.tenant_id = :tenant_id AND r.deleted_at IS NULL)"), "IN needs"),
+        (format!("{S} AND s.last_seen_at > (SELECT MAX(r.modified_at) + ¦r.sample_rate AS x FROM rules r WHERE r.tenant_id = :tenant_id AND r.deleted_at IS NULL)"), "a column beside an aggregate"),
+        (format!("{S} AND EXISTS (SELECT 1 FROM rules r WHERE r.tenant_id = s.tenant_id AND r.deleted_at IS NULL AND EXISTS (SELECT 1 FROM ¦users u WHERE u.deleted_at IS NULL))"), "users is read or changed without constraining"),
+    ];
+    for (sql, needle) in &cases {
+        refused(sql, needle);
+    }
+}
+
+/// SUBSTR, TRIM and `||` where they mean the same everywhere, LIKE with patterns no collation
+/// or escape rule reads differently; none of them computes a value written to a column.
+#[test]
+fn text_functions_and_like() {
+    const W: &str = "FROM sensors WHERE tenant_id = :tenant_id AND deleted_at IS NULL";
+    for sql in [
+        format!("SELECT SUBSTR(name, 1, 3) AS head, TRIM(name) AS t, LTRIM(name) AS l, RTRIM(name) AS r, name || '@' || :suffix AS label {W}"),
+        format!("SELECT name {W} AND SUBSTR(name, 2) = :rest AND name LIKE '%-1_' AND description NOT LIKE '%[%]%'"),
+    ] {
+        let code = accepted(&sql);
+        assert!(!code.is_empty());
+    }
+    let code = accepted(&format!(
+        "SELECT SUBSTR(description, 1, 3) AS head, name || :suffix AS label {W}"
+    ));
+    assert!(code.contains("pub head: Option<String>"), "{code}");
+    assert!(code.contains("pub label: String"), "{code}");
+    let cases = [
+        (format!("SELECT SUBSTR(name, ¦0, 2) AS x {W}"), "SUBSTR's start"),
+        (format!("SELECT SUBSTR(name, 1, ¦-1) AS x {W}"), "SUBSTR's length"),
+        (format!("SELECT SUBSTR(name, ¦:start) AS x {W}"), "SUBSTR's start"),
+        (format!("SELECT name || ¦1 AS x {W}"), "`||` needs text"),
+        (format!("SELECT ¦sensor_id || 'x' AS x {W}"), "`||` needs text"),
+        (format!("SELECT name {W} AND name LIKE ¦'%a%'"), "LIKE takes a pattern literal"),
+        (format!("SELECT name {W} AND name LIKE ¦'%é%'"), "LIKE takes a pattern literal"),
+        (format!("SELECT name {W} AND name LIKE ¦:pattern"), "LIKE takes a pattern literal"),
+        ("UPDATE sensors SET name = ¦TRIM(:name) WHERE tenant_id = :tenant_id AND sensor_id = :sensor_id".to_string(), "TRIM computes the new value of name"),
+        ("UPDATE sensors SET description = COALESCE(¦description || :more, :more) WHERE tenant_id = :tenant_id AND sensor_id = :sensor_id".to_string(), "`||` computes the new value of description"),
+    ];
+    for (sql, needle) in &cases {
+        refused(sql, needle);
+    }
+}
