@@ -1298,8 +1298,24 @@ fn accepted_blocks_mean_the_same_on_every_engine() {
     let mut rng = Rng::new(seed_value);
     let (mut generated, mut accepted, mut agreed) = (0usize, 0usize, 0usize);
     let mut guarded = 0usize;
-    // Accepted blocks that agreed and used an optional filter (`:p IS NULL OR …`).
-    let mut optional_filters = 0usize;
+    // Accepted blocks that agreed, per form of the grammar they used (each must be exercised).
+    const FORMS: &[(&str, &str)] = &[
+        ("an optional filter", "optional-filter"),
+        ("EXISTS", "subquery-exists"),
+        ("IN (SELECT …)", "subquery-in"),
+        ("a subquery as a value", "subquery-value"),
+        ("a subquery as a value found by its key", "subquery-by-key"),
+        ("a correlated subquery", "sub-correlated"),
+        (
+            "a subquery scoped by the outer tenant",
+            "sub-correlated-tenant",
+        ),
+        ("SUBSTR", "substr"),
+        ("TRIM", "trim"),
+        ("||", "concat"),
+        ("LIKE", "like"),
+    ];
+    let mut forms: BTreeMap<&str, usize> = BTreeMap::new();
     let mut overflowed = 0usize;
     let mut rejected: BTreeMap<String, usize> = BTreeMap::new();
     let mut rejected_example: BTreeMap<String, String> = BTreeMap::new();
@@ -1362,7 +1378,10 @@ fn accepted_blocks_mean_the_same_on_every_engine() {
         match label {
             None => {
                 agreed += 1;
-                optional_filters += usize::from(q.all_tags().contains("optional-filter"));
+                let tags = q.all_tags();
+                for (_, tag) in FORMS {
+                    *forms.entry(tag).or_default() += usize::from(tags.contains(tag));
+                }
             }
             Some(coarse) => {
                 let label = full_label(&coarse, &q.all_tags());
@@ -1420,8 +1439,12 @@ fn accepted_blocks_mean_the_same_on_every_engine() {
     let mut rejections: Vec<(&String, &usize)> = rejected.iter().collect();
     rejections.sort_by(|a, b| b.1.cmp(a.1));
     let mut head = format!(
-        "oracle: generated {generated}, accepted {accepted}, agreed {agreed}, disagreed {disagreed}, run-time overflow {overflowed} (seed {seed_value}) in {:.1}s\nagreed with an optional filter: {optional_filters}\n\nDisagreement classes:\n{summary}\nRefused by the checker ({} blocks), most common reasons:\n",
+        "oracle: generated {generated}, accepted {accepted}, agreed {agreed}, disagreed {disagreed}, run-time overflow {overflowed} (seed {seed_value}) in {:.1}s\n{}\nDisagreement classes:\n{summary}\nRefused by the checker ({} blocks), most common reasons:\n",
         started.elapsed().as_secs_f64(),
+        FORMS
+            .iter()
+            .map(|(what, tag)| format!("agreed with {what}: {}\n", forms.get(tag).copied().unwrap_or(0)))
+            .collect::<String>(),
         generated - accepted - harness_skips.values().sum::<usize>(),
     );
     for (m, n) in rejections.iter().take(25) {
@@ -1476,11 +1499,13 @@ fn accepted_blocks_mean_the_same_on_every_engine() {
         accepted >= cases.min(1),
         "the generator produced too few accepted blocks ({accepted} of {cases} in {generated} attempts)"
     );
-    // The form must be exercised, not only accepted.
-    assert!(
-        optional_filters > 0 || accepted < 500,
-        "no accepted block used an optional filter: the generator lost the form"
-    );
+    // Every form must be exercised, not only accepted.
+    for (what, tag) in FORMS {
+        assert!(
+            forms.get(tag).copied().unwrap_or(0) > 0 || accepted < 500,
+            "no accepted block agreed with {what}: the generator lost the form"
+        );
+    }
     assert_eq!(
         disagreed,
         0,

@@ -643,6 +643,11 @@ const TEXT_LITERALS: &[&str] = &[
     "'it''s'",
     "'{}'",
 ];
+/// LIKE patterns without letters, backslashes or non-ASCII characters.
+const LIKE_PATTERNS: &[&str] = &[
+    "'%'", "'_'", "'__'", "'% %'", "'%  %'", "'%''%'", "''", "'%,%'", "'%)'", "'_%_'", "'%{}%'",
+    "'% '", "' %'",
+];
 const INT_LITERALS: &[&str] = &["0", "1", "2", "3", "7", "42", "-1"];
 const HUGE_INTS: &[&str] = &[
     "2147483647",
@@ -690,6 +695,13 @@ pub struct Gen<'a> {
     assigned: Vec<String>,
     /// Select aliases (for alias-in-WHERE hazards).
     aliases: Vec<(String, K)>,
+    /// Whether a subquery may be generated here (WHERE), and how deep they are nested.
+    subqueries: bool,
+    sub_depth: u32,
+    /// Subqueries made so far (their aliases are `q1`, `q2`, …).
+    sub_seq: usize,
+    /// A table no subquery may read (an UPDATE's own: MySQL refuses it).
+    banned: Option<String>,
     tags: BTreeSet<&'static str>,
 }
 
@@ -706,6 +718,10 @@ impl<'a> Gen<'a> {
             in_agg: false,
             assigned: vec![],
             aliases: vec![],
+            subqueries: false,
+            sub_depth: 0,
+            sub_seq: 0,
+            banned: None,
             tags: BTreeSet::new(),
         }
     }
@@ -924,7 +940,61 @@ impl<'a> Gen<'a> {
             K::Bool => self.gen_bool(depth),
             K::Int => self.gen_num(K::Int, d),
             K::Dbl => self.gen_num(K::Dbl, d),
-            K::Text => match self.rng.below(5) {
+            K::Text => match self.rng.below(8) {
+                5 => {
+                    let x = self.gen(K::Text, d);
+                    let (start, tag) = if self.ill() {
+                        (*self.rng.pick(&["0", "-1", ":s0"]), "ill:substr-start")
+                    } else {
+                        (*self.rng.pick(&["1", "2", "3", "5"]), "substr")
+                    };
+                    if start == ":s0" {
+                        self.hints.insert("s0".into(), Hint::Limit);
+                    }
+                    let len = match self.rng.below(3) {
+                        0 => String::new(),
+                        1 => format!(", {}", self.rng.pick(&["0", "1", "2", "4"])),
+                        _ if self.ill() => ", -1".to_string(),
+                        _ => ", 3".to_string(),
+                    };
+                    Ex::node(
+                        format!("SUBSTR({}, {start}{len})", x.s),
+                        &[&x],
+                        vec![x.clone()],
+                        x.nullable,
+                        true,
+                    )
+                    .tag(tag)
+                }
+                6 => {
+                    let x = self.gen(K::Text, d);
+                    let f = *self.rng.pick(&["TRIM", "LTRIM", "RTRIM"]);
+                    Ex::node(
+                        format!("{f}({})", x.s),
+                        &[&x],
+                        vec![x.clone()],
+                        x.nullable,
+                        true,
+                    )
+                    .tag("trim")
+                }
+                7 => {
+                    let a = self.gen(K::Text, d);
+                    let b = if self.ill() {
+                        let k2 = *self.rng.pick(&[K::Int, K::Dbl, K::Bool]);
+                        self.gen(k2, d).tag("ill:concat-non-text")
+                    } else {
+                        self.gen(K::Text, d)
+                    };
+                    Ex::node(
+                        format!("{} || {}", a.p(), b.p()),
+                        &[&a, &b],
+                        vec![a.clone(), b.clone()],
+                        Ex::any_null(&[&a, &b]),
+                        false,
+                    )
+                    .tag("concat")
+                }
                 0 | 1 => {
                     let x = self.gen(K::Text, d);
                     let f = *self.rng.pick(&["LOWER", "UPPER"]);
@@ -1277,7 +1347,30 @@ impl<'a> Gen<'a> {
 
     fn gen_bool(&mut self, depth: u32) -> Ex {
         let d = depth + 1;
-        match self.rng.below(16) {
+        match self.rng.below(19) {
+            15 | 16 if self.subqueries && self.outer.is_none() && self.sub_depth < 2 => {
+                self.subquery(d)
+            }
+            17 => {
+                let x = self.gen(K::Text, d);
+                let (pattern, tag) = if self.ill() {
+                    (
+                        *self.rng.pick(&["'%e%'", "'E%'", "'%é%'", "'%\\%'"]),
+                        "ill:like-letters",
+                    )
+                } else {
+                    (*self.rng.pick(LIKE_PATTERNS), "like")
+                };
+                let not = if self.rng.chance(0.3) { "NOT " } else { "" };
+                Ex::node(
+                    format!("{} {not}LIKE {pattern}", x.p()),
+                    &[&x],
+                    vec![],
+                    x.nullable,
+                    false,
+                )
+                .tag(tag)
+            }
             0..=5 => self.comparison(d),
             6 => {
                 let k = self.any_kind();
@@ -1439,6 +1532,182 @@ impl<'a> Gen<'a> {
             }
             _ => self.leaf(K::Bool),
         }
+    }
+
+    /// `EXISTS (…)`, `x IN (SELECT …)` or `x op (SELECT aggregate …)` over a table of its own,
+    /// correlated with the enclosing query now and then; its table is scoped like any other.
+    fn subquery(&mut self, d: u32) -> Ex {
+        let tables: Vec<&str> = [
+            "users",
+            "api_keys",
+            "sensors",
+            "rules",
+            "rule_sensors",
+            "configurations",
+            "tenants",
+        ]
+        .into_iter()
+        .filter(|t| self.banned.as_deref() != Some(*t))
+        .collect();
+        let t = *self.rng.pick(&tables);
+        self.sub_seq += 1;
+        let a = format!("q{}", self.sub_seq);
+        let outer_cols = self.cols.clone();
+        let outer_aliases = std::mem::take(&mut self.aliases);
+        // The enclosing query's columns, qualified (the checker refuses a bare outer name).
+        for c in &mut self.cols {
+            c.unique = false;
+        }
+        let mut conds: Vec<Conj> = Vec::new();
+        let mut head = Vec::new();
+        self.scope_conds(t, &a, &mut head, &mut conds);
+        if !head.is_empty() {
+            self.tags.insert("sub-unscoped");
+        }
+        let outer_tenant = outer_cols
+            .iter()
+            .find(|c| c.name == "tenant_id" && !c.left)
+            .map(|c| c.qual.clone());
+        if let Some(ot) = &outer_tenant {
+            if self.rng.chance(0.5) {
+                for c in &mut conds {
+                    c.ex.s = c.ex.s.replace(":tenant_id", ot);
+                }
+                self.tags.insert("sub-correlated-tenant");
+            }
+        }
+        self.scope_tables(&[(t.to_string(), a.clone())], &[]);
+        let inner: Vec<SCol> = self.cols[outer_cols.len()..].to_vec();
+        // Correlation through a column both have (a key, a name, a time).
+        let pairs: Vec<(SCol, SCol)> = inner
+            .iter()
+            .flat_map(|i| {
+                outer_cols
+                    .iter()
+                    .filter(move |o| o.name == i.name && o.k == i.k && o.name != "tenant_id")
+                    .map(move |o| (i.clone(), o.clone()))
+            })
+            .collect();
+        if !pairs.is_empty() && self.rng.chance(0.6) {
+            let (i, o) = self.rng.pick(&pairs).clone();
+            let op = if self.rng.chance(0.8) { "=" } else { "<>" };
+            conds.push(Conj {
+                ex: Ex::leaf(format!("{} {op} {}", i.qual, o.qual), true),
+                scope: false,
+            });
+            self.tags.insert("sub-correlated");
+        }
+        self.sub_depth += 1;
+        for _ in 0..self.rng.below(3) {
+            let e = self.gen_bool(d + 1);
+            conds.push(Conj {
+                ex: e,
+                scope: false,
+            });
+        }
+        self.sub_depth -= 1;
+        let form = self.rng.below(3);
+        // A value subquery without an aggregate returns at most one row only by its key.
+        let by_key = form == 2 && self.rng.chance(0.3);
+        if by_key {
+            let pk = &self.catalog[t][0].name;
+            if let Some(o) = outer_cols.iter().find(|o| o.name == *pk) {
+                if self.rng.chance(0.8) {
+                    conds.push(Conj {
+                        ex: Ex::leaf(format!("{a}.{pk} = {}", o.qual), false),
+                        scope: false,
+                    });
+                }
+            }
+        }
+        let where_: Vec<String> = conds.iter().map(|c| c.ex.p()).collect();
+        let where_ = if where_.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", where_.join(" AND "))
+        };
+        let mut children: Vec<Ex> = conds.iter().map(|c| c.ex.clone()).collect();
+        let e = match form {
+            0 => {
+                let items = ["1".to_string(), "*".to_string(), inner[0].qual.clone()];
+                let item = self.rng.pick(&items).clone();
+                let not = if self.rng.chance(0.4) { "NOT " } else { "" };
+                Ex::leaf(
+                    format!("{not}EXISTS (SELECT {item} FROM {t} {a}{where_})"),
+                    false,
+                )
+                .tag("subquery-exists")
+            }
+            1 => {
+                let c = self.rng.pick(&inner).clone();
+                self.cols = outer_cols.clone();
+                let left = match self
+                    .cols_of(c.k)
+                    .into_iter()
+                    .filter(|o| o.k == c.k)
+                    .collect::<Vec<_>>()
+                {
+                    os if !os.is_empty() && self.rng.chance(0.7) => {
+                        let o = self.rng.pick(&os).clone();
+                        self.colref(&o)
+                    }
+                    _ if matches!(c.k, K::Id(_) | K::Ts) => {
+                        let hint = self.hint_for(&c);
+                        self.param(None, hint)
+                    }
+                    _ => self.gen(c.k, d + 1),
+                };
+                let not = if self.rng.chance(0.4) { "NOT " } else { "" };
+                children.push(left.clone());
+                Ex::leaf(
+                    format!(
+                        "{} {not}IN (SELECT {} FROM {t} {a}{where_})",
+                        left.p(),
+                        c.qual
+                    ),
+                    true,
+                )
+                .tag("subquery-in")
+            }
+            _ => {
+                let c = self.rng.pick(&inner).clone();
+                let (agg, k) = match self.rng.below(3) {
+                    _ if by_key => (c.qual.clone(), c.k),
+                    0 => ("COUNT(*)".to_string(), K::Int),
+                    _ if c.k == K::Bool => ("COUNT(*)".to_string(), K::Int),
+                    _ => (
+                        format!("{}({})", self.rng.pick(&["MIN", "MAX"]), c.qual),
+                        c.k,
+                    ),
+                };
+                self.cols = outer_cols.clone();
+                let left = match self.column(k) {
+                    Some((e, _)) if self.rng.chance(0.7) => e,
+                    _ if matches!(k, K::Id(_) | K::Ts) => {
+                        let hint = self.hint_for(&c);
+                        self.param(None, hint)
+                    }
+                    _ => self.gen(k, d + 1),
+                };
+                let op = *self.rng.pick(&["=", "<>", "<", ">="]);
+                children.push(left.clone());
+                Ex::leaf(
+                    format!("{} {op} (SELECT {agg} FROM {t} {a}{where_})", left.p()),
+                    true,
+                )
+                .tag(if by_key {
+                    "subquery-by-key"
+                } else {
+                    "subquery-value"
+                })
+            }
+        };
+        self.cols = outer_cols;
+        self.aliases = outer_aliases;
+        let refs: Vec<&Ex> = children.iter().collect();
+        let mut out = Ex::node(e.s.clone(), &refs, vec![], e.nullable, false);
+        out.tags.extend(e.tags);
+        out.tag("subquery")
     }
 
     /// Puts the columns of `tables` (table, reference) in scope; those of `left` (references of
@@ -1914,7 +2183,9 @@ impl<'a> Gen<'a> {
         // WHERE: scope conditions and random predicates, in random order.
         let n = self.rng.below(4);
         for _ in 0..n {
+            self.subqueries = true;
             let e = self.gen_bool(0);
+            self.subqueries = false;
             where_.push(Conj {
                 ex: e,
                 scope: false,
@@ -2049,6 +2320,7 @@ impl<'a> Gen<'a> {
         let mut where_ = Vec::new();
         self.scope_conds(t, &r, &mut annotations, &mut where_);
         self.scope_tables(&[(t.to_string(), r.clone())], &[]);
+        self.banned = Some(t.to_string());
         // Columns an UPDATE may change without breaking keys, foreign keys or uniqueness.
         let created_at_too = self.rng.chance(0.1);
         let settable: Vec<SCol> = self
@@ -2082,7 +2354,9 @@ impl<'a> Gen<'a> {
         sets.push(("modified_at".to_string(), Ex::leaf(":now", false)));
         self.hints.insert("now".into(), Hint::Any);
         for _ in 0..self.rng.below(3) {
+            self.subqueries = true;
             let e = self.gen_bool(0);
+            self.subqueries = false;
             where_.push(Conj {
                 ex: e,
                 scope: false,
