@@ -34,3 +34,23 @@ SELECT rule_id, name, deleted_at
 FROM rules
 WHERE tenant_id = :tenant_id AND deleted_at IS NOT NULL
 ORDER BY rule_id;
+
+-- name: list-rules-without-sensors
+-- Rules that apply to no live sensor (nothing to evaluate): NOT EXISTS over the live links,
+-- correlated through the rule and its tenant.
+SELECT r.rule_id, r.name, r.state
+FROM rules r
+WHERE r.tenant_id = :tenant_id AND r.deleted_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM rule_sensors rs
+    JOIN sensors s ON s.sensor_id = rs.sensor_id AND s.tenant_id = rs.tenant_id AND s.deleted_at IS NULL
+    WHERE rs.rule_id = r.rule_id AND rs.tenant_id = r.tenant_id AND rs.deleted_at IS NULL)
+ORDER BY r.rule_id;
+
+-- name: disable-rules-without-sensors
+-- Switches off the live rules that apply to no live sensor; returns how many.
+UPDATE rules SET enabled = FALSE
+WHERE tenant_id = :tenant_id AND deleted_at IS NULL AND enabled = TRUE
+  AND NOT EXISTS (
+    SELECT 1 FROM rule_sensors rs
+    WHERE rs.rule_id = rules.rule_id AND rs.tenant_id = rules.tenant_id AND rs.deleted_at IS NULL);

@@ -47,3 +47,38 @@ ORDER BY sensor_id;
 -- batch
 INSERT INTO sensors (tenant_id, name, description, metadata)
 VALUES (:tenant_id, :name, :description, :metadata);
+
+-- name: list-sensors-under-rule-state
+-- The sensors some live rule in a state (e.g. 'active') applies to: IN over a subquery.
+SELECT s.sensor_id, s.name
+FROM sensors s
+WHERE s.tenant_id = :tenant_id AND s.deleted_at IS NULL
+  AND s.sensor_id IN (
+    SELECT rs.sensor_id FROM rule_sensors rs
+    JOIN rules r ON r.rule_id = rs.rule_id AND r.tenant_id = rs.tenant_id AND r.deleted_at IS NULL
+    WHERE rs.tenant_id = s.tenant_id AND rs.deleted_at IS NULL AND r.state = :state)
+ORDER BY s.sensor_id;
+
+-- name: list-sensor-summaries
+-- The web UI's sensor page: each sensor with how many live rules apply to it (a value
+-- subquery: COUNT is one row, never NULL), its tenant's name (found by key: NULL if none),
+-- a label and the first 80 characters of its description.
+SELECT s.sensor_id,
+       s.name || ' @ ' || (SELECT t.name FROM tenants t WHERE t.tenant_id = s.tenant_id AND t.deleted_at IS NULL) AS label,
+       SUBSTR(s.description, 1, 80) AS summary,
+       (SELECT COUNT(*) FROM rule_sensors rs
+        WHERE rs.sensor_id = s.sensor_id AND rs.tenant_id = s.tenant_id AND rs.deleted_at IS NULL) AS rule_count
+FROM sensors s
+WHERE s.tenant_id = :tenant_id AND s.deleted_at IS NULL
+  AND (:after IS NULL OR s.sensor_id > :after)
+ORDER BY s.sensor_id
+LIMIT :limit;
+
+-- name: list-sensors-with-untidy-names
+-- A data-quality report: names with spaces around them or two spaces in a row (TRIM, and a
+-- LIKE pattern without letters, which every engine matches alike).
+SELECT sensor_id, name
+FROM sensors
+WHERE tenant_id = :tenant_id AND deleted_at IS NULL
+  AND (TRIM(name) <> name OR name LIKE '%  %')
+ORDER BY sensor_id;

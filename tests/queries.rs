@@ -685,3 +685,165 @@ fn batch_inserts_write_every_row_or_none(db: &TestDb) {
         assert_eq!(got.name, "fleet 9999");
     });
 }
+
+backend_tests!(subqueries_and_text_functions_on_real_rows);
+
+/// The named queries with EXISTS, IN (SELECT …), value subqueries, `||`, SUBSTR, TRIM and
+/// LIKE return what the rows say, on each backend: soft-deleted rows and other tenants' rows
+/// stay out of every subquery.
+fn subqueries_and_text_functions_on_real_rows(db: &TestDb) {
+    let mut c = migrated(db);
+    let t = tenants::create(
+        &mut c,
+        NewTenant {
+            name: "Acme".into(),
+        },
+    )
+    .unwrap();
+    let other = tenants::create(
+        &mut c,
+        NewTenant {
+            name: "other".into(),
+        },
+    )
+    .unwrap();
+    let tid = t.tenant_id;
+    let long = "é".repeat(100);
+    let s1 = sensors::create(
+        &mut c,
+        tid,
+        NewSensor {
+            name: "s1".into(),
+            description: Some(long.clone()),
+            metadata: "{}".into(),
+        },
+    )
+    .unwrap();
+    let s2 = sensors::create(
+        &mut c,
+        tid,
+        NewSensor {
+            name: "s2".into(),
+            description: None,
+            metadata: "{}".into(),
+        },
+    )
+    .unwrap();
+    let s_gone = sensors::create(&mut c, tid, sensor("gone")).unwrap();
+    let s3 = sensors::create(&mut c, tid, sensor(" lead")).unwrap();
+    let s4 = sensors::create(&mut c, tid, sensor("trail ")).unwrap();
+    let s5 = sensors::create(&mut c, tid, sensor("two  spaces")).unwrap();
+    let s_other = sensors::create(&mut c, other.tenant_id, sensor("trail ")).unwrap();
+    let linked = rules::create(&mut c, tid, rule("linked", RuleState::Active, true)).unwrap();
+    let orphaned = rules::create(&mut c, tid, rule("orphaned", RuleState::Active, true)).unwrap();
+    let unlinked = rules::create(&mut c, tid, rule("unlinked", RuleState::Draft, true)).unwrap();
+    let deleted = rules::create(&mut c, tid, rule("deleted", RuleState::Draft, true)).unwrap();
+    let foreign = rules::create(
+        &mut c,
+        other.tenant_id,
+        rule("foreign", RuleState::Draft, true),
+    )
+    .unwrap();
+    let link = |c: &mut _, tenant, rule_id, sensor_id| {
+        rule_sensors::create(c, tenant, NewRuleSensor { rule_id, sensor_id }).unwrap()
+    };
+    link(&mut c, tid, linked.rule_id, s1.sensor_id);
+    link(&mut c, tid, linked.rule_id, s2.sensor_id);
+    // `orphaned` points only at a sensor that is then soft-deleted (the link goes with it);
+    // `unlinked` had a link to s2 that was soft-deleted by itself.
+    link(&mut c, tid, orphaned.rule_id, s_gone.sensor_id);
+    sensors::soft_delete(&mut c, tid, s_gone.sensor_id).unwrap();
+    let dropped = link(&mut c, tid, unlinked.rule_id, s2.sensor_id);
+    rule_sensors::soft_delete(&mut c, tid, dropped.rule_sensor_id).unwrap();
+    rules::soft_delete(&mut c, tid, deleted.rule_id).unwrap();
+    link(&mut c, other.tenant_id, foreign.rule_id, s_other.sensor_id);
+
+    // NOT EXISTS, correlated through the rule and its tenant.
+    let without: Vec<_> = queries::rules::list_rules_without_sensors(&mut c, tid)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.rule_id)
+        .collect();
+    assert_eq!(without, vec![orphaned.rule_id, unlinked.rule_id]);
+    assert!(
+        queries::rules::list_rules_without_sensors(&mut c, other.tenant_id)
+            .unwrap()
+            .is_empty(),
+        "the other tenant's rule has a live sensor"
+    );
+
+    // IN (SELECT …) over a join.
+    let under = |c: &mut _, tenant, state| {
+        queries::sensors::list_sensors_under_rule_state(c, tenant, state)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.sensor_id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        under(&mut c, tid, "active"),
+        vec![s1.sensor_id, s2.sensor_id]
+    );
+    assert_eq!(under(&mut c, tid, "draft"), vec![], "only deleted links");
+    assert_eq!(
+        under(&mut c, other.tenant_id, "draft"),
+        vec![s_other.sensor_id]
+    );
+
+    // Value subqueries, `||` and SUBSTR in the select list; keyset pages.
+    let page = queries::sensors::list_sensor_summaries(&mut c, tid, None, 10).unwrap();
+    let ids: Vec<_> = page.iter().map(|r| r.sensor_id).collect();
+    assert_eq!(
+        ids,
+        vec![
+            s1.sensor_id,
+            s2.sensor_id,
+            s3.sensor_id,
+            s4.sensor_id,
+            s5.sensor_id
+        ]
+    );
+    assert_eq!(page[0].label.as_deref(), Some("s1 @ Acme"));
+    assert_eq!(page[0].summary.as_deref(), Some("é".repeat(80).as_str()));
+    assert_eq!(page[0].rule_count, 1);
+    assert_eq!(page[1].summary, None);
+    assert_eq!(
+        page[1].rule_count, 1,
+        "the soft-deleted link is not counted"
+    );
+    assert_eq!(page[2].rule_count, 0);
+    assert_eq!(page[3].label.as_deref(), Some("trail  @ Acme"));
+    let next = queries::sensors::list_sensor_summaries(&mut c, tid, Some(s2.sensor_id), 2).unwrap();
+    assert_eq!(
+        next.iter().map(|r| r.sensor_id).collect::<Vec<_>>(),
+        vec![s3.sensor_id, s4.sensor_id]
+    );
+
+    // TRIM and a letter-free LIKE.
+    let untidy: Vec<_> = queries::sensors::list_sensors_with_untidy_names(&mut c, tid)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(untidy, vec![" lead", "trail ", "two  spaces"]);
+
+    // An UPDATE with NOT EXISTS: the rules without a live link are switched off, once.
+    assert_eq!(
+        queries::rules::disable_rules_without_sensors(&mut c, tid).unwrap(),
+        2
+    );
+    for (r, enabled) in [(&linked, true), (&orphaned, false), (&unlinked, false)] {
+        let now = rules::get(&mut c, tid, r.rule_id).unwrap();
+        assert_eq!(now.enabled, enabled, "{}", r.name);
+        assert_eq!(now.modified_at > r.modified_at, !enabled, "{}", r.name);
+    }
+    assert_eq!(
+        queries::rules::disable_rules_without_sensors(&mut c, tid).unwrap(),
+        0
+    );
+    assert!(
+        rules::get(&mut c, other.tenant_id, foreign.rule_id)
+            .unwrap()
+            .enabled
+    );
+}

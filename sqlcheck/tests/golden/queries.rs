@@ -469,6 +469,98 @@ pub mod rules {
     pub async fn list_deleted_rules_async(db: &crate::Database, tenant_id: TenantId) -> crate::repository::Result<Vec<ListDeletedRulesRow>> {
         db.run(move |conn| list_deleted_rules(conn, tenant_id)).await
     }
+
+    /// A row of `list-rules-without-sensors`.
+    #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    #[serde(crate = "crate::queries::support::serde")]
+    pub struct ListRulesWithoutSensorsRow {
+        /// Column `rule_id`.
+        pub rule_id: RuleId,
+        /// Column `name`.
+        pub name: String,
+        /// Column `state`.
+        pub state: String,
+    }
+
+    /// SQL of `list-rules-without-sensors` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const LIST_RULES_WITHOUT_SENSORS_SQL: &str = "SELECT r.rule_id, r.name, r.state FROM rules r WHERE r.tenant_id = ? AND r.deleted_at IS NULL AND NOT EXISTS ( SELECT 1 FROM rule_sensors rs JOIN sensors s ON s.sensor_id = rs.sensor_id AND s.tenant_id = rs.tenant_id AND s.deleted_at IS NULL WHERE rs.rule_id = r.rule_id AND rs.tenant_id = r.tenant_id AND rs.deleted_at IS NULL) ORDER BY r.rule_id";
+
+    #[doc(hidden)]
+    pub struct ListRulesWithoutSensorsKey;
+    #[doc(hidden)]
+    pub struct ListRulesWithoutSensorsQuery<'a> {
+        tenant_id: TenantId,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for ListRulesWithoutSensorsQuery<'_> {
+        type QueryId = ListRulesWithoutSensorsKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for ListRulesWithoutSensorsQuery<'_> {
+        type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Text, diesel::sql_types::Text,);
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for ListRulesWithoutSensorsQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListRulesWithoutSensorsQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("SELECT r.rule_id, r.name, r.state FROM rules r WHERE r.tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND r.deleted_at IS NULL AND NOT EXISTS ( SELECT 1 FROM rule_sensors rs JOIN sensors s ON s.sensor_id = rs.sensor_id AND s.tenant_id = rs.tenant_id AND s.deleted_at IS NULL WHERE rs.rule_id = r.rule_id AND rs.tenant_id = r.tenant_id AND rs.deleted_at IS NULL) ORDER BY r.rule_id");
+            Ok(())
+        }
+    }
+
+    /// `list-rules-without-sensors` (queries/rules.sql:38).
+    pub fn list_rules_without_sensors(conn: &mut AnyConnection, tenant_id: TenantId) -> crate::repository::Result<Vec<ListRulesWithoutSensorsRow>> {
+        let query = ListRulesWithoutSensorsQuery { tenant_id, _borrow: std::marker::PhantomData };
+        Ok(query.load::<ListRulesWithoutSensorsRow>(conn)?)
+    }
+
+    /// `list-rules-without-sensors` from async code: [`list_rules_without_sensors`] in one hop on a pooled connection.
+    pub async fn list_rules_without_sensors_async(db: &crate::Database, tenant_id: TenantId) -> crate::repository::Result<Vec<ListRulesWithoutSensorsRow>> {
+        db.run(move |conn| list_rules_without_sensors(conn, tenant_id)).await
+    }
+
+    /// SQL of `disable-rules-without-sensors` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const DISABLE_RULES_WITHOUT_SENSORS_SQL: &str = "UPDATE rules SET enabled = FALSE, modified_at = ? WHERE tenant_id = ? AND deleted_at IS NULL AND enabled = TRUE AND NOT EXISTS ( SELECT 1 FROM rule_sensors rs WHERE rs.rule_id = rules.rule_id AND rs.tenant_id = rules.tenant_id AND rs.deleted_at IS NULL)";
+
+    #[doc(hidden)]
+    pub struct DisableRulesWithoutSensorsKey;
+    #[doc(hidden)]
+    pub struct DisableRulesWithoutSensorsQuery<'a> {
+        tenant_id: TenantId,
+        __now: Timestamp,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for DisableRulesWithoutSensorsQuery<'_> {
+        type QueryId = DisableRulesWithoutSensorsKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for DisableRulesWithoutSensorsQuery<'_> {
+        type SqlType = diesel::sql_types::Untyped;
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for DisableRulesWithoutSensorsQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for DisableRulesWithoutSensorsQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("UPDATE rules SET enabled = FALSE, modified_at = ");
+            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.__now)?;
+            out.push_sql(" WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND deleted_at IS NULL AND enabled = TRUE AND NOT EXISTS ( SELECT 1 FROM rule_sensors rs WHERE rs.rule_id = rules.rule_id AND rs.tenant_id = rules.tenant_id AND rs.deleted_at IS NULL)");
+            Ok(())
+        }
+    }
+
+    /// `disable-rules-without-sensors` (queries/rules.sql:50).
+    pub fn disable_rules_without_sensors(conn: &mut AnyConnection, tenant_id: TenantId) -> crate::repository::Result<usize> {
+        let __now = Timestamp::now();
+        let query = DisableRulesWithoutSensorsQuery { tenant_id, __now, _borrow: std::marker::PhantomData };
+        Ok(query.execute(conn)?)
+    }
+
+    /// `disable-rules-without-sensors` from async code: [`disable_rules_without_sensors`] in one hop on a pooled connection.
+    pub async fn disable_rules_without_sensors_async(db: &crate::Database, tenant_id: TenantId) -> crate::repository::Result<usize> {
+        db.run(move |conn| disable_rules_without_sensors(conn, tenant_id)).await
+    }
 }
 /// Named queries of `queries/sensors.sql`.
 pub mod sensors {
@@ -915,6 +1007,166 @@ pub mod sensors {
     /// `register-sensors` from async code: [`register_sensors`] in one hop on a pooled connection.
     pub async fn register_sensors_async(db: &crate::Database, tenant_id: TenantId, rows: Vec<RegisterSensorsRow>) -> crate::repository::Result<Vec<SensorId>> {
         db.run(move |conn| register_sensors(conn, tenant_id, &rows)).await
+    }
+
+    /// A row of `list-sensors-under-rule-state`.
+    #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    #[serde(crate = "crate::queries::support::serde")]
+    pub struct ListSensorsUnderRuleStateRow {
+        /// Column `sensor_id`.
+        pub sensor_id: SensorId,
+        /// Column `name`.
+        pub name: String,
+    }
+
+    /// SQL of `list-sensors-under-rule-state` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const LIST_SENSORS_UNDER_RULE_STATE_SQL: &str = "SELECT s.sensor_id, s.name FROM sensors s WHERE s.tenant_id = ? AND s.deleted_at IS NULL AND s.sensor_id IN ( SELECT rs.sensor_id FROM rule_sensors rs JOIN rules r ON r.rule_id = rs.rule_id AND r.tenant_id = rs.tenant_id AND r.deleted_at IS NULL WHERE rs.tenant_id = s.tenant_id AND rs.deleted_at IS NULL AND r.state = ?) ORDER BY s.sensor_id";
+
+    #[doc(hidden)]
+    pub struct ListSensorsUnderRuleStateKey;
+    #[doc(hidden)]
+    pub struct ListSensorsUnderRuleStateQuery<'a> {
+        tenant_id: TenantId,
+        state: &'a str,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for ListSensorsUnderRuleStateQuery<'_> {
+        type QueryId = ListSensorsUnderRuleStateKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for ListSensorsUnderRuleStateQuery<'_> {
+        type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Text,);
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for ListSensorsUnderRuleStateQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListSensorsUnderRuleStateQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("SELECT s.sensor_id, s.name FROM sensors s WHERE s.tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND s.deleted_at IS NULL AND s.sensor_id IN ( SELECT rs.sensor_id FROM rule_sensors rs JOIN rules r ON r.rule_id = rs.rule_id AND r.tenant_id = rs.tenant_id AND r.deleted_at IS NULL WHERE rs.tenant_id = s.tenant_id AND rs.deleted_at IS NULL AND r.state = ");
+            out.push_bind_param::<diesel::sql_types::Text, _>(&self.state)?;
+            out.push_sql(") ORDER BY s.sensor_id");
+            Ok(())
+        }
+    }
+
+    /// `list-sensors-under-rule-state` (queries/sensors.sql:51).
+    pub fn list_sensors_under_rule_state(conn: &mut AnyConnection, tenant_id: TenantId, state: &str) -> crate::repository::Result<Vec<ListSensorsUnderRuleStateRow>> {
+        let query = ListSensorsUnderRuleStateQuery { tenant_id, state, _borrow: std::marker::PhantomData };
+        Ok(query.load::<ListSensorsUnderRuleStateRow>(conn)?)
+    }
+
+    /// `list-sensors-under-rule-state` from async code: [`list_sensors_under_rule_state`] in one hop on a pooled connection.
+    pub async fn list_sensors_under_rule_state_async(db: &crate::Database, tenant_id: TenantId, state: &str) -> crate::repository::Result<Vec<ListSensorsUnderRuleStateRow>> {
+        let state = state.to_owned();
+        db.run(move |conn| list_sensors_under_rule_state(conn, tenant_id, &state)).await
+    }
+
+    /// A row of `list-sensor-summaries`.
+    #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    #[serde(crate = "crate::queries::support::serde")]
+    pub struct ListSensorSummariesRow {
+        /// Column `sensor_id`.
+        pub sensor_id: SensorId,
+        /// Column `label`.
+        pub label: Option<String>,
+        /// Column `summary`.
+        pub summary: Option<String>,
+        /// Column `rule_count`.
+        pub rule_count: i64,
+    }
+
+    /// SQL of `list-sensor-summaries` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const LIST_SENSOR_SUMMARIES_SQL: &str = "SELECT s.sensor_id, s.name || ' @ ' || (SELECT t.name FROM tenants t WHERE t.tenant_id = s.tenant_id AND t.deleted_at IS NULL) AS label, SUBSTR(s.description, 1, 80) AS summary, (SELECT COUNT(*) FROM rule_sensors rs WHERE rs.sensor_id = s.sensor_id AND rs.tenant_id = s.tenant_id AND rs.deleted_at IS NULL) AS rule_count FROM sensors s WHERE s.tenant_id = ? AND s.deleted_at IS NULL AND (? IS NULL OR s.sensor_id > ?) ORDER BY s.sensor_id LIMIT ?";
+
+    #[doc(hidden)]
+    pub struct ListSensorSummariesKey;
+    #[doc(hidden)]
+    pub struct ListSensorSummariesQuery<'a> {
+        tenant_id: TenantId,
+        after: Option<SensorId>,
+        limit: i64,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for ListSensorSummariesQuery<'_> {
+        type QueryId = ListSensorSummariesKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for ListSensorSummariesQuery<'_> {
+        type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Nullable<diesel::sql_types::Text>, diesel::sql_types::Nullable<diesel::sql_types::Text>, diesel::sql_types::BigInt,);
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for ListSensorSummariesQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListSensorSummariesQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("SELECT s.sensor_id, s.name || ' @ ' || (SELECT t.name FROM tenants t WHERE t.tenant_id = s.tenant_id AND t.deleted_at IS NULL) AS label, SUBSTR(s.description, 1, 80) AS summary, (SELECT COUNT(*) FROM rule_sensors rs WHERE rs.sensor_id = s.sensor_id AND rs.tenant_id = s.tenant_id AND rs.deleted_at IS NULL) AS rule_count FROM sensors s WHERE s.tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND s.deleted_at IS NULL AND (");
+            out.push_bind_param::<diesel::sql_types::Nullable<crate::types::sql::Uuid36>, _>(&self.after)?;
+            out.push_sql(" IS NULL OR s.sensor_id > ");
+            out.push_bind_param::<diesel::sql_types::Nullable<crate::types::sql::Uuid36>, _>(&self.after)?;
+            out.push_sql(") ORDER BY s.sensor_id LIMIT ");
+            out.push_bind_param::<diesel::sql_types::BigInt, _>(&self.limit)?;
+            Ok(())
+        }
+    }
+
+    /// `list-sensor-summaries` (queries/sensors.sql:62).
+    pub fn list_sensor_summaries(conn: &mut AnyConnection, tenant_id: TenantId, after: Option<SensorId>, limit: i64) -> crate::repository::Result<Vec<ListSensorSummariesRow>> {
+        support::non_negative("limit", limit)?;
+        let query = ListSensorSummariesQuery { tenant_id, after, limit, _borrow: std::marker::PhantomData };
+        Ok(query.load::<ListSensorSummariesRow>(conn)?)
+    }
+
+    /// `list-sensor-summaries` from async code: [`list_sensor_summaries`] in one hop on a pooled connection.
+    pub async fn list_sensor_summaries_async(db: &crate::Database, tenant_id: TenantId, after: Option<SensorId>, limit: i64) -> crate::repository::Result<Vec<ListSensorSummariesRow>> {
+        db.run(move |conn| list_sensor_summaries(conn, tenant_id, after, limit)).await
+    }
+
+    /// A row of `list-sensors-with-untidy-names`.
+    #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    #[serde(crate = "crate::queries::support::serde")]
+    pub struct ListSensorsWithUntidyNamesRow {
+        /// Column `sensor_id`.
+        pub sensor_id: SensorId,
+        /// Column `name`.
+        pub name: String,
+    }
+
+    /// SQL of `list-sensors-with-untidy-names` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const LIST_SENSORS_WITH_UNTIDY_NAMES_SQL: &str = "SELECT sensor_id, name FROM sensors WHERE tenant_id = ? AND deleted_at IS NULL AND (TRIM(name) <> name OR name LIKE '%  %') ORDER BY sensor_id";
+
+    #[doc(hidden)]
+    pub struct ListSensorsWithUntidyNamesKey;
+    #[doc(hidden)]
+    pub struct ListSensorsWithUntidyNamesQuery<'a> {
+        tenant_id: TenantId,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for ListSensorsWithUntidyNamesQuery<'_> {
+        type QueryId = ListSensorsWithUntidyNamesKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for ListSensorsWithUntidyNamesQuery<'_> {
+        type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Text,);
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for ListSensorsWithUntidyNamesQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListSensorsWithUntidyNamesQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("SELECT sensor_id, name FROM sensors WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND deleted_at IS NULL AND (TRIM(name) <> name OR name LIKE '%  %') ORDER BY sensor_id");
+            Ok(())
+        }
+    }
+
+    /// `list-sensors-with-untidy-names` (queries/sensors.sql:77).
+    pub fn list_sensors_with_untidy_names(conn: &mut AnyConnection, tenant_id: TenantId) -> crate::repository::Result<Vec<ListSensorsWithUntidyNamesRow>> {
+        let query = ListSensorsWithUntidyNamesQuery { tenant_id, _borrow: std::marker::PhantomData };
+        Ok(query.load::<ListSensorsWithUntidyNamesRow>(conn)?)
+    }
+
+    /// `list-sensors-with-untidy-names` from async code: [`list_sensors_with_untidy_names`] in one hop on a pooled connection.
+    pub async fn list_sensors_with_untidy_names_async(db: &crate::Database, tenant_id: TenantId) -> crate::repository::Result<Vec<ListSensorsWithUntidyNamesRow>> {
+        db.run(move |conn| list_sensors_with_untidy_names(conn, tenant_id)).await
     }
 }
 /// Named queries of `queries/tenants.sql`.
