@@ -1314,6 +1314,7 @@ fn accepted_blocks_mean_the_same_on_every_engine() {
         ("TRIM", "trim"),
         ("||", "concat"),
         ("LIKE", "like"),
+        ("UNION ALL", "union"),
     ];
     let mut forms: BTreeMap<&str, usize> = BTreeMap::new();
     let mut overflowed = 0usize;

@@ -1047,6 +1047,281 @@ pub fn analyze(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
     }
 }
 
+/// Checks and types one SELECT (the statement, or a branch of a UNION ALL) in `scope`: its
+/// result columns go to `columns`; returns the conditions that pick its rows.
+#[allow(clippy::too_many_arguments)]
+fn check_select<'s>(
+    scope: &Scope<'_>,
+    block: &Block,
+    select: &'s Select,
+    typer: &mut Typer<'_>,
+    columns: &mut Vec<OutColumn>,
+    column_pos: &mut Vec<Pos>,
+    rewrites: &mut Vec<((usize, usize), String)>,
+    problems: &mut Vec<Diagnostic>,
+) -> Conditions<'s> {
+    let aliases: Vec<String> = select
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            SelectItem::Expr { alias: Some(a), .. } => Some(a.value.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect();
+    // Subqueries in WHERE, and in the select list of a query without aggregates (in
+    // one with, a correlated column is grouped differently per engine).
+    let aggregated = select
+        .items
+        .iter()
+        .any(|i| matches!(i, SelectItem::Expr { expr, .. } if typer_aggregate(expr)))
+        || select.having.as_ref().is_some_and(typer_aggregate)
+        || select.order_by.iter().any(|o| typer_aggregate(&o.expr));
+    if aggregated || !select.group_by.is_empty() {
+        for item in &select.items {
+            if let SelectItem::Expr { expr, .. } = item {
+                refuse_subqueries(expr, "the select list of a query with aggregates", problems);
+            }
+        }
+    }
+    for twj in &select.from {
+        for join in &twj.joins {
+            refuse_subqueries(&join.on, "ON", problems);
+        }
+    }
+    for (place, e) in select
+        .group_by
+        .iter()
+        .map(|e| ("GROUP BY", e))
+        .chain(select.having.iter().map(|e| ("HAVING", e)))
+        .chain(select.order_by.iter().map(|o| ("ORDER BY", &o.expr)))
+        .chain(select.limit.iter().map(|e| ("LIMIT", e)))
+        .chain(select.offset.iter().map(|e| ("OFFSET", e)))
+    {
+        refuse_subqueries(e, place, problems);
+    }
+    typer.aggregates_allowed = true;
+    for item in &select.items {
+        project(scope, block, item, typer, columns, rewrites, problems);
+        let at = match item {
+            SelectItem::Expr { expr, alias } => alias.as_ref().map_or(expr.pos, |a| a.pos),
+            SelectItem::Wildcard(pos) | SelectItem::QualifiedWildcard(_, pos) => *pos,
+        };
+        column_pos.resize(columns.len(), at);
+    }
+    // One diagnostic per place (a `*` over a join repeats several names at once).
+    let mut seen = std::collections::BTreeSet::new();
+    let mut repeated: BTreeMap<Pos, Vec<&str>> = BTreeMap::new();
+    for (c, at) in columns.iter().zip(column_pos.iter()) {
+        if !seen.insert(c.name.as_str()) {
+            repeated.entry(*at).or_default().push(&c.name);
+        }
+    }
+    for (at, names) in repeated {
+        let (what, fix) = match names.as_slice() {
+            [one] => (
+                format!("two result columns are named {one}"),
+                "give one of them an alias",
+            ),
+            many => (
+                format!("result columns named {} appear twice", many.join(", ")),
+                "select the columns by name, and alias the repeated ones",
+            ),
+        };
+        problems.push(Diagnostic::at(Code::Result, at.0, at.1, what, fix));
+    }
+    typer.aggregates_allowed = false;
+    if let Some(w) = &select.selection {
+        check_columns(scope, w, &[], problems);
+        typer.condition(w, "WHERE");
+    }
+    for join in select.from.iter().flat_map(|twj| &twj.joins) {
+        check_columns(scope, &join.on, &[], problems);
+        typer.condition(&join.on, "ON");
+    }
+    for g in &select.group_by {
+        check_columns(scope, g, &[], problems);
+        typer.synth(g);
+        if scope.resolve(g).is_none() {
+            problems.push(Diagnostic::at(
+                Code::Syntax,
+                g.pos.0,
+                g.pos.1,
+                "GROUP BY takes columns only here",
+                "group by the column, and compute the expression in the select list",
+            ));
+        }
+    }
+    typer.aggregates_allowed = true;
+    if let Some(h) = &select.having {
+        if select.group_by.is_empty() {
+            problems.push(Diagnostic::at(
+                Code::Portability,
+                h.pos.0,
+                h.pos.1,
+                "HAVING without GROUP BY: SQLite refuses it on a query without aggregates",
+                "move the condition to WHERE, or add GROUP BY",
+            ));
+        }
+        check_columns(scope, h, &[], problems);
+        typer.condition(h, "HAVING");
+    }
+    let mut order_keys = Vec::new();
+    for o in &select.order_by {
+        // An alias only as a whole key: PostgreSQL does not see it inside an expression.
+        let bare_alias = matches!(&o.expr.kind, ExprKind::Column { table: None, column } if aliases.iter().any(|a| column.value.eq_ignore_ascii_case(a)));
+        let visible: &[String] = if bare_alias { &aliases } else { &[] };
+        check_columns(scope, &o.expr, visible, problems);
+        let mut reads = Vec::new();
+        bare_columns(&o.expr, &mut reads);
+        if reads.is_empty() && !typer_aggregate(&o.expr) {
+            problems.push(Diagnostic::at(Code::Meaning, o.expr.pos.0, o.expr.pos.1, "ORDER BY a constant: a number is a column position on every database, and PostgreSQL refuses other constants", "order by a column or an alias"));
+        }
+        typer.aliases_visible = bare_alias;
+        let t = typer.synth(&o.expr);
+        order_keys.push(t);
+    }
+    typer.aliases_visible = false;
+    typer.aggregates_allowed = false;
+    for e in select.limit.iter().chain(select.offset.iter()) {
+        typer.expect(e, &Ty::Int, false, Some("limit"), "LIMIT");
+    }
+    rules::select_meaning(
+        scope,
+        select,
+        &aliases,
+        &order_keys,
+        aggregated,
+        rewrites,
+        problems,
+    );
+    Conditions::of_select(scope, select)
+}
+
+/// The result columns of a UNION ALL: the first branch's names; every branch gives each
+/// column the same type (the engines combine different ones differently: PostgreSQL refuses
+/// text with numbers, SQLite keeps each row's own); NULL if any branch's may be.
+fn union_columns(
+    union: &crate::ast::Union,
+    branches: &[Vec<OutColumn>],
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<OutColumn> {
+    let inner = |c: &OutColumn| {
+        c.rust
+            .strip_prefix("Option<")
+            .and_then(|r| r.strip_suffix('>'))
+            .unwrap_or(&c.rust)
+            .to_string()
+    };
+    let first = &branches[0];
+    for (branch, cols) in union.branches.iter().zip(branches).skip(1) {
+        if cols.len() != first.len() {
+            problems.push(Diagnostic::at(
+                Code::Result,
+                branch.pos.0,
+                branch.pos.1,
+                format!(
+                    "this branch selects {} columns and the first {}",
+                    cols.len(),
+                    first.len()
+                ),
+                "select the same columns, in the same order, in every branch",
+            ));
+            continue;
+        }
+        for (a, b) in first.iter().zip(cols) {
+            if inner(a) != inner(b) {
+                problems.push(Diagnostic::at(
+                    Code::Type,
+                    branch.pos.0,
+                    branch.pos.1,
+                    format!("{} is {} in the first branch and {} in this one: the engines combine them differently", a.name, inner(a), inner(b)),
+                    "select values of one type in every branch",
+                ));
+            }
+        }
+    }
+    first
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let nullable = branches
+                .iter()
+                .any(|cols| cols.get(i).is_some_and(|c| c.rust.starts_with("Option<")));
+            if nullable && !c.rust.starts_with("Option<") {
+                OutColumn {
+                    name: c.name.clone(),
+                    rust: format!("Option<{}>", c.rust),
+                    sql: format!("diesel::sql_types::Nullable<{}>", c.sql),
+                }
+            } else {
+                c.clone()
+            }
+        })
+        .collect()
+}
+
+/// A UNION ALL is ordered by result columns named as such (PostgreSQL takes nothing else),
+/// NOT NULL ones (the NULL placement cannot be spelled the portable way there), and a LIMIT
+/// needs every column in the ORDER BY (rows that tie on all of them are the same).
+fn union_order(
+    union: &crate::ast::Union,
+    columns: &[OutColumn],
+    typer: &mut Typer<'_>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let mut keys: Vec<&str> = Vec::new();
+    for o in &union.order_by {
+        let pos = o.expr.pos;
+        let named = match &o.expr.kind {
+            ExprKind::Column {
+                table: None,
+                column,
+            } => columns
+                .iter()
+                .find(|c| c.name.eq_ignore_ascii_case(&column.value)),
+            _ => None,
+        };
+        match named {
+            None => problems.push(Diagnostic::at(
+                Code::Syntax,
+                pos.0,
+                pos.1,
+                "a UNION ALL is ordered by the names of its result columns",
+                format!(
+                    "order by one of {}",
+                    columns
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+            Some(c) if c.rust.starts_with("Option<") => problems.push(Diagnostic::at(
+                Code::Meaning,
+                pos.0,
+                pos.1,
+                format!("ORDER BY {}, which may be NULL: NULLs sort last ascending on PostgreSQL and first on SQLite and MySQL", c.name),
+                "order by NOT NULL columns, or COALESCE the column in every branch",
+            )),
+            Some(c) => keys.push(&c.name),
+        }
+    }
+    for e in union.limit.iter().chain(union.offset.iter()) {
+        typer.expect(e, &Ty::Int, false, Some("limit"), "LIMIT");
+    }
+    if let Some(limit) = union.limit.as_ref() {
+        if columns.iter().any(|c| !keys.contains(&c.name.as_str())) {
+            problems.push(Diagnostic::at(
+                Code::Meaning,
+                limit.pos.0,
+                limit.pos.1,
+                "LIMIT over a UNION ALL not ordered by every result column: rows that tie come back in another order on each database",
+                "order by every result column (NOT NULL ones)",
+            ));
+        }
+    }
+}
+
 /// [`analyze`], with positions inside the block's SQL.
 fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnostic>> {
     // One token stream for the lints, the placeholders and the parser.
@@ -1069,6 +1344,8 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
     // Tables first: the typer resolves columns against them.
     match &statement {
         Statement::Select(select) => add_tables(&mut scope, select, &mut problems),
+        // Each branch has a scope of its own.
+        Statement::Union(_) => {}
         Statement::Insert(insert) => scope.add(&insert.table, None, &mut problems),
         Statement::Update(Update { table, .. }) | Statement::Delete(Delete { table, .. }) => {
             scope.add(&table.name, table.alias.as_ref(), &mut problems)
@@ -1098,153 +1375,64 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
     match &statement {
         Statement::Select(select) => {
             default_returns = Returns::Many;
-            let aliases: Vec<String> = select
-                .items
-                .iter()
-                .filter_map(|i| match i {
-                    SelectItem::Expr { alias: Some(a), .. } => Some(a.value.to_ascii_lowercase()),
-                    _ => None,
-                })
-                .collect();
-            // Subqueries in WHERE, and in the select list of a query without aggregates (in
-            // one with, a correlated column is grouped differently per engine).
-            let aggregated = select
-                .items
-                .iter()
-                .any(|i| matches!(i, SelectItem::Expr { expr, .. } if typer_aggregate(expr)))
-                || select.having.as_ref().is_some_and(typer_aggregate)
-                || select.order_by.iter().any(|o| typer_aggregate(&o.expr));
-            if aggregated || !select.group_by.is_empty() {
-                for item in &select.items {
-                    if let SelectItem::Expr { expr, .. } = item {
-                        refuse_subqueries(
-                            expr,
-                            "the select list of a query with aggregates",
-                            &mut problems,
-                        );
-                    }
-                }
-            }
-            for twj in &select.from {
-                for join in &twj.joins {
-                    refuse_subqueries(&join.on, "ON", &mut problems);
-                }
-            }
-            for (place, e) in select
-                .group_by
-                .iter()
-                .map(|e| ("GROUP BY", e))
-                .chain(select.having.iter().map(|e| ("HAVING", e)))
-                .chain(select.order_by.iter().map(|o| ("ORDER BY", &o.expr)))
-                .chain(select.limit.iter().map(|e| ("LIMIT", e)))
-                .chain(select.offset.iter().map(|e| ("OFFSET", e)))
-            {
-                refuse_subqueries(e, place, &mut problems);
-            }
-            typer.aggregates_allowed = true;
-            for item in &select.items {
-                project(
-                    &scope,
-                    block,
-                    item,
-                    &mut typer,
-                    &mut columns,
-                    &mut rewrites,
-                    &mut problems,
-                );
-                let at = match item {
-                    SelectItem::Expr { expr, alias } => alias.as_ref().map_or(expr.pos, |a| a.pos),
-                    SelectItem::Wildcard(pos) | SelectItem::QualifiedWildcard(_, pos) => *pos,
-                };
-                column_pos.resize(columns.len(), at);
-            }
-            // One diagnostic per place (a `*` over a join repeats several names at once).
-            let mut seen = std::collections::BTreeSet::new();
-            let mut repeated: BTreeMap<Pos, Vec<&str>> = BTreeMap::new();
-            for (c, at) in columns.iter().zip(&column_pos) {
-                if !seen.insert(c.name.as_str()) {
-                    repeated.entry(*at).or_default().push(&c.name);
-                }
-            }
-            for (at, names) in repeated {
-                let (what, fix) = match names.as_slice() {
-                    [one] => (
-                        format!("two result columns are named {one}"),
-                        "give one of them an alias",
-                    ),
-                    many => (
-                        format!("result columns named {} appear twice", many.join(", ")),
-                        "select the columns by name, and alias the repeated ones",
-                    ),
-                };
-                problems.push(Diagnostic::at(Code::Result, at.0, at.1, what, fix));
-            }
-            typer.aggregates_allowed = false;
-            if let Some(w) = &select.selection {
-                check_columns(&scope, w, &[], &mut problems);
-                typer.condition(w, "WHERE");
-            }
-            conditions = Conditions::of_select(&scope, select);
-            for join in select.from.iter().flat_map(|twj| &twj.joins) {
-                check_columns(&scope, &join.on, &[], &mut problems);
-                typer.condition(&join.on, "ON");
-            }
-            for g in &select.group_by {
-                check_columns(&scope, g, &[], &mut problems);
-                typer.synth(g);
-                if scope.resolve(g).is_none() {
-                    problems.push(Diagnostic::at(
-                        Code::Syntax,
-                        g.pos.0,
-                        g.pos.1,
-                        "GROUP BY takes columns only here",
-                        "group by the column, and compute the expression in the select list",
-                    ));
-                }
-            }
-            typer.aggregates_allowed = true;
-            if let Some(h) = &select.having {
-                if select.group_by.is_empty() {
-                    problems.push(Diagnostic::at(
-                        Code::Portability,
-                        h.pos.0,
-                        h.pos.1,
-                        "HAVING without GROUP BY: SQLite refuses it on a query without aggregates",
-                        "move the condition to WHERE, or add GROUP BY",
-                    ));
-                }
-                check_columns(&scope, h, &[], &mut problems);
-                typer.condition(h, "HAVING");
-            }
-            let mut order_keys = Vec::new();
-            for o in &select.order_by {
-                // An alias only as a whole key: PostgreSQL does not see it inside an expression.
-                let bare_alias = matches!(&o.expr.kind, ExprKind::Column { table: None, column } if aliases.iter().any(|a| column.value.eq_ignore_ascii_case(a)));
-                let visible: &[String] = if bare_alias { &aliases } else { &[] };
-                check_columns(&scope, &o.expr, visible, &mut problems);
-                let mut reads = Vec::new();
-                bare_columns(&o.expr, &mut reads);
-                if reads.is_empty() && !typer_aggregate(&o.expr) {
-                    problems.push(Diagnostic::at(Code::Meaning, o.expr.pos.0, o.expr.pos.1, "ORDER BY a constant: a number is a column position on every database, and PostgreSQL refuses other constants", "order by a column or an alias"));
-                }
-                typer.aliases_visible = bare_alias;
-                let t = typer.synth(&o.expr);
-                order_keys.push(t);
-            }
-            typer.aliases_visible = false;
-            typer.aggregates_allowed = false;
-            for e in select.limit.iter().chain(select.offset.iter()) {
-                typer.expect(e, &Ty::Int, false, Some("limit"), "LIMIT");
-            }
-            rules::select_meaning(
+            conditions = check_select(
                 &scope,
+                block,
                 select,
-                &aliases,
-                &order_keys,
-                aggregated,
+                &mut typer,
+                &mut columns,
+                &mut column_pos,
                 &mut rewrites,
                 &mut problems,
             );
+        }
+        Statement::Union(union) => {
+            default_returns = Returns::Many;
+            let mut branches: Vec<Vec<OutColumn>> = Vec::new();
+            for (n, branch) in union.branches.iter().enumerate() {
+                let mut own = Scope {
+                    catalog,
+                    tables: vec![],
+                    outer: vec![],
+                    positions: vec![],
+                    parent: None,
+                    level: 0,
+                };
+                add_tables(&mut own, branch, &mut problems);
+                let lookup = |q: Option<&Ident>, i: &Ident| own.lookup(q, i);
+                let nested = |q: &Select, how: SubqueryUse| type_subquery(&own, q, how);
+                let mut branch_typer = Typer::new(&lookup);
+                branch_typer.subquery = Some(&nested);
+                let (mut cols, mut at) = (Vec::new(), Vec::new());
+                let found = check_select(
+                    &own,
+                    block,
+                    branch,
+                    &mut branch_typer,
+                    &mut cols,
+                    &mut at,
+                    &mut rewrites,
+                    &mut problems,
+                );
+                let proven = table_rules(&own, block, &found, &[], false, &mut problems);
+                subquery_rules(
+                    &own,
+                    block,
+                    &branch.expressions(),
+                    &proven,
+                    None,
+                    &mut problems,
+                );
+                problems.append(&mut branch_typer.problems);
+                typer.params.append(&mut branch_typer.params);
+                typer.null_tested.append(&mut branch_typer.null_tested);
+                if n == 0 {
+                    column_pos = at;
+                }
+                branches.push(cols);
+            }
+            columns = union_columns(union, &branches, &mut problems);
+            union_order(union, &columns, &mut typer, &mut problems);
         }
         Statement::Insert(insert) => {
             default_returns = Returns::Exec;
@@ -1477,7 +1665,7 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
     // subqueries.
     let (exprs, target): (Vec<&Expr>, Option<&str>) = match &statement {
         Statement::Select(select) => (select.expressions(), None),
-        Statement::Insert(_) => (vec![], None),
+        Statement::Insert(_) | Statement::Union(_) => (vec![], None),
         Statement::Update(u) => (
             u.selection.iter().collect(),
             Some(u.table.name.value.as_str()),
@@ -1487,7 +1675,7 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
             Some(d.table.name.value.as_str()),
         ),
     };
-    if !matches!(statement, Statement::Insert(_)) {
+    if !matches!(statement, Statement::Insert(_) | Statement::Union(_)) {
         let delete = matches!(statement, Statement::Delete(_));
         let proven = table_rules(&scope, block, &conditions, &[], delete, &mut problems);
         subquery_rules(&scope, block, &exprs, &proven, target, &mut problems);
@@ -1666,7 +1854,8 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
             "annotate `-- returns: exec` for statements without rows",
         ));
     }
-    if returns == Returns::Exec && !matches!(statement, Statement::Select(_)) {
+    if returns == Returns::Exec && !matches!(statement, Statement::Select(_) | Statement::Union(_))
+    {
         columns.clear();
     }
     if !problems.is_empty() {
@@ -1708,7 +1897,7 @@ fn check_lists(
         Statement::Select(s) => s.selection.as_ref(),
         Statement::Update(u) => u.selection.as_ref(),
         Statement::Delete(d) => d.selection.as_ref(),
-        Statement::Insert(_) => None,
+        Statement::Insert(_) | Statement::Union(_) => None,
     };
     let mut terms = Vec::new();
     if let Some(w) = selection {

@@ -19,6 +19,8 @@ pub struct Ident {
 pub enum Statement {
     /// `SELECT …`.
     Select(Box<Select>),
+    /// `SELECT … UNION ALL SELECT … [ORDER BY …] [LIMIT …]`.
+    Union(Box<Union>),
     /// `INSERT INTO … VALUES …`.
     Insert(Insert),
     /// `UPDATE … SET …`.
@@ -49,6 +51,20 @@ pub struct Select {
     /// LIMIT (a number or a parameter).
     pub limit: Option<Expr>,
     /// OFFSET (a number or a parameter).
+    pub offset: Option<Expr>,
+}
+
+/// Selects joined by `UNION ALL`; the ORDER BY, LIMIT and OFFSET after the last apply to the
+/// whole (each branch has none of its own).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Union {
+    /// The branches, in order (two or more).
+    pub branches: Vec<Select>,
+    /// ORDER BY over the result columns.
+    pub order_by: Vec<OrderBy>,
+    /// LIMIT.
+    pub limit: Option<Expr>,
+    /// OFFSET.
     pub offset: Option<Expr>,
 }
 

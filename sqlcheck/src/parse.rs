@@ -307,15 +307,18 @@ impl Parser {
         match word.as_str() {
             "SELECT" => {
                 let select = self.select()?;
-                for op in ["UNION", "INTERSECT", "EXCEPT"] {
-                    if self.at_keyword(op) {
-                        return self.refuse(
-                            &format!("{op} is not supported by the checker"),
-                            "split it into several named queries",
-                        );
+                if !self.at_keyword("UNION") {
+                    for op in ["INTERSECT", "EXCEPT"] {
+                        if self.at_keyword(op) {
+                            return self.refuse(
+                                &format!("{op} is not supported by the checker (MySQL 8.0.31 and MariaDB 10.3 are the first with it)"),
+                                "use NOT EXISTS or EXISTS",
+                            );
+                        }
                     }
+                    return Ok(Statement::Select(Box::new(select)));
                 }
-                Ok(Statement::Select(Box::new(select)))
+                self.union(select).map(|u| Statement::Union(Box::new(u)))
             }
             "INSERT" => self.insert().map(Statement::Insert),
             "UPDATE" => self.update().map(Statement::Update),
@@ -327,6 +330,47 @@ impl Parser {
                 "keep DDL in migrations",
             ),
         }
+    }
+
+    /// `UNION ALL` branches after the first; the last branch's ORDER BY, LIMIT and OFFSET
+    /// belong to the whole.
+    fn union(&mut self, first: Select) -> Parsed<Union> {
+        let mut branches = vec![first];
+        while self.at_keyword("UNION") {
+            let last = branches.last().expect("one branch at least");
+            if !last.order_by.is_empty() || last.limit.is_some() {
+                return self.refuse(
+                    "ORDER BY or LIMIT before UNION ALL: PostgreSQL and SQLite refuse it",
+                    "put ORDER BY and LIMIT after the last branch; they apply to the whole",
+                );
+            }
+            self.i += 1;
+            if !self.eat_keyword("ALL") {
+                return self.refuse(
+                    "UNION without ALL removes duplicate rows, each engine by its own text comparison",
+                    "write UNION ALL (and SELECT DISTINCT in the branches if needed)",
+                );
+            }
+            if !self.at_keyword("SELECT") {
+                return self.fail("SELECT after UNION ALL");
+            }
+            branches.push(self.select()?);
+        }
+        for op in ["INTERSECT", "EXCEPT"] {
+            if self.at_keyword(op) {
+                return self.refuse(
+                    &format!("{op} is not supported by the checker"),
+                    "use NOT EXISTS or EXISTS",
+                );
+            }
+        }
+        let last = branches.last_mut().expect("two branches");
+        Ok(Union {
+            order_by: std::mem::take(&mut last.order_by),
+            limit: last.limit.take(),
+            offset: last.offset.take(),
+            branches,
+        })
     }
 
     fn select(&mut self) -> Parsed<Select> {

@@ -687,3 +687,34 @@ fn text_functions_and_like() {
         refused(sql, needle);
     }
 }
+
+/// UNION ALL: each branch is a SELECT with its own scope and rules; the branches agree on
+/// types; the whole is ordered by result names (NOT NULL ones), and a LIMIT needs them all.
+#[test]
+fn union_all_branches_keep_their_rules() {
+    const R: &str = "SELECT rule_id AS id, name, 'rule' AS kind FROM rules WHERE tenant_id = :tenant_id AND deleted_at IS NULL";
+    const S: &str = "SELECT sensor_id AS id, name, 'sensor' AS kind FROM sensors WHERE tenant_id = :tenant_id AND deleted_at IS NULL";
+    let ok = [
+        "SELECT name, created_at FROM rules WHERE tenant_id = :tenant_id AND deleted_at IS NULL UNION ALL SELECT name, created_at FROM sensors WHERE tenant_id = :tenant_id AND deleted_at IS NULL ORDER BY created_at, name LIMIT :limit".to_string(),
+        "SELECT name, description FROM rules WHERE tenant_id = :tenant_id AND deleted_at IS NULL UNION ALL SELECT name, name AS description FROM tenants WHERE tenant_id = :tenant_id AND deleted_at IS NULL ORDER BY name".to_string(),
+    ];
+    for sql in &ok {
+        accepted(sql);
+    }
+    let code = accepted(&ok[1]);
+    assert!(code.contains("pub description: Option<String>"), "{code}");
+    let cases = [
+        (format!("{R} UNION ALL ¦{S}"), "is RuleId in the first branch and SensorId in this one"),
+        ("SELECT name FROM rules WHERE tenant_id = :tenant_id AND deleted_at IS NULL UNION ALL ¦SELECT name, description FROM sensors WHERE tenant_id = :tenant_id AND deleted_at IS NULL".to_string(), "this branch selects 2 columns and the first 1"),
+        ("SELECT name FROM rules WHERE tenant_id = :tenant_id AND deleted_at IS NULL UNION ALL SELECT name FROM ¦sensors WHERE deleted_at IS NULL".to_string(), "sensors is read or changed without constraining"),
+        ("SELECT name FROM rules WHERE tenant_id = :tenant_id AND deleted_at IS NULL UNION ALL SELECT name FROM ¦sensors WHERE tenant_id = :tenant_id".to_string(), "sensors is read without filtering"),
+        ("SELECT name FROM rules WHERE tenant_id = :tenant_id AND deleted_at IS NULL UNION ¦SELECT name FROM sensors WHERE tenant_id = :tenant_id AND deleted_at IS NULL".to_string(), "UNION without ALL"),
+        ("SELECT name, description FROM rules WHERE tenant_id = :tenant_id AND deleted_at IS NULL UNION ALL SELECT name, description FROM sensors WHERE tenant_id = :tenant_id AND deleted_at IS NULL ORDER BY ¦description".to_string(), "which may be NULL"),
+        ("SELECT name FROM rules WHERE tenant_id = :tenant_id AND deleted_at IS NULL UNION ALL SELECT name FROM sensors WHERE tenant_id = :tenant_id AND deleted_at IS NULL ORDER BY ¦UPPER(name)".to_string(), "ordered by the names of its result columns"),
+        ("SELECT name, created_at FROM rules WHERE tenant_id = :tenant_id AND deleted_at IS NULL UNION ALL SELECT name, created_at FROM sensors WHERE tenant_id = :tenant_id AND deleted_at IS NULL ORDER BY name LIMIT ¦5".to_string(), "LIMIT over a UNION ALL not ordered by every result column"),
+        ("SELECT name FROM rules WHERE tenant_id = :tenant_id AND deleted_at IS NULL ORDER BY name ¦UNION ALL SELECT name FROM sensors WHERE tenant_id = :tenant_id AND deleted_at IS NULL".to_string(), "before UNION ALL"),
+    ];
+    for (sql, needle) in &cases {
+        refused(sql, needle);
+    }
+}

@@ -177,6 +177,15 @@ pub enum Body {
         sets: Vec<(String, Ex)>,
         where_: Vec<Conj>,
     },
+    /// SELECT bodies joined by UNION ALL, ordered by result names.
+    Union {
+        branches: Vec<Body>,
+        /// (result column, descending).
+        order_by: Vec<(String, bool)>,
+        limit: Option<String>,
+        /// How many result columns there are.
+        columns: usize,
+    },
 }
 
 /// How to compare the three engines' rows.
@@ -230,7 +239,31 @@ fn uses_param(sql: &str, name: &str) -> bool {
 impl Query {
     /// The SQL statement.
     pub fn sql(&self) -> String {
-        match &self.body {
+        Self::body_sql(&self.body)
+    }
+
+    fn body_sql(body: &Body) -> String {
+        match body {
+            Body::Union {
+                branches,
+                order_by,
+                limit,
+                ..
+            } => {
+                let parts: Vec<String> = branches.iter().map(Self::body_sql).collect();
+                let mut s = parts.join("\nUNION ALL\n");
+                if !order_by.is_empty() {
+                    let o: Vec<String> = order_by
+                        .iter()
+                        .map(|(c, desc)| format!("{c}{}", if *desc { " DESC" } else { "" }))
+                        .collect();
+                    s.push_str(&format!("\nORDER BY {}", o.join(", ")));
+                }
+                if let Some(l) = limit {
+                    s.push_str(&format!("\nLIMIT {l}"));
+                }
+                s
+            }
             Body::Select {
                 distinct,
                 items,
@@ -324,8 +357,23 @@ impl Query {
     /// Every hazard tag of what is left of the query.
     pub fn all_tags(&self) -> BTreeSet<&'static str> {
         let mut t = self.tags.clone();
+        if let Body::Union { branches, .. } = &self.body {
+            for b in branches {
+                let q = Query {
+                    body: b.clone(),
+                    tags: BTreeSet::new(),
+                    head: vec![],
+                    params: vec![],
+                    hints: BTreeMap::new(),
+                };
+                t.extend(q.all_tags());
+            }
+            t.insert("union");
+            return t;
+        }
         let mut add = |e: &Ex| t.extend(e.tags.iter().copied());
         match &self.body {
+            Body::Union { .. } => {}
             Body::Select {
                 items,
                 where_,
@@ -366,6 +414,21 @@ impl Query {
     /// How rows are compared: in order only when the ORDER BY is total (it ends with the
     /// driving table's key, or covers every group key / every DISTINCT column).
     pub fn compare(&self) -> Compare {
+        if let Body::Union {
+            order_by,
+            limit,
+            columns,
+            ..
+        } = &self.body
+        {
+            // Rows that tie on every column are the same row.
+            let all: BTreeSet<&str> = order_by.iter().map(|(c, _)| c.as_str()).collect();
+            return match (all.len() == *columns, limit.is_some()) {
+                (true, _) => Compare::Ordered,
+                (false, true) => Compare::Count,
+                (false, false) => Compare::Multiset,
+            };
+        }
         let Body::Select {
             distinct,
             items,
@@ -439,6 +502,23 @@ impl Query {
             v
         }
         match &self.body {
+            // A branch alone, or the union without its order and limit.
+            Body::Union {
+                branches, limit, ..
+            } => {
+                for b in branches {
+                    let mut q = self.clone();
+                    q.body = b.clone();
+                    out.push(q);
+                }
+                if limit.is_some() {
+                    out.push(with(&|b| {
+                        if let Body::Union { limit, .. } = b {
+                            *limit = None;
+                        }
+                    }));
+                }
+            }
             Body::Select {
                 distinct,
                 items,
@@ -1807,12 +1887,124 @@ impl<'a> Gen<'a> {
         }
     }
 
-    /// A random SELECT or UPDATE block.
+    /// A random SELECT, UNION ALL or UPDATE block.
     pub fn query(self) -> Query {
         if self.rng.chance(0.22) {
             self.update()
+        } else if self.rng.chance(0.1) {
+            self.union()
         } else {
             self.select()
+        }
+    }
+
+    /// Two or three SELECTs over tables of their own with the same column kinds, joined by
+    /// UNION ALL, now and then ordered (by every column, or some) and limited.
+    fn union(mut self) -> Query {
+        let tables = [
+            "users",
+            "api_keys",
+            "sensors",
+            "rules",
+            "rule_sensors",
+            "configurations",
+            "tenants",
+        ];
+        let n = 1 + self.rng.below(3);
+        let kinds: Vec<K> = (0..n)
+            .map(|_| {
+                *self.rng.pick(&[
+                    K::Int,
+                    K::Dbl,
+                    K::Text,
+                    K::Text,
+                    K::Ts,
+                    K::Bool,
+                    K::Id("TenantId"),
+                ])
+            })
+            .collect();
+        let mut head = Vec::new();
+        let mut branches = Vec::new();
+        for b in 0..2 + usize::from(self.rng.chance(0.2)) {
+            let t = *self.rng.pick(&tables);
+            let r = if self.rng.chance(0.5) {
+                format!("b{b}")
+            } else {
+                t.to_string()
+            };
+            self.cols.clear();
+            let mut where_ = Vec::new();
+            self.scope_conds(t, &r, &mut head, &mut where_);
+            self.scope_tables(&[(t.to_string(), r.clone())], &[]);
+            for _ in 0..self.rng.below(3) {
+                self.subqueries = true;
+                let e = self.gen_bool(0);
+                self.subqueries = false;
+                where_.push(Conj {
+                    ex: e,
+                    scope: false,
+                });
+            }
+            let mut items = Vec::new();
+            for (j, k) in kinds.iter().enumerate() {
+                let e = match self.column(*k) {
+                    Some((e, _)) if self.rng.chance(0.6) => e,
+                    _ => self.gen(*k, 1),
+                };
+                items.push(Item {
+                    ex: e,
+                    alias: Some(format!("c{j}")),
+                    annotation: None,
+                });
+            }
+            let from = if r == t {
+                t.to_string()
+            } else {
+                format!("{t} {r}")
+            };
+            branches.push(Body::Select {
+                distinct: false,
+                items,
+                from,
+                where_,
+                group_by: vec![],
+                having: None,
+                order_by: vec![],
+                limit: None,
+                offset: None,
+                mode: Mode::Plain,
+                pk_parts: 1,
+            });
+        }
+        let mut order_by = Vec::new();
+        let mut names: Vec<String> = (0..n).map(|j| format!("c{j}")).collect();
+        for i in (1..names.len()).rev() {
+            let j = self.rng.below(i + 1);
+            names.swap(i, j);
+        }
+        match self.rng.below(10) {
+            0..=5 => {
+                order_by = names
+                    .iter()
+                    .map(|c| (c.clone(), self.rng.chance(0.3)))
+                    .collect()
+            }
+            6 | 7 => order_by.push((names[0].clone(), false)),
+            _ => {}
+        }
+        let limit = (!order_by.is_empty() && self.rng.chance(0.4)).then(|| self.limit_value());
+        Query {
+            head,
+            params: self.params,
+            hints: self.hints,
+            body: Body::Union {
+                branches,
+                order_by,
+                limit,
+                columns: n,
+            },
+            tags: self.tags,
         }
     }
 
