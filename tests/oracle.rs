@@ -1315,6 +1315,7 @@ fn accepted_blocks_mean_the_same_on_every_engine() {
         ("||", "concat"),
         ("LIKE", "like"),
         ("UNION ALL", "union"),
+        ("WITH", "with"),
     ];
     let mut forms: BTreeMap<&str, usize> = BTreeMap::new();
     let mut overflowed = 0usize;

@@ -705,6 +705,9 @@ fn table_rules(
 ) -> Vec<Side> {
     let proven = proven_sides(scope, inherited, conditions);
     for ((alias, table), at) in scope.tables.iter().zip(&scope.positions) {
+        if scope.catalog.derived.contains(table) {
+            continue; // scoped and filtered inside its WITH query
+        }
         let cols = &scope.catalog[table];
         // On `tenants` itself tenant_id is the key, not a scope.
         let needs_scope = table != "tenants" && cols.iter().any(|c| c.name == "tenant_id");
@@ -895,7 +898,9 @@ fn type_subquery(parent: &Scope<'_>, q: &Select, how: SubqueryUse) -> SubTyped {
             && q.from.len() == 1
             && q.from[0].joins.is_empty()
             && scope.tables.first().is_some_and(|(alias, table)| {
-                let pk = &scope.catalog.primary_keys[table];
+                let Some(pk) = scope.catalog.primary_keys.get(table) else {
+                    return false;
+                };
                 let key = Side::Column(scope.level, alias.clone(), pk.clone());
                 equalities(&scope, q.selection.as_ref())
                     .iter()
@@ -1322,6 +1327,109 @@ fn union_order(
     }
 }
 
+/// What the WITH queries of a block found, for the statement that reads them.
+#[derive(Default)]
+struct Before {
+    params: BTreeMap<Pos, ParamUse>,
+    null_tested: Vec<Pos>,
+    rewrites: Vec<((usize, usize), String)>,
+}
+
+/// Checks each WITH query as a SELECT of its own (scope, table rules, types) against the
+/// catalog with the ones before it, and returns the catalog with all of them as tables.
+fn check_ctes(
+    block: &Block,
+    ctes: &[(Ident, Select)],
+    catalog: &Catalog,
+    before: &mut Before,
+    problems: &mut Vec<Diagnostic>,
+) -> Catalog {
+    let mut current = catalog.clone();
+    for (name, select) in ctes {
+        let lower = name.value.to_ascii_lowercase();
+        if current.keys().any(|t| t.eq_ignore_ascii_case(&lower)) {
+            problems.push(Diagnostic::at(
+                Code::Schema,
+                name.pos.0,
+                name.pos.1,
+                format!("{} already names a table", name.value),
+                "give the WITH query a name of its own",
+            ));
+            continue;
+        }
+        check_alias(name, problems);
+        let mut own = Scope {
+            catalog: &current,
+            tables: vec![],
+            outer: vec![],
+            positions: vec![],
+            parent: None,
+            level: 0,
+        };
+        add_tables(&mut own, select, problems);
+        let lookup = |q: Option<&Ident>, i: &Ident| own.lookup(q, i);
+        let nested = |q: &Select, how: SubqueryUse| type_subquery(&own, q, how);
+        let mut typer = Typer::new(&lookup);
+        typer.subquery = Some(&nested);
+        let (mut cols, mut at) = (Vec::new(), Vec::new());
+        let found = check_select(
+            &own,
+            block,
+            select,
+            &mut typer,
+            &mut cols,
+            &mut at,
+            &mut before.rewrites,
+            problems,
+        );
+        let proven = table_rules(&own, block, &found, &[], false, problems);
+        subquery_rules(&own, block, &select.expressions(), &proven, None, problems);
+        problems.append(&mut typer.problems);
+        before.params.append(&mut typer.params);
+        before.null_tested.append(&mut typer.null_tested);
+        // Unique by the key of its one table, when it selects that key as it is.
+        let key = match (own.tables.as_slice(), select.from.as_slice()) {
+            ([(_, table)], [twj]) if twj.joins.is_empty() && select.group_by.is_empty() => {
+                select.items.iter().find_map(|item| match item {
+                    SelectItem::Expr { expr, alias } => {
+                        let f = own.find(expr)?;
+                        (Some(&f.col.name) == current.primary_keys.get(table)).then(|| {
+                            alias
+                                .as_ref()
+                                .map_or(f.col.name.clone(), |a| a.value.to_ascii_lowercase())
+                        })
+                    }
+                    SelectItem::Wildcard(_) => current.primary_keys.get(table).cloned(),
+                    SelectItem::QualifiedWildcard(..) => None,
+                })
+            }
+            _ => None,
+        };
+        let columns = cols
+            .into_iter()
+            .map(|c| {
+                let inner = |t: &str, wrap: &str| {
+                    t.strip_prefix(wrap)
+                        .and_then(|r| r.strip_suffix('>'))
+                        .map(str::to_string)
+                };
+                let rust = inner(&c.rust, "Option<");
+                Column {
+                    name: c.name,
+                    nullable: rust.is_some(),
+                    rust: rust.unwrap_or(c.rust),
+                    sql: inner(&c.sql, "diesel::sql_types::Nullable<").unwrap_or(c.sql),
+                    max_length: None,
+                    json: false,
+                }
+            })
+            .collect();
+        drop(typer);
+        current = current.with_derived(&name.value, columns, key);
+    }
+    current
+}
+
 /// [`analyze`], with positions inside the block's SQL.
 fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnostic>> {
     // One token stream for the lints, the placeholders and the parser.
@@ -1333,6 +1441,17 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
     }
     let (qmark, found) = placeholders(&block.sql, &tokens);
     let statement = parse::parse_tokens(&block.sql, tokens).map_err(|p| vec![p])?;
+    // WITH queries first: each becomes a table of the catalog the body is checked against.
+    let mut before = Before::default();
+    let extended;
+    let (statement, catalog) = match statement {
+        Statement::With(with) => {
+            let with = *with;
+            extended = check_ctes(block, &with.ctes, catalog, &mut before, &mut problems);
+            (with.body, &extended)
+        }
+        other => (other, catalog),
+    };
     let mut scope = Scope {
         catalog,
         tables: vec![],
@@ -1344,8 +1463,8 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
     // Tables first: the typer resolves columns against them.
     match &statement {
         Statement::Select(select) => add_tables(&mut scope, select, &mut problems),
-        // Each branch has a scope of its own.
-        Statement::Union(_) => {}
+        // Each branch has a scope of its own; a WITH was unwrapped above.
+        Statement::Union(_) | Statement::With(_) => {}
         Statement::Insert(insert) => scope.add(&insert.table, None, &mut problems),
         Statement::Update(Update { table, .. }) | Statement::Delete(Delete { table, .. }) => {
             scope.add(&table.name, table.alias.as_ref(), &mut problems)
@@ -1360,7 +1479,9 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
     let mut checks: BTreeMap<(usize, usize), ValueCheck> = BTreeMap::new();
     // Where each result column comes from in the select list.
     let mut column_pos: Vec<(usize, usize)> = Vec::new();
-    let mut rewrites: Vec<((usize, usize), String)> = Vec::new();
+    let mut rewrites: Vec<((usize, usize), String)> = std::mem::take(&mut before.rewrites);
+    typer.params.append(&mut before.params);
+    typer.null_tested.append(&mut before.null_tested);
     // What decides which rows of the statement's tables it reads or changes.
     let mut conditions = Conditions::default();
     let mut written_tenant_param = false;
@@ -1386,6 +1507,7 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
                 &mut problems,
             );
         }
+        Statement::With(_) => unreachable!("the body of a WITH is a SELECT or a UNION ALL"),
         Statement::Union(union) => {
             default_returns = Returns::Many;
             let mut branches: Vec<Vec<OutColumn>> = Vec::new();
@@ -1665,7 +1787,7 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
     // subqueries.
     let (exprs, target): (Vec<&Expr>, Option<&str>) = match &statement {
         Statement::Select(select) => (select.expressions(), None),
-        Statement::Insert(_) | Statement::Union(_) => (vec![], None),
+        Statement::Insert(_) | Statement::Union(_) | Statement::With(_) => (vec![], None),
         Statement::Update(u) => (
             u.selection.iter().collect(),
             Some(u.table.name.value.as_str()),
@@ -1897,7 +2019,7 @@ fn check_lists(
         Statement::Select(s) => s.selection.as_ref(),
         Statement::Update(u) => u.selection.as_ref(),
         Statement::Delete(d) => d.selection.as_ref(),
-        Statement::Insert(_) | Statement::Union(_) => None,
+        Statement::Insert(_) | Statement::Union(_) | Statement::With(_) => None,
     };
     let mut terms = Vec::new();
     if let Some(w) = selection {

@@ -21,6 +21,8 @@ pub enum Statement {
     Select(Box<Select>),
     /// `SELECT … UNION ALL SELECT … [ORDER BY …] [LIMIT …]`.
     Union(Box<Union>),
+    /// `WITH name AS (SELECT …), … SELECT …` (the body a SELECT or a UNION ALL).
+    With(Box<With>),
     /// `INSERT INTO … VALUES …`.
     Insert(Insert),
     /// `UPDATE … SET …`.
@@ -66,6 +68,15 @@ pub struct Union {
     pub limit: Option<Expr>,
     /// OFFSET.
     pub offset: Option<Expr>,
+}
+
+/// Named subqueries before a SELECT (non-recursive common table expressions).
+#[derive(Debug, Clone, PartialEq)]
+pub struct With {
+    /// `name AS (SELECT …)`, in order: each may read the ones before it.
+    pub ctes: Vec<(Ident, Select)>,
+    /// The statement that reads them (a SELECT or a UNION ALL).
+    pub body: Statement,
 }
 
 /// An entry of the select list.

@@ -55,6 +55,9 @@ pub struct Catalog {
     pub parents: Vec<(String, String, String)>,
     /// The models `-- row:` may name, from the entity list.
     pub models: Vec<Model>,
+    /// Tables a block's WITH made (their rows were scoped and filtered where they were
+    /// selected).
+    pub derived: Vec<String>,
 }
 
 impl std::ops::Deref for Catalog {
@@ -77,6 +80,18 @@ impl Catalog {
             .map(|m| m.name.as_str())
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// This catalog with a table a WITH makes: its columns, and the key its rows are unique by
+    /// (if any).
+    pub fn with_derived(&self, name: &str, columns: Vec<Column>, key: Option<String>) -> Catalog {
+        let mut out = self.clone();
+        out.tables.insert(name.to_string(), columns);
+        if let Some(k) = key {
+            out.primary_keys.insert(name.to_string(), k);
+        }
+        out.derived.push(name.to_string());
+        out
     }
 
     /// The tables whose rows point at a row of `table` (soft deletes must cascade to them).

@@ -323,13 +323,58 @@ impl Parser {
             "INSERT" => self.insert().map(Statement::Insert),
             "UPDATE" => self.update().map(Statement::Update),
             "DELETE" => self.delete().map(Statement::Delete),
-            "WITH" => self.refuse("WITH is not supported by the checker", "use a JOIN"),
+            "WITH" => self.with().map(|w| Statement::With(Box::new(w))),
             "" => self.fail("SELECT, INSERT, UPDATE or DELETE"),
             _ => self.refuse(
                 &format!("only SELECT, INSERT, UPDATE and DELETE are supported, found {word}"),
                 "keep DDL in migrations",
             ),
         }
+    }
+
+    /// `WITH name AS (SELECT …), … SELECT …`.
+    fn with(&mut self) -> Parsed<With> {
+        self.expect_keyword("WITH")?;
+        if self.at_keyword("RECURSIVE") {
+            return self.refuse(
+                "WITH RECURSIVE is not supported by the checker",
+                "walk the hierarchy in Rust, one level per query",
+            );
+        }
+        let mut ctes = Vec::new();
+        loop {
+            let name = self.ident("a name for the WITH query")?;
+            if self.at_symbol("(") {
+                return self.refuse(
+                    "a column list after a WITH name is not supported by the checker",
+                    "name the columns with aliases in its SELECT",
+                );
+            }
+            self.expect_keyword("AS")?;
+            self.expect_symbol("(")?;
+            if !self.at_keyword("SELECT") {
+                return self.fail("SELECT inside WITH … AS (");
+            }
+            let query = self.subquery()?;
+            ctes.push((name, *query));
+            if !self.eat_symbol(",") {
+                break;
+            }
+        }
+        if !self.at_keyword("SELECT") {
+            return self.refuse(
+                &format!(
+                    "WITH before {}: only a SELECT may read WITH queries here",
+                    self.describe()
+                ),
+                "select the rows in one named query, then change them in another",
+            );
+        }
+        let body = match self.statement()? {
+            s @ (Statement::Select(_) | Statement::Union(_)) => s,
+            _ => unreachable!("a statement starting with SELECT is a SELECT or a UNION"),
+        };
+        Ok(With { ctes, body })
     }
 
     /// `UNION ALL` branches after the first; the last branch's ORDER BY, LIMIT and OFFSET

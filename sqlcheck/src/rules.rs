@@ -32,12 +32,12 @@ fn key_column(scope: &Scope<'_>, select: &Select, e: &Expr) -> Option<(String, S
             } = item
             {
                 if a.value.eq_ignore_ascii_case(&column.value) {
-                    return scope.resolve(expr).map(|(c, t)| (t, c.name.clone()));
+                    return scope.find(expr).map(|f| (f.alias, f.col.name.clone()));
                 }
             }
         }
     }
-    scope.resolve(e).map(|(c, t)| (t, c.name.clone()))
+    scope.find(e).map(|f| (f.alias, f.col.name.clone()))
 }
 
 fn is_alias(e: &Expr, aliases: &[String]) -> bool {
@@ -58,7 +58,7 @@ pub(crate) fn select_meaning(
     let group_columns: Vec<(String, String)> = select
         .group_by
         .iter()
-        .filter_map(|g| scope.resolve(g).map(|(c, t)| (t, c.name.clone())))
+        .filter_map(|g| scope.find(g).map(|f| (f.alias, f.col.name.clone())))
         .collect();
     if grouped {
         let mut places: Vec<&Expr> = Vec::new();
@@ -85,7 +85,8 @@ pub(crate) fn select_meaning(
             let mut bare = Vec::new();
             crate::analyze::bare_columns(place, &mut bare);
             for col in bare {
-                if let Some((c, t)) = scope.resolve(col) {
+                if let Some(f) = scope.find(col) {
+                    let (c, t) = (f.col, f.alias);
                     if !group_columns.contains(&(t.clone(), c.name.clone())) {
                         push(problems, col.pos, format!("{} is neither in GROUP BY nor inside an aggregate: PostgreSQL refuses it, SQLite and MySQL return it from any row of the group", c.name), format!("add {t}.{} to GROUP BY, or aggregate it", c.name));
                     }
@@ -97,7 +98,9 @@ pub(crate) fn select_meaning(
         .items
         .iter()
         .filter_map(|i| match i {
-            SelectItem::Expr { expr, .. } => scope.resolve(expr).map(|(c, t)| (t, c.name.clone())),
+            SelectItem::Expr { expr, .. } => {
+                scope.find(expr).map(|f| (f.alias, f.col.name.clone()))
+            }
             _ => None,
         })
         .collect();
@@ -148,7 +151,12 @@ pub(crate) fn select_meaning(
     } else {
         let everywhere = equalities(scope, select.selection.as_ref());
         scope.tables.iter().all(|(alias, table)| {
-            let pk = &scope.catalog.primary_keys[table];
+            let Some(pk) = scope.catalog.primary_keys.get(table) else {
+                // A WITH table without a key: total only when ordered by all its columns.
+                return scope.catalog[table]
+                    .iter()
+                    .all(|c| keys.contains(&(alias.clone(), c.name.clone())));
+            };
             let key = Side::Column(scope.level, alias.clone(), pk.clone());
             let pinned = |eqs: &[(Side, Side)]| {
                 eqs.iter().any(|(a, b)| {
@@ -170,7 +178,7 @@ pub(crate) fn select_meaning(
                 .find(|j| j.table.alias.as_ref().unwrap_or(&j.table.name).value == *alias)
                 .map(|j| equalities(scope, Some(&j.on)))
                 .unwrap_or_default();
-            keys.contains(&(table.clone(), pk.clone())) || pinned(&everywhere) || pinned(&on)
+            keys.contains(&(alias.clone(), pk.clone())) || pinned(&everywhere) || pinned(&on)
         })
     };
     if !total && select.order_by.is_empty() {
@@ -184,7 +192,10 @@ pub(crate) fn select_meaning(
         let want: Vec<String> = scope
             .tables
             .iter()
-            .map(|(alias, t)| format!("{alias}.{}", scope.catalog.primary_keys[t]))
+            .map(|(alias, t)| match scope.catalog.primary_keys.get(t) {
+                Some(pk) => format!("{alias}.{pk}"),
+                None => format!("every column of {alias}"),
+            })
             .collect();
         let fix = if select.group_by.is_empty() {
             format!(

@@ -718,3 +718,38 @@ fn union_all_branches_keep_their_rules() {
         refused(sql, needle);
     }
 }
+
+/// WITH: each query is a SELECT with its own scope and rules; the body reads it as a table of
+/// the types it selects, unique by the key of its one table when it selects that key.
+#[test]
+fn with_queries_are_checked_tables() {
+    const LIVE_S: &str = "SELECT sensor_id, name, last_seen_at FROM sensors WHERE tenant_id = :tenant_id AND deleted_at IS NULL";
+    let ok = [
+        format!("WITH live AS ({LIVE_S}) SELECT sensor_id, name FROM live WHERE last_seen_at IS NOT NULL ORDER BY sensor_id LIMIT :limit"),
+        "WITH r AS (SELECT rule_id, name FROM rules WHERE tenant_id = :tenant_id AND deleted_at IS NULL), l AS (SELECT rs.rule_id, rs.sensor_id FROM rule_sensors rs JOIN r ON r.rule_id = rs.rule_id WHERE rs.tenant_id = :tenant_id AND rs.deleted_at IS NULL) SELECT r.name, COUNT(*) AS n FROM r JOIN l ON l.rule_id = r.rule_id GROUP BY r.name ORDER BY r.name".to_string(),
+        format!("WITH live AS ({LIVE_S}) SELECT * FROM live ORDER BY sensor_id"),
+    ];
+    for sql in &ok {
+        accepted(sql);
+    }
+    let code = accepted(&ok[0]);
+    assert!(code.contains("pub name: String"), "{code}");
+    let code = accepted(&ok[2]);
+    assert!(
+        code.contains("pub last_seen_at: Option<Timestamp>"),
+        "{code}"
+    );
+    let cases = [
+        ("WITH x AS (SELECT name FROM ¦sensors WHERE deleted_at IS NULL) SELECT name FROM x".to_string(), "sensors is read or changed without constraining"),
+        ("WITH x AS (SELECT name FROM ¦sensors WHERE tenant_id = :tenant_id) SELECT name FROM x".to_string(), "sensors is read without filtering"),
+        (format!("WITH ¦sensors AS ({LIVE_S}) SELECT name FROM sensors"), "already names a table"),
+        (format!("WITH ¦RECURSIVE x AS ({LIVE_S}) SELECT name FROM x"), "WITH RECURSIVE"),
+        (format!("WITH x AS ({LIVE_S}) ¦UPDATE sensors SET name = 'a' WHERE tenant_id = :tenant_id"), "WITH before"),
+        (format!("WITH x AS (SELECT name, last_seen_at FROM sensors WHERE tenant_id = :tenant_id AND deleted_at IS NULL) SELECT name FROM x ORDER BY ¦name LIMIT 5"), "not total"),
+        (format!("WITH x AS ({LIVE_S}) SELECT ¦description FROM x"), "unknown column description"),
+        (format!("WITH x ¦(a) AS ({LIVE_S}) SELECT a FROM x"), "column list after a WITH name"),
+    ];
+    for (sql, needle) in &cases {
+        refused(sql, needle);
+    }
+}

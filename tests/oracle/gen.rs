@@ -177,6 +177,11 @@ pub enum Body {
         sets: Vec<(String, Ex)>,
         where_: Vec<Conj>,
     },
+    /// `WITH name AS (SELECT …) SELECT …`: the bodies of the WITH queries, and the SELECT.
+    With {
+        ctes: Vec<(String, Body)>,
+        body: Box<Body>,
+    },
     /// SELECT bodies joined by UNION ALL, ordered by result names.
     Union {
         branches: Vec<Body>,
@@ -244,6 +249,13 @@ impl Query {
 
     fn body_sql(body: &Body) -> String {
         match body {
+            Body::With { ctes, body } => {
+                let parts: Vec<String> = ctes
+                    .iter()
+                    .map(|(name, b)| format!("{name} AS (\n{}\n)", Self::body_sql(b)))
+                    .collect();
+                format!("WITH {}\n{}", parts.join(",\n"), Self::body_sql(body))
+            }
             Body::Union {
                 branches,
                 order_by,
@@ -357,8 +369,17 @@ impl Query {
     /// Every hazard tag of what is left of the query.
     pub fn all_tags(&self) -> BTreeSet<&'static str> {
         let mut t = self.tags.clone();
-        if let Body::Union { branches, .. } = &self.body {
-            for b in branches {
+        let parts: Vec<&Body> = match &self.body {
+            Body::Union { branches, .. } => branches.iter().collect(),
+            Body::With { ctes, body } => ctes
+                .iter()
+                .map(|(_, b)| b)
+                .chain(std::iter::once(&**body))
+                .collect(),
+            _ => vec![],
+        };
+        if !parts.is_empty() {
+            for b in parts {
                 let q = Query {
                     body: b.clone(),
                     tags: BTreeSet::new(),
@@ -368,12 +389,16 @@ impl Query {
                 };
                 t.extend(q.all_tags());
             }
-            t.insert("union");
+            t.insert(if matches!(self.body, Body::With { .. }) {
+                "with"
+            } else {
+                "union"
+            });
             return t;
         }
         let mut add = |e: &Ex| t.extend(e.tags.iter().copied());
         match &self.body {
-            Body::Union { .. } => {}
+            Body::Union { .. } | Body::With { .. } => {}
             Body::Select {
                 items,
                 where_,
@@ -414,6 +439,11 @@ impl Query {
     /// How rows are compared: in order only when the ORDER BY is total (it ends with the
     /// driving table's key, or covers every group key / every DISTINCT column).
     pub fn compare(&self) -> Compare {
+        if let Body::With { body, .. } = &self.body {
+            let mut q = self.clone();
+            q.body = (**body).clone();
+            return q.compare();
+        }
         if let Body::Union {
             order_by,
             limit,
@@ -502,6 +532,7 @@ impl Query {
             v
         }
         match &self.body {
+            Body::With { .. } => {}
             // A branch alone, or the union without its order and limit.
             Body::Union {
                 branches, limit, ..
@@ -1893,8 +1924,159 @@ impl<'a> Gen<'a> {
             self.update()
         } else if self.rng.chance(0.1) {
             self.union()
+        } else if self.rng.chance(0.1) {
+            self.with()
         } else {
             self.select()
+        }
+    }
+
+    /// `WITH w AS (SELECT key, … FROM t WHERE …) SELECT … FROM w WHERE … [ORDER BY key]`: the
+    /// WITH query scoped like any SELECT, the body reading its columns.
+    fn with(mut self) -> Query {
+        let tables = [
+            "users",
+            "api_keys",
+            "sensors",
+            "rules",
+            "rule_sensors",
+            "configurations",
+            "tenants",
+        ];
+        let t = *self.rng.pick(&tables);
+        let r = if self.rng.chance(0.5) {
+            "b0".to_string()
+        } else {
+            t.to_string()
+        };
+        let mut head = Vec::new();
+        let mut where_ = Vec::new();
+        self.scope_conds(t, &r, &mut head, &mut where_);
+        self.scope_tables(&[(t.to_string(), r.clone())], &[]);
+        for _ in 0..self.rng.below(3) {
+            self.subqueries = true;
+            let e = self.gen_bool(0);
+            self.subqueries = false;
+            where_.push(Conj {
+                ex: e,
+                scope: false,
+            });
+        }
+        let key = self.catalog[t][0].clone();
+        let key_kind = kind_of(&key.sql, &key.rust);
+        let mut items = vec![Item {
+            ex: Ex::leaf(format!("{r}.{}", key.name), false),
+            alias: None,
+            annotation: None,
+        }];
+        let mut wcols = vec![SCol {
+            qual: format!("w.{}", key.name),
+            bare: key.name.clone(),
+            name: key.name.clone(),
+            k: key_kind,
+            nullable: false,
+            unique: true,
+            left: false,
+        }];
+        for j in 0..1 + self.rng.below(3) {
+            let k = self.any_kind();
+            let e = match self.column(k) {
+                Some((e, _)) if self.rng.chance(0.6) => e,
+                _ => self.gen(k, 1),
+            };
+            wcols.push(SCol {
+                qual: format!("w.c{j}"),
+                bare: format!("c{j}"),
+                name: format!("c{j}"),
+                k,
+                nullable: e.nullable,
+                unique: true,
+                left: false,
+            });
+            items.push(Item {
+                ex: e,
+                alias: Some(format!("c{j}")),
+                annotation: None,
+            });
+        }
+        let from = if r == t {
+            t.to_string()
+        } else {
+            format!("{t} {r}")
+        };
+        let cte = Body::Select {
+            distinct: false,
+            items,
+            from,
+            where_,
+            group_by: vec![],
+            having: None,
+            order_by: vec![],
+            limit: None,
+            offset: None,
+            mode: Mode::Plain,
+            pk_parts: 1,
+        };
+        self.cols = wcols.clone();
+        let mut items = vec![Item {
+            ex: Ex::leaf(wcols[0].qual.clone(), false),
+            alias: None,
+            annotation: None,
+        }];
+        for (j, c) in wcols.iter().enumerate().skip(1) {
+            let e = if self.rng.chance(0.6) {
+                self.colref(c)
+            } else {
+                self.gen(c.k, 1)
+            };
+            items.push(Item {
+                ex: e,
+                alias: Some(format!("d{j}")),
+                annotation: None,
+            });
+        }
+        let mut where_ = Vec::new();
+        for _ in 0..self.rng.below(3) {
+            self.subqueries = true;
+            let e = self.gen_bool(0);
+            self.subqueries = false;
+            where_.push(Conj {
+                ex: e,
+                scope: false,
+            });
+        }
+        let ordered = self.rng.chance(0.8);
+        let order_by = if ordered {
+            vec![(
+                Ex::leaf(wcols[0].qual.clone(), false).tag("pk"),
+                self.rng.chance(0.3),
+            )]
+        } else {
+            vec![]
+        };
+        let limit = (ordered && self.rng.chance(0.3)).then(|| self.limit_value());
+        let body = Body::Select {
+            distinct: false,
+            items,
+            from: "w".into(),
+            where_,
+            group_by: vec![],
+            having: None,
+            order_by,
+            limit,
+            offset: None,
+            mode: Mode::Plain,
+            pk_parts: 1,
+        };
+        Query {
+            head,
+            params: self.params,
+            hints: self.hints,
+            body: Body::With {
+                ctes: vec![("w".into(), cte)],
+                body: Box::new(body),
+            },
+            tags: self.tags,
         }
     }
 
