@@ -1316,6 +1316,7 @@ fn accepted_blocks_mean_the_same_on_every_engine() {
         ("LIKE", "like"),
         ("UNION ALL", "union"),
         ("WITH", "with"),
+        ("a window function", "window"),
     ];
     let mut forms: BTreeMap<&str, usize> = BTreeMap::new();
     let mut overflowed = 0usize;

@@ -1105,6 +1105,7 @@ fn check_select<'s>(
         refuse_subqueries(e, place, problems);
     }
     typer.aggregates_allowed = true;
+    typer.windows_allowed = !aggregated && select.group_by.is_empty() && !select.distinct;
     for item in &select.items {
         project(scope, block, item, typer, columns, rewrites, problems);
         let at = match item {
@@ -1134,6 +1135,8 @@ fn check_select<'s>(
         };
         problems.push(Diagnostic::at(Code::Result, at.0, at.1, what, fix));
     }
+    typer.windows_allowed = false;
+    check_row_numbers(scope, select, problems);
     typer.aggregates_allowed = false;
     if let Some(w) = &select.selection {
         check_columns(scope, w, &[], problems);
@@ -2351,18 +2354,52 @@ fn check_shape(
     }
 }
 
+/// Whether `e` aggregates rows (an aggregate outside a window: `COUNT(*) OVER (…)` keeps the
+/// rows).
 fn typer_aggregate(e: &Expr) -> bool {
-    let mut found = false;
-    let _ = walk_here(e, &mut |x| {
-        if let ExprKind::Function { name, .. } = &x.kind {
-            if AGGREGATES.contains(&name.value.to_ascii_uppercase().as_str()) {
-                found = true;
-                return ControlFlow::Break(());
-            }
+    match &e.kind {
+        ExprKind::Window { .. } => false,
+        ExprKind::Function { name, .. }
+            if AGGREGATES.contains(&name.value.to_ascii_uppercase().as_str()) =>
+        {
+            true
         }
-        ControlFlow::Continue(())
-    });
-    found
+        _ => e.children().into_iter().any(typer_aggregate),
+    }
+}
+
+/// ROW_NUMBER numbers the rows of a partition in its window's order: that order must be
+/// total within the partition (PARTITION BY and ORDER BY keys together cover every table's
+/// key), or rows that tie get other numbers on each database.
+fn check_row_numbers(scope: &Scope<'_>, select: &Select, problems: &mut Vec<Diagnostic>) {
+    for item in &select.items {
+        let SelectItem::Expr { expr, .. } = item else {
+            continue;
+        };
+        let _ = walk_here(expr, &mut |e| {
+            if let ExprKind::Window {
+                function,
+                partition_by,
+                order_by,
+            } = &e.kind
+            {
+                let is_row_number = matches!(&function.kind, ExprKind::Function { name, .. } if name.value.eq_ignore_ascii_case("ROW_NUMBER"));
+                let keys: Vec<(String, String)> = partition_by
+                    .iter()
+                    .chain(order_by.iter().map(|o| &o.expr))
+                    .filter_map(|k| scope.find(k).map(|f| (f.alias, f.col.name.clone())))
+                    .collect();
+                if is_row_number
+                    && !order_by.is_empty()
+                    && !rules::total_order(scope, select, &keys)
+                {
+                    let at = order_by[0].expr.pos;
+                    problems.push(Diagnostic::at(Code::Meaning, at.0, at.1, "ROW_NUMBER over an order that is not total: rows that tie get other numbers on each database", "end the window's ORDER BY with the primary key (or use RANK, which numbers ties alike)"));
+                }
+            }
+            ControlFlow::Continue(())
+        });
+    }
 }
 
 /// The generated function's parameters, by name, from the types the typer gave each position.

@@ -352,6 +352,15 @@ pub enum ExprKind {
         /// ELSE.
         otherwise: Option<Box<Expr>>,
     },
+    /// `f(args) OVER ([PARTITION BY …] [ORDER BY …])`.
+    Window {
+        /// The function (an `ExprKind::Function`).
+        function: Box<Expr>,
+        /// PARTITION BY.
+        partition_by: Vec<Expr>,
+        /// ORDER BY inside OVER.
+        order_by: Vec<OrderBy>,
+    },
     /// `EXISTS (SELECT …)`.
     Exists(Box<Select>),
     /// `(SELECT …)`.
@@ -394,6 +403,14 @@ impl Expr {
                 Args::Star => vec![],
                 Args::List { args, .. } => args.iter().collect(),
             },
+            ExprKind::Window {
+                function,
+                partition_by,
+                order_by,
+            } => std::iter::once(&**function)
+                .chain(partition_by)
+                .chain(order_by.iter().map(|o| &o.expr))
+                .collect(),
             ExprKind::Case {
                 operand,
                 branches,

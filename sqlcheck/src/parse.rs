@@ -1081,13 +1081,53 @@ impl Parser {
             Args::List { distinct, args }
         };
         self.expect_symbol(")")?;
-        if self.at_keyword("OVER") {
+        let function = self.expr_node(pos, ExprKind::Function { name, args })?;
+        if !self.eat_keyword("OVER") {
+            return Ok(function);
+        }
+        if !self.eat_symbol("(") {
             return self.refuse(
-                "window functions are not supported by the checker",
-                "use GROUP BY, or compute it in Rust",
+                "named windows (`OVER w`) are not supported by the checker",
+                "write the window in parentheses: OVER (PARTITION BY … ORDER BY …)",
             );
         }
-        self.expr_node(pos, ExprKind::Function { name, args })
+        let mut partition_by = Vec::new();
+        if self.eat_keyword("PARTITION") {
+            self.expect_keyword("BY")?;
+            partition_by = self.expr_list()?;
+        }
+        let mut order_by = Vec::new();
+        if self.eat_keyword("ORDER") {
+            self.expect_keyword("BY")?;
+            loop {
+                let expr = self.expr()?;
+                let descending = self.eat_keyword("DESC");
+                if !descending {
+                    self.eat_keyword("ASC");
+                }
+                order_by.push(OrderBy { expr, descending });
+                if !self.eat_symbol(",") {
+                    break;
+                }
+            }
+        }
+        for frame in ["ROWS", "RANGE", "GROUPS"] {
+            if self.at_keyword(frame) {
+                return self.refuse(
+                    "window frames are not supported by the checker (GROUPS is PostgreSQL and SQLite only)",
+                    "use the default frame: the partition, or up to the current row's peers with ORDER BY",
+                );
+            }
+        }
+        self.expect_symbol(")")?;
+        self.expr_node(
+            pos,
+            ExprKind::Window {
+                function: Box::new(function),
+                partition_by,
+                order_by,
+            },
+        )
     }
 
     fn case(&mut self) -> Parsed<Expr> {

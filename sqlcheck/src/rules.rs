@@ -149,37 +149,7 @@ pub(crate) fn select_meaning(
     let total = if !select.group_by.is_empty() {
         group_columns.iter().all(|g| keys.contains(g))
     } else {
-        let everywhere = equalities(scope, select.selection.as_ref());
-        scope.tables.iter().all(|(alias, table)| {
-            let Some(pk) = scope.catalog.primary_keys.get(table) else {
-                // A WITH table without a key: total only when ordered by all its columns.
-                return scope.catalog[table]
-                    .iter()
-                    .all(|c| keys.contains(&(alias.clone(), c.name.clone())));
-            };
-            let key = Side::Column(scope.level, alias.clone(), pk.clone());
-            let pinned = |eqs: &[(Side, Side)]| {
-                eqs.iter().any(|(a, b)| {
-                    [(a, b), (b, a)].iter().any(|(x, y)| {
-                        **x == key
-                            && match y {
-                                Side::Param => true,
-                                Side::Column(level, other, _) => {
-                                    *level != scope.level || other != alias
-                                }
-                            }
-                    })
-                })
-            };
-            let on = select
-                .from
-                .iter()
-                .flat_map(|twj| &twj.joins)
-                .find(|j| j.table.alias.as_ref().unwrap_or(&j.table.name).value == *alias)
-                .map(|j| equalities(scope, Some(&j.on)))
-                .unwrap_or_default();
-            keys.contains(&(alias.clone(), pk.clone())) || pinned(&everywhere) || pinned(&on)
-        })
+        total_order(scope, select, &keys)
     };
     if !total && select.order_by.is_empty() {
         push(
@@ -247,4 +217,41 @@ pub(crate) fn update_safety(
     if assigned.iter().any(|a| a == "deleted_at") && !children.is_empty() {
         safety(problems, pos, format!("soft-deleting {table} here leaves its {} live; the repository's soft delete cascades to them in one transaction", children.join(", ")), format!("call the repository's soft delete for {table}"));
     }
+}
+
+/// Whether ordering by `keys` ((table as written, column) pairs) orders the rows of a query
+/// without GROUP BY totally: every table's key is among them or pinned to one value by an
+/// equality (a WITH table without a key needs all its columns).
+pub(crate) fn total_order(scope: &Scope<'_>, select: &Select, keys: &[(String, String)]) -> bool {
+    let everywhere = equalities(scope, select.selection.as_ref());
+    scope.tables.iter().all(|(alias, table)| {
+        let Some(pk) = scope.catalog.primary_keys.get(table) else {
+            // A WITH table without a key: total only when ordered by all its columns.
+            return scope.catalog[table]
+                .iter()
+                .all(|c| keys.contains(&(alias.clone(), c.name.clone())));
+        };
+        let key = Side::Column(scope.level, alias.clone(), pk.clone());
+        let pinned = |eqs: &[(Side, Side)]| {
+            eqs.iter().any(|(a, b)| {
+                [(a, b), (b, a)].iter().any(|(x, y)| {
+                    **x == key
+                        && match y {
+                            Side::Param => true,
+                            Side::Column(level, other, _) => {
+                                *level != scope.level || other != alias
+                            }
+                        }
+                })
+            })
+        };
+        let on = select
+            .from
+            .iter()
+            .flat_map(|twj| &twj.joins)
+            .find(|j| j.table.alias.as_ref().unwrap_or(&j.table.name).value == *alias)
+            .map(|j| equalities(scope, Some(&j.on)))
+            .unwrap_or_default();
+        keys.contains(&(alias.clone(), pk.clone())) || pinned(&everywhere) || pinned(&on)
+    })
 }

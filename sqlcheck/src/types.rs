@@ -224,6 +224,9 @@ pub struct Typer<'a> {
     pub aliases: Vec<(String, Typed)>,
     /// Whether a bare name may be a select-list alias here.
     pub aliases_visible: bool,
+    /// Whether a window function may appear here (the select list of a query without
+    /// aggregates, GROUP BY or DISTINCT).
+    pub windows_allowed: bool,
     /// Types subqueries (none: a subquery is refused where this typer runs).
     pub subquery: Option<&'a SubqueryTyper<'a>>,
     in_aggregate: bool,
@@ -251,6 +254,7 @@ impl<'a> Typer<'a> {
             aggregates_allowed: false,
             aliases: Vec::new(),
             aliases_visible: false,
+            windows_allowed: false,
             subquery: None,
             in_aggregate: false,
         }
@@ -364,6 +368,83 @@ impl<'a> Typer<'a> {
             }
             _ => {}
         }
+    }
+
+    /// `f(…) OVER (PARTITION BY … ORDER BY …)`: the ranking functions and the aggregates, in a
+    /// select list only; the window's order keys NOT NULL (NULLs sort first on SQLite and
+    /// MySQL, last on PostgreSQL). Whether ROW_NUMBER's order is total is the analyzer's check.
+    fn window(
+        &mut self,
+        function: &Expr,
+        partition_by: &[Expr],
+        order_by: &[crate::ast::OrderBy],
+    ) -> Typed {
+        let ExprKind::Function { name, args } = &function.kind else {
+            return Typed::unknown(true);
+        };
+        let upper = name.value.to_ascii_uppercase();
+        if !self.windows_allowed {
+            push(
+                &mut self.problems,
+                name.pos,
+                format!("{upper}(…) OVER is accepted only in the select list of a query without aggregates, GROUP BY or DISTINCT"),
+                "compute it in a WITH query and filter or order by its result in the query that reads it",
+            );
+        }
+        let allowed = self.aggregates_allowed;
+        self.aggregates_allowed = false;
+        for e in partition_by {
+            self.synth(e);
+        }
+        for o in order_by {
+            let t = self.synth(&o.expr);
+            if t.nullable {
+                push(&mut self.problems, o.expr.pos, "a window ordered by a value that may be NULL: NULLs sort last ascending on PostgreSQL and first on SQLite and MySQL".into(), "order the window by NOT NULL columns, or COALESCE the value");
+            }
+        }
+        let out = match upper.as_str() {
+            "ROW_NUMBER" | "RANK" | "DENSE_RANK" => {
+                if !matches!(args, Args::List { args, distinct: false } if args.is_empty()) {
+                    push(
+                        &mut self.problems,
+                        name.pos,
+                        format!("{upper} takes no arguments"),
+                        &format!("write {upper}()"),
+                    );
+                }
+                if order_by.is_empty() {
+                    push(&mut self.problems, name.pos, format!("{upper} without ORDER BY in its window: each database numbers the rows in its own order"), "add ORDER BY … inside OVER (…), ending with the primary key for ROW_NUMBER");
+                }
+                Typed::of(Ty::Int, false)
+            }
+            _ if AGGREGATES.contains(&upper.as_str()) => {
+                if matches!(args, Args::List { distinct: true, .. }) {
+                    push(
+                        &mut self.problems,
+                        name.pos,
+                        format!("{upper}(DISTINCT …) OVER is refused by PostgreSQL"),
+                        "aggregate without DISTINCT, or in a grouped query",
+                    );
+                }
+                self.aggregates_allowed = true;
+                let mut t = self.function(function, name, args);
+                t.aggregate = false;
+                t
+            }
+            _ => {
+                push(
+                    &mut self.problems,
+                    name.pos,
+                    format!(
+                        "{upper} is not a window function the checker knows to agree everywhere"
+                    ),
+                    "use ROW_NUMBER, RANK, DENSE_RANK, COUNT, SUM, MIN, MAX or AVG",
+                );
+                Typed::unknown(true)
+            }
+        };
+        self.aggregates_allowed = allowed;
+        out
     }
 
     /// A LIKE pattern must mean the same everywhere: a literal without letters (SQLite matches
@@ -602,6 +683,11 @@ impl<'a> Typer<'a> {
                 branches,
                 otherwise,
             } => self.case(e, operand.as_deref(), branches, otherwise.as_deref()),
+            ExprKind::Window {
+                function,
+                partition_by,
+                order_by,
+            } => self.window(function, partition_by, order_by),
             ExprKind::Exists(q) => {
                 self.sub(q, SubqueryUse::Exists);
                 Typed::of(Ty::Bool, false)

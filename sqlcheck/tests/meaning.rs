@@ -753,3 +753,35 @@ fn with_queries_are_checked_tables() {
         refused(sql, needle);
     }
 }
+
+/// Window functions: ranking and aggregates over PARTITION BY / ORDER BY in a select list;
+/// ROW_NUMBER only over a total order, window order keys NOT NULL, no frames.
+#[test]
+fn window_functions_number_rows_alike() {
+    const W: &str = "FROM rules WHERE tenant_id = :tenant_id AND deleted_at IS NULL";
+    let ok = [
+        format!("SELECT rule_id, ROW_NUMBER() OVER (PARTITION BY state ORDER BY created_at, rule_id) AS rn {W}"),
+        format!("SELECT rule_id, RANK() OVER (ORDER BY state) AS r, DENSE_RANK() OVER (PARTITION BY enabled ORDER BY state DESC) AS d, COUNT(*) OVER (PARTITION BY state) AS n, MAX(created_at) OVER (PARTITION BY state) AS latest {W}"),
+        format!("WITH ranked AS (SELECT rule_id, name, ROW_NUMBER() OVER (PARTITION BY state ORDER BY rule_id) AS rn {W}) SELECT rule_id, name FROM ranked WHERE rn <= :per_state ORDER BY rule_id"),
+    ];
+    for sql in &ok {
+        accepted(sql);
+    }
+    let code = accepted(&ok[0]);
+    assert!(code.contains("pub rn: i64"), "{code}");
+    let code = accepted(&ok[1]);
+    assert!(code.contains("pub latest: Option<Timestamp>"), "{code}");
+    let cases = [
+        (format!("SELECT rule_id, ROW_NUMBER() OVER (PARTITION BY state ORDER BY ¦created_at) AS rn {W}"), "not total"),
+        (format!("SELECT rule_id, ¦ROW_NUMBER() OVER (PARTITION BY state) AS rn {W}"), "without ORDER BY"),
+        (format!("SELECT rule_id, RANK() OVER (ORDER BY ¦description) AS r {W}"), "may be NULL"),
+        (format!("SELECT rule_id {W} AND ¦ROW_NUMBER() OVER (ORDER BY rule_id) = 1"), "only in the select list"),
+        (format!("SELECT state, COUNT(*) AS n, ¦RANK() OVER (ORDER BY state) AS r {W} GROUP BY state"), "only in the select list"),
+        (format!("SELECT rule_id, ¦LAG(name) OVER (ORDER BY rule_id) AS prev {W}"), "not a window function the checker knows"),
+        (format!("SELECT rule_id, COUNT(*) OVER (ORDER BY rule_id ¦ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS n {W}"), "window frames"),
+        (format!("SELECT rule_id, COUNT(*) OVER ¦w AS n {W}"), "named windows"),
+    ];
+    for (sql, needle) in &cases {
+        refused(sql, needle);
+    }
+}

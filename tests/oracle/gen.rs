@@ -1645,6 +1645,73 @@ impl<'a> Gen<'a> {
         }
     }
 
+    /// A window function over the tables in scope: ROW_NUMBER ordered to the driving key (now
+    /// and then not), RANK / DENSE_RANK, or an aggregate over the partition.
+    fn window(&mut self, driving_pk: &str) -> Ex {
+        let cols = self.cols.clone();
+        let not_null: Vec<&SCol> = cols.iter().filter(|c| !c.nullable).collect();
+        let partition = if self.rng.chance(0.6) && !cols.is_empty() {
+            let c = self.rng.pick(&cols).clone();
+            Some(self.colref(&c).s)
+        } else {
+            None
+        };
+        let mut order: Vec<String> = Vec::new();
+        let mut tags = vec!["window"];
+        for _ in 0..self.rng.below(3) {
+            if not_null.is_empty() {
+                break;
+            }
+            let c = (*self.rng.pick(&not_null)).clone();
+            let desc = if self.rng.chance(0.3) { " DESC" } else { "" };
+            order.push(format!("{}{desc}", self.colref(&c).s));
+        }
+        if self.ill() {
+            if let Some(c) = cols.iter().find(|c| c.nullable) {
+                order.insert(0, c.qual.clone());
+                tags.push("ill:window-null-order");
+            }
+        }
+        let (f, nullable) = match self.rng.below(7) {
+            0 | 1 => {
+                if self.rng.chance(0.9) {
+                    order.extend(driving_pk.split(", ").map(str::to_string));
+                } else {
+                    tags.push("ill:window-ties");
+                }
+                ("ROW_NUMBER()".to_string(), false)
+            }
+            2 => ("RANK()".to_string(), false),
+            3 => ("DENSE_RANK()".to_string(), false),
+            4 => ("COUNT(*)".to_string(), false),
+            _ => {
+                let k = *self.rng.pick(&[K::Int, K::Text, K::Ts, K::Dbl]);
+                match self.column(k) {
+                    Some((e, _)) => (
+                        format!("{}({})", self.rng.pick(&["MIN", "MAX", "COUNT"]), e.s),
+                        true,
+                    ),
+                    None => ("COUNT(*)".to_string(), false),
+                }
+            }
+        };
+        if order.is_empty() && (f == "RANK()" || f == "DENSE_RANK()") {
+            order.extend(driving_pk.split(", ").map(str::to_string));
+        }
+        let mut spec = Vec::new();
+        if let Some(p) = partition {
+            spec.push(format!("PARTITION BY {p}"));
+        }
+        if !order.is_empty() {
+            spec.push(format!("ORDER BY {}", order.join(", ")));
+        }
+        let mut e = Ex::leaf(format!("{f} OVER ({})", spec.join(" ")), nullable);
+        for t in tags {
+            e = e.tag(t);
+        }
+        e
+    }
+
     /// `EXISTS (…)`, `x IN (SELECT …)` or `x op (SELECT aggregate …)` over a table of its own,
     /// correlated with the enclosing query now and then; its table is scoped like any other.
     fn subquery(&mut self, d: u32) -> Ex {
@@ -2457,6 +2524,14 @@ impl<'a> Gen<'a> {
                         self.aliases.push((a.clone(), k));
                         items.push(computed(&mut self, e, k, a));
                     }
+                }
+                if self.rng.chance(0.2) {
+                    let w = self.window(&driving_pk);
+                    items.push(Item {
+                        ex: w,
+                        alias: Some(format!("w{}", items.len())),
+                        annotation: None,
+                    });
                 }
                 distinct = self.rng.chance(0.1);
                 if self.rng.chance(0.02) {
