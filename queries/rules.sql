@@ -54,3 +54,17 @@ WHERE tenant_id = :tenant_id AND deleted_at IS NULL AND enabled = TRUE
   AND NOT EXISTS (
     SELECT 1 FROM rule_sensors rs
     WHERE rs.rule_id = rules.rule_id AND rs.tenant_id = rules.tenant_id AND rs.deleted_at IS NULL);
+
+-- name: link-rule-to-sensors-seen-since
+-- Applies a rule to every live sensor seen since a time (INSERT … SELECT): the function
+-- selects the sensors, then inserts one link per sensor as a batch, in one write transaction,
+-- each with a new id and timestamps, the rule and tenant checked live. Returns the new ids.
+INSERT INTO rule_sensors (tenant_id, rule_id, sensor_id)
+SELECT :tenant_id, :rule_id, s.sensor_id
+FROM sensors s
+WHERE s.tenant_id = :tenant_id AND s.deleted_at IS NULL AND s.last_seen_at >= :since
+  AND NOT EXISTS (
+    SELECT 1 FROM rule_sensors rs
+    WHERE rs.tenant_id = s.tenant_id AND rs.sensor_id = s.sensor_id AND rs.rule_id = :rule_id
+      AND rs.deleted_at IS NULL)
+ORDER BY s.sensor_id;

@@ -847,3 +847,123 @@ fn subqueries_and_text_functions_on_real_rows(db: &TestDb) {
             .enabled
     );
 }
+
+backend_tests!(insert_select_adds_rows_as_the_repository_does);
+
+/// INSERT … SELECT: the selected rows are inserted in one write transaction, each with a new
+/// UUIDv7 id and timestamps, the rule (one value for every row) and each sensor checked live;
+/// a dead parent or another tenant's rule inserts nothing.
+fn insert_select_adds_rows_as_the_repository_does(db: &TestDb) {
+    let mut c = migrated(db);
+    let t = tenants::create(&mut c, NewTenant { name: "t".into() }).unwrap();
+    let other = tenants::create(
+        &mut c,
+        NewTenant {
+            name: "other".into(),
+        },
+    )
+    .unwrap();
+    let tid = t.tenant_id;
+    let early = Timestamp::from(Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap());
+    let late = Timestamp::from(Utc.with_ymd_and_hms(2031, 1, 1, 0, 0, 0).unwrap());
+    let since = Timestamp::from(Utc.with_ymd_and_hms(2030, 6, 1, 0, 0, 0).unwrap());
+    let seen = |c: &mut _, tenant, name: &str, at: Option<Timestamp>| {
+        let s = sensors::create(c, tenant, sensor(name)).unwrap();
+        sensors::update(
+            c,
+            tenant,
+            s.sensor_id,
+            SensorChanges {
+                last_seen_at: Some(at),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        s
+    };
+    let a = seen(&mut c, tid, "a", Some(late));
+    let b = seen(&mut c, tid, "b", Some(late));
+    seen(&mut c, tid, "c", Some(early));
+    seen(&mut c, tid, "d", None);
+    let e = seen(&mut c, tid, "e", Some(late));
+    sensors::soft_delete(&mut c, tid, e.sensor_id).unwrap();
+    seen(&mut c, other.tenant_id, "x", Some(late));
+    let r = rules::create(&mut c, tid, rule("r", RuleState::Active, true)).unwrap();
+    rule_sensors::create(
+        &mut c,
+        tid,
+        NewRuleSensor {
+            rule_id: r.rule_id,
+            sensor_id: b.sensor_id,
+        },
+    )
+    .unwrap();
+
+    let before = Timestamp::now();
+    let ids =
+        queries::rules::link_rule_to_sensors_seen_since(&mut c, tid, r.rule_id, since).unwrap();
+    assert_eq!(
+        ids.len(),
+        1,
+        "only a: b is linked already, c and d not seen since, e deleted"
+    );
+    let links = rule_sensors::list_for_rule(&mut c, tid, r.rule_id).unwrap();
+    let mut linked: Vec<_> = links.iter().map(|l| l.sensor_id).collect();
+    linked.sort();
+    let mut want = vec![a.sensor_id, b.sensor_id];
+    want.sort();
+    assert_eq!(linked, want);
+    let made = links.iter().find(|l| l.rule_sensor_id == ids[0]).unwrap();
+    assert_eq!(made.sensor_id, a.sensor_id);
+    assert_eq!(made.rule_sensor_id.as_uuid().get_version_num(), 7);
+    assert!(made.created_at >= before && made.created_at <= Timestamp::now());
+    assert_eq!(made.modified_at, made.created_at);
+    // Again: nothing left to link.
+    assert_eq!(
+        queries::rules::link_rule_to_sensors_seen_since(&mut c, tid, r.rule_id, since).unwrap(),
+        vec![]
+    );
+
+    // A deleted rule, or a rule of another tenant: refused, nothing inserted.
+    let gone = rules::create(&mut c, tid, rule("gone", RuleState::Active, true)).unwrap();
+    rules::soft_delete(&mut c, tid, gone.rule_id).unwrap();
+    let err = queries::rules::link_rule_to_sensors_seen_since(&mut c, tid, gone.rule_id, since)
+        .unwrap_err();
+    assert!(
+        matches!(err, trapperkeeper_db::repository::Error::ForeignKey { .. }),
+        "{err:?}"
+    );
+    let err =
+        queries::rules::link_rule_to_sensors_seen_since(&mut c, other.tenant_id, r.rule_id, since)
+            .unwrap_err();
+    assert!(
+        matches!(err, trapperkeeper_db::repository::Error::ForeignKey { .. }),
+        "{err:?}"
+    );
+    assert!(
+        rule_sensors::list_for_rule(&mut c, other.tenant_id, r.rule_id)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        rule_sensors::list_for_rule(&mut c, tid, r.rule_id)
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // The async twin, one hop.
+    common::runtime().block_on(async {
+        let database = Database::open(&db.config()).await.unwrap();
+        let r2 = database
+            .run(move |c| rules::create(c, tid, rule("r2", RuleState::Draft, true)))
+            .await
+            .unwrap();
+        let ids = queries::rules::link_rule_to_sensors_seen_since_async(
+            &database, tid, r2.rule_id, since,
+        )
+        .await
+        .unwrap();
+        assert_eq!(ids.len(), 2, "a and b");
+    });
+}

@@ -50,6 +50,23 @@ pub struct Param {
     /// A `-- list:` parameter: a slice (`rust` is `&[T]`, `sql` the type of one value), bound
     /// as one placeholder per value.
     pub list: bool,
+    /// In the rows of an `INSERT … SELECT`: one value for every row (a parameter the SELECT
+    /// lists), not a field of each row.
+    pub shared: bool,
+}
+
+/// An `INSERT INTO t (columns) SELECT …`: the function selects the rows (`source`), then
+/// inserts them as a batch (`rows`, whose parameters are the columns), in one write
+/// transaction, so every row gets a new id, timestamps and the entity's checks.
+#[derive(Debug, Clone)]
+pub struct CopyRows {
+    /// The SELECT, without the parameters it lists as values.
+    pub source: Box<Analyzed>,
+    /// The batch INSERT of the rows.
+    pub rows: Box<Analyzed>,
+    /// For each field of a row: (the field, the source column it takes, whether it wraps the
+    /// value in `Some`).
+    pub map: Vec<(String, String, bool)>,
 }
 
 /// The checks a named INSERT into a tenant's table runs first, in its write transaction, as
@@ -114,6 +131,8 @@ pub struct Analyzed {
     /// `-- batch`: the function inserts a slice of rows (every parameter but the tenant is a
     /// field of a row; a generated id is made per row).
     pub batch: bool,
+    /// An `INSERT … SELECT`: the function runs these two and takes the parameters of both.
+    pub copy: Option<CopyRows>,
 }
 
 struct Placeholder {
@@ -1433,6 +1452,305 @@ fn check_ctes(
     current
 }
 
+/// The (line, column) positions of `sql`, as char indexes.
+fn char_index(sql: &str, pos: Pos) -> usize {
+    let (mut line, mut col) = (1, 1);
+    for (i, c) in sql.chars().enumerate() {
+        if (line, col) == pos {
+            return i;
+        }
+        if c == '\n' {
+            line += 1;
+            col = 1;
+        } else {
+            col += 1;
+        }
+    }
+    sql.chars().count()
+}
+
+/// `INSERT INTO t (columns) SELECT …`: checked as two blocks the function runs in one write
+/// transaction. The SELECT (its parameter items blanked out, positions kept) loads the rows;
+/// the INSERT becomes a `-- batch` of `VALUES (:column, …)`, so each row gets what a named
+/// INSERT gets: a new UUIDv7 id and timestamps, the entity's column rules and text checks,
+/// the live tenant and parents. A parameter the SELECT lists is one value for every row.
+fn check_insert_select(
+    block: &Block,
+    catalog: &Catalog,
+    insert: &crate::ast::Insert,
+    source: &Select,
+) -> Result<Analyzed, Vec<Diagnostic>> {
+    let sql = &block.sql;
+    let refuse = |pos: Pos, what: String, fix: &str| {
+        Err(vec![Diagnostic::at(Code::Syntax, pos.0, pos.1, what, fix)])
+    };
+    if insert.columns.is_empty() {
+        return refuse(
+            insert.table.pos,
+            "INSERT must list its columns".into(),
+            "write INSERT INTO t (col, …) SELECT …",
+        );
+    }
+    if source.items.len() != insert.columns.len() {
+        return refuse(
+            source.pos,
+            format!(
+                "{} columns but the SELECT has {} values",
+                insert.columns.len(),
+                source.items.len()
+            ),
+            "select one value per listed column, in order",
+        );
+    }
+    let table = &insert.table.value;
+    if let Some(pk) = catalog.primary_keys.get(table) {
+        if let Some(c) = insert
+            .columns
+            .iter()
+            .find(|c| c.value.eq_ignore_ascii_case(pk))
+        {
+            return refuse(
+                c.pos,
+                format!("INSERT … SELECT lists {pk}: every row gets a new id"),
+                "leave the id out (the function makes a UUIDv7 per row)",
+            );
+        }
+    }
+    let tokens = token::tokenize_checked(sql).map_err(|p| vec![p])?;
+    let mut chars: Vec<char> = sql.chars().collect();
+    let mut blank = |from: usize, to: usize| {
+        for c in &mut chars[from..to] {
+            if *c != '\n' {
+                *c = ' ';
+            }
+        }
+    };
+    // The statement before SELECT.
+    blank(0, char_index(sql, source.pos));
+    let mut shared: Vec<(usize, String)> = Vec::new();
+    for (i, item) in source.items.iter().enumerate() {
+        match item {
+            SelectItem::Expr { expr, alias: None } if matches!(expr.kind, ExprKind::Param) => {
+                let Some(k) = tokens.iter().position(|t| (t.line, t.column) == expr.pos) else {
+                    continue;
+                };
+                let Some(name) = tokens[k].text.strip_prefix(':') else {
+                    return refuse(
+                        expr.pos,
+                        "a `?` value in INSERT … SELECT".into(),
+                        "name the parameter, e.g. :rule_id",
+                    );
+                };
+                shared.push((i, name.to_ascii_lowercase()));
+                let start = char_index(sql, expr.pos);
+                blank(start, start + tokens[k].text.chars().count());
+                // And one comma beside it.
+                let comma = if tokens.get(k + 1).is_some_and(|t| t.is_symbol(",")) {
+                    Some(k + 1)
+                } else {
+                    k.checked_sub(1).filter(|&j| tokens[j].is_symbol(","))
+                };
+                if let Some(j) = comma {
+                    let at = char_index(sql, (tokens[j].line, tokens[j].column));
+                    blank(at, at + 1);
+                }
+            }
+            SelectItem::Expr { .. } => {}
+            SelectItem::Wildcard(pos) | SelectItem::QualifiedWildcard(_, pos) => {
+                return refuse(
+                    *pos,
+                    "`*` in INSERT … SELECT".into(),
+                    "select one value per listed column, in order",
+                );
+            }
+        }
+    }
+    if shared.len() == source.items.len() {
+        return refuse(
+            source.pos,
+            "INSERT … SELECT of parameters only".into(),
+            "write INSERT … VALUES (…)",
+        );
+    }
+    let column = |i: usize| insert.columns[i].value.to_ascii_lowercase();
+    if let Some(t) = insert
+        .columns
+        .iter()
+        .position(|c| c.value.eq_ignore_ascii_case("tenant_id"))
+    {
+        if !shared.iter().any(|(i, _)| *i == t) {
+            let at = match &source.items[t] {
+                SelectItem::Expr { expr, .. } => expr.pos,
+                _ => source.pos,
+            };
+            return refuse(
+                at,
+                "tenant_id of INSERT … SELECT comes from a column: only one tenant is checked live"
+                    .into(),
+                "select :tenant_id for it (one tenant for every row)",
+            );
+        }
+    }
+    for (i, name) in &shared {
+        let clash = (0..insert.columns.len())
+            .any(|j| !shared.iter().any(|(s, _)| *s == j) && column(j) == *name);
+        if clash {
+            let at = match &source.items[*i] {
+                SelectItem::Expr { expr, .. } => expr.pos,
+                _ => source.pos,
+            };
+            return refuse(
+                at,
+                format!(":{name} is named like a column the SELECT fills"),
+                "give the parameter another name",
+            );
+        }
+    }
+    let source_block = Block {
+        name: format!("{}-source", block.name),
+        returns: Some(Returns::Many),
+        row: None,
+        columns: vec![],
+        columns_at: vec![],
+        lists: vec![],
+        batch: false,
+        keeps_modified_at: None,
+        sql: chars.into_iter().collect(),
+        ..block.clone()
+    };
+    let source_checked = check_block(&source_block, catalog)?;
+    let values: Vec<String> = (0..insert.columns.len())
+        .map(|i| match shared.iter().find(|(s, _)| *s == i) {
+            Some((_, name)) => format!(":{name}"),
+            None => format!(":{}", column(i)),
+        })
+        .collect();
+    let head: String = sql.chars().take(char_index(sql, source.pos)).collect();
+    let rows_block = Block {
+        name: format!("{}-rows", block.name),
+        returns: None,
+        row: None,
+        columns: vec![],
+        columns_at: vec![],
+        lists: vec![],
+        batch: true,
+        sql: format!("{head}VALUES ({})", values.join(", ")),
+        ..block.clone()
+    };
+    let mut rows = check_block(&rows_block, catalog)?;
+    let tenant = rows.insert.as_ref().map(|i| i.tenant);
+    for (i, p) in rows.params.iter_mut().enumerate() {
+        p.shared = Some(i) != tenant
+            && p.generated.is_none()
+            && shared.iter().any(|(_, name)| *name == p.name);
+    }
+    // Each selected value fills its column's field of a row: the same type, NULL only into a
+    // nullable column.
+    let mut map = Vec::new();
+    let selected: Vec<usize> = (0..insert.columns.len())
+        .filter(|i| !shared.iter().any(|(s, _)| s == i))
+        .collect();
+    let inner = |r: &str| {
+        let r = r.replace("&str", "String");
+        match r.strip_prefix("Option<").and_then(|x| x.strip_suffix('>')) {
+            Some(x) => (x.to_string(), true),
+            None => (r, false),
+        }
+    };
+    let mut problems = Vec::new();
+    for (k, &i) in selected.iter().enumerate() {
+        let name = column(i);
+        let (Some(field), Some(from)) = (
+            rows.params.iter().find(|p| p.name == name),
+            source_checked.columns.get(k),
+        ) else {
+            continue;
+        };
+        let (want, nullable) = inner(&field.rust);
+        let (have, maybe_null) = inner(&from.rust);
+        let at = match &source.items[i] {
+            SelectItem::Expr { expr, .. } => expr.pos,
+            _ => source.pos,
+        };
+        if want != have {
+            problems.push(Diagnostic::at(
+                Code::Type,
+                at.0,
+                at.1,
+                format!("{name} takes {want}, but the SELECT gives {have}"),
+                "select a value of the column's type",
+            ));
+        } else if maybe_null && !nullable {
+            problems.push(Diagnostic::at(
+                Code::Type,
+                at.0,
+                at.1,
+                format!("the value for {name} may be NULL, and the column is NOT NULL"),
+                "filter the NULLs out, or COALESCE the value",
+            ));
+        }
+        map.push((name, from.name.clone(), nullable && !maybe_null));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    // The function's parameters: the rows' (tenant and shared values), then the SELECT's.
+    let mut params: Vec<Param> = rows
+        .params
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| Some(*i) == tenant || p.shared)
+        .map(|(_, p)| p.clone())
+        .collect();
+    for p in &source_checked.params {
+        match params.iter().find(|q| q.name == p.name) {
+            Some(q) if q.rust != p.rust => {
+                let at = source.pos;
+                return refuse(
+                    at,
+                    format!(
+                        ":{} is {} in the SELECT and {} in the INSERT",
+                        p.name, p.rust, q.rust
+                    ),
+                    "use two parameters",
+                );
+            }
+            Some(_) => {}
+            None => params.push(Param {
+                shared: false,
+                ..p.clone()
+            }),
+        }
+    }
+    for p in &mut params {
+        // Checked where they are bound (the rows' batch, the SELECT), not twice.
+        p.column_rule = None;
+        p.max_chars = None;
+        p.json = false;
+        p.text = false;
+        p.non_negative = false;
+        p.value_only = false;
+    }
+    Ok(Analyzed {
+        block: block.clone(),
+        returns: Returns::Exec,
+        params,
+        binds: vec![],
+        columns: vec![],
+        row_path: None,
+        qmark_sql: source_checked.qmark_sql.clone(),
+        pg_sql: source_checked.pg_sql.clone(),
+        insert: None,
+        returns_id: None,
+        batch: false,
+        copy: Some(CopyRows {
+            source: Box::new(source_checked),
+            rows: Box::new(rows),
+            map,
+        }),
+    })
+}
+
 /// [`analyze`], with positions inside the block's SQL.
 fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnostic>> {
     // One token stream for the lints, the placeholders and the parser.
@@ -1444,6 +1762,11 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
     }
     let (qmark, found) = placeholders(&block.sql, &tokens);
     let statement = parse::parse_tokens(&block.sql, tokens).map_err(|p| vec![p])?;
+    if let Statement::Insert(insert) = &statement {
+        if let Some(source) = &insert.source {
+            return check_insert_select(block, catalog, insert, source);
+        }
+    }
     // WITH queries first: each becomes a table of the catalog the body is checked against.
     let mut before = Before::default();
     let extended;
@@ -1899,6 +2222,7 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
                 column_rule: None,
                 generated: Some(g.expr.clone()),
                 list: false,
+                shared: false,
             });
             entries.extend(g.at.iter().map(|&(pos, order)| (pos, order + 1, index)));
         }
@@ -2002,6 +2326,7 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
         insert: insert_checks,
         returns_id,
         batch: block.batch,
+        copy: None,
     })
 }
 
@@ -2553,6 +2878,7 @@ fn parameters(
                     column_rule: None,
                     generated: None,
                     list: is_list,
+                    shared: false,
                 });
                 binds.push(params.len() - 1);
             }

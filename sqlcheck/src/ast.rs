@@ -146,6 +146,9 @@ pub struct Insert {
     pub columns_close: Pos,
     /// Where the `)` closing each row of values is.
     pub rows_close: Vec<Pos>,
+    /// `INSERT INTO table (columns) SELECT …`: the rows come from this query (`rows` is
+    /// empty).
+    pub source: Option<Box<Select>>,
 }
 
 /// `UPDATE table [alias] SET column = expr, … [WHERE …]`.

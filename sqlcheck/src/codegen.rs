@@ -144,10 +144,24 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed], target: &Ta
     let _ = writeln!(out, "    use {root}::types::*;");
     let _ = writeln!(out, "    use {root}::AnyConnection;");
     for a in blocks {
+        emit(&mut out, a, target, file_path);
+    }
+    let _ = writeln!(out, "}}");
+    out
+}
+
+/// The code of one block: its row and query types and its functions.
+fn emit(out: &mut String, a: &Analyzed, target: &Target, file_path: &str) {
+    let root = &target.root;
+    {
         let fn_name = snake(&a.block.name);
         if a.batch {
-            batch_insert(&mut out, a, target, file_path);
-            continue;
+            batch_insert(out, a, target, file_path);
+            return;
+        }
+        if let Some(copy) = &a.copy {
+            emit(out, &copy.source, target, file_path);
+            batch_insert(out, &copy.rows, target, file_path);
         }
         let row_type = match &a.row_path {
             Some(path) => target.path(path),
@@ -170,85 +184,95 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed], target: &Ta
             }
             let _ = writeln!(out, "    }}");
         }
-        let upper = fn_name.to_uppercase();
-        // Rows load by position (diesel `Queryable`), which is cheaper than by name.
-        let sql_type = if a.columns.is_empty() {
-            "diesel::sql_types::Untyped".to_string()
-        } else {
-            format!(
-                "({},)",
-                a.columns
-                    .iter()
-                    .map(|c| target.path(&c.sql))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        };
         let ty = pascal(&a.block.name);
-        let _ = writeln!(
-            out,
-            "\n    /// SQL of `{}` (`?` placeholders; PostgreSQL gets `$n`).",
-            a.block.name
-        );
-        let _ = writeln!(out, "    pub const {upper}_SQL: &str = {:?};", a.qmark_sql);
-        // A query type of its own, with a static QueryId: diesel caches its prepared statement
-        // (diesel's `sql_query` is never cached, which cost up to 2x on MySQL, measured).
-        let _ = writeln!(out, "\n    #[doc(hidden)]\n    pub struct {ty}Key;");
-        let _ = writeln!(out, "    #[doc(hidden)]\n    pub struct {ty}Query<'a> {{");
-        for p in &a.params {
+        if a.copy.is_none() {
+            let upper = fn_name.to_uppercase();
+            // Rows load by position (diesel `Queryable`), which is cheaper than by name.
+            let sql_type = if a.columns.is_empty() {
+                "diesel::sql_types::Untyped".to_string()
+            } else {
+                format!(
+                    "({},)",
+                    a.columns
+                        .iter()
+                        .map(|c| target.path(&c.sql))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
             let _ = writeln!(
                 out,
-                "        {}: {},",
-                p.name,
-                arg_type(&target.path(&p.rust), true)
+                "\n    /// SQL of `{}` (`?` placeholders; PostgreSQL gets `$n`).",
+                a.block.name
             );
-        }
-        let _ = writeln!(
-            out,
-            "        _borrow: std::marker::PhantomData<&'a ()>,\n    }}"
-        );
-        // A list makes the SQL text depend on its length: no static id, and diesel caches the
-        // prepared statement by its SQL (one per length) instead.
-        let has_list = a.params.iter().any(|p| p.list);
-        let _ = writeln!(out, "    impl diesel::query_builder::QueryId for {ty}Query<'_> {{\n        type QueryId = {ty}Key;\n        const HAS_STATIC_QUERY_ID: bool = {};\n    }}", !has_list);
-        let _ = writeln!(out, "    impl diesel::query_builder::Query for {ty}Query<'_> {{\n        type SqlType = {sql_type};\n    }}");
-        let _ = writeln!(
-            out,
-            "    impl diesel::RunQueryDsl<AnyConnection> for {ty}Query<'_> {{}}"
-        );
-        let _ = writeln!(out, "    impl<'a> diesel::query_builder::QueryFragment<{root}::connection::MultiBackend> for {ty}Query<'a> {{");
-        let _ = writeln!(out, "        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, {root}::connection::MultiBackend>) -> diesel::QueryResult<()> {{");
-        let segments = split_placeholders(&a.qmark_sql);
-        for (i, segment) in segments.iter().enumerate() {
-            if !segment.is_empty() {
-                let _ = writeln!(out, "            out.push_sql({segment:?});");
+            let _ = writeln!(out, "    pub const {upper}_SQL: &str = {:?};", a.qmark_sql);
+            // A query type of its own, with a static QueryId: diesel caches its prepared statement
+            // (diesel's `sql_query` is never cached, which cost up to 2x on MySQL, measured).
+            let _ = writeln!(out, "\n    #[doc(hidden)]\n    pub struct {ty}Key;");
+            let _ = writeln!(out, "    #[doc(hidden)]\n    pub struct {ty}Query<'a> {{");
+            for p in &a.params {
+                let _ = writeln!(
+                    out,
+                    "        {}: {},",
+                    p.name,
+                    arg_type(&target.path(&p.rust), true)
+                );
             }
-            if let Some(&bind) = a.binds.get(i) {
-                let p = &a.params[bind];
-                if p.list {
-                    // An empty list matches nothing: `IN (NULL)` (allowed only where NULL
-                    // filters as FALSE does). A statement per length would fill diesel's
-                    // unbounded statement cache (and MySQL's max_prepared_stmt_count), so it
-                    // is not cached, as diesel's own `eq_any` is not.
-                    let _ = writeln!(out, "            out.unsafe_to_cache_prepared();");
-                    let _ = writeln!(
+            let _ = writeln!(
+                out,
+                "        _borrow: std::marker::PhantomData<&'a ()>,\n    }}"
+            );
+            // A list makes the SQL text depend on its length: no static id, and diesel caches the
+            // prepared statement by its SQL (one per length) instead.
+            let has_list = a.params.iter().any(|p| p.list);
+            let _ = writeln!(out, "    impl diesel::query_builder::QueryId for {ty}Query<'_> {{\n        type QueryId = {ty}Key;\n        const HAS_STATIC_QUERY_ID: bool = {};\n    }}", !has_list);
+            let _ = writeln!(out, "    impl diesel::query_builder::Query for {ty}Query<'_> {{\n        type SqlType = {sql_type};\n    }}");
+            let _ = writeln!(
+                out,
+                "    impl diesel::RunQueryDsl<AnyConnection> for {ty}Query<'_> {{}}"
+            );
+            let _ = writeln!(out, "    impl<'a> diesel::query_builder::QueryFragment<{root}::connection::MultiBackend> for {ty}Query<'a> {{");
+            let _ = writeln!(out, "        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, {root}::connection::MultiBackend>) -> diesel::QueryResult<()> {{");
+            let segments = split_placeholders(&a.qmark_sql);
+            for (i, segment) in segments.iter().enumerate() {
+                if !segment.is_empty() {
+                    let _ = writeln!(out, "            out.push_sql({segment:?});");
+                }
+                if let Some(&bind) = a.binds.get(i) {
+                    let p = &a.params[bind];
+                    if p.list {
+                        // An empty list matches nothing: `IN (NULL)` (allowed only where NULL
+                        // filters as FALSE does). A statement per length would fill diesel's
+                        // unbounded statement cache (and MySQL's max_prepared_stmt_count), so it
+                        // is not cached, as diesel's own `eq_any` is not.
+                        let _ = writeln!(out, "            out.unsafe_to_cache_prepared();");
+                        let _ = writeln!(
                         out,
                         "            if self.{0}.is_empty() {{ out.push_sql(\"NULL\"); }}\n            for (i, value) in self.{0}.iter().enumerate() {{ if i > 0 {{ out.push_sql(\", \"); }} out.push_bind_param::<{1}, _>(value)?; }}",
                         p.name,
                         target.path(&p.sql)
                     );
-                } else {
-                    let _ = writeln!(
-                        out,
-                        "            out.push_bind_param::<{}, _>(&self.{})?;",
-                        target.path(&p.sql),
-                        p.name
-                    );
+                    } else {
+                        let _ = writeln!(
+                            out,
+                            "            out.push_bind_param::<{}, _>(&self.{})?;",
+                            target.path(&p.sql),
+                            p.name
+                        );
+                    }
                 }
             }
+            let _ = writeln!(out, "            Ok(())\n        }}\n    }}");
         }
-        let _ = writeln!(out, "            Ok(())\n        }}\n    }}");
+        let copied_id = a
+            .copy
+            .as_ref()
+            .and_then(|c| c.rows.returns_id.map(|i| &c.rows.params[i]));
         let result = match (a.returns, a.returns_id) {
+            _ if a.copy.is_some() => match copied_id {
+                Some(id) => format!("Vec<{}>", target.path(&id.rust)),
+                None => "usize".to_string(),
+            },
             (_, Some(id)) => target.path(&a.params[id].rust),
             (Returns::One, _) => row_type.clone(),
             (Returns::Optional, _) => format!("Option<{row_type}>"),
@@ -311,84 +335,88 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed], target: &Ta
                 .collect();
             let _ = writeln!(out, "        let {params_ty} {{ {names} }} = params;");
         }
-        for p in a.params.iter().filter(|p| p.generated.is_some()) {
+        if let Some(copy) = &a.copy {
+            copy_body(out, copy, target);
+        } else {
+            for p in a.params.iter().filter(|p| p.generated.is_some()) {
+                let _ = writeln!(
+                    out,
+                    "        let {} = {};",
+                    p.name,
+                    target.path(p.generated.as_deref().unwrap_or_default())
+                );
+            }
+            // The entity's own rule for the column (what its repository `create`/`update` applies).
+            for line in a.params.iter().filter_map(|p| column_rule_check(p, target)) {
+                let _ = writeln!(out, "        {line}");
+            }
+            for p in a.params.iter().filter(|p| p.list) {
+                let _ = writeln!(
+                    out,
+                    "        support::list({:?}, {}.len())?;",
+                    p.name, p.name
+                );
+            }
+            for p in a.params.iter().filter(|p| p.non_negative) {
+                let _ = writeln!(out, "        support::non_negative(\"{0}\", {0})?;", p.name);
+            }
+            // A text parameter written to a bounded or JSON column is checked before the
+            // statement runs, so that SQLite refuses what PostgreSQL and MySQL refuse.
+            for line in a.params.iter().filter_map(text_checks) {
+                let _ = writeln!(out, "        {line}");
+            }
+            let query_fields: String = a.params.iter().map(|p| format!("{}, ", p.name)).collect();
             let _ = writeln!(
-                out,
-                "        let {} = {};",
-                p.name,
-                target.path(p.generated.as_deref().unwrap_or_default())
-            );
-        }
-        // The entity's own rule for the column (what its repository `create`/`update` applies).
-        for line in a.params.iter().filter_map(|p| column_rule_check(p, target)) {
-            let _ = writeln!(out, "        {line}");
-        }
-        for p in a.params.iter().filter(|p| p.list) {
-            let _ = writeln!(
-                out,
-                "        support::list({:?}, {}.len())?;",
-                p.name, p.name
-            );
-        }
-        for p in a.params.iter().filter(|p| p.non_negative) {
-            let _ = writeln!(out, "        support::non_negative(\"{0}\", {0})?;", p.name);
-        }
-        // A text parameter written to a bounded or JSON column is checked before the
-        // statement runs, so that SQLite refuses what PostgreSQL and MySQL refuse.
-        for line in a.params.iter().filter_map(text_checks) {
-            let _ = writeln!(out, "        {line}");
-        }
-        let query_fields: String = a.params.iter().map(|p| format!("{}, ", p.name)).collect();
-        let _ = writeln!(
             out,
             "        let query = {ty}Query {{ {query_fields}_borrow: std::marker::PhantomData }};"
         );
-        let tail = match a.returns {
-            Returns::One => format!("query.get_result::<{row_type}>(conn)"),
-            Returns::Optional => format!("query.get_result::<{row_type}>(conn).optional()"),
-            Returns::Many => format!("query.load::<{row_type}>(conn)"),
-            Returns::Exec => "query.execute(conn)".to_string(),
-        };
-        let done = match a.returns_id {
-            Some(id) => format!("Ok({})", a.params[id].name),
-            None => "Ok(count)".to_string(),
-        };
-        if let Some(insert) = &a.insert {
-            // As the repository's create: in one write transaction, the tenant (and every
-            // other parent) must be live, and a unique violation is this entity's Conflict.
-            let entity = target.path(&insert.entity);
-            let tenant = &a.params[insert.tenant].name;
-            let mut parents = String::new();
-            for (parent, i) in &insert.parents {
-                let parent = target.path(parent);
-                let p = &a.params[*i];
-                let check = format!("if !{parent}::is_live(conn, {tenant}, ID)? {{ return Err(support::missing_parent({entity}::ENTITY, {parent}::ENTITY)); }}");
-                if p.rust.starts_with("Option<") {
-                    let _ = write!(
-                        parents,
-                        "if let Some(id) = {} {{ {} }} ",
-                        p.name,
-                        check.replace("ID", "id")
-                    );
-                } else {
-                    let _ = write!(parents, "{} ", check.replace("ID", &p.name));
-                }
-            }
-            let check_conn = if parents.is_empty() { "_conn" } else { "conn" };
-            let bind = if a.returns_id.is_some() {
-                ""
-            } else {
-                "let count = "
+            let tail = match a.returns {
+                Returns::One => format!("query.get_result::<{row_type}>(conn)"),
+                Returns::Optional => format!("query.get_result::<{row_type}>(conn).optional()"),
+                Returns::Many => format!("query.load::<{row_type}>(conn)"),
+                Returns::Exec => "query.execute(conn)".to_string(),
             };
-            let _ = writeln!(
+            let done = match a.returns_id {
+                Some(id) => format!("Ok({})", a.params[id].name),
+                None => "Ok(count)".to_string(),
+            };
+            if let Some(insert) = &a.insert {
+                // As the repository's create: in one write transaction, the tenant (and every
+                // other parent) must be live, and a unique violation is this entity's Conflict.
+                let entity = target.path(&insert.entity);
+                let tenant = &a.params[insert.tenant].name;
+                let mut parents = String::new();
+                for (parent, i) in &insert.parents {
+                    let parent = target.path(parent);
+                    let p = &a.params[*i];
+                    let check = format!("if !{parent}::is_live(conn, {tenant}, ID)? {{ return Err(support::missing_parent({entity}::ENTITY, {parent}::ENTITY)); }}");
+                    if p.rust.starts_with("Option<") {
+                        let _ = write!(
+                            parents,
+                            "if let Some(id) = {} {{ {} }} ",
+                            p.name,
+                            check.replace("ID", "id")
+                        );
+                    } else {
+                        let _ = write!(parents, "{} ", check.replace("ID", &p.name));
+                    }
+                }
+                let check_conn = if parents.is_empty() { "_conn" } else { "conn" };
+                let bind = if a.returns_id.is_some() {
+                    ""
+                } else {
+                    "let count = "
+                };
+                let _ = writeln!(
                 out,
                 "        {bind}support::insert_owned(conn, {entity}::ENTITY, {entity}::UNIQUE, {tenant}, |{check_conn}| {{ {parents}Ok(()) }}, |conn| {tail})?;"
             );
-            let _ = writeln!(out, "        {done}");
-        } else if a.returns_id.is_some() {
-            let _ = writeln!(out, "        {tail}?;\n        {done}");
-        } else {
-            let _ = writeln!(out, "        Ok({tail}?)");
+                let _ = writeln!(out, "        {done}");
+            } else if a.returns_id.is_some() {
+                let _ = writeln!(out, "        {tail}?;\n        {done}");
+            } else {
+                let _ = writeln!(out, "        Ok({tail}?)");
+            }
         }
         let _ = writeln!(out, "    }}");
 
@@ -441,8 +469,62 @@ pub fn module(file_stem: &str, file_path: &str, blocks: &[Analyzed], target: &Ta
         }
         let _ = writeln!(out, "    }}");
     }
-    let _ = writeln!(out, "}}");
-    out
+}
+
+/// The body of an `INSERT … SELECT` function: in one write transaction, load the SELECT's rows,
+/// make the batch's rows of them (a nullable column's value wrapped in `Some`), insert them.
+fn copy_body(out: &mut String, copy: &crate::analyze::CopyRows, target: &Target) {
+    let root = &target.root;
+    let source_ty = pascal(&copy.source.block.name);
+    let rows_ty = pascal(&copy.rows.block.name);
+    let rows_fn = snake(&copy.rows.block.name);
+    let source_fields: String = copy
+        .source
+        .params
+        .iter()
+        .map(|p| format!("{}, ", p.name))
+        .collect();
+    let fields: String = copy
+        .map
+        .iter()
+        .map(|(field, from, wrap)| {
+            if *wrap {
+                format!("{field}: Some(s.{from}), ")
+            } else {
+                format!("{field}: s.{from}, ")
+            }
+        })
+        .collect();
+    let tenant = copy.rows.insert.as_ref().map(|i| i.tenant);
+    let mut args = String::new();
+    for i in signature_order(&copy.rows) {
+        let p = &copy.rows.params[i];
+        if Some(i) == tenant || p.shared {
+            let _ = write!(args, "{}, ", p.name);
+        }
+    }
+    for p in &copy.source.params {
+        if p.non_negative {
+            let _ = writeln!(out, "        support::non_negative(\"{0}\", {0})?;", p.name);
+        }
+        if p.list {
+            let _ = writeln!(
+                out,
+                "        support::list({:?}, {}.len())?;",
+                p.name, p.name
+            );
+        }
+    }
+    let _ = writeln!(out, "        conn.write_transaction(|conn| {{");
+    let _ = writeln!(out, "            let query = {source_ty}Query {{ {source_fields}_borrow: std::marker::PhantomData }};");
+    let _ = writeln!(
+        out,
+        "            let source = query.load::<{source_ty}Row>(conn)?;"
+    );
+    let _ = writeln!(out, "            let rows: Vec<{rows_ty}Row> = source.into_iter().map(|s| {rows_ty}Row {{ {fields}}}).collect();");
+    let _ = writeln!(out, "            {rows_fn}(conn, {args}&rows)");
+    let _ = writeln!(out, "        }})");
+    let _ = root;
 }
 
 /// The owned type of a batch row's field, and how the function reads it as the sync
@@ -465,6 +547,7 @@ fn batch_insert(out: &mut String, a: &Analyzed, target: &Target, file_path: &str
     let tenant = a.insert.as_ref().map(|i| i.tenant);
     let shared = |i: usize| {
         Some(i) == tenant
+            || a.params[i].shared
             || a.params[i]
                 .generated
                 .as_deref()
@@ -472,7 +555,12 @@ fn batch_insert(out: &mut String, a: &Analyzed, target: &Target, file_path: &str
     };
     let fields: Vec<usize> = signature_order(a)
         .into_iter()
-        .filter(|&i| Some(i) != tenant)
+        .filter(|&i| Some(i) != tenant && !a.params[i].shared)
+        .collect();
+    // One value for every row (an INSERT … SELECT's parameters), after the tenant.
+    let common: Vec<usize> = signature_order(a)
+        .into_iter()
+        .filter(|&i| a.params[i].shared)
         .collect();
     let _ = writeln!(
         out,
@@ -501,6 +589,15 @@ fn batch_insert(out: &mut String, a: &Analyzed, target: &Target, file_path: &str
     let _ = writeln!(out, "    #[doc(hidden)]\n    pub struct {ty}Query<'a> {{");
     if let Some(t) = tenant {
         let _ = writeln!(out, "        {}: TenantId,", a.params[t].name);
+    }
+    for &i in &common {
+        let p = &a.params[i];
+        let _ = writeln!(
+            out,
+            "        {}: {},",
+            p.name,
+            arg_type(&target.path(&p.rust), true)
+        );
     }
     for p in a.params.iter().filter(|p| {
         p.generated
@@ -566,9 +663,17 @@ fn batch_insert(out: &mut String, a: &Analyzed, target: &Target, file_path: &str
         Some(id) => format!("Vec<{}>", target.path(&id.rust)),
         None => "usize".into(),
     };
-    let tenant_arg = tenant.map_or(String::new(), |t| {
+    let mut tenant_arg = tenant.map_or(String::new(), |t| {
         format!(", {}: TenantId", a.params[t].name)
     });
+    for &i in &common {
+        let _ = write!(
+            tenant_arg,
+            ", {}: {}",
+            a.params[i].name,
+            target.path(&a.params[i].rust)
+        );
+    }
     let _ = writeln!(
         out,
         "\n    /// `{}` ({}:{}) for every row of `rows`, in one write transaction.",
@@ -595,6 +700,14 @@ fn batch_insert(out: &mut String, a: &Analyzed, target: &Target, file_path: &str
             target.path(&id.rust),
             target.path(id.generated.as_deref().unwrap_or_default())
         );
+    }
+    for &i in &common {
+        for line in column_rule_check(&a.params[i], target)
+            .into_iter()
+            .chain(text_checks(&a.params[i]))
+        {
+            let _ = writeln!(out, "        {line}");
+        }
     }
     // Every row is checked before any is written.
     let _ = writeln!(out, "        for row in rows {{");
@@ -629,7 +742,10 @@ fn batch_insert(out: &mut String, a: &Analyzed, target: &Target, file_path: &str
         })
         .map(|p| format!("{}, ", p.name))
         .collect();
-    let tenant_field = tenant.map_or(String::new(), |t| format!("{}, ", a.params[t].name));
+    let mut tenant_field = tenant.map_or(String::new(), |t| format!("{}, ", a.params[t].name));
+    for &i in &common {
+        let _ = write!(tenant_field, "{}, ", a.params[i].name);
+    }
     let id_field =
         |range: &str| id.map_or(String::new(), |id| format!("{0}: &{0}[{range}], ", id.name));
     let _ = writeln!(
@@ -661,7 +777,16 @@ fn batch_insert(out: &mut String, a: &Analyzed, target: &Target, file_path: &str
             for (parent, i) in &insert.parents {
                 let parent = target.path(parent);
                 let p = &a.params[*i];
-                let _ = write!(parents, "for row in rows {{ if !{parent}::is_live(conn, {tname}, row.{0})? {{ return Err(support::missing_parent({entity}::ENTITY, {parent}::ENTITY)); }} }} ", p.name);
+                let check = format!("if !{parent}::is_live(conn, {tname}, ID)? {{ return Err(support::missing_parent({entity}::ENTITY, {parent}::ENTITY)); }}");
+                if p.shared {
+                    let _ = write!(parents, "{} ", check.replace("ID", &p.name));
+                } else {
+                    let _ = write!(
+                        parents,
+                        "for row in rows {{ {} }} ",
+                        check.replace("ID", &format!("row.{}", p.name))
+                    );
+                }
             }
             let check_conn = if parents.is_empty() { "_conn" } else { "conn" };
             let _ = writeln!(out, "        let count = support::insert_owned(conn, {entity}::ENTITY, {entity}::UNIQUE, {tname}, |{check_conn}| {{ {parents}Ok(()) }}, insert)?;");
@@ -684,8 +809,22 @@ fn batch_insert(out: &mut String, a: &Analyzed, target: &Target, file_path: &str
         "\n    /// `{}` from async code: [`{fn_name}`] in one hop on a pooled connection.",
         a.block.name
     );
-    let tenant_pass = tenant.map_or(String::new(), |t| format!(", {}", a.params[t].name));
+    let mut tenant_pass = tenant.map_or(String::new(), |t| format!(", {}", a.params[t].name));
+    let mut owned_lines = String::new();
+    for &i in &common {
+        let p = &a.params[i];
+        match owned(&p.name, &p.rust) {
+            Some((make, borrow)) => {
+                let _ = writeln!(owned_lines, "        let {} = {make};", p.name);
+                let _ = write!(tenant_pass, ", {borrow}");
+            }
+            None => {
+                let _ = write!(tenant_pass, ", {}", p.name);
+            }
+        }
+    }
     let _ = writeln!(out, "    pub async fn {fn_name}_async(db: &{root}::Database{tenant_arg}, rows: Vec<{ty}Row>) -> {root}::repository::Result<{result}> {{");
+    out.push_str(&owned_lines);
     let _ = writeln!(
         out,
         "        db.run(move |conn| {fn_name}(conn{tenant_pass}, &rows)).await\n    }}"

@@ -183,8 +183,10 @@ fn query_json(file: &str, module: &str, a: &Analyzed) -> String {
             ("nullable", c.rust.starts_with("Option<").to_string()),
         ])
     });
+    let copied_id = a.copy.as_ref().is_some_and(|c| c.rows.returns_id.is_some());
     let returns = match (a.returns, a.returns_id) {
         (_, Some(_)) => "id",
+        _ if copied_id => "id",
         (Returns::One, _) => "one",
         (Returns::Optional, _) => "optional",
         (Returns::Many, _) => "many",
@@ -208,6 +210,18 @@ fn query_json(file: &str, module: &str, a: &Analyzed) -> String {
                 ("mysql", string(&a.qmark_sql)),
                 ("postgres", string(&a.pg_sql)),
             ]),
+        ),
+        // INSERT … SELECT: `sql` selects the rows, this inserts them (one VALUES tuple per
+        // row, repeated).
+        (
+            "insert_select",
+            a.copy.as_ref().map_or("null".into(), |c| {
+                object(&[
+                    ("sqlite", string(&c.rows.qmark_sql)),
+                    ("mysql", string(&c.rows.qmark_sql)),
+                    ("postgres", string(&c.rows.pg_sql)),
+                ])
+            }),
         ),
     ])
 }

@@ -625,14 +625,25 @@ impl Parser {
             columns_close = self.pos();
             self.expect_symbol(")")?;
         }
+        if self.at_keyword("SELECT") {
+            let source = self.select()?;
+            return Ok(Insert {
+                table,
+                columns,
+                rows: vec![],
+                columns_close,
+                rows_close: vec![],
+                source: Some(Box::new(source)),
+            });
+        }
         if !self.eat_keyword("VALUES") {
-            if self.at_keyword("SELECT") || self.at_keyword("DEFAULT") {
+            if self.at_keyword("DEFAULT") || self.at_keyword("WITH") {
                 return self.refuse(
-                    "only INSERT … VALUES is supported",
+                    "only INSERT … VALUES and INSERT … SELECT are supported",
                     "write INSERT INTO t (columns) VALUES (:params)",
                 );
             }
-            return self.fail("VALUES");
+            return self.fail("VALUES or SELECT");
         }
         let mut rows = Vec::new();
         let mut rows_close = Vec::new();
@@ -651,6 +662,7 @@ impl Parser {
             rows,
             columns_close,
             rows_close,
+            source: None,
         })
     }
 

@@ -102,6 +102,25 @@ fn json_describes_every_query() {
     assert_eq!(insert["generated"].as_array().unwrap().len(), 2);
     let get = query(&all, "get-sensor");
     assert_eq!(get["row"], "trapperkeeper_db::repository::sensors::Sensor");
+    assert_eq!(get["insert_select"], serde_json::Value::Null);
+    // INSERT … SELECT: the SELECT that loads the rows, and the INSERT of each row.
+    let link = query(&all, "link-rule-to-sensors-seen-since");
+    assert_eq!(link["returns"], "id");
+    assert!(link["sql"]["postgres"]
+        .as_str()
+        .unwrap()
+        .starts_with("SELECT s.sensor_id FROM sensors s WHERE s.tenant_id = $1"));
+    assert!(link["insert_select"]["sqlite"]
+        .as_str()
+        .unwrap()
+        .starts_with("INSERT INTO rule_sensors (tenant_id, rule_id, sensor_id, rule_sensor_id, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?)"));
+    let names: Vec<&str> = link["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["tenant_id", "rule_id", "since"]);
 }
 
 #[test]

@@ -745,7 +745,7 @@ fn with_queries_are_checked_tables() {
         (format!("WITH ¦sensors AS ({LIVE_S}) SELECT name FROM sensors"), "already names a table"),
         (format!("WITH ¦RECURSIVE x AS ({LIVE_S}) SELECT name FROM x"), "WITH RECURSIVE"),
         (format!("WITH x AS ({LIVE_S}) ¦UPDATE sensors SET name = 'a' WHERE tenant_id = :tenant_id"), "WITH before"),
-        (format!("WITH x AS (SELECT name, last_seen_at FROM sensors WHERE tenant_id = :tenant_id AND deleted_at IS NULL) SELECT name FROM x ORDER BY ¦name LIMIT 5"), "not total"),
+        ("WITH x AS (SELECT name, last_seen_at FROM sensors WHERE tenant_id = :tenant_id AND deleted_at IS NULL) SELECT name FROM x ORDER BY ¦name LIMIT 5".to_string(), "not total"),
         (format!("WITH x AS ({LIVE_S}) SELECT ¦description FROM x"), "unknown column description"),
         (format!("WITH x ¦(a) AS ({LIVE_S}) SELECT a FROM x"), "column list after a WITH name"),
     ];
@@ -780,6 +780,37 @@ fn window_functions_number_rows_alike() {
         (format!("SELECT rule_id, ¦LAG(name) OVER (ORDER BY rule_id) AS prev {W}"), "not a window function the checker knows"),
         (format!("SELECT rule_id, COUNT(*) OVER (ORDER BY rule_id ¦ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS n {W}"), "window frames"),
         (format!("SELECT rule_id, COUNT(*) OVER ¦w AS n {W}"), "named windows"),
+    ];
+    for (sql, needle) in &cases {
+        refused(sql, needle);
+    }
+}
+
+/// INSERT … SELECT: ids are made per row, the tenant is one parameter, each selected value has
+/// its column's type (NULL only into a nullable one), and the SELECT keeps the table rules.
+#[test]
+fn insert_select_rows_are_checked_like_inserts() {
+    const FROM: &str = "FROM sensors s WHERE s.tenant_id = :tenant_id AND s.deleted_at IS NULL";
+    let code = accepted(&format!(
+        "INSERT INTO rule_sensors (tenant_id, rule_id, sensor_id) SELECT :tenant_id, :rule_id, s.sensor_id {FROM}"
+    ));
+    assert!(
+        code.contains("-> crate::repository::Result<Vec<RuleSensorId>>"),
+        "{code}"
+    );
+    let code = accepted("INSERT INTO sensors (tenant_id, name, description, metadata) SELECT :tenant_id, r.name, r.description, r.expression FROM rules r WHERE r.tenant_id = :tenant_id AND r.deleted_at IS NULL");
+    // The copied name gets the sensors' rule for names, per row.
+    assert!(code.contains("COLUMN_RULES"), "{code}");
+    let cases = [
+        (format!("INSERT INTO rule_sensors (¦rule_sensor_id, tenant_id, rule_id, sensor_id) SELECT s.sensor_id, :tenant_id, :rule_id, s.sensor_id {FROM}"), "every row gets a new id"),
+        (format!("INSERT INTO rule_sensors (tenant_id, rule_id, sensor_id) SELECT ¦s.tenant_id, :rule_id, s.sensor_id {FROM}"), "comes from a column"),
+        (format!("INSERT INTO rule_sensors (tenant_id, rule_id, sensor_id) ¦SELECT :tenant_id, s.sensor_id {FROM}"), "3 columns but the SELECT has 2 values"),
+        (format!("INSERT INTO rule_sensors (tenant_id, rule_id, sensor_id) SELECT :tenant_id, ¦s.sensor_id AS x, s.sensor_id {FROM}"), "rule_id takes RuleId, but the SELECT gives SensorId"),
+        ("INSERT INTO sensors (tenant_id, name, metadata) SELECT :tenant_id, ¦r.description, r.expression FROM rules r WHERE r.tenant_id = :tenant_id AND r.deleted_at IS NULL".to_string(), "may be NULL, and the column is NOT NULL"),
+        ("INSERT INTO rule_sensors (tenant_id, rule_id, sensor_id) SELECT :tenant_id, :rule_id, s.sensor_id FROM ¦sensors s WHERE s.deleted_at IS NULL".to_string(), "sensors is read or changed without constraining"),
+        (format!("INSERT INTO rule_sensors (tenant_id, rule_id, sensor_id) ¦SELECT * {FROM}"), "3 columns but the SELECT has 1 values"),
+        (format!("INSERT INTO rule_sensors (tenant_id, rule_id, sensor_id) SELECT :tenant_id, :rule_id, ¦* {FROM}"), "`*` in INSERT … SELECT"),
+        (format!("INSERT INTO rule_sensors (tenant_id, rule_id, sensor_id) SELECT :tenant_id, ¦:sensor_id, s.sensor_id {FROM}"), "named like a column the SELECT fills"),
     ];
     for (sql, needle) in &cases {
         refused(sql, needle);

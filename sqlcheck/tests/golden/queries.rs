@@ -561,6 +561,153 @@ pub mod rules {
     pub async fn disable_rules_without_sensors_async(db: &crate::Database, tenant_id: TenantId) -> crate::repository::Result<usize> {
         db.run(move |conn| disable_rules_without_sensors(conn, tenant_id)).await
     }
+
+    /// A row of `link-rule-to-sensors-seen-since-source`.
+    #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    #[serde(crate = "crate::queries::support::serde")]
+    pub struct LinkRuleToSensorsSeenSinceSourceRow {
+        /// Column `sensor_id`.
+        pub sensor_id: SensorId,
+    }
+
+    /// SQL of `link-rule-to-sensors-seen-since-source` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const LINK_RULE_TO_SENSORS_SEEN_SINCE_SOURCE_SQL: &str = "SELECT s.sensor_id FROM sensors s WHERE s.tenant_id = ? AND s.deleted_at IS NULL AND s.last_seen_at >= ? AND NOT EXISTS ( SELECT 1 FROM rule_sensors rs WHERE rs.tenant_id = s.tenant_id AND rs.sensor_id = s.sensor_id AND rs.rule_id = ? AND rs.deleted_at IS NULL) ORDER BY s.sensor_id";
+
+    #[doc(hidden)]
+    pub struct LinkRuleToSensorsSeenSinceSourceKey;
+    #[doc(hidden)]
+    pub struct LinkRuleToSensorsSeenSinceSourceQuery<'a> {
+        tenant_id: TenantId,
+        since: Timestamp,
+        rule_id: RuleId,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for LinkRuleToSensorsSeenSinceSourceQuery<'_> {
+        type QueryId = LinkRuleToSensorsSeenSinceSourceKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for LinkRuleToSensorsSeenSinceSourceQuery<'_> {
+        type SqlType = (crate::types::sql::Uuid36,);
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for LinkRuleToSensorsSeenSinceSourceQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for LinkRuleToSensorsSeenSinceSourceQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("SELECT s.sensor_id FROM sensors s WHERE s.tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND s.deleted_at IS NULL AND s.last_seen_at >= ");
+            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.since)?;
+            out.push_sql(" AND NOT EXISTS ( SELECT 1 FROM rule_sensors rs WHERE rs.tenant_id = s.tenant_id AND rs.sensor_id = s.sensor_id AND rs.rule_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.rule_id)?;
+            out.push_sql(" AND rs.deleted_at IS NULL) ORDER BY s.sensor_id");
+            Ok(())
+        }
+    }
+
+    /// `link-rule-to-sensors-seen-since-source` (queries/rules.sql:58).
+    pub fn link_rule_to_sensors_seen_since_source(conn: &mut AnyConnection, tenant_id: TenantId, rule_id: RuleId, since: Timestamp) -> crate::repository::Result<Vec<LinkRuleToSensorsSeenSinceSourceRow>> {
+        let query = LinkRuleToSensorsSeenSinceSourceQuery { tenant_id, since, rule_id, _borrow: std::marker::PhantomData };
+        Ok(query.load::<LinkRuleToSensorsSeenSinceSourceRow>(conn)?)
+    }
+
+    /// `link-rule-to-sensors-seen-since-source` from async code: [`link_rule_to_sensors_seen_since_source`] in one hop on a pooled connection.
+    pub async fn link_rule_to_sensors_seen_since_source_async(db: &crate::Database, tenant_id: TenantId, rule_id: RuleId, since: Timestamp) -> crate::repository::Result<Vec<LinkRuleToSensorsSeenSinceSourceRow>> {
+        db.run(move |conn| link_rule_to_sensors_seen_since_source(conn, tenant_id, rule_id, since)).await
+    }
+
+    /// SQL of one row of `link-rule-to-sensors-seen-since-rows` (`?` placeholders; PostgreSQL gets `$n`); a statement repeats its VALUES tuple per row.
+    pub const LINK_RULE_TO_SENSORS_SEEN_SINCE_ROWS_SQL: &str = "INSERT INTO rule_sensors (tenant_id, rule_id, sensor_id, rule_sensor_id, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?)";
+
+    /// One row of `link-rule-to-sensors-seen-since-rows`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct LinkRuleToSensorsSeenSinceRowsRow {
+        /// `:sensor_id`.
+        pub sensor_id: SensorId,
+    }
+
+    #[doc(hidden)]
+    pub struct LinkRuleToSensorsSeenSinceRowsKey;
+    #[doc(hidden)]
+    pub struct LinkRuleToSensorsSeenSinceRowsQuery<'a> {
+        tenant_id: TenantId,
+        rule_id: RuleId,
+        __now: Timestamp,
+        __id: &'a [RuleSensorId],
+        rows: &'a [LinkRuleToSensorsSeenSinceRowsRow],
+    }
+    impl diesel::query_builder::QueryId for LinkRuleToSensorsSeenSinceRowsQuery<'_> {
+        type QueryId = LinkRuleToSensorsSeenSinceRowsKey;
+        const HAS_STATIC_QUERY_ID: bool = false;
+    }
+    impl diesel::query_builder::Query for LinkRuleToSensorsSeenSinceRowsQuery<'_> {
+        type SqlType = diesel::sql_types::Untyped;
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for LinkRuleToSensorsSeenSinceRowsQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for LinkRuleToSensorsSeenSinceRowsQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.unsafe_to_cache_prepared();
+            out.push_sql("INSERT INTO rule_sensors (tenant_id, rule_id, sensor_id, rule_sensor_id, created_at, modified_at) VALUES ");
+            for (i, row) in self.rows.iter().enumerate() {
+                if i > 0 { out.push_sql(", "); }
+                out.push_sql("(");
+                out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+                out.push_sql(", ");
+                out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.rule_id)?;
+                out.push_sql(", ");
+                out.push_bind_param::<crate::types::sql::Uuid36, _>(&row.sensor_id)?;
+                out.push_sql(", ");
+                out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.__id[i])?;
+                out.push_sql(", ");
+                out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.__now)?;
+                out.push_sql(", ");
+                out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.__now)?;
+                out.push_sql(")");
+            }
+            Ok(())
+        }
+    }
+
+    /// `link-rule-to-sensors-seen-since-rows` (queries/rules.sql:58) for every row of `rows`, in one write transaction.
+    pub fn link_rule_to_sensors_seen_since_rows(conn: &mut AnyConnection, tenant_id: TenantId, rule_id: RuleId, rows: &[LinkRuleToSensorsSeenSinceRowsRow]) -> crate::repository::Result<Vec<RuleSensorId>> {
+        let __now = Timestamp::now();
+        let __id: Vec<RuleSensorId> = rows.iter().map(|_| RuleSensorId::new()).collect();
+        for row in rows {
+            let sensor_id = row.sensor_id;
+            let _ = sensor_id;
+        }
+        let insert = |conn: &mut AnyConnection| -> diesel::QueryResult<usize> {
+            let mut count = 0;
+            for (k, chunk) in rows.chunks(1666).enumerate() {
+                let start = k * 1666;
+                let query = LinkRuleToSensorsSeenSinceRowsQuery { tenant_id, rule_id, __now, __id: &__id[start..start + chunk.len()], rows: chunk };
+                count += query.execute(conn)?;
+            }
+            Ok(count)
+        };
+        if rows.is_empty() { return Ok(Default::default()); }
+        let count = support::insert_owned(conn, crate::repository::rule_sensors::ENTITY, crate::repository::rule_sensors::UNIQUE, tenant_id, |conn| { if !crate::repository::rules::is_live(conn, tenant_id, rule_id)? { return Err(support::missing_parent(crate::repository::rule_sensors::ENTITY, crate::repository::rules::ENTITY)); } for row in rows { if !crate::repository::sensors::is_live(conn, tenant_id, row.sensor_id)? { return Err(support::missing_parent(crate::repository::rule_sensors::ENTITY, crate::repository::sensors::ENTITY)); } } Ok(()) }, insert)?;
+        let _ = count;
+        Ok(__id)
+    }
+
+    /// `link-rule-to-sensors-seen-since-rows` from async code: [`link_rule_to_sensors_seen_since_rows`] in one hop on a pooled connection.
+    pub async fn link_rule_to_sensors_seen_since_rows_async(db: &crate::Database, tenant_id: TenantId, rule_id: RuleId, rows: Vec<LinkRuleToSensorsSeenSinceRowsRow>) -> crate::repository::Result<Vec<RuleSensorId>> {
+        db.run(move |conn| link_rule_to_sensors_seen_since_rows(conn, tenant_id, rule_id, &rows)).await
+    }
+
+    /// `link-rule-to-sensors-seen-since` (queries/rules.sql:58).
+    pub fn link_rule_to_sensors_seen_since(conn: &mut AnyConnection, tenant_id: TenantId, rule_id: RuleId, since: Timestamp) -> crate::repository::Result<Vec<RuleSensorId>> {
+        conn.write_transaction(|conn| {
+            let query = LinkRuleToSensorsSeenSinceSourceQuery { tenant_id, since, rule_id, _borrow: std::marker::PhantomData };
+            let source = query.load::<LinkRuleToSensorsSeenSinceSourceRow>(conn)?;
+            let rows: Vec<LinkRuleToSensorsSeenSinceRowsRow> = source.into_iter().map(|s| LinkRuleToSensorsSeenSinceRowsRow { sensor_id: s.sensor_id, }).collect();
+            link_rule_to_sensors_seen_since_rows(conn, tenant_id, rule_id, &rows)
+        })
+    }
+
+    /// `link-rule-to-sensors-seen-since` from async code: [`link_rule_to_sensors_seen_since`] in one hop on a pooled connection.
+    pub async fn link_rule_to_sensors_seen_since_async(db: &crate::Database, tenant_id: TenantId, rule_id: RuleId, since: Timestamp) -> crate::repository::Result<Vec<RuleSensorId>> {
+        db.run(move |conn| link_rule_to_sensors_seen_since(conn, tenant_id, rule_id, since)).await
+    }
 }
 /// Named queries of `queries/sensors.sql`.
 pub mod sensors {
