@@ -177,6 +177,9 @@ pub enum Body {
         sets: Vec<(String, Ex)>,
         where_: Vec<Conj>,
     },
+    /// `INSERT INTO t (columns) SELECT …`: the head, and the SELECT (whose rows the engines
+    /// return; the function inserts them).
+    InsertSelect { head: String, select: Box<Body> },
     /// `WITH name AS (SELECT …) SELECT …`: the bodies of the WITH queries, and the SELECT.
     With {
         ctes: Vec<(String, Body)>,
@@ -249,6 +252,7 @@ impl Query {
 
     fn body_sql(body: &Body) -> String {
         match body {
+            Body::InsertSelect { head, select } => format!("{head}\n{}", Self::body_sql(select)),
             Body::With { ctes, body } => {
                 let parts: Vec<String> = ctes
                     .iter()
@@ -376,6 +380,7 @@ impl Query {
                 .map(|(_, b)| b)
                 .chain(std::iter::once(&**body))
                 .collect(),
+            Body::InsertSelect { select, .. } => vec![&**select],
             _ => vec![],
         };
         if !parts.is_empty() {
@@ -389,16 +394,16 @@ impl Query {
                 };
                 t.extend(q.all_tags());
             }
-            t.insert(if matches!(self.body, Body::With { .. }) {
-                "with"
-            } else {
-                "union"
+            t.insert(match self.body {
+                Body::With { .. } => "with",
+                Body::InsertSelect { .. } => "insert-select",
+                _ => "union",
             });
             return t;
         }
         let mut add = |e: &Ex| t.extend(e.tags.iter().copied());
         match &self.body {
-            Body::Union { .. } | Body::With { .. } => {}
+            Body::Union { .. } | Body::With { .. } | Body::InsertSelect { .. } => {}
             Body::Select {
                 items,
                 where_,
@@ -439,7 +444,7 @@ impl Query {
     /// How rows are compared: in order only when the ORDER BY is total (it ends with the
     /// driving table's key, or covers every group key / every DISTINCT column).
     pub fn compare(&self) -> Compare {
-        if let Body::With { body, .. } = &self.body {
+        if let Body::With { body, .. } | Body::InsertSelect { select: body, .. } = &self.body {
             let mut q = self.clone();
             q.body = (**body).clone();
             return q.compare();
@@ -532,7 +537,7 @@ impl Query {
             v
         }
         match &self.body {
-            Body::With { .. } => {}
+            Body::With { .. } | Body::InsertSelect { .. } => {}
             // A branch alone, or the union without its order and limit.
             Body::Union {
                 branches, limit, ..
@@ -1993,8 +1998,93 @@ impl<'a> Gen<'a> {
             self.union()
         } else if self.rng.chance(0.1) {
             self.with()
+        } else if self.rng.chance(0.06) {
+            self.insert_select()
         } else {
             self.select()
+        }
+    }
+
+    /// `INSERT INTO rule_sensors … SELECT :tenant_id, :rule, s.sensor_id FROM sensors s …` or
+    /// `INSERT INTO sensors … SELECT :tenant_id, <text>, <text>, r.expression FROM rules r …`.
+    fn insert_select(mut self) -> Query {
+        let into_links = self.rng.chance(0.5);
+        let (t, r) = if into_links {
+            ("sensors", "s")
+        } else {
+            ("rules", "r")
+        };
+        let mut head = Vec::new();
+        let mut where_ = Vec::new();
+        self.scope_conds(t, r, &mut head, &mut where_);
+        self.scope_tables(&[(t.to_string(), r.to_string())], &[]);
+        for _ in 0..self.rng.below(3) {
+            self.subqueries = true;
+            let e = self.gen_bool(0);
+            self.subqueries = false;
+            where_.push(Conj {
+                ex: e,
+                scope: false,
+            });
+        }
+        let item = |ex: Ex| Item {
+            ex,
+            alias: None,
+            annotation: None,
+        };
+        let (insert, items) = if into_links {
+            let rule = self.param(None, Hint::Column("rule_id".into()));
+            (
+                "INSERT INTO rule_sensors (tenant_id, rule_id, sensor_id)",
+                vec![
+                    item(Ex::leaf(":tenant_id", false)),
+                    item(rule),
+                    item(Ex::leaf("s.sensor_id", false)),
+                ],
+            )
+        } else {
+            let name = self.gen(K::Text, 1);
+            let description = self.gen(K::Text, 1);
+            (
+                "INSERT INTO sensors (tenant_id, name, description, metadata)",
+                vec![
+                    item(Ex::leaf(":tenant_id", false)),
+                    Item {
+                        ex: name,
+                        alias: Some("name".into()),
+                        annotation: None,
+                    },
+                    Item {
+                        ex: description,
+                        alias: Some("description".into()),
+                        annotation: None,
+                    },
+                    item(Ex::leaf("r.expression", false)),
+                ],
+            )
+        };
+        let select = Body::Select {
+            distinct: false,
+            items,
+            from: format!("{t} {r}"),
+            where_,
+            group_by: vec![],
+            having: None,
+            order_by: vec![],
+            limit: None,
+            offset: None,
+            mode: Mode::Plain,
+            pk_parts: 1,
+        };
+        Query {
+            head,
+            params: self.params,
+            hints: self.hints,
+            body: Body::InsertSelect {
+                head: insert.into(),
+                select: Box::new(select),
+            },
+            tags: self.tags,
         }
     }
 
