@@ -68,3 +68,15 @@ WHERE s.tenant_id = :tenant_id AND s.deleted_at IS NULL AND s.last_seen_at >= :s
     WHERE rs.tenant_id = s.tenant_id AND rs.sensor_id = s.sensor_id AND rs.rule_id = :rule_id
       AND rs.deleted_at IS NULL)
 ORDER BY s.sensor_id;
+
+-- name: set-rule-state
+-- Moves a rule to another state (text: the function refuses a value that is not one of the
+-- rule's states, as the repository's RuleState does).
+UPDATE rules SET state = :state
+WHERE tenant_id = :tenant_id AND rule_id = :rule_id AND deleted_at IS NULL;
+
+-- name: rename-rule
+-- A new name, or the old one when the caller passes None (the name rule applies to a new one).
+-- param: name Option<String>
+UPDATE rules SET name = COALESCE(:name, name)
+WHERE tenant_id = :tenant_id AND rule_id = :rule_id AND deleted_at IS NULL;

@@ -967,3 +967,48 @@ fn insert_select_adds_rows_as_the_repository_does(db: &TestDb) {
         assert_eq!(ids.len(), 2, "a and b");
     });
 }
+
+backend_tests!(named_writes_apply_the_rules_of_enum_columns_and_coalesced_values);
+
+/// A text enum column written by a named query takes only its enum's values; a value inside
+/// COALESCE gets the column's rule as a bare one does. Refused values change nothing.
+fn named_writes_apply_the_rules_of_enum_columns_and_coalesced_values(db: &TestDb) {
+    let mut c = migrated(db);
+    let t = tenants::create(&mut c, NewTenant { name: "t".into() }).unwrap();
+    let tid = t.tenant_id;
+    let r = rules::create(&mut c, tid, rule("r", RuleState::Draft, true)).unwrap();
+    assert_eq!(
+        queries::rules::set_rule_state(&mut c, tid, r.rule_id, "active").unwrap(),
+        1
+    );
+    assert_eq!(
+        rules::get(&mut c, tid, r.rule_id).unwrap().state,
+        RuleState::Active
+    );
+    let err = queries::rules::set_rule_state(&mut c, tid, r.rule_id, "Active").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid state: \"Active\" is not one of draft, active, disabled"
+    );
+    assert_eq!(
+        rules::get(&mut c, tid, r.rule_id).unwrap().state,
+        RuleState::Active
+    );
+
+    assert_eq!(
+        queries::rules::rename_rule(&mut c, tid, r.rule_id, Some("renamed")).unwrap(),
+        1
+    );
+    assert_eq!(rules::get(&mut c, tid, r.rule_id).unwrap().name, "renamed");
+    assert_eq!(
+        queries::rules::rename_rule(&mut c, tid, r.rule_id, None).unwrap(),
+        1
+    );
+    assert_eq!(rules::get(&mut c, tid, r.rule_id).unwrap().name, "renamed");
+    let err = queries::rules::rename_rule(&mut c, tid, r.rule_id, Some("   ")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid name: must not be only white space"
+    );
+    assert_eq!(rules::get(&mut c, tid, r.rule_id).unwrap().name, "renamed");
+}

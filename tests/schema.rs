@@ -251,21 +251,22 @@ fn column_rules_agree_with_the_schema() {
             json = false;
         }
     }
-    // Text enums need no rule: their type holds only their values, which must fit the column.
+    // Text enums: their type holds only their values, which must fit the column; the rule
+    // (`OneOf`, for named queries, which write text) names exactly those values.
     use trapperkeeper_db::repository::{rules::RuleAction, rules::RuleState, users::Role};
-    let longest = |texts: Vec<&str>| texts.iter().map(|t| t.len()).max().unwrap();
+    let texts = |all: Vec<&'static str>| (all.iter().map(|t| t.len()).max().unwrap(), all);
     let enums = BTreeMap::from([
         (
             ("users", "role"),
-            longest(Role::ALL.iter().map(|v| v.as_str()).collect()),
+            texts(Role::ALL.iter().map(|v| v.as_str()).collect()),
         ),
         (
             ("rules", "state"),
-            longest(RuleState::ALL.iter().map(|v| v.as_str()).collect()),
+            texts(RuleState::ALL.iter().map(|v| v.as_str()).collect()),
         ),
         (
             ("rules", "action"),
-            longest(RuleAction::ALL.iter().map(|v| v.as_str()).collect()),
+            texts(RuleAction::ALL.iter().map(|v| v.as_str()).collect()),
         ),
     ]);
     let mut checked = 0;
@@ -284,11 +285,16 @@ fn column_rules_agree_with_the_schema() {
             }
             checked += 1;
             match (lengths.get(&key), json, rule) {
-                (Some(n), false, None) if enums.contains_key(&(*table, *column)) => {
-                    assert!(
-                        enums[&(*table, *column)] <= *n,
-                        "{key:?}: a value longer than {n}"
-                    )
+                (Some(n), false, Some(Rule::OneOf(values)))
+                    if enums.contains_key(&(*table, *column)) =>
+                {
+                    let (longest, texts) = &enums[&(*table, *column)];
+                    assert!(*longest <= *n, "{key:?}: a value longer than {n}");
+                    assert_eq!(
+                        *values,
+                        texts.as_slice(),
+                        "{key:?}: the rule names the enum's values"
+                    );
                 }
                 (Some(n), false, Some(Rule::Name(m) | Rule::Identifier(m))) => {
                     assert_eq!(n, m, "{key:?}")

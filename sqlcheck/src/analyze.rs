@@ -2513,16 +2513,23 @@ fn check_value(
         ControlFlow::Continue(())
     });
     check_shape(scope, col, value, checks, problems);
-    if matches!(value.kind, ExprKind::Param) {
-        let table = &scope.tables[0].1;
-        if let Some(model) = scope.catalog.models.iter().find(|m| m.table == *table) {
-            let module = model
-                .path
-                .rsplit_once("::")
-                .map_or("", |(m, _)| m)
-                .to_string();
-            checks.entry(value.pos).or_default().column_rule = Some((module, col.name.clone()));
+    // The entity's rule for the column, on every parameter the value can be (itself, or a
+    // branch of COALESCE or CASE).
+    let mut sources = Vec::new();
+    text_sources(value, &mut sources);
+    let table = &scope.tables[0].1;
+    if let Some(model) = scope.catalog.models.iter().find(|m| m.table == *table) {
+        let module = model
+            .path
+            .rsplit_once("::")
+            .map_or("", |(m, _)| m)
+            .to_string();
+        for source in sources.iter().filter(|s| matches!(s.kind, ExprKind::Param)) {
+            checks.entry(source.pos).or_default().column_rule =
+                Some((module.clone(), col.name.clone()));
         }
+    }
+    if matches!(value.kind, ExprKind::Param) {
         checks.entry(value.pos).or_default().not_null |= !col.nullable;
     }
     let t = typer.expect(
@@ -2798,7 +2805,14 @@ fn parameters(
             }
         }
         let (rust, sql) = match (declared, inferred) {
-            (Some((r, s)), _) => (if r == "String" { "&str".to_string() } else { r }, s),
+            (Some((r, s)), _) => (
+                match r.as_str() {
+                    "String" => "&str".to_string(),
+                    "Option<String>" => "Option<&str>".to_string(),
+                    _ => r,
+                },
+                s,
+            ),
             (None, Some(u)) => {
                 let (r, s) = u.ty.rust_and_sql();
                 let r = if r == "String" { "&str".to_string() } else { r };

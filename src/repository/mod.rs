@@ -293,6 +293,9 @@ pub mod validate {
         Sha256Hex,
         /// A number from 0 to 1.
         Fraction,
+        /// One of these texts: a text enum's values (`RuleState::TEXTS`), which a named query
+        /// writes as text.
+        OneOf(&'static [&'static str]),
     }
 
     /// A column value a [`Rule`] applies to.
@@ -323,6 +326,11 @@ pub mod validate {
                     }
                 }
                 Rule::Sha256Hex => sha256_hex(field, self),
+                Rule::OneOf(values) if values.contains(&self) => Ok(()),
+                Rule::OneOf(values) => Err(Error::validation(
+                    field,
+                    format!("{self:?} is not one of {}", values.join(", ")),
+                )),
                 Rule::Fraction => Err(mismatch(field, rule)),
             }
         }
@@ -709,6 +717,9 @@ macro_rules! text_enum {
             /// Every value.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
+            /// Every value's stored text (the column's `OneOf` rule).
+            pub const TEXTS: &'static [&'static str] = &[$($text),+];
+
             /// The stored text.
             pub fn as_str(self) -> &'static str {
                 match self {
@@ -720,6 +731,16 @@ macro_rules! text_enum {
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+
+        impl $crate::repository::validate::Value for $name {
+            fn check(
+                &self,
+                field: &'static str,
+                rule: $crate::repository::validate::Rule,
+            ) -> $crate::repository::Result<()> {
+                $crate::repository::validate::Value::check(self.as_str(), field, rule)
             }
         }
 

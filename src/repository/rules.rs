@@ -12,9 +12,9 @@ super::row_model! {
         /// Free text, at most 65,535 bytes.
         description: Option<String> => Text,
         /// Life cycle state.
-        state: RuleState,
+        state: RuleState => OneOf(RuleState::TEXTS),
         /// What a match does.
-        action: RuleAction,
+        action: RuleAction => OneOf(RuleAction::TEXTS),
         /// Fraction of events evaluated, 0 to 1.
         sample_rate: f64 => Fraction,
         /// Whether the rule is switched on.

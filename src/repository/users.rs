@@ -12,7 +12,7 @@ super::row_model! {
         /// Password hash (never the password), 1–255 characters.
         password_hash: String => Name(255),
         /// Role.
-        role: Role,
+        role: Role => OneOf(Role::TEXTS),
         /// Whether the next login must change the password.
         force_password_change: bool,
     }

@@ -708,6 +708,108 @@ pub mod rules {
     pub async fn link_rule_to_sensors_seen_since_async(db: &crate::Database, tenant_id: TenantId, rule_id: RuleId, since: Timestamp) -> crate::repository::Result<Vec<RuleSensorId>> {
         db.run(move |conn| link_rule_to_sensors_seen_since(conn, tenant_id, rule_id, since)).await
     }
+
+    /// SQL of `set-rule-state` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const SET_RULE_STATE_SQL: &str = "UPDATE rules SET state = ?, modified_at = ? WHERE tenant_id = ? AND rule_id = ? AND deleted_at IS NULL";
+
+    #[doc(hidden)]
+    pub struct SetRuleStateKey;
+    #[doc(hidden)]
+    pub struct SetRuleStateQuery<'a> {
+        state: &'a str,
+        tenant_id: TenantId,
+        rule_id: RuleId,
+        __now: Timestamp,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for SetRuleStateQuery<'_> {
+        type QueryId = SetRuleStateKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for SetRuleStateQuery<'_> {
+        type SqlType = diesel::sql_types::Untyped;
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for SetRuleStateQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for SetRuleStateQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("UPDATE rules SET state = ");
+            out.push_bind_param::<diesel::sql_types::Text, _>(&self.state)?;
+            out.push_sql(", modified_at = ");
+            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.__now)?;
+            out.push_sql(" WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND rule_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.rule_id)?;
+            out.push_sql(" AND deleted_at IS NULL");
+            Ok(())
+        }
+    }
+
+    /// `set-rule-state` (queries/rules.sql:72).
+    pub fn set_rule_state(conn: &mut AnyConnection, tenant_id: TenantId, rule_id: RuleId, state: &str) -> crate::repository::Result<usize> {
+        let __now = Timestamp::now();
+        support::column(crate::repository::rules::COLUMN_RULES, "state", state)?;
+        { let value = state; support::text_bytes("state", value)?; support::max_chars("state", value, 16)?; }
+        let query = SetRuleStateQuery { state, tenant_id, rule_id, __now, _borrow: std::marker::PhantomData };
+        Ok(query.execute(conn)?)
+    }
+
+    /// `set-rule-state` from async code: [`set_rule_state`] in one hop on a pooled connection.
+    pub async fn set_rule_state_async(db: &crate::Database, tenant_id: TenantId, rule_id: RuleId, state: &str) -> crate::repository::Result<usize> {
+        let state = state.to_owned();
+        db.run(move |conn| set_rule_state(conn, tenant_id, rule_id, &state)).await
+    }
+
+    /// SQL of `rename-rule` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const RENAME_RULE_SQL: &str = "UPDATE rules SET name = COALESCE(?, name), modified_at = ? WHERE tenant_id = ? AND rule_id = ? AND deleted_at IS NULL";
+
+    #[doc(hidden)]
+    pub struct RenameRuleKey;
+    #[doc(hidden)]
+    pub struct RenameRuleQuery<'a> {
+        name: Option<&'a str>,
+        tenant_id: TenantId,
+        rule_id: RuleId,
+        __now: Timestamp,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for RenameRuleQuery<'_> {
+        type QueryId = RenameRuleKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for RenameRuleQuery<'_> {
+        type SqlType = diesel::sql_types::Untyped;
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for RenameRuleQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for RenameRuleQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("UPDATE rules SET name = COALESCE(");
+            out.push_bind_param::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(&self.name)?;
+            out.push_sql(", name), modified_at = ");
+            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.__now)?;
+            out.push_sql(" WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND rule_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.rule_id)?;
+            out.push_sql(" AND deleted_at IS NULL");
+            Ok(())
+        }
+    }
+
+    /// `rename-rule` (queries/rules.sql:78).
+    pub fn rename_rule(conn: &mut AnyConnection, tenant_id: TenantId, rule_id: RuleId, name: Option<&str>) -> crate::repository::Result<usize> {
+        let __now = Timestamp::now();
+        if let Some(value) = name { support::column(crate::repository::rules::COLUMN_RULES, "name", value)?; }
+        if let Some(value) = name { support::text_bytes("name", value)?; support::max_chars("name", value, 128)?; }
+        let query = RenameRuleQuery { name, tenant_id, rule_id, __now, _borrow: std::marker::PhantomData };
+        Ok(query.execute(conn)?)
+    }
+
+    /// `rename-rule` from async code: [`rename_rule`] in one hop on a pooled connection.
+    pub async fn rename_rule_async(db: &crate::Database, tenant_id: TenantId, rule_id: RuleId, name: Option<&str>) -> crate::repository::Result<usize> {
+        let name = name.map(str::to_owned);
+        db.run(move |conn| rename_rule(conn, tenant_id, rule_id, name.as_deref())).await
+    }
 }
 /// Named queries of `queries/sensors.sql`.
 pub mod sensors {
