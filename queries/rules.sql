@@ -80,3 +80,17 @@ WHERE tenant_id = :tenant_id AND rule_id = :rule_id AND deleted_at IS NULL;
 -- param: name Option<String>
 UPDATE rules SET name = COALESCE(:name, name)
 WHERE tenant_id = :tenant_id AND rule_id = :rule_id AND deleted_at IS NULL;
+
+-- name: list-newest-rules-per-state
+-- The newest few rules of each state (a dashboard): ROW_NUMBER over each state's rules, newest
+-- first (ties broken by the id, so every database numbers them alike), in a WITH query the
+-- body filters.
+WITH ranked AS (
+    SELECT rule_id, name, state, created_at,
+           ROW_NUMBER() OVER (PARTITION BY state ORDER BY created_at DESC, rule_id DESC) AS position
+    FROM rules
+    WHERE tenant_id = :tenant_id AND deleted_at IS NULL)
+SELECT rule_id, name, state, position
+FROM ranked
+WHERE position <= :per_state
+ORDER BY state, position;

@@ -15,3 +15,14 @@ LIMIT :limit;
 -- name: count-live-tenants
 -- returns: one
 SELECT COUNT(*) AS total FROM tenants WHERE deleted_at IS NULL;
+
+-- name: list-recent-activity
+-- A tenant's activity feed: rules and sensors made since a time, newest first, in one list
+-- (UNION ALL; the LIMIT orders by every column, so every database returns the same page).
+SELECT 'rule' AS kind, name, created_at FROM rules
+WHERE tenant_id = :tenant_id AND deleted_at IS NULL AND created_at >= :since
+UNION ALL
+SELECT 'sensor' AS kind, name, created_at FROM sensors
+WHERE tenant_id = :tenant_id AND deleted_at IS NULL AND created_at >= :since
+ORDER BY created_at DESC, kind, name
+LIMIT :limit;

@@ -810,6 +810,61 @@ pub mod rules {
         let name = name.map(str::to_owned);
         db.run(move |conn| rename_rule(conn, tenant_id, rule_id, name.as_deref())).await
     }
+
+    /// A row of `list-newest-rules-per-state`.
+    #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    #[serde(crate = "crate::queries::support::serde")]
+    pub struct ListNewestRulesPerStateRow {
+        /// Column `rule_id`.
+        pub rule_id: RuleId,
+        /// Column `name`.
+        pub name: String,
+        /// Column `state`.
+        pub state: String,
+        /// Column `position`.
+        pub position: i64,
+    }
+
+    /// SQL of `list-newest-rules-per-state` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const LIST_NEWEST_RULES_PER_STATE_SQL: &str = "WITH ranked AS ( SELECT rule_id, name, state, created_at, ROW_NUMBER() OVER (PARTITION BY state ORDER BY created_at DESC, rule_id DESC) AS position FROM rules WHERE tenant_id = ? AND deleted_at IS NULL) SELECT rule_id, name, state, position FROM ranked WHERE position <= ? ORDER BY state, position";
+
+    #[doc(hidden)]
+    pub struct ListNewestRulesPerStateKey;
+    #[doc(hidden)]
+    pub struct ListNewestRulesPerStateQuery<'a> {
+        tenant_id: TenantId,
+        per_state: i64,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for ListNewestRulesPerStateQuery<'_> {
+        type QueryId = ListNewestRulesPerStateKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for ListNewestRulesPerStateQuery<'_> {
+        type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Text, diesel::sql_types::Text, diesel::sql_types::BigInt,);
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for ListNewestRulesPerStateQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListNewestRulesPerStateQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("WITH ranked AS ( SELECT rule_id, name, state, created_at, ROW_NUMBER() OVER (PARTITION BY state ORDER BY created_at DESC, rule_id DESC) AS position FROM rules WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND deleted_at IS NULL) SELECT rule_id, name, state, position FROM ranked WHERE position <= ");
+            out.push_bind_param::<diesel::sql_types::BigInt, _>(&self.per_state)?;
+            out.push_sql(" ORDER BY state, position");
+            Ok(())
+        }
+    }
+
+    /// `list-newest-rules-per-state` (queries/rules.sql:84).
+    pub fn list_newest_rules_per_state(conn: &mut AnyConnection, tenant_id: TenantId, per_state: i64) -> crate::repository::Result<Vec<ListNewestRulesPerStateRow>> {
+        let query = ListNewestRulesPerStateQuery { tenant_id, per_state, _borrow: std::marker::PhantomData };
+        Ok(query.load::<ListNewestRulesPerStateRow>(conn)?)
+    }
+
+    /// `list-newest-rules-per-state` from async code: [`list_newest_rules_per_state`] in one hop on a pooled connection.
+    pub async fn list_newest_rules_per_state_async(db: &crate::Database, tenant_id: TenantId, per_state: i64) -> crate::repository::Result<Vec<ListNewestRulesPerStateRow>> {
+        db.run(move |conn| list_newest_rules_per_state(conn, tenant_id, per_state)).await
+    }
 }
 /// Named queries of `queries/sensors.sql`.
 pub mod sensors {
@@ -1543,6 +1598,66 @@ pub mod tenants {
     /// `count-live-tenants` from async code: [`count_live_tenants`] in one hop on a pooled connection.
     pub async fn count_live_tenants_async(db: &crate::Database) -> crate::repository::Result<CountLiveTenantsRow> {
         db.run(count_live_tenants).await
+    }
+
+    /// A row of `list-recent-activity`.
+    #[derive(Debug, Clone, PartialEq, diesel::Queryable, serde::Serialize)]
+    #[serde(crate = "crate::queries::support::serde")]
+    pub struct ListRecentActivityRow {
+        /// Column `kind`.
+        pub kind: String,
+        /// Column `name`.
+        pub name: String,
+        /// Column `created_at`.
+        pub created_at: Timestamp,
+    }
+
+    /// SQL of `list-recent-activity` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const LIST_RECENT_ACTIVITY_SQL: &str = "SELECT 'rule' AS kind, name, created_at FROM rules WHERE tenant_id = ? AND deleted_at IS NULL AND created_at >= ? UNION ALL SELECT 'sensor' AS kind, name, created_at FROM sensors WHERE tenant_id = ? AND deleted_at IS NULL AND created_at >= ? ORDER BY created_at DESC, kind, name LIMIT ?";
+
+    #[doc(hidden)]
+    pub struct ListRecentActivityKey;
+    #[doc(hidden)]
+    pub struct ListRecentActivityQuery<'a> {
+        tenant_id: TenantId,
+        since: Timestamp,
+        limit: i64,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for ListRecentActivityQuery<'_> {
+        type QueryId = ListRecentActivityKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for ListRecentActivityQuery<'_> {
+        type SqlType = (diesel::sql_types::Text, diesel::sql_types::Text, crate::types::sql::UtcTimestamp,);
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for ListRecentActivityQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListRecentActivityQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("SELECT 'rule' AS kind, name, created_at FROM rules WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND deleted_at IS NULL AND created_at >= ");
+            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.since)?;
+            out.push_sql(" UNION ALL SELECT 'sensor' AS kind, name, created_at FROM sensors WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND deleted_at IS NULL AND created_at >= ");
+            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.since)?;
+            out.push_sql(" ORDER BY created_at DESC, kind, name LIMIT ");
+            out.push_bind_param::<diesel::sql_types::BigInt, _>(&self.limit)?;
+            Ok(())
+        }
+    }
+
+    /// `list-recent-activity` (queries/tenants.sql:19).
+    pub fn list_recent_activity(conn: &mut AnyConnection, tenant_id: TenantId, since: Timestamp, limit: i64) -> crate::repository::Result<Vec<ListRecentActivityRow>> {
+        support::non_negative("limit", limit)?;
+        let query = ListRecentActivityQuery { tenant_id, since, limit, _borrow: std::marker::PhantomData };
+        Ok(query.load::<ListRecentActivityRow>(conn)?)
+    }
+
+    /// `list-recent-activity` from async code: [`list_recent_activity`] in one hop on a pooled connection.
+    pub async fn list_recent_activity_async(db: &crate::Database, tenant_id: TenantId, since: Timestamp, limit: i64) -> crate::repository::Result<Vec<ListRecentActivityRow>> {
+        db.run(move |conn| list_recent_activity(conn, tenant_id, since, limit)).await
     }
 }
 /// Named queries of `queries/users.sql`.
