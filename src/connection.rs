@@ -24,6 +24,19 @@ macro_rules! any_connection {
                 $variant($ty),
             )+
         }
+
+        /// A query fragment every compiled-in backend can walk: what
+        /// `MultiBackend::walk_variant_ast` needs to hand a fragment to the backend in use
+        /// (a named query's list parameter is an array on PostgreSQL, placeholders elsewhere).
+        pub trait BackendFragment:
+            $(diesel::query_builder::QueryFragment<<$ty as diesel::Connection>::Backend> +)+ Sized
+        {
+        }
+
+        impl<T> BackendFragment for T where
+            T: $(diesel::query_builder::QueryFragment<<$ty as diesel::Connection>::Backend> +)+ Sized
+        {
+        }
     };
 }
 

@@ -109,6 +109,110 @@ pub mod support {
     /// several calls.
     pub const MAX_LIST_VALUES: usize = 10_000;
 
+    /// A `-- list:` parameter's values, where the statement says `column IN (…)`: on
+    /// PostgreSQL one array bind, `= ANY($n)` (one statement for every length, cached, as
+    /// diesel's `eq_any`); on SQLite and MySQL one placeholder per value, `IN (?, …)`, and
+    /// `IN (NULL)` for none — a statement per length, so not cached (one per length would fill
+    /// the statement cache and MySQL's `max_prepared_stmt_count`). Both filter every row for an
+    /// empty list, as the checker allows lists only as a top-level AND term of WHERE.
+    pub struct InList<'a, ST, T> {
+        values: &'a [T],
+        sql_type: std::marker::PhantomData<ST>,
+    }
+
+    /// [`InList`] of `values`, each bound as `ST`.
+    pub fn in_list<ST, T>(values: &[T]) -> InList<'_, ST, T> {
+        InList {
+            values,
+            sql_type: std::marker::PhantomData,
+        }
+    }
+
+    impl<ST, T> InList<'_, ST, T> {
+        /// `IN (?, …)`: one placeholder per value (SQLite, MySQL).
+        #[cfg_attr(not(any(feature = "sqlite", feature = "mysql")), allow(dead_code))]
+        fn placeholders<'b, DB>(
+            &'b self,
+            mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+        ) -> diesel::QueryResult<()>
+        where
+            DB: diesel::backend::Backend + diesel::sql_types::HasSqlType<ST>,
+            T: diesel::serialize::ToSql<ST, DB>,
+        {
+            out.unsafe_to_cache_prepared();
+            out.push_sql(" IN (");
+            if self.values.is_empty() {
+                out.push_sql("NULL");
+            }
+            for (i, value) in self.values.iter().enumerate() {
+                if i > 0 {
+                    out.push_sql(", ");
+                }
+                out.push_bind_param::<ST, T>(value)?;
+            }
+            out.push_sql(")");
+            Ok(())
+        }
+    }
+
+    #[cfg(feature = "postgres")]
+    impl<ST: 'static, T> diesel::query_builder::QueryFragment<diesel::pg::Pg> for InList<'_, ST, T>
+    where
+        diesel::pg::Pg: diesel::sql_types::HasSqlType<ST>,
+        [T]: diesel::serialize::ToSql<diesel::sql_types::Array<ST>, diesel::pg::Pg>,
+    {
+        fn walk_ast<'b>(
+            &'b self,
+            mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+        ) -> diesel::QueryResult<()> {
+            out.push_sql(" = ANY(");
+            out.push_bind_param::<diesel::sql_types::Array<ST>, [T]>(self.values)?;
+            out.push_sql(")");
+            Ok(())
+        }
+    }
+
+    #[cfg(feature = "sqlite")]
+    impl<ST, T> diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for InList<'_, ST, T>
+    where
+        diesel::sqlite::Sqlite: diesel::sql_types::HasSqlType<ST>,
+        T: diesel::serialize::ToSql<ST, diesel::sqlite::Sqlite>,
+    {
+        fn walk_ast<'b>(
+            &'b self,
+            out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
+        ) -> diesel::QueryResult<()> {
+            self.placeholders(out)
+        }
+    }
+
+    #[cfg(feature = "mysql")]
+    impl<ST, T> diesel::query_builder::QueryFragment<diesel::mysql::Mysql> for InList<'_, ST, T>
+    where
+        diesel::mysql::Mysql: diesel::sql_types::HasSqlType<ST>,
+        T: diesel::serialize::ToSql<ST, diesel::mysql::Mysql>,
+    {
+        fn walk_ast<'b>(
+            &'b self,
+            out: diesel::query_builder::AstPass<'_, 'b, diesel::mysql::Mysql>,
+        ) -> diesel::QueryResult<()> {
+            self.placeholders(out)
+        }
+    }
+
+    impl<ST, T> diesel::query_builder::QueryFragment<crate::connection::MultiBackend>
+        for InList<'_, ST, T>
+    where
+        Self: crate::connection::BackendFragment,
+    {
+        fn walk_ast<'b>(
+            &'b self,
+            pass: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>,
+        ) -> diesel::QueryResult<()> {
+            crate::connection::MultiBackend::walk_variant_ast(self, pass)
+        }
+    }
+
     /// A `-- list:` parameter's length.
     pub fn list(field: &'static str, len: usize) -> Result<()> {
         if len > MAX_LIST_VALUES {

@@ -211,12 +211,7 @@ fn emit(out: &mut String, a: &Analyzed, target: &Target, file_path: &str) {
             let _ = writeln!(out, "\n    #[doc(hidden)]\n    pub struct {ty}Key;");
             let _ = writeln!(out, "    #[doc(hidden)]\n    pub struct {ty}Query<'a> {{");
             for p in &a.params {
-                let _ = writeln!(
-                    out,
-                    "        {}: {},",
-                    p.name,
-                    arg_type(&target.path(&p.rust), true)
-                );
+                let _ = writeln!(out, "        {}: {},", p.name, query_field(p, target));
             }
             let _ = writeln!(
                 out,
@@ -233,7 +228,23 @@ fn emit(out: &mut String, a: &Analyzed, target: &Target, file_path: &str) {
             );
             let _ = writeln!(out, "    impl<'a> diesel::query_builder::QueryFragment<{root}::connection::MultiBackend> for {ty}Query<'a> {{");
             let _ = writeln!(out, "        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, {root}::connection::MultiBackend>) -> diesel::QueryResult<()> {{");
-            let segments = split_placeholders(&a.qmark_sql);
+            let mut segments = split_placeholders(&a.qmark_sql);
+            // A list's `IN (…)` is the list's own to write (`= ANY(…)` on PostgreSQL).
+            for (i, &bind) in a.binds.iter().enumerate() {
+                if a.params[bind].list && i + 1 < segments.len() {
+                    let before = segments[i].trim_end();
+                    let before = before.strip_suffix('(').unwrap_or(before).trim_end();
+                    let n = before.len().saturating_sub(2);
+                    if before
+                        .get(n..)
+                        .is_some_and(|w| w.eq_ignore_ascii_case("IN"))
+                    {
+                        segments[i] = before[..n].trim_end().to_string();
+                        let after = segments[i + 1].trim_start();
+                        segments[i + 1] = after.strip_prefix(')').unwrap_or(after).to_string();
+                    }
+                }
+            }
             for (i, segment) in segments.iter().enumerate() {
                 if !segment.is_empty() {
                     let _ = writeln!(out, "            out.push_sql({segment:?});");
@@ -241,17 +252,13 @@ fn emit(out: &mut String, a: &Analyzed, target: &Target, file_path: &str) {
                 if let Some(&bind) = a.binds.get(i) {
                     let p = &a.params[bind];
                     if p.list {
-                        // An empty list matches nothing: `IN (NULL)` (allowed only where NULL
-                        // filters as FALSE does). A statement per length would fill diesel's
-                        // unbounded statement cache (and MySQL's max_prepared_stmt_count), so it
-                        // is not cached, as diesel's own `eq_any` is not.
-                        let _ = writeln!(out, "            out.unsafe_to_cache_prepared();");
+                        // `= ANY($n)` on PostgreSQL, `IN (?, …)` (`IN (NULL)` when empty, not
+                        // cached) elsewhere: `support::InList`.
                         let _ = writeln!(
-                        out,
-                        "            if self.{0}.is_empty() {{ out.push_sql(\"NULL\"); }}\n            for (i, value) in self.{0}.iter().enumerate() {{ if i > 0 {{ out.push_sql(\", \"); }} out.push_bind_param::<{1}, _>(value)?; }}",
-                        p.name,
-                        target.path(&p.sql)
-                    );
+                            out,
+                            "            diesel::query_builder::QueryFragment::<{root}::connection::MultiBackend>::walk_ast(&self.{}, out.reborrow())?;",
+                            p.name
+                        );
                     } else {
                         let _ = writeln!(
                             out,
@@ -365,7 +372,7 @@ fn emit(out: &mut String, a: &Analyzed, target: &Target, file_path: &str) {
             for line in a.params.iter().filter_map(text_checks) {
                 let _ = writeln!(out, "        {line}");
             }
-            let query_fields: String = a.params.iter().map(|p| format!("{}, ", p.name)).collect();
+            let query_fields: String = a.params.iter().map(query_init).collect();
             let _ = writeln!(
             out,
             "        let query = {ty}Query {{ {query_fields}_borrow: std::marker::PhantomData }};"
@@ -478,12 +485,7 @@ fn copy_body(out: &mut String, copy: &crate::analyze::CopyRows, target: &Target)
     let source_ty = pascal(&copy.source.block.name);
     let rows_ty = pascal(&copy.rows.block.name);
     let rows_fn = snake(&copy.rows.block.name);
-    let source_fields: String = copy
-        .source
-        .params
-        .iter()
-        .map(|p| format!("{}, ", p.name))
-        .collect();
+    let source_fields: String = copy.source.params.iter().map(query_init).collect();
     let fields: String = copy
         .map
         .iter()
@@ -525,6 +527,37 @@ fn copy_body(out: &mut String, copy: &crate::analyze::CopyRows, target: &Target)
     let _ = writeln!(out, "            {rows_fn}(conn, {args}&rows)");
     let _ = writeln!(out, "        }})");
     let _ = root;
+}
+
+/// A parameter's field in a query struct: its value, or a list's [`InList`] (which writes the
+/// list's `IN (…)` per backend).
+///
+/// [`InList`]: ../../src/queries.rs
+fn query_field(p: &crate::analyze::Param, target: &Target) -> String {
+    if p.list {
+        let element = p
+            .rust
+            .strip_prefix("&[")
+            .and_then(|r| r.strip_suffix(']'))
+            .unwrap_or(&p.rust);
+        let element = element.replace("&str", "&'a str");
+        format!(
+            "support::InList<'a, {}, {}>",
+            target.path(&p.sql),
+            target.path(&element)
+        )
+    } else {
+        arg_type(&target.path(&p.rust), true)
+    }
+}
+
+/// How a query struct's field is set from the function's parameter of the same name.
+fn query_init(p: &crate::analyze::Param) -> String {
+    if p.list {
+        format!("{0}: support::in_list({0}), ", p.name)
+    } else {
+        format!("{}, ", p.name)
+    }
 }
 
 /// The owned type of a batch row's field, and how the function reads it as the sync

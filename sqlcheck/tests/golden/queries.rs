@@ -1181,7 +1181,7 @@ pub mod sensors {
     #[doc(hidden)]
     pub struct GetSensorsByIdsQuery<'a> {
         tenant_id: TenantId,
-        sensor_ids: &'a [SensorId],
+        sensor_ids: support::InList<'a, crate::types::sql::Uuid36, SensorId>,
         _borrow: std::marker::PhantomData<&'a ()>,
     }
     impl diesel::query_builder::QueryId for GetSensorsByIdsQuery<'_> {
@@ -1196,11 +1196,9 @@ pub mod sensors {
         fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
             out.push_sql("SELECT sensor_id, tenant_id, name, description, metadata, last_seen_at, created_at, modified_at, deleted_at FROM sensors WHERE tenant_id = ");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
-            out.push_sql(" AND deleted_at IS NULL AND sensor_id IN (");
-            out.unsafe_to_cache_prepared();
-            if self.sensor_ids.is_empty() { out.push_sql("NULL"); }
-            for (i, value) in self.sensor_ids.iter().enumerate() { if i > 0 { out.push_sql(", "); } out.push_bind_param::<crate::types::sql::Uuid36, _>(value)?; }
-            out.push_sql(") ORDER BY sensor_id");
+            out.push_sql(" AND deleted_at IS NULL AND sensor_id");
+            diesel::query_builder::QueryFragment::<crate::connection::MultiBackend>::walk_ast(&self.sensor_ids, out.reborrow())?;
+            out.push_sql(" ORDER BY sensor_id");
             Ok(())
         }
     }
@@ -1208,7 +1206,7 @@ pub mod sensors {
     /// `get-sensors-by-ids` (queries/sensors.sql:35).
     pub fn get_sensors_by_ids(conn: &mut AnyConnection, tenant_id: TenantId, sensor_ids: &[SensorId]) -> crate::repository::Result<Vec<crate::repository::sensors::Sensor>> {
         support::list("sensor_ids", sensor_ids.len())?;
-        let query = GetSensorsByIdsQuery { tenant_id, sensor_ids, _borrow: std::marker::PhantomData };
+        let query = GetSensorsByIdsQuery { tenant_id, sensor_ids: support::in_list(sensor_ids), _borrow: std::marker::PhantomData };
         Ok(query.load::<crate::repository::sensors::Sensor>(conn)?)
     }
 
