@@ -1349,6 +1349,77 @@ fn union_order(
     }
 }
 
+/// A SELECT with a scope of its own (a UNION ALL branch, a WITH query), checked and typed as
+/// a statement's SELECT, with the table rules for its tables and its subqueries'.
+struct OwnSelect {
+    columns: Vec<OutColumn>,
+    column_pos: Vec<Pos>,
+    params: BTreeMap<Pos, ParamUse>,
+    null_tested: Vec<Pos>,
+    /// The result column its rows are unique by: its one table's key, selected as it is.
+    key: Option<String>,
+}
+
+fn check_own_select(
+    catalog: &Catalog,
+    block: &Block,
+    select: &Select,
+    rewrites: &mut Vec<((usize, usize), String)>,
+    problems: &mut Vec<Diagnostic>,
+) -> OwnSelect {
+    let mut own = Scope {
+        catalog,
+        tables: vec![],
+        outer: vec![],
+        positions: vec![],
+        parent: None,
+        level: 0,
+    };
+    add_tables(&mut own, select, problems);
+    let lookup = |q: Option<&Ident>, i: &Ident| own.lookup(q, i);
+    let nested = |q: &Select, how: SubqueryUse| type_subquery(&own, q, how);
+    let mut typer = Typer::new(&lookup);
+    typer.subquery = Some(&nested);
+    let (mut columns, mut column_pos) = (Vec::new(), Vec::new());
+    let found = check_select(
+        &own,
+        block,
+        select,
+        &mut typer,
+        &mut columns,
+        &mut column_pos,
+        rewrites,
+        problems,
+    );
+    let proven = table_rules(&own, block, &found, &[], false, problems);
+    subquery_rules(&own, block, &select.expressions(), &proven, None, problems);
+    problems.append(&mut typer.problems);
+    let key = match (own.tables.as_slice(), select.from.as_slice()) {
+        ([(_, table)], [twj]) if twj.joins.is_empty() && select.group_by.is_empty() => {
+            select.items.iter().find_map(|item| match item {
+                SelectItem::Expr { expr, alias } => {
+                    let f = own.find(expr)?;
+                    (Some(&f.col.name) == catalog.primary_keys.get(table)).then(|| {
+                        alias
+                            .as_ref()
+                            .map_or(f.col.name.clone(), |a| a.value.to_ascii_lowercase())
+                    })
+                }
+                SelectItem::Wildcard(_) => catalog.primary_keys.get(table).cloned(),
+                SelectItem::QualifiedWildcard(..) => None,
+            })
+        }
+        _ => None,
+    };
+    OwnSelect {
+        columns,
+        column_pos,
+        params: std::mem::take(&mut typer.params),
+        null_tested: std::mem::take(&mut typer.null_tested),
+        key,
+    }
+}
+
 /// What the WITH queries of a block found, for the statement that reads them.
 #[derive(Default)]
 struct Before {
@@ -1380,53 +1451,10 @@ fn check_ctes(
             continue;
         }
         check_alias(name, problems);
-        let mut own = Scope {
-            catalog: &current,
-            tables: vec![],
-            outer: vec![],
-            positions: vec![],
-            parent: None,
-            level: 0,
-        };
-        add_tables(&mut own, select, problems);
-        let lookup = |q: Option<&Ident>, i: &Ident| own.lookup(q, i);
-        let nested = |q: &Select, how: SubqueryUse| type_subquery(&own, q, how);
-        let mut typer = Typer::new(&lookup);
-        typer.subquery = Some(&nested);
-        let (mut cols, mut at) = (Vec::new(), Vec::new());
-        let found = check_select(
-            &own,
-            block,
-            select,
-            &mut typer,
-            &mut cols,
-            &mut at,
-            &mut before.rewrites,
-            problems,
-        );
-        let proven = table_rules(&own, block, &found, &[], false, problems);
-        subquery_rules(&own, block, &select.expressions(), &proven, None, problems);
-        problems.append(&mut typer.problems);
-        before.params.append(&mut typer.params);
-        before.null_tested.append(&mut typer.null_tested);
-        // Unique by the key of its one table, when it selects that key as it is.
-        let key = match (own.tables.as_slice(), select.from.as_slice()) {
-            ([(_, table)], [twj]) if twj.joins.is_empty() && select.group_by.is_empty() => {
-                select.items.iter().find_map(|item| match item {
-                    SelectItem::Expr { expr, alias } => {
-                        let f = own.find(expr)?;
-                        (Some(&f.col.name) == current.primary_keys.get(table)).then(|| {
-                            alias
-                                .as_ref()
-                                .map_or(f.col.name.clone(), |a| a.value.to_ascii_lowercase())
-                        })
-                    }
-                    SelectItem::Wildcard(_) => current.primary_keys.get(table).cloned(),
-                    SelectItem::QualifiedWildcard(..) => None,
-                })
-            }
-            _ => None,
-        };
+        let own = check_own_select(&current, block, select, &mut before.rewrites, problems);
+        before.params.extend(own.params);
+        before.null_tested.extend(own.null_tested);
+        let (cols, key) = (own.columns, own.key);
         let columns = cols
             .into_iter()
             .map(|c| {
@@ -1446,7 +1474,6 @@ fn check_ctes(
                 }
             })
             .collect();
-        drop(typer);
         current = current.with_derived(&name.value, columns, key);
     }
     current
@@ -1838,45 +1865,13 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
             default_returns = Returns::Many;
             let mut branches: Vec<Vec<OutColumn>> = Vec::new();
             for (n, branch) in union.branches.iter().enumerate() {
-                let mut own = Scope {
-                    catalog,
-                    tables: vec![],
-                    outer: vec![],
-                    positions: vec![],
-                    parent: None,
-                    level: 0,
-                };
-                add_tables(&mut own, branch, &mut problems);
-                let lookup = |q: Option<&Ident>, i: &Ident| own.lookup(q, i);
-                let nested = |q: &Select, how: SubqueryUse| type_subquery(&own, q, how);
-                let mut branch_typer = Typer::new(&lookup);
-                branch_typer.subquery = Some(&nested);
-                let (mut cols, mut at) = (Vec::new(), Vec::new());
-                let found = check_select(
-                    &own,
-                    block,
-                    branch,
-                    &mut branch_typer,
-                    &mut cols,
-                    &mut at,
-                    &mut rewrites,
-                    &mut problems,
-                );
-                let proven = table_rules(&own, block, &found, &[], false, &mut problems);
-                subquery_rules(
-                    &own,
-                    block,
-                    &branch.expressions(),
-                    &proven,
-                    None,
-                    &mut problems,
-                );
-                problems.append(&mut branch_typer.problems);
-                typer.params.append(&mut branch_typer.params);
-                typer.null_tested.append(&mut branch_typer.null_tested);
+                let own = check_own_select(catalog, block, branch, &mut rewrites, &mut problems);
+                typer.params.extend(own.params);
+                typer.null_tested.extend(own.null_tested);
                 if n == 0 {
-                    column_pos = at;
+                    column_pos = own.column_pos;
                 }
+                let cols = own.columns;
                 branches.push(cols);
             }
             columns = union_columns(union, &branches, &mut problems);
