@@ -474,6 +474,9 @@ impl Engine {
 struct Prepared {
     analyzed: Analyzed,
     binds: Vec<Bind>,
+    /// With a list parameter: the SQL and binds each engine runs, as the generated code's
+    /// `support::InList` writes them (`IN (?, …)`, `IN (NULL)`; PostgreSQL `= ANY($n)`).
+    lists: Option<ListSql>,
     columns: Vec<(Ty, bool, String)>,
     /// The generated function refuses these values before any SQL runs (a negative
     /// LIMIT/OFFSET): the same on every engine.
@@ -546,6 +549,7 @@ fn prepare(a: Analyzed, values: &BTreeMap<String, Value>) -> Result<Prepared, St
             ty,
             nullable,
             value,
+            array: false,
         });
     }
     let mut columns = Vec::new();
@@ -554,12 +558,106 @@ fn prepare(a: Analyzed, values: &BTreeMap<String, Value>) -> Result<Prepared, St
             .ok_or_else(|| format!("unknown column SQL type {}", c.sql))?;
         columns.push((ty, nullable, c.name.clone()));
     }
+    let lists = a
+        .params
+        .iter()
+        .any(|p| p.list)
+        .then(|| expand_lists(&a, &binds));
     Ok(Prepared {
+        lists,
         analyzed: a,
         binds,
         columns,
         guard,
     })
+}
+
+/// A block with a list parameter, as each engine runs it.
+struct ListSql {
+    qmark_sql: String,
+    qmark_binds: Vec<Bind>,
+    pg_sql: String,
+    pg_binds: Vec<Bind>,
+}
+
+/// `?` placeholders (outside strings) as `$1…`.
+fn dollars(sql: &str) -> String {
+    let mut out = String::new();
+    let (mut quote, mut n) = (false, 0);
+    for c in sql.chars() {
+        if c == '\'' {
+            quote = !quote;
+        }
+        if c == '?' && !quote {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Expands the list parameters of `a` (binds already in placeholder order): each list's
+/// `IN (?)` becomes `IN (?, …)` (`IN (NULL)` when empty) for SQLite and MySQL, and `= ANY(?)`
+/// with one array bind for PostgreSQL.
+fn expand_lists(a: &Analyzed, binds: &[Bind]) -> ListSql {
+    let mut qmark = String::new();
+    let mut pg = String::new();
+    let (mut qmark_binds, mut pg_binds) = (Vec::new(), Vec::new());
+    let mut k = 0;
+    let mut quote = false;
+    for c in a.qmark_sql.chars() {
+        if c == '\'' {
+            quote = !quote;
+        }
+        if c != '?' || quote {
+            qmark.push(c);
+            pg.push(c);
+            continue;
+        }
+        let b = &binds[k];
+        let list = a.params[a.binds[k]].list;
+        k += 1;
+        match (&b.value, list) {
+            (Value::List(values), true) => {
+                if values.is_empty() {
+                    qmark.push_str("NULL");
+                }
+                for (i, v) in values.iter().enumerate() {
+                    if i > 0 {
+                        qmark.push_str(", ");
+                    }
+                    qmark.push('?');
+                    qmark_binds.push(Bind {
+                        value: v.clone(),
+                        array: false,
+                        ..b.clone()
+                    });
+                }
+                // `col IN (` … `)` → `col = ANY(` … `)`.
+                let cut = pg.trim_end().trim_end_matches('(').trim_end().len();
+                pg.truncate(cut.saturating_sub(2));
+                pg.push_str("= ANY(?");
+                pg_binds.push(Bind {
+                    array: true,
+                    ..b.clone()
+                });
+            }
+            _ => {
+                qmark.push('?');
+                pg.push('?');
+                qmark_binds.push(b.clone());
+                pg_binds.push(b.clone());
+            }
+        }
+    }
+    ListSql {
+        qmark_sql: qmark,
+        qmark_binds,
+        pg_sql: dollars(&pg),
+        pg_binds,
+    }
 }
 
 fn run_all(engines: &mut [Engine], p: &Prepared, update_table: Option<&str>) -> Vec<Outcome> {
@@ -568,16 +666,21 @@ fn run_all(engines: &mut [Engine], p: &Prepared, update_table: Option<&str>) -> 
         .iter_mut()
         .enumerate()
         .map(|(i, e)| {
-            let sql = if i == 1 { &a.pg_sql } else { &a.qmark_sql };
+            let (sql, binds) = match (&p.lists, i == 1) {
+                (Some(l), true) => (&l.pg_sql, &l.pg_binds),
+                (Some(l), false) => (&l.qmark_sql, &l.qmark_binds),
+                (None, true) => (&a.pg_sql, &p.binds),
+                (None, false) => (&a.qmark_sql, &p.binds),
+            };
             let (outcome, broken) = match (a.returns, update_table) {
                 (tk_sqlcheck::file::Returns::Exec, Some(table)) => {
-                    engine::update(&mut e.conn, sql, &p.binds, table)
+                    engine::update(&mut e.conn, sql, binds, table)
                 }
                 (tk_sqlcheck::file::Returns::Exec, None) => (
                     Outcome::Error("harness: an exec block that is not an UPDATE".into()),
                     false,
                 ),
-                _ => engine::select(&mut e.conn, sql, &p.binds, &p.columns),
+                _ => engine::select(&mut e.conn, sql, binds, &p.columns),
             };
             if broken {
                 e.reconnect();
@@ -614,6 +717,19 @@ fn pick_value(
     p: &tk_sqlcheck::analyze::Param,
     hint: &Hint,
 ) -> Value {
+    if p.list {
+        // Empty now and then (`IN (NULL)`, `= ANY('{}')`), duplicates possible.
+        let one = tk_sqlcheck::analyze::Param {
+            list: false,
+            ..p.clone()
+        };
+        let n = rng.below(5);
+        return Value::List(
+            (0..n)
+                .map(|_| pick_value(rng, seed, name, &one, hint))
+                .collect(),
+        );
+    }
     let Some((ty, nullable)) = engine::parse_sql_type(&p.sql) else {
         return Value::Null;
     };
@@ -1045,6 +1161,13 @@ fn reduce(engines: &mut [Engine], catalog: &Catalog, case: &Case, budget: &mut u
     let mut best = Case {
         query: case.query.clone(),
         prepared: Prepared {
+            lists: case
+                .prepared
+                .analyzed
+                .params
+                .iter()
+                .any(|p| p.list)
+                .then(|| expand_lists(&case.prepared.analyzed, &case.prepared.binds)),
             analyzed: case.prepared.analyzed.clone(),
             binds: case.prepared.binds.clone(),
             columns: case.prepared.columns.clone(),
@@ -1324,6 +1447,7 @@ fn accepted_blocks_mean_the_same_on_every_engine() {
         ("WITH", "with"),
         ("a window function", "window"),
         ("INSERT … SELECT", "insert-select"),
+        ("a list parameter", "list"),
     ];
     let mut forms: BTreeMap<&str, usize> = BTreeMap::new();
     let mut overflowed = 0usize;

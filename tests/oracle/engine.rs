@@ -64,11 +64,16 @@ pub enum Value {
     F64(f64),
     Bool(bool),
     Ts(Timestamp),
+    /// A `-- list:` parameter's values.
+    List(Vec<Value>),
 }
 
 impl Value {
     /// Whether the value can be bound as `ty`.
     pub fn fits(&self, ty: Ty, nullable: bool) -> bool {
+        if let Value::List(values) = self {
+            return values.iter().all(|v| v.fits(ty, false));
+        }
         matches!(
             (self, ty),
             (Value::Null, _) if nullable
@@ -95,6 +100,14 @@ impl Value {
             Value::F64(x) => format!("{x:?}"),
             Value::Bool(b) => b.to_string(),
             Value::Ts(t) => t.to_string(),
+            Value::List(values) => format!(
+                "[{}]",
+                values
+                    .iter()
+                    .map(Value::show)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 }
@@ -105,6 +118,8 @@ pub struct Bind {
     pub ty: Ty,
     pub nullable: bool,
     pub value: Value,
+    /// A list bound as one PostgreSQL array (`= ANY($n)`, as the generated code binds it).
+    pub array: bool,
 }
 
 /// What a block did on one engine.
@@ -305,9 +320,55 @@ fn run_native(
     }
     match conn {
         AnyConnection::Sqlite(c) => go!(c, diesel::sqlite::Sqlite),
+        AnyConnection::Postgresql(c) if binds.iter().any(|b| b.array) => {
+            let mut q = diesel::sql_query(sql.to_string()).into_boxed::<diesel::pg::Pg>();
+            for b in binds {
+                q = if b.array {
+                    bind_pg_array(q, b)?
+                } else {
+                    bind_one::<diesel::pg::Pg>(q, b)?
+                };
+            }
+            Ok(if rows {
+                q.load::<DynRow>(c).map(Raw::Rows)
+            } else {
+                q.execute(c).map(Raw::Count)
+            })
+        }
         AnyConnection::Postgresql(c) => go!(c, diesel::pg::Pg),
         AnyConnection::Mysql(c) => go!(c, diesel::mysql::Mysql),
     }
+}
+
+/// A list as one PostgreSQL array of its element type.
+fn bind_pg_array<'f>(
+    q: BoxedSqlQuery<'f, diesel::pg::Pg, SqlQuery>,
+    b: &Bind,
+) -> Result<BoxedSqlQuery<'f, diesel::pg::Pg, SqlQuery>, String> {
+    use diesel::sql_types::Array;
+    let Value::List(values) = &b.value else {
+        return Err("harness: an array bind of a single value".into());
+    };
+    macro_rules! array {
+        ($st:ty, $pat:path) => {{
+            let items = values
+                .iter()
+                .map(|v| match v {
+                    $pat(x) => Ok(x.clone()),
+                    other => Err(format!("harness: {other:?} in a {:?} list", b.ty)),
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            q.bind::<Array<$st>, _>(items)
+        }};
+    }
+    Ok(match b.ty {
+        Ty::Id => array!(Uuid36, Value::Id),
+        Ty::Text => array!(Text, Value::Text),
+        Ty::BigInt => array!(BigInt, Value::I64),
+        Ty::Ts => array!(UtcTimestamp, Value::Ts),
+        Ty::Double => array!(Double, Value::F64),
+        other => return Err(format!("harness: no {other:?} lists")),
+    })
 }
 
 /// Keeps panics caught around a statement off stderr (the hook installed before stays in force

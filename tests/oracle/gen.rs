@@ -2719,6 +2719,33 @@ impl<'a> Gen<'a> {
                 self.outer = None;
             }
         }
+        // A list parameter (`-- list:`): a top-level AND term of WHERE, the only place for it.
+        if self.rng.chance(0.12) {
+            let candidates: Vec<SCol> = self
+                .cols
+                .iter()
+                .filter(|c| !c.left && matches!(c.k, K::Id(_) | K::Text | K::Int | K::Ts))
+                .cloned()
+                .collect();
+            if !candidates.is_empty() {
+                let c = self.rng.pick(&candidates).clone();
+                let hint = self.hint_for(&c);
+                let p = self.param(None, hint);
+                head.push(format!("list: {}", &p.s[1..]));
+                let col = self.colref(&c);
+                where_.push(Conj {
+                    ex: Ex::node(
+                        format!("{} IN ({})", col.s, p.s),
+                        &[&col],
+                        vec![],
+                        col.nullable,
+                        false,
+                    )
+                    .tag("list"),
+                    scope: false,
+                });
+            }
+        }
         // WHERE: scope conditions and random predicates, in random order.
         let n = self.rng.below(4);
         for _ in 0..n {
