@@ -82,3 +82,9 @@ FROM sensors
 WHERE tenant_id = :tenant_id AND deleted_at IS NULL
   AND (TRIM(name) <> name OR name LIKE '%  %')
 ORDER BY sensor_id;
+
+-- name: soft-delete-sensor
+-- Soft-deletes a sensor; its rule links go with it, in the same write transaction and with the
+-- same instant (the cascade the repository's soft delete makes).
+UPDATE sensors SET deleted_at = :now
+WHERE tenant_id = :tenant_id AND sensor_id = :sensor_id AND deleted_at IS NULL;

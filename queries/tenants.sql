@@ -26,3 +26,8 @@ SELECT 'sensor' AS kind, name, created_at FROM sensors
 WHERE tenant_id = :tenant_id AND deleted_at IS NULL AND created_at >= :since
 ORDER BY created_at DESC, kind, name
 LIMIT :limit;
+
+-- name: soft-delete-tenant
+-- Soft-deletes a tenant and, with the same instant, its rows in every other table.
+UPDATE tenants SET deleted_at = :now
+WHERE tenant_id = :tenant_id AND deleted_at IS NULL;

@@ -167,8 +167,8 @@ fn every_named_query_returns_what_the_rows_say(db: &TestDb) {
         0,
         "other tenant"
     );
-    // A named soft delete of a rule would leave its rule_sensors live (the checker refuses
-    // it); the repository's soft delete cascades.
+    // The repository's soft delete (a named one cascades the same way:
+    // `named_soft_deletes_cascade_as_the_repository_does`).
     rules::soft_delete(&mut c, tid, r2.rule_id).unwrap();
     let deleted: Vec<_> = queries::rules::list_deleted_rules(&mut c, tid)
         .unwrap()
@@ -1089,4 +1089,89 @@ fn with_window_functions_and_union_all_on_real_rows(db: &TestDb) {
     let all = queries::tenants::list_recent_activity(&mut c, tid, since, 100).unwrap();
     assert_eq!(all.len(), 5, "d1 (at `since`) too; not the deleted rule");
     assert_eq!(all[0].created_at, s1.created_at);
+}
+
+backend_tests!(named_soft_deletes_cascade_as_the_repository_does);
+
+/// A named soft delete of a sensor or a tenant marks what the repository's soft delete marks:
+/// the rows pointing at it, with the same instant, in one write transaction; other tenants'
+/// rows and already deleted ones keep theirs.
+fn named_soft_deletes_cascade_as_the_repository_does(db: &TestDb) {
+    let mut c = migrated(db);
+    let t = tenants::create(&mut c, NewTenant { name: "t".into() }).unwrap();
+    let other = tenants::create(
+        &mut c,
+        NewTenant {
+            name: "other".into(),
+        },
+    )
+    .unwrap();
+    let tid = t.tenant_id;
+    let s1 = sensors::create(&mut c, tid, sensor("s1")).unwrap();
+    let s2 = sensors::create(&mut c, tid, sensor("s2")).unwrap();
+    let r = rules::create(&mut c, tid, rule("r", RuleState::Active, true)).unwrap();
+    for s in [&s1, &s2] {
+        rule_sensors::create(
+            &mut c,
+            tid,
+            NewRuleSensor {
+                rule_id: r.rule_id,
+                sensor_id: s.sensor_id,
+            },
+        )
+        .unwrap();
+    }
+    let now = Timestamp::now();
+    assert_eq!(
+        queries::sensors::soft_delete_sensor(&mut c, tid, s1.sensor_id, now).unwrap(),
+        1
+    );
+    let links = rule_sensors::list_for_rule(&mut c, tid, r.rule_id).unwrap();
+    assert_eq!(
+        links.iter().map(|l| l.sensor_id).collect::<Vec<_>>(),
+        vec![s2.sensor_id],
+        "the deleted sensor's link went with it"
+    );
+    let gone = queries::sensors::get_sensor(&mut c, tid, s1.sensor_id).unwrap();
+    assert_eq!(gone, None);
+    // Again: nothing live to delete, nothing cascades.
+    assert_eq!(
+        queries::sensors::soft_delete_sensor(&mut c, tid, s1.sensor_id, Timestamp::now()).unwrap(),
+        0
+    );
+    // Another tenant's id: nothing.
+    assert_eq!(
+        queries::sensors::soft_delete_sensor(&mut c, other.tenant_id, s2.sensor_id, now).unwrap(),
+        0
+    );
+    assert_eq!(
+        rule_sensors::list_for_rule(&mut c, tid, r.rule_id)
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // The tenant: every row of it goes, none of the other tenant's.
+    let kept = sensors::create(&mut c, other.tenant_id, sensor("kept")).unwrap();
+    let at = Timestamp::now();
+    assert_eq!(
+        queries::tenants::soft_delete_tenant(&mut c, tid, at).unwrap(),
+        1
+    );
+    assert!(tenants::get(&mut c, tid).is_err());
+    assert!(sensors::list(&mut c, tid, Page::first(10))
+        .unwrap()
+        .is_empty());
+    assert!(rules::list(&mut c, tid, Page::first(10))
+        .unwrap()
+        .is_empty());
+    assert!(rule_sensors::list_for_rule(&mut c, tid, r.rule_id)
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        sensors::get(&mut c, other.tenant_id, kept.sensor_id)
+            .unwrap()
+            .deleted_at,
+        None
+    );
 }

@@ -133,6 +133,22 @@ pub struct Analyzed {
     pub batch: bool,
     /// An `INSERT … SELECT`: the function runs these two and takes the parameters of both.
     pub copy: Option<CopyRows>,
+    /// A soft delete of a table with children: the function cascades it.
+    pub cascade: Option<Cascade>,
+}
+
+/// A named soft delete of a table whose rows other tables point at: in one write transaction
+/// with the UPDATE, the function marks the children of every row of the tenant deleted at that
+/// instant deleted too (`<entity>::cascade_deleted_at`, what the repository's soft delete
+/// marks).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cascade {
+    /// The entity's repository module (`crate::repository::rules`).
+    pub entity: String,
+    /// The parameter holding the tenant.
+    pub tenant: usize,
+    /// The parameter holding the instant (`deleted_at`).
+    pub at: usize,
 }
 
 struct Placeholder {
@@ -1775,6 +1791,7 @@ fn check_insert_select(
             rows: Box::new(rows),
             map,
         }),
+        cascade: None,
     })
 }
 
@@ -1844,6 +1861,8 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
     let mut tenant_values: Vec<Pos> = Vec::new();
     let mut parent_values: Vec<(String, Pos)> = Vec::new();
     let mut inserted_rows = 0;
+    // A cascading soft delete: (the entity's module, where its tenant and instant are bound).
+    let mut cascade_at: Option<(String, Pos, Pos)> = None;
     let default_returns;
 
     match &statement {
@@ -2068,7 +2087,52 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
                     assigned.push("modified_at".into());
                 }
             }
-            rules::update_safety(&scope, block, update, &assigned, &mut problems);
+            // A soft delete of a table with children cascades as the repository's does: from a
+            // parameter instant, within the tenant the WHERE names.
+            if !catalog.children(table).is_empty() {
+                let at = update.assignments.iter().find_map(|(t, v)| {
+                    t.value
+                        .eq_ignore_ascii_case("deleted_at")
+                        .then(|| placeholder_pos(v))
+                        .flatten()
+                });
+                let mut terms = Vec::new();
+                if let Some(w) = &update.selection {
+                    conjuncts(w, &mut terms);
+                }
+                let tenant = terms.iter().find_map(|e| match &e.kind {
+                    ExprKind::Binary {
+                        left,
+                        op: BinaryOp::Eq,
+                        right,
+                    } => [(left, right), (right, left)]
+                        .into_iter()
+                        .find_map(|(a, b)| {
+                            let f = scope.find(a)?;
+                            (f.col.name == "tenant_id" && f.level == 0)
+                                .then(|| placeholder_pos(b))
+                                .flatten()
+                        }),
+                    _ => None,
+                });
+                let module = catalog
+                    .models
+                    .iter()
+                    .find(|m| m.table == *table)
+                    .and_then(|m| m.path.rsplit_once("::"))
+                    .map(|(module, _)| module.to_string());
+                if let (Some(at), Some(tenant), Some(module)) = (at, tenant, module) {
+                    cascade_at = Some((module, tenant, at));
+                }
+            }
+            rules::update_safety(
+                &scope,
+                block,
+                update,
+                &assigned,
+                cascade_at.is_some(),
+                &mut problems,
+            );
         }
         Statement::Delete(delete) => {
             default_returns = Returns::Exec;
@@ -2154,6 +2218,14 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
             .find(|(p, _)| (p.line, p.col) == pos)
             .map(|(_, &b)| b)
     };
+    // (Before the generated values join `binds`, which then no longer line up with `found`.)
+    let cascade = cascade_at.and_then(|(entity, tenant, at)| {
+        Some(Cascade {
+            entity,
+            tenant: param_at(tenant, &binds)?,
+            at: param_at(at, &binds)?,
+        })
+    });
     let tenant_params: Vec<Option<usize>> = tenant_values
         .iter()
         .map(|&pos| param_at(pos, &binds))
@@ -2322,6 +2394,7 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
         returns_id,
         batch: block.batch,
         copy: None,
+        cascade,
     })
 }
 

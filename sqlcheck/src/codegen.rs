@@ -421,6 +421,15 @@ fn emit(out: &mut String, a: &Analyzed, target: &Target, file_path: &str) {
                 let _ = writeln!(out, "        {done}");
             } else if a.returns_id.is_some() {
                 let _ = writeln!(out, "        {tail}?;\n        {done}");
+            } else if let Some(c) = &a.cascade {
+                // The soft delete and its cascade, in one write transaction.
+                let _ = writeln!(
+                    out,
+                    "        conn.write_transaction(|conn| {{\n            let count = {tail}?;\n            {}::cascade_deleted_at(conn, {}, {})?;\n            Ok(count)\n        }})",
+                    target.path(&c.entity),
+                    a.params[c.tenant].name,
+                    a.params[c.at].name
+                );
             } else {
                 let _ = writeln!(out, "        Ok({tail}?)");
             }

@@ -185,6 +185,7 @@ pub(crate) fn update_safety(
     block: &Block,
     update: &Update,
     assigned: &[String],
+    cascades: bool,
     problems: &mut Vec<Diagnostic>,
 ) {
     let pos = update.table.name.pos;
@@ -214,8 +215,8 @@ pub(crate) fn update_safety(
         );
     }
     let children = scope.catalog.children(table);
-    if assigned.iter().any(|a| a == "deleted_at") && !children.is_empty() {
-        safety(problems, pos, format!("soft-deleting {table} here leaves its {} live; the repository's soft delete cascades to them in one transaction", children.join(", ")), format!("call the repository's soft delete for {table}"));
+    if assigned.iter().any(|a| a == "deleted_at") && !children.is_empty() && !cascades {
+        safety(problems, pos, format!("changing deleted_at of {table} here would leave its {} as they are: a soft delete cascades only when it sets deleted_at from a parameter and names its tenant", children.join(", ")), "write `SET deleted_at = :now … WHERE tenant_id = :tenant_id AND …` (the function then marks the children deleted with the same instant), or call the repository's soft delete".into());
     }
 }
 

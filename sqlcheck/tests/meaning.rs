@@ -426,9 +426,24 @@ fn safety() {
         "-- all-tenants\n-- include-deleted\nUPDATE ¦rules SET name = :n, modified_at = :now",
         "UPDATE without WHERE",
     );
-    refused(&format!("UPDATE ¦rules SET deleted_at = :now, modified_at = :now WHERE {LIVE} AND rule_id = :rule_id"), "leaves its rule_sensors live");
-    refused(&format!("UPDATE ¦sensors SET deleted_at = :now, modified_at = :now WHERE {LIVE} AND sensor_id = :id"), "leaves its rule_sensors live");
-    refused("UPDATE ¦tenants SET deleted_at = :now, modified_at = :now WHERE tenant_id = :t AND deleted_at IS NULL", "leaves its users, api_keys, sensors, rules, configurations live");
+    // A soft delete of a table with children cascades, as the repository's does: in one write
+    // transaction, with the same instant, within the tenant the WHERE names.
+    for (sql, entity, tenant) in [
+        (format!("UPDATE rules SET deleted_at = :now, modified_at = :now WHERE {LIVE} AND rule_id = :rule_id"), "rules", "tenant_id"),
+        (format!("UPDATE sensors SET deleted_at = :now WHERE {LIVE} AND sensor_id = :id"), "sensors", "tenant_id"),
+        ("UPDATE tenants SET deleted_at = :now WHERE tenant_id = :t AND deleted_at IS NULL".to_string(), "tenants", "t"),
+    ] {
+        let code = accepted(&sql);
+        assert!(
+            code.contains(&format!(
+                "crate::repository::{entity}::cascade_deleted_at(conn, {tenant}, now)?;"
+            )),
+            "{code}"
+        );
+        assert!(code.contains("conn.write_transaction(|conn| {"), "{code}");
+    }
+    refused(&format!("UPDATE ¦rules SET deleted_at = NULL, modified_at = :now WHERE tenant_id = :tenant_id AND rule_id = :rule_id"), "would leave its rule_sensors as they are");
+    refused("-- all-tenants\nUPDATE ¦sensors SET deleted_at = :now WHERE deleted_at IS NULL AND name = :name", "would leave its rule_sensors as they are");
     // A leaf table may be soft-deleted by a named query.
     accepted(&format!("UPDATE rule_sensors SET deleted_at = :now, modified_at = :now WHERE {LIVE} AND rule_sensor_id = :id"));
     // Tenant scope proven through join equalities.

@@ -539,6 +539,32 @@ macro_rules! row_model {
             Ok(row)
         }
 
+        /// A named soft delete's cascade: marks the live rows that point at every row of
+        /// `tenant` deleted at `at` deleted too, with the same instant (what [`soft_delete`]
+        /// marks with its row); returns how many. Marking the children of a row deleted at
+        /// that instant by someone else is harmless: they belong deleted.
+        #[doc(hidden)]
+        pub fn cascade_deleted_at(
+            conn: &mut $crate::AnyConnection,
+            tenant: $crate::types::TenantId,
+            at: $crate::types::Timestamp,
+        ) -> $crate::repository::Result<usize> {
+            #[allow(unused_mut)]
+            let mut children = 0;
+            $(
+                let ids: Vec<$crate::types::$Id> = $crate::schema::$table::table
+                    .filter($crate::schema::$table::tenant_id.eq(tenant))
+                    .filter($crate::schema::$table::deleted_at.eq(at))
+                    .select($crate::schema::$table::$id)
+                    .load(conn)?;
+                for id in ids {
+                    children += $cascade(conn, tenant, id, at)?;
+                }
+            )?
+            let _ = (conn, tenant, at);
+            Ok(children)
+        }
+
         #[doc = concat!("Soft-deletes a ", $entity, $crate::repository::row_model!(@doc_if [$($cascade)?] " and, with the same `deleted_at`, the rows that point at it"), ".")]
         pub fn soft_delete(
             conn: &mut $crate::AnyConnection,

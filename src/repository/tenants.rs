@@ -126,6 +126,26 @@ pub fn soft_delete(conn: &mut AnyConnection, id: TenantId) -> Result<Deleted> {
     })
 }
 
+/// A named soft delete's cascade: if the tenant was deleted at `at`, marks its live rows in
+/// every other entity's table deleted with the same instant (what [`soft_delete`] marks);
+/// returns how many.
+#[doc(hidden)]
+pub fn cascade_deleted_at(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    at: Timestamp,
+) -> Result<usize> {
+    let deleted: i64 = tenants::table
+        .filter(tenants::tenant_id.eq(tenant))
+        .filter(tenants::deleted_at.eq(at))
+        .count()
+        .get_result(conn)?;
+    if deleted == 0 {
+        return Ok(0);
+    }
+    super::entities::mark_tenant_rows_deleted(conn, tenant, at)
+}
+
 /// For audits only: the tenant `id` whether or not it was deleted.
 pub fn audit_get_including_deleted(conn: &mut AnyConnection, id: TenantId) -> Result<Tenant> {
     let row = rows_of(true).filter(tenants::tenant_id.eq(id)).first(conn);

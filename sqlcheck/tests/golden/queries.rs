@@ -1470,6 +1470,56 @@ pub mod sensors {
     pub async fn list_sensors_with_untidy_names_async(db: &crate::Database, tenant_id: TenantId) -> crate::repository::Result<Vec<ListSensorsWithUntidyNamesRow>> {
         db.run(move |conn| list_sensors_with_untidy_names(conn, tenant_id)).await
     }
+
+    /// SQL of `soft-delete-sensor` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const SOFT_DELETE_SENSOR_SQL: &str = "UPDATE sensors SET deleted_at = ?, modified_at = ? WHERE tenant_id = ? AND sensor_id = ? AND deleted_at IS NULL";
+
+    #[doc(hidden)]
+    pub struct SoftDeleteSensorKey;
+    #[doc(hidden)]
+    pub struct SoftDeleteSensorQuery<'a> {
+        now: Timestamp,
+        tenant_id: TenantId,
+        sensor_id: SensorId,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for SoftDeleteSensorQuery<'_> {
+        type QueryId = SoftDeleteSensorKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for SoftDeleteSensorQuery<'_> {
+        type SqlType = diesel::sql_types::Untyped;
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for SoftDeleteSensorQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for SoftDeleteSensorQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("UPDATE sensors SET deleted_at = ");
+            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.now)?;
+            out.push_sql(", modified_at = ");
+            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.now)?;
+            out.push_sql(" WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND sensor_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.sensor_id)?;
+            out.push_sql(" AND deleted_at IS NULL");
+            Ok(())
+        }
+    }
+
+    /// `soft-delete-sensor` (queries/sensors.sql:86).
+    pub fn soft_delete_sensor(conn: &mut AnyConnection, tenant_id: TenantId, sensor_id: SensorId, now: Timestamp) -> crate::repository::Result<usize> {
+        let query = SoftDeleteSensorQuery { now, tenant_id, sensor_id, _borrow: std::marker::PhantomData };
+        conn.write_transaction(|conn| {
+            let count = query.execute(conn)?;
+            crate::repository::sensors::cascade_deleted_at(conn, tenant_id, now)?;
+            Ok(count)
+        })
+    }
+
+    /// `soft-delete-sensor` from async code: [`soft_delete_sensor`] in one hop on a pooled connection.
+    pub async fn soft_delete_sensor_async(db: &crate::Database, tenant_id: TenantId, sensor_id: SensorId, now: Timestamp) -> crate::repository::Result<usize> {
+        db.run(move |conn| soft_delete_sensor(conn, tenant_id, sensor_id, now)).await
+    }
 }
 /// Named queries of `queries/tenants.sql`.
 pub mod tenants {
@@ -1656,6 +1706,53 @@ pub mod tenants {
     /// `list-recent-activity` from async code: [`list_recent_activity`] in one hop on a pooled connection.
     pub async fn list_recent_activity_async(db: &crate::Database, tenant_id: TenantId, since: Timestamp, limit: i64) -> crate::repository::Result<Vec<ListRecentActivityRow>> {
         db.run(move |conn| list_recent_activity(conn, tenant_id, since, limit)).await
+    }
+
+    /// SQL of `soft-delete-tenant` (`?` placeholders; PostgreSQL gets `$n`).
+    pub const SOFT_DELETE_TENANT_SQL: &str = "UPDATE tenants SET deleted_at = ?, modified_at = ? WHERE tenant_id = ? AND deleted_at IS NULL";
+
+    #[doc(hidden)]
+    pub struct SoftDeleteTenantKey;
+    #[doc(hidden)]
+    pub struct SoftDeleteTenantQuery<'a> {
+        now: Timestamp,
+        tenant_id: TenantId,
+        _borrow: std::marker::PhantomData<&'a ()>,
+    }
+    impl diesel::query_builder::QueryId for SoftDeleteTenantQuery<'_> {
+        type QueryId = SoftDeleteTenantKey;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+    impl diesel::query_builder::Query for SoftDeleteTenantQuery<'_> {
+        type SqlType = diesel::sql_types::Untyped;
+    }
+    impl diesel::RunQueryDsl<AnyConnection> for SoftDeleteTenantQuery<'_> {}
+    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for SoftDeleteTenantQuery<'a> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+            out.push_sql("UPDATE tenants SET deleted_at = ");
+            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.now)?;
+            out.push_sql(", modified_at = ");
+            out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.now)?;
+            out.push_sql(" WHERE tenant_id = ");
+            out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
+            out.push_sql(" AND deleted_at IS NULL");
+            Ok(())
+        }
+    }
+
+    /// `soft-delete-tenant` (queries/tenants.sql:30).
+    pub fn soft_delete_tenant(conn: &mut AnyConnection, tenant_id: TenantId, now: Timestamp) -> crate::repository::Result<usize> {
+        let query = SoftDeleteTenantQuery { now, tenant_id, _borrow: std::marker::PhantomData };
+        conn.write_transaction(|conn| {
+            let count = query.execute(conn)?;
+            crate::repository::tenants::cascade_deleted_at(conn, tenant_id, now)?;
+            Ok(count)
+        })
+    }
+
+    /// `soft-delete-tenant` from async code: [`soft_delete_tenant`] in one hop on a pooled connection.
+    pub async fn soft_delete_tenant_async(db: &crate::Database, tenant_id: TenantId, now: Timestamp) -> crate::repository::Result<usize> {
+        db.run(move |conn| soft_delete_tenant(conn, tenant_id, now)).await
     }
 }
 /// Named queries of `queries/users.sql`.
