@@ -442,7 +442,7 @@ fn safety() {
         );
         assert!(code.contains("conn.write_transaction(|conn| {"), "{code}");
     }
-    refused(&format!("UPDATE ¦rules SET deleted_at = NULL, modified_at = :now WHERE tenant_id = :tenant_id AND rule_id = :rule_id"), "would leave its rule_sensors as they are");
+    refused("UPDATE ¦rules SET deleted_at = NULL, modified_at = :now WHERE tenant_id = :tenant_id AND rule_id = :rule_id", "would leave its rule_sensors as they are");
     refused("-- all-tenants\nUPDATE ¦sensors SET deleted_at = :now WHERE deleted_at IS NULL AND name = :name", "would leave its rule_sensors as they are");
     // A leaf table may be soft-deleted by a named query.
     accepted(&format!("UPDATE rule_sensors SET deleted_at = :now, modified_at = :now WHERE {LIVE} AND rule_sensor_id = :id"));
