@@ -759,6 +759,17 @@ const TEXT_LITERALS: &[&str] = &[
     "'it''s'",
     "'{}'",
 ];
+/// Every table, children before `tenants` (what WITH, UNION ALL and subqueries pick from).
+const EVERY_TABLE: [&str; 7] = [
+    "users",
+    "api_keys",
+    "sensors",
+    "rules",
+    "rule_sensors",
+    "configurations",
+    "tenants",
+];
+
 /// LIKE patterns without letters, backslashes or non-ASCII characters.
 const LIKE_PATTERNS: &[&str] = &[
     "'%'", "'_'", "'__'", "'% %'", "'%  %'", "'%''%'", "''", "'%,%'", "'%)'", "'_%_'", "'%{}%'",
@@ -1650,6 +1661,19 @@ impl<'a> Gen<'a> {
         }
     }
 
+    /// `n` random conditions (subqueries allowed: this is a WHERE) as further AND terms.
+    fn where_terms(&mut self, n: usize, where_: &mut Vec<Conj>) {
+        for _ in 0..n {
+            self.subqueries = true;
+            let e = self.gen_bool(0);
+            self.subqueries = false;
+            where_.push(Conj {
+                ex: e,
+                scope: false,
+            });
+        }
+    }
+
     /// A window function over the tables in scope: ROW_NUMBER ordered to the driving key (now
     /// and then not), RANK / DENSE_RANK, or an aggregate over the partition.
     fn window(&mut self, driving_pk: &str) -> Ex {
@@ -1720,18 +1744,10 @@ impl<'a> Gen<'a> {
     /// `EXISTS (…)`, `x IN (SELECT …)` or `x op (SELECT aggregate …)` over a table of its own,
     /// correlated with the enclosing query now and then; its table is scoped like any other.
     fn subquery(&mut self, d: u32) -> Ex {
-        let tables: Vec<&str> = [
-            "users",
-            "api_keys",
-            "sensors",
-            "rules",
-            "rule_sensors",
-            "configurations",
-            "tenants",
-        ]
-        .into_iter()
-        .filter(|t| self.banned.as_deref() != Some(*t))
-        .collect();
+        let tables: Vec<&str> = EVERY_TABLE
+            .into_iter()
+            .filter(|t| self.banned.as_deref() != Some(*t))
+            .collect();
         let t = *self.rng.pick(&tables);
         self.sub_seq += 1;
         let a = format!("q{}", self.sub_seq);
@@ -2018,15 +2034,8 @@ impl<'a> Gen<'a> {
         let mut where_ = Vec::new();
         self.scope_conds(t, r, &mut head, &mut where_);
         self.scope_tables(&[(t.to_string(), r.to_string())], &[]);
-        for _ in 0..self.rng.below(3) {
-            self.subqueries = true;
-            let e = self.gen_bool(0);
-            self.subqueries = false;
-            where_.push(Conj {
-                ex: e,
-                scope: false,
-            });
-        }
+        let n = self.rng.below(3);
+        self.where_terms(n, &mut where_);
         let item = |ex: Ex| Item {
             ex,
             alias: None,
@@ -2091,15 +2100,7 @@ impl<'a> Gen<'a> {
     /// `WITH w AS (SELECT key, … FROM t WHERE …) SELECT … FROM w WHERE … [ORDER BY key]`: the
     /// WITH query scoped like any SELECT, the body reading its columns.
     fn with(mut self) -> Query {
-        let tables = [
-            "users",
-            "api_keys",
-            "sensors",
-            "rules",
-            "rule_sensors",
-            "configurations",
-            "tenants",
-        ];
+        let tables = EVERY_TABLE;
         let t = *self.rng.pick(&tables);
         let r = if self.rng.chance(0.5) {
             "b0".to_string()
@@ -2110,15 +2111,8 @@ impl<'a> Gen<'a> {
         let mut where_ = Vec::new();
         self.scope_conds(t, &r, &mut head, &mut where_);
         self.scope_tables(&[(t.to_string(), r.clone())], &[]);
-        for _ in 0..self.rng.below(3) {
-            self.subqueries = true;
-            let e = self.gen_bool(0);
-            self.subqueries = false;
-            where_.push(Conj {
-                ex: e,
-                scope: false,
-            });
-        }
+        let n = self.rng.below(3);
+        self.where_terms(n, &mut where_);
         let key = self.catalog[t][0].clone();
         let key_kind = kind_of(&key.sql, &key.rust);
         let mut items = vec![Item {
@@ -2193,15 +2187,8 @@ impl<'a> Gen<'a> {
             });
         }
         let mut where_ = Vec::new();
-        for _ in 0..self.rng.below(3) {
-            self.subqueries = true;
-            let e = self.gen_bool(0);
-            self.subqueries = false;
-            where_.push(Conj {
-                ex: e,
-                scope: false,
-            });
-        }
+        let n = self.rng.below(3);
+        self.where_terms(n, &mut where_);
         let ordered = self.rng.chance(0.8);
         let order_by = if ordered {
             vec![(
@@ -2240,15 +2227,7 @@ impl<'a> Gen<'a> {
     /// Two or three SELECTs over tables of their own with the same column kinds, joined by
     /// UNION ALL, now and then ordered (by every column, or some) and limited.
     fn union(mut self) -> Query {
-        let tables = [
-            "users",
-            "api_keys",
-            "sensors",
-            "rules",
-            "rule_sensors",
-            "configurations",
-            "tenants",
-        ];
+        let tables = EVERY_TABLE;
         let n = 1 + self.rng.below(3);
         let kinds: Vec<K> = (0..n)
             .map(|_| {
@@ -2276,15 +2255,8 @@ impl<'a> Gen<'a> {
             let mut where_ = Vec::new();
             self.scope_conds(t, &r, &mut head, &mut where_);
             self.scope_tables(&[(t.to_string(), r.clone())], &[]);
-            for _ in 0..self.rng.below(3) {
-                self.subqueries = true;
-                let e = self.gen_bool(0);
-                self.subqueries = false;
-                where_.push(Conj {
-                    ex: e,
-                    scope: false,
-                });
-            }
+            let n = self.rng.below(3);
+            self.where_terms(n, &mut where_);
             let mut items = Vec::new();
             for (j, k) in kinds.iter().enumerate() {
                 let e = match self.column(*k) {
@@ -2748,15 +2720,7 @@ impl<'a> Gen<'a> {
         }
         // WHERE: scope conditions and random predicates, in random order.
         let n = self.rng.below(4);
-        for _ in 0..n {
-            self.subqueries = true;
-            let e = self.gen_bool(0);
-            self.subqueries = false;
-            where_.push(Conj {
-                ex: e,
-                scope: false,
-            });
-        }
+        self.where_terms(n, &mut where_);
         for i in (1..where_.len()).rev() {
             let j = self.rng.below(i + 1);
             where_.swap(i, j);
@@ -2919,15 +2883,8 @@ impl<'a> Gen<'a> {
         }
         sets.push(("modified_at".to_string(), Ex::leaf(":now", false)));
         self.hints.insert("now".into(), Hint::Any);
-        for _ in 0..self.rng.below(3) {
-            self.subqueries = true;
-            let e = self.gen_bool(0);
-            self.subqueries = false;
-            where_.push(Conj {
-                ex: e,
-                scope: false,
-            });
-        }
+        let n = self.rng.below(3);
+        self.where_terms(n, &mut where_);
         for i in (1..where_.len()).rev() {
             let j = self.rng.below(i + 1);
             where_.swap(i, j);
