@@ -572,6 +572,55 @@ fn prepare(a: Analyzed, values: &BTreeMap<String, Value>) -> Result<Prepared, St
     })
 }
 
+/// The key of parameter `name` in row `row` of a batch's values (row 0: the name itself).
+fn row_key(name: &str, row: usize) -> String {
+    if row == 0 {
+        name.to_string()
+    } else {
+        format!("{name}#{row}")
+    }
+}
+
+/// [`prepare`], and for a `-- batch` block every row of `values` (`name#row`, the tenant and
+/// the instant shared) bound in one statement of as many VALUES tuples, as the function runs it.
+fn prepare_rows(a: Analyzed, values: &BTreeMap<String, Value>) -> Result<Prepared, String> {
+    if !a.batch {
+        return prepare(a, values);
+    }
+    let rows = (1..)
+        .take_while(|&r| {
+            a.params
+                .iter()
+                .any(|p| values.contains_key(&row_key(&p.name, r)))
+        })
+        .count()
+        + 1;
+    if dollars(&a.qmark_sql) != a.pg_sql {
+        return Err("a batch INSERT whose PostgreSQL SQL differs beyond placeholders".into());
+    }
+    let mut all = prepare(a.clone(), values)?;
+    for row in 1..rows {
+        let mut own = values.clone();
+        for p in &a.params {
+            if let Some(v) = values.get(&row_key(&p.name, row)) {
+                own.insert(p.name.clone(), v.clone());
+            }
+        }
+        let next = prepare(a.clone(), &own)?;
+        all.binds.extend(next.binds);
+        all.guard = all.guard.or(next.guard);
+    }
+    let at = a
+        .qmark_sql
+        .rfind(" VALUES ")
+        .ok_or("a batch INSERT without VALUES")?;
+    let (head, tuple) = (&a.qmark_sql[..at], &a.qmark_sql[at + " VALUES ".len()..]);
+    let sql = format!("{head} VALUES {}", vec![tuple; rows].join(", "));
+    all.analyzed.pg_sql = dollars(&sql);
+    all.analyzed.qmark_sql = sql;
+    Ok(all)
+}
+
 /// A block with a list parameter, as each engine runs it.
 struct ListSql {
     qmark_sql: String,
@@ -1142,10 +1191,10 @@ fn evaluate(
 ) -> Option<(Prepared, Vec<Outcome>, Option<String>)> {
     let a = analyze_text(&q.text(), catalog).ok()?;
     if let Some(problem) = checker_problem(q, &a) {
-        let prepared = prepare(a, values).ok()?;
+        let prepared = prepare_rows(a, values).ok()?;
         return Some((prepared, vec![], Some(problem)));
     }
-    let prepared = prepare(a, values).ok()?;
+    let prepared = prepare_rows(a, values).ok()?;
     if prepared.guard.is_some() {
         return Some((prepared, vec![], None));
     }
@@ -1290,6 +1339,15 @@ fn describe(case: &Case) -> String {
     if !params.is_empty() {
         let _ = writeln!(s, "  params: {}", params.join(", "));
     }
+    let rows: Vec<String> = case
+        .values
+        .iter()
+        .filter(|(k, _)| k.contains('#'))
+        .map(|(k, v)| format!(":{k} = {}", v.show()))
+        .collect();
+    if !rows.is_empty() {
+        let _ = writeln!(s, "  later rows: {}", rows.join(", "));
+    }
     let _ = writeln!(
         s,
         "  sqlite/mysql SQL: {}",
@@ -1426,6 +1484,7 @@ fn accepted_blocks_mean_the_same_on_every_engine() {
 
     let mut rng = Rng::new(seed_value);
     let (mut generated, mut accepted, mut agreed) = (0usize, 0usize, 0usize);
+    let mut made_ids = 0u64;
     let mut guarded = 0usize;
     // Accepted blocks that agreed, per form of the grammar they used (each must be exercised).
     const FORMS: &[(&str, &str)] = &[
@@ -1448,6 +1507,7 @@ fn accepted_blocks_mean_the_same_on_every_engine() {
         ("a window function", "window"),
         ("INSERT … SELECT", "insert-select"),
         ("a list parameter", "list"),
+        ("a batch INSERT", "batch"),
     ];
     let mut forms: BTreeMap<&str, usize> = BTreeMap::new();
     let mut overflowed = 0usize;
@@ -1472,14 +1532,32 @@ fn accepted_blocks_mean_the_same_on_every_engine() {
             }
         };
         let mut values = BTreeMap::new();
-        for p in &a.params {
-            let hint = q.hints.get(&p.name).cloned().unwrap_or(Hint::Any);
-            let v = pick_value(&mut rng, &seed, &p.name, p, &hint);
-            values.insert(p.name.clone(), v);
+        // A batch: 1–3 rows, each with its own values (`name#row`) and its own id, as the
+        // function makes them; the tenant and the instant are the call's.
+        let rows = if a.batch { 1 + rng.below(3) } else { 1 };
+        for row in 0..rows {
+            for p in &a.params {
+                let key = row_key(&p.name, row);
+                if p.generated
+                    .as_deref()
+                    .is_some_and(|g| g.ends_with("::new()"))
+                {
+                    made_ids += 1;
+                    let id = format!("01900000-0000-7000-8000-{made_ids:012x}");
+                    values.insert(key, Value::Id(TenantId::parse(&id).expect("a UUIDv7")));
+                    continue;
+                }
+                if row > 0 && (p.name == "tenant_id" || p.generated.is_some()) {
+                    continue;
+                }
+                let hint = q.hints.get(&p.name).cloned().unwrap_or(Hint::Any);
+                let v = pick_value(&mut rng, &seed, &p.name, p, &hint);
+                values.insert(key, v);
+            }
         }
         accepted += 1;
         let (prepared, outcomes, label) = if let Some(problem) = checker_problem(&q, &a) {
-            match prepare(a, &values) {
+            match prepare_rows(a, &values) {
                 Ok(p) => (p, vec![], Some(problem)),
                 Err(e) => {
                     *harness_skips.entry(e).or_default() += 1;
@@ -1488,7 +1566,7 @@ fn accepted_blocks_mean_the_same_on_every_engine() {
                 }
             }
         } else {
-            let prepared = match prepare(a, &values) {
+            let prepared = match prepare_rows(a, &values) {
                 Ok(p) => p,
                 Err(e) => {
                     *harness_skips.entry(signature(&e)).or_default() += 1;

@@ -180,6 +180,12 @@ pub enum Body {
     /// `INSERT INTO t (columns) SELECT …`: the head, and the SELECT (whose rows the engines
     /// return; the function inserts them).
     InsertSelect { head: String, select: Box<Body> },
+    /// A `-- batch` `INSERT INTO table (columns) VALUES (values)`: the harness binds one tuple
+    /// per row, as the generated function does, and compares the table after it.
+    Batch {
+        table: String,
+        columns: Vec<(String, Ex)>,
+    },
     /// `WITH name AS (SELECT …) SELECT …`: the bodies of the WITH queries, and the SELECT.
     With {
         ctes: Vec<(String, Body)>,
@@ -253,6 +259,15 @@ impl Query {
     fn body_sql(body: &Body) -> String {
         match body {
             Body::InsertSelect { head, select } => format!("{head}\n{}", Self::body_sql(select)),
+            Body::Batch { table, columns } => {
+                let names: Vec<&str> = columns.iter().map(|(c, _)| c.as_str()).collect();
+                let values: Vec<&str> = columns.iter().map(|(_, e)| e.s.as_str()).collect();
+                format!(
+                    "INSERT INTO {table} ({})\nVALUES ({})",
+                    names.join(", "),
+                    values.join(", ")
+                )
+            }
             Body::With { ctes, body } => {
                 let parts: Vec<String> = ctes
                     .iter()
@@ -404,6 +419,10 @@ impl Query {
         let mut add = |e: &Ex| t.extend(e.tags.iter().copied());
         match &self.body {
             Body::Union { .. } | Body::With { .. } | Body::InsertSelect { .. } => {}
+            Body::Batch { columns, .. } => {
+                columns.iter().for_each(|(_, e)| add(e));
+                t.insert("batch");
+            }
             Body::Select {
                 items,
                 where_,
@@ -433,10 +452,10 @@ impl Query {
         t
     }
 
-    /// The table an UPDATE changes.
+    /// The table an UPDATE (or a batch INSERT) changes.
     pub fn update_table(&self) -> Option<&str> {
         match &self.body {
-            Body::Update { table, .. } => Some(table),
+            Body::Update { table, .. } | Body::Batch { table, .. } => Some(table),
             _ => None,
         }
     }
@@ -538,6 +557,18 @@ impl Query {
         }
         match &self.body {
             Body::With { .. } | Body::InsertSelect { .. } => {}
+            // A value replaced by one of its parts (columns stay: most are NOT NULL).
+            Body::Batch { columns, .. } => {
+                for i in 0..columns.len() {
+                    for s in ex_steps(&columns[i].1) {
+                        out.push(with(&|b| {
+                            if let Body::Batch { columns, .. } = b {
+                                columns[i].1 = s.clone();
+                            }
+                        }));
+                    }
+                }
+            }
             // A branch alone, or the union without its order and limit.
             Body::Union {
                 branches, limit, ..
@@ -2016,8 +2047,84 @@ impl<'a> Gen<'a> {
             self.with()
         } else if self.rng.chance(0.06) {
             self.insert_select()
+        } else if self.rng.chance(0.05) {
+            self.batch()
         } else {
             self.select()
+        }
+    }
+
+    /// A `-- batch` INSERT into sensors or rules: every NOT NULL column the function does not
+    /// make, some nullable ones, in a random order; each value a parameter (of the column's
+    /// kind, from the seed or the edge values), a literal, `NULL`, or `COALESCE(:p, literal)`.
+    /// Tables with unique keys or parents are left out: a collision or a missing parent is a
+    /// data error on every engine, not a difference of meaning.
+    fn batch(mut self) -> Query {
+        let t = *self.rng.pick(&["sensors", "rules"]);
+        self.scope_tables(&[(t.to_string(), t.to_string())], &[]);
+        let made = ["created_at", "modified_at", "deleted_at"];
+        let cols: Vec<SCol> = self
+            .cols
+            .iter()
+            .filter(|c| !matches!(c.k, K::Id(_)) && !made.contains(&c.name.as_str()))
+            .filter(|c| !c.nullable || self.rng.chance(0.5))
+            .cloned()
+            .collect();
+        let mut columns = vec![("tenant_id".to_string(), Ex::leaf(":tenant_id", false))];
+        for c in &cols {
+            let value = self.batch_value(c);
+            columns.push((c.name.clone(), value));
+        }
+        for i in (1..columns.len()).rev() {
+            let j = self.rng.below(i + 1);
+            columns.swap(i, j);
+        }
+        Query {
+            head: vec!["batch".into()],
+            params: self.params,
+            hints: self.hints,
+            body: Body::Batch {
+                table: t.to_string(),
+                columns,
+            },
+            tags: self.tags,
+        }
+    }
+
+    /// A value for column `c` of a batch row.
+    fn batch_value(&mut self, c: &SCol) -> Ex {
+        if let Some(dm) = domain(&c.name) {
+            return if self.rng.chance(0.3) {
+                Ex::leaf(format!("'{}'", self.rng.pick(dm)), false)
+            } else {
+                self.param(None, Hint::Domain(dm))
+            };
+        }
+        let hint = self.hint_for(c);
+        let literal = match c.name.as_str() {
+            "metadata" | "scope_tags" | "expression" => Some(Ex::leaf(
+                *self.rng.pick(&["'{}'", "'[]'", "'{\"a\": 1}'"]),
+                false,
+            )),
+            "sample_rate" => Some(Ex::leaf(*self.rng.pick(&["0.5", "1", "0"]), false)),
+            _ => self.literal(c.k),
+        };
+        let r = self.rng.below(100);
+        match literal {
+            Some(l) if r < 20 => l,
+            _ if c.nullable && r < 30 => Ex::leaf("NULL", true),
+            Some(l) if c.nullable && r < 40 => {
+                let p = self.param(None, hint);
+                Ex::node(
+                    format!("COALESCE({}, {})", p.s, l.s),
+                    &[&p, &l],
+                    vec![p.clone(), l.clone()],
+                    false,
+                    true,
+                )
+                .tag("coalesce")
+            }
+            _ => self.param(None, hint),
         }
     }
 
