@@ -144,11 +144,28 @@ pub fn load_catalog(
 }
 
 /// Checks every `*.sql` file in `dir` (sorted by name) against `catalog`; returns every file's
-/// analyzed blocks, or every diagnostic.
+/// analyzed blocks, or every diagnostic. Places read `queries/rules.sql:3:7` (the folder's own
+/// name), as a build prints them.
 pub fn analyze_dir(
     dir: &Path,
     catalog: &catalog::Catalog,
 ) -> Result<Vec<CheckedFile>, Vec<Diagnostic>> {
+    let shown = dir.file_name().unwrap_or_default().to_string_lossy();
+    analyze_dir_shown_as(dir, &shown, catalog)
+}
+
+/// [`analyze_dir`] with places under `shown` (the folder as a command line gave it, so that an
+/// editor can open `/tmp/q/a.sql:3:7` from where the command ran).
+pub fn analyze_dir_shown_as(
+    dir: &Path,
+    shown: &str,
+    catalog: &catalog::Catalog,
+) -> Result<Vec<CheckedFile>, Vec<Diagnostic>> {
+    let shown = match shown.trim_end_matches('/') {
+        "" if shown.starts_with('/') => "",
+        "" | "." => ".",
+        s => s,
+    };
     let entries = std::fs::read_dir(dir).map_err(|e| io_error(dir, "query folder", &e))?;
     let mut files: Vec<_> = entries
         .filter_map(Result::ok)
@@ -165,8 +182,7 @@ pub fn analyze_dir(
             .to_string_lossy()
             .replace('-', "_");
         let display = format!(
-            "{}/{}",
-            dir.file_name().unwrap_or_default().to_string_lossy(),
+            "{shown}/{}",
             path.file_name().unwrap_or_default().to_string_lossy()
         );
         if let Some(why) = names::refusal(&stem) {

@@ -77,8 +77,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = tk_sqlcheck::load_catalog(&args.schema, args.entities.as_deref())
-        .and_then(|catalog| tk_sqlcheck::analyze_dir(&args.dir, &catalog));
+    let result =
+        tk_sqlcheck::load_catalog(&args.schema, args.entities.as_deref()).and_then(|catalog| {
+            tk_sqlcheck::analyze_dir_shown_as(&args.dir, &args.dir.to_string_lossy(), &catalog)
+        });
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error of the check.
     let printed = match &result {
