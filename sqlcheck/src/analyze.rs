@@ -824,12 +824,13 @@ fn type_subquery(parent: &Scope<'_>, q: &Select, how: SubqueryUse) -> SubTyped {
     let mut problems = Vec::new();
     let mut scope = parent.child();
     add_tables(&mut scope, q, &mut problems);
-    let refuse = |problems: &mut Vec<Diagnostic>, pos: Pos, what: &str, fix: &str| {
-        problems.push(Diagnostic::at(Code::Syntax, pos.0, pos.1, what, fix));
+    let refuse = |problems: &mut Vec<Diagnostic>, code: Code, pos: Pos, what: &str, fix: &str| {
+        problems.push(Diagnostic::at(code, pos.0, pos.1, what, fix));
     };
     if q.from.is_empty() {
         refuse(
             &mut problems,
+            Code::Syntax,
             q.pos,
             "a subquery without FROM",
             "select from a table, or write the value itself",
@@ -847,6 +848,7 @@ fn type_subquery(parent: &Scope<'_>, q: &Select, how: SubqueryUse) -> SubTyped {
             // MariaDB refuses LIMIT in an IN subquery; ORDER BY means nothing without it.
             refuse(
                 &mut problems,
+                Code::Syntax,
                 at,
                 &format!("{clause} inside a subquery is not supported by the checker"),
                 "filter with WHERE, or use an aggregate (MAX, COUNT) without GROUP BY",
@@ -859,6 +861,7 @@ fn type_subquery(parent: &Scope<'_>, q: &Select, how: SubqueryUse) -> SubTyped {
         _ => {
             refuse(
                 &mut problems,
+                Code::Result,
                 q.pos,
                 "this subquery must select exactly one value",
                 "select one column or expression (row values are not portable)",
@@ -950,7 +953,7 @@ fn type_subquery(parent: &Scope<'_>, q: &Select, how: SubqueryUse) -> SubTyped {
                     })
             });
         if !aggregated && !by_key {
-            refuse(&mut problems, q.pos, "a subquery used as a value must return at most one row: SQLite takes the first of several, PostgreSQL and MySQL raise an error", "select an aggregate (MAX, COUNT, …) without GROUP BY, or pin the table's primary key with `= :param`");
+            refuse(&mut problems, Code::Meaning, q.pos, "a subquery used as a value must return at most one row: SQLite takes the first of several, PostgreSQL and MySQL raise an error", "select an aggregate (MAX, COUNT, …) without GROUP BY, or pin the table's primary key with `= :param`");
         }
         if let Some(v) = value.as_mut() {
             // No row is NULL; an aggregate always gives its one row.
@@ -1524,11 +1527,12 @@ fn check_insert_select(
     source: &Select,
 ) -> Result<Analyzed, Vec<Diagnostic>> {
     let sql = &block.sql;
-    let refuse = |pos: Pos, what: String, fix: &str| {
-        Err(vec![Diagnostic::at(Code::Syntax, pos.0, pos.1, what, fix)])
+    let refuse = |code: Code, pos: Pos, what: String, fix: &str| {
+        Err(vec![Diagnostic::at(code, pos.0, pos.1, what, fix)])
     };
     if insert.columns.is_empty() {
         return refuse(
+            Code::Syntax,
             insert.table.pos,
             "INSERT must list its columns".into(),
             "write INSERT INTO t (col, …) SELECT …",
@@ -1536,6 +1540,7 @@ fn check_insert_select(
     }
     if source.items.len() != insert.columns.len() {
         return refuse(
+            Code::Result,
             source.pos,
             format!(
                 "{} columns but the SELECT has {} values",
@@ -1553,6 +1558,7 @@ fn check_insert_select(
             .find(|c| c.value.eq_ignore_ascii_case(pk))
         {
             return refuse(
+                Code::Safety,
                 c.pos,
                 format!("INSERT … SELECT lists {pk}: every row gets a new id"),
                 "leave the id out (the function makes a UUIDv7 per row)",
@@ -1579,6 +1585,7 @@ fn check_insert_select(
                 };
                 let Some(name) = tokens[k].text.strip_prefix(':') else {
                     return refuse(
+                        Code::Parameter,
                         expr.pos,
                         "a `?` value in INSERT … SELECT".into(),
                         "name the parameter, e.g. :rule_id",
@@ -1601,6 +1608,7 @@ fn check_insert_select(
             SelectItem::Expr { .. } => {}
             SelectItem::Wildcard(pos) | SelectItem::QualifiedWildcard(_, pos) => {
                 return refuse(
+                    Code::Syntax,
                     *pos,
                     "`*` in INSERT … SELECT".into(),
                     "select one value per listed column, in order",
@@ -1610,6 +1618,7 @@ fn check_insert_select(
     }
     if shared.len() == source.items.len() {
         return refuse(
+            Code::Syntax,
             source.pos,
             "INSERT … SELECT of parameters only".into(),
             "write INSERT … VALUES (…)",
@@ -1627,6 +1636,7 @@ fn check_insert_select(
                 _ => source.pos,
             };
             return refuse(
+                Code::TenantScope,
                 at,
                 "tenant_id of INSERT … SELECT comes from a column: only one tenant is checked live"
                     .into(),
@@ -1643,6 +1653,7 @@ fn check_insert_select(
                 _ => source.pos,
             };
             return refuse(
+                Code::Parameter,
                 at,
                 format!(":{name} is named like a column the SELECT fills"),
                 "give the parameter another name",
@@ -1750,6 +1761,7 @@ fn check_insert_select(
             Some(q) if q.rust != p.rust => {
                 let at = source.pos;
                 return refuse(
+                    Code::Parameter,
                     at,
                     format!(
                         ":{} is {} in the SELECT and {} in the INSERT",
@@ -1818,6 +1830,11 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
         Statement::With(with) => {
             let with = *with;
             extended = check_ctes(block, &with.ctes, catalog, &mut before, &mut problems);
+            // A WITH query named like a table: the body would read the table instead, and
+            // every rule about it would follow from the wrong name.
+            if problems.iter().any(|p| p.code == Code::Schema) {
+                return Err(problems);
+            }
             (with.body, &extended)
         }
         other => (other, catalog),
@@ -1839,6 +1856,11 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
         Statement::Update(Update { table, .. }) | Statement::Delete(Delete { table, .. }) => {
             scope.add(&table.name, table.alias.as_ref(), &mut problems)
         }
+    }
+    // An unknown table (or a clashing alias) is the one thing to fix: its columns, their types
+    // and its tenant and soft-delete rules would each be reported again.
+    if problems.iter().any(|p| p.code == Code::Schema) {
+        return Err(problems);
     }
     let lookup = |q: Option<&Ident>, i: &Ident| scope.lookup(q, i);
     let nested = |q: &Select, how: SubqueryUse| type_subquery(&scope, q, how);

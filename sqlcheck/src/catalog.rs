@@ -171,7 +171,9 @@ pub fn parse(schema_rs: &str) -> Result<Catalog, String> {
         }
         if let Some(head) = line.strip_suffix('{') {
             if let Some((name, key)) = head.trim().split_once(" (") {
-                if !name.contains(' ') && !name.contains('!') {
+                let identifier =
+                    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                if identifier {
                     current = Some(name.to_string());
                     catalog.tables.entry(name.to_string()).or_default();
                     let key = key.trim().trim_end_matches(')').trim();
@@ -211,6 +213,17 @@ pub fn parse(schema_rs: &str) -> Result<Catalog, String> {
                     json: std::mem::take(&mut json),
                 });
         }
+    }
+    // Not a schema module (a wrong path, an empty file): say so once, instead of an unknown
+    // table for every query.
+    if catalog.tables.is_empty() {
+        return Err(
+            "no `diesel::table!` in this file: give the schema module `diesel print-schema` writes (src/schema.rs)"
+                .into(),
+        );
+    }
+    if let Some((table, _)) = catalog.tables.iter().find(|(_, c)| c.is_empty()) {
+        return Err(format!("the table {table} has no columns here"));
     }
     Ok(catalog)
 }
@@ -261,17 +274,23 @@ pub fn parse_entities(entities_rs: &str) -> Result<Vec<Model>, String> {
 pub fn parse_with_entities(schema_rs: &str, entities_rs: &str) -> Result<Catalog, String> {
     let mut catalog = parse(schema_rs)?;
     catalog.models = parse_entities(entities_rs)?;
-    if let Some(m) = catalog
+    check_models(&catalog)?;
+    Ok(catalog)
+}
+
+/// Every model's table must be in the schema.
+pub fn check_models(catalog: &Catalog) -> Result<(), String> {
+    match catalog
         .models
         .iter()
         .find(|m| !catalog.contains_key(&m.table))
     {
-        return Err(format!(
+        Some(m) => Err(format!(
             "the entity {} names table {}, which the schema does not have",
             m.name, m.table
-        ));
+        )),
+        None => Ok(()),
     }
-    Ok(catalog)
 }
 
 /// Parses a declared type (`-- param: x i64`, `-- column: total i64`) into (Rust, SQL) types.

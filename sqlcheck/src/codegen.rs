@@ -569,9 +569,9 @@ fn query_init(p: &crate::analyze::Param) -> String {
     }
 }
 
-/// The owned type of a batch row's field, and how the function reads it as the sync
-/// function's parameter type.
-fn row_field(name: &str, rust: &str) -> (String, String) {
+/// The owned type of a batch row's field (`&str` → `String`), and how the function reads it as
+/// the sync statement binds it.
+pub fn row_field(name: &str, rust: &str) -> (String, String) {
     match rust {
         "&str" => ("String".into(), format!("row.{name}.as_str()")),
         "Option<&str>" => ("Option<String>".into(), format!("row.{name}.as_deref()")),

@@ -87,6 +87,8 @@ pub fn analyze_file(
     if errors.is_empty() {
         Ok(analyzed)
     } else {
+        // In the order of the file (a block's stages find problems in their own order).
+        errors.sort_by_key(|d| (d.line, d.column));
         Err(errors)
     }
 }
@@ -122,25 +124,34 @@ pub fn load_catalog(
 ) -> Result<catalog::Catalog, Vec<Diagnostic>> {
     let schema =
         std::fs::read_to_string(schema_rs).map_err(|e| io_error(schema_rs, "schema", &e))?;
-    let parsed = match entities_rs {
-        Some(path) => {
-            let entities =
-                std::fs::read_to_string(path).map_err(|e| io_error(path, "entity list", &e))?;
-            catalog::parse_with_entities(&schema, &entities)
-        }
-        None => catalog::parse(&schema),
-    };
-    parsed.map_err(|e| {
+    // Each error names the file it is about.
+    let refused = |path: &Path, e: String, fix: &str| {
         vec![Diagnostic::new(
-            &schema_rs.display().to_string(),
+            &path.display().to_string(),
             1,
             1,
             "",
             Code::Schema,
             &e,
-            "fix the schema module or the entity list",
+            fix,
         )]
-    })
+    };
+    let mut catalog =
+        catalog::parse(&schema).map_err(|e| refused(schema_rs, e, "fix the schema module"))?;
+    if let Some(path) = entities_rs {
+        let entities =
+            std::fs::read_to_string(path).map_err(|e| io_error(path, "entity list", &e))?;
+        catalog.models = catalog::parse_entities(&entities).map_err(|e| {
+            refused(
+                path,
+                e,
+                "give the entity list of the data layer (src/repository/entities.rs)",
+            )
+        })?;
+        catalog::check_models(&catalog)
+            .map_err(|e| refused(path, e, "fix the entity list or the schema module"))?;
+    }
+    Ok(catalog)
 }
 
 /// Checks every `*.sql` file in `dir` (sorted by name) against `catalog`; returns every file's
@@ -185,7 +196,7 @@ pub fn analyze_dir_shown_as(
             "{shown}/{}",
             path.file_name().unwrap_or_default().to_string_lossy()
         );
-        if let Some(why) = names::refusal(&stem) {
+        if let Some(why) = names::module_refusal(&stem) {
             errors.push(Diagnostic::new(
                 &display,
                 1,

@@ -50,6 +50,13 @@ pub fn portability(significant: &[Token]) -> Vec<Diagnostic> {
                 "double-quoted identifiers are strings on MySQL",
                 "write the identifier unquoted",
             ),
+            // Measured (the new-user trial): PostgreSQL and SQLite fail the statement with a bare
+            // "database error", MySQL stores the NUL and answers.
+            (Kind::Str, s) if s.contains('\0') => push(
+                t,
+                "a NUL character in a string: PostgreSQL and SQLite refuse the statement, MySQL runs it",
+                "remove the NUL; text with control characters goes through a parameter, which the generated function checks",
+            ),
             (Kind::Str, s) if s.contains('\\') => push(
                 t,
                 "a backslash in a string is an escape character on MySQL only",

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use tk_sqlcheck::analyze::Analyzed;
-use tk_sqlcheck::codegen::{has_params_struct, signature_order};
+use tk_sqlcheck::codegen::{has_params_struct, row_field, signature_order};
 use tk_sqlcheck::file::Returns;
 use tk_sqlcheck::{Code, Diagnostic};
 
@@ -73,7 +73,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            eprintln!("error: {e}\n\n{USAGE}");
+            let _ = writeln!(std::io::stderr(), "error: {e}\n\n{USAGE}");
             return ExitCode::from(2);
         }
     };
@@ -82,26 +82,33 @@ fn main() -> ExitCode {
             tk_sqlcheck::analyze_dir_shown_as(&args.dir, &args.dir.to_string_lossy(), &catalog)
         });
     let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`| head`) is not an error of the check.
+    // A closed pipe (`| head`, on stdout or stderr) is not an error of the check: writes report
+    // it instead of panicking as `println!`/`eprintln!` do, and the exit code stays the check's.
     let printed = match &result {
         Ok(files) if args.json => writeln!(stdout, "{}", queries_json(files)),
-        Ok(files) => writeln!(
-            stdout,
-            "{} queries in {} files: ok",
-            files.iter().map(|f| f.blocks.len()).sum::<usize>(),
-            files.len()
-        ),
+        Ok(files) => {
+            let queries = files.iter().map(|f| f.blocks.len()).sum::<usize>();
+            writeln!(
+                stdout,
+                "{} in {}: ok",
+                counted(queries, "query", "queries"),
+                counted(files.len(), "file", "files")
+            )
+        }
         Err(diagnostics) if args.json => writeln!(stdout, "{}", diagnostics_json(diagnostics)),
         Err(diagnostics) => {
-            for d in diagnostics {
-                eprintln!("error: {d}");
-            }
-            eprintln!(
-                "{} problem(s) in {}/*.sql",
-                diagnostics.len(),
-                args.dir.display()
-            );
-            Ok(())
+            let mut stderr = std::io::stderr().lock();
+            diagnostics
+                .iter()
+                .try_for_each(|d| writeln!(stderr, "error: {d}"))
+                .and_then(|()| {
+                    writeln!(
+                        stderr,
+                        "{} in {}/*.sql",
+                        counted(diagnostics.len(), "problem", "problems"),
+                        args.dir.display()
+                    )
+                })
         }
     };
     let _ = printed.and_then(|()| stdout.flush());
@@ -110,6 +117,11 @@ fn main() -> ExitCode {
         Err(d) if d.iter().all(|d| d.code == Code::Io) => ExitCode::from(2),
         Err(_) => ExitCode::from(1),
     }
+}
+
+/// `1 file`, `2 files`.
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// A JSON string literal.
@@ -165,15 +177,23 @@ fn query_json(file: &str, module: &str, a: &Analyzed) -> String {
         } else {
             "argument"
         };
+        // A batch row's field is owned (`String`, as the generated `…Row` declares it).
+        let ty = if place == "row" {
+            row_field(&p.name, &p.rust).0
+        } else {
+            p.rust.clone()
+        };
         object(&[
             ("name", string(&p.name)),
-            ("rust", rust(&p.rust)),
+            ("rust", rust(&ty)),
             ("nullable", p.rust.starts_with("Option<").to_string()),
             ("list", p.list.to_string()),
             ("place", string(place)),
         ])
     });
-    let generated = a.params.iter().filter_map(|p| {
+    // INSERT … SELECT: what the function makes for each row it inserts.
+    let made = a.copy.as_ref().map_or(&a.params, |c| &c.rows.params);
+    let generated = made.iter().filter_map(|p| {
         p.generated
             .as_ref()
             .map(|g| object(&[("rust", rust(&p.rust)), ("made_by", string(g))]))

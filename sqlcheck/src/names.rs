@@ -55,6 +55,16 @@ pub fn refusal(name: &str) -> Option<String> {
     None
 }
 
+/// Why a query file's stem cannot be the name of its generated module, if it cannot: besides
+/// [`refusal`], `support` is the data layer's own module of helpers beside the generated ones
+/// (`queries::support`), so `support.sql` would define it twice.
+pub fn module_refusal(stem: &str) -> Option<String> {
+    refusal(stem).or_else(|| {
+        (snake(stem) == "support")
+            .then(|| "queries::support is the module of the generated code's helpers".to_string())
+    })
+}
+
 /// Why `name` cannot be a parameter of the generated function, if it cannot.
 pub fn parameter_refusal(name: &str) -> Option<String> {
     if name.starts_with("__") {

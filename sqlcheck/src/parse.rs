@@ -18,7 +18,7 @@ pub const MAX_DEPTH: usize = 64;
 /// loops but which walking and dropping would recurse through.
 pub const MAX_HEIGHT: usize = 256;
 
-const ACCEPTS: &str = "the checker accepts one SELECT [DISTINCT] … [FROM t [AS] a [[INNER | LEFT [OUTER]] JOIN … ON …]] [WHERE …] [GROUP BY …] [HAVING …] [ORDER BY … [ASC | DESC]] [LIMIT n [OFFSET n]], INSERT INTO t (columns) VALUES (…), UPDATE t SET c = … [WHERE …] or DELETE FROM t [WHERE …] statement (see queries/README.md)";
+const ACCEPTS: &str = "the checker accepts one statement: [WITH w AS (SELECT …), …] SELECT [DISTINCT] … [FROM t [AS] a [[INNER | LEFT [OUTER]] JOIN … ON …]] [WHERE …] [GROUP BY …] [HAVING …] [ORDER BY … [ASC | DESC]] [LIMIT n [OFFSET n]] [UNION ALL SELECT …], INSERT INTO t (columns) VALUES (…) or SELECT …, UPDATE t SET c = … [WHERE …] or DELETE FROM t [WHERE …]; subqueries in WHERE and select lists (see queries/README.md)";
 
 /// Words that cannot be an identifier or an alias, so a clause keyword is never read as one.
 const RESERVED: &[&str] = &[
@@ -324,9 +324,11 @@ impl Parser {
             "UPDATE" => self.update().map(Statement::Update),
             "DELETE" => self.delete().map(Statement::Delete),
             "WITH" => self.with().map(|w| Statement::With(Box::new(w))),
-            "" => self.fail("SELECT, INSERT, UPDATE or DELETE"),
+            "" => self.fail("SELECT, WITH, INSERT, UPDATE or DELETE"),
             _ => self.refuse(
-                &format!("only SELECT, INSERT, UPDATE and DELETE are supported, found {word}"),
+                &format!(
+                    "only SELECT, WITH, INSERT, UPDATE and DELETE are supported, found {word}"
+                ),
                 "keep DDL in migrations",
             ),
         }
@@ -1126,7 +1128,7 @@ impl Parser {
         for frame in ["ROWS", "RANGE", "GROUPS"] {
             if self.at_keyword(frame) {
                 return self.refuse(
-                    "window frames are not supported by the checker (GROUPS is PostgreSQL and SQLite only)",
+                    "window frames (ROWS, RANGE, GROUPS) are not supported by the checker: the engines differ on their forms (MySQL and MariaDB have no GROUPS)",
                     "use the default frame: the partition, or up to the current row's peers with ORDER BY",
                 );
             }

@@ -121,6 +121,37 @@ fn json_describes_every_query() {
         .map(|p| p["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["tenant_id", "rule_id", "since"]);
+    // Each inserted link gets an id and timestamps the function makes.
+    let made: Vec<&str> = link["generated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["rust"].as_str().unwrap())
+        .collect();
+    assert_eq!(made, ["RuleSensorId", "Timestamp"]);
+    // A batch row's fields are owned, as the generated `…Row` declares them.
+    let batch = query(&all, "register-sensors");
+    let fields: Vec<(&str, &str, &str)> = batch["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap(),
+                p["rust"].as_str().unwrap(),
+                p["place"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("tenant_id", "TenantId", "argument"),
+            ("name", "String", "row"),
+            ("description", "Option<String>", "row"),
+            ("metadata", "String", "row"),
+        ]
+    );
 }
 
 #[test]
@@ -168,6 +199,42 @@ fn diagnostics_are_the_builds() {
         format!("{q}/bad.sql:2:8")
     );
     assert_eq!(found["diagnostics"][0]["code"], "schema");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `tk-sqlcheck … 2>&1 | head -2`: a reader that goes away early ends the command with the
+/// check's exit code, not a panic (exit 101) about a broken pipe.
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    use std::process::Stdio;
+    let dir = std::env::temp_dir().join(format!("tk-sqlcheck-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Enough problems to fill any pipe buffer.
+    let mut text = String::new();
+    for i in 0..2000 {
+        text.push_str(&format!(
+            "-- name: q{i}\nSELECT nme FROM sensors WHERE tenant_id = :t AND deleted_at IS NULL;\n\n"
+        ));
+    }
+    std::fs::write(dir.join("bad.sql"), text).unwrap();
+    let q = dir.to_str().unwrap();
+    for json in [false, true] {
+        let mut args = vec!["check", q, "--schema", "src/schema.rs"];
+        if json {
+            args.push("--json");
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tk-sqlcheck"))
+            .args(&args)
+            .current_dir(root())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("runs");
+        drop(child.stdout.take());
+        drop(child.stderr.take());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(1), "json {json}: {status:?}");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

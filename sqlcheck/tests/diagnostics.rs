@@ -249,7 +249,7 @@ fn names_and_annotations_the_generated_code_needs() {
 #[test]
 fn file_names_become_modules() {
     let dir = tempfile_dir();
-    for name in ["2fa.sql", "type.sql"] {
+    for name in ["2fa.sql", "type.sql", "support.sql"] {
         let path = dir.join(name);
         std::fs::write(&path, "-- name: q\nSELECT name FROM tenants WHERE tenant_id = :tenant_id AND deleted_at IS NULL;\n").unwrap();
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -382,6 +382,80 @@ fn schema_errors() {
         "q",
         "unknown table or alias x",
     );
+}
+
+/// An unknown table, or a WITH query named like a table, is the one error of its block (its
+/// columns, types and table rules would each be reported again, as the new-user trial saw).
+#[test]
+fn a_wrong_table_is_reported_once() {
+    let found = errors(
+        "-- name: q\nSELECT name FROM sensor WHERE tenant_id = :t AND deleted_at IS NULL;\n",
+    );
+    let shown: Vec<String> = found.iter().map(|d| d.to_string()).collect();
+    assert_eq!(found.len(), 1, "{shown:#?}");
+    assert!(
+        found[0].message.contains("unknown table sensor"),
+        "{shown:#?}"
+    );
+    let found = errors(
+        "-- name: w\nWITH sensors AS (SELECT sensor_id, name FROM sensors WHERE tenant_id = :tenant_id AND deleted_at IS NULL)\nSELECT name FROM sensors ORDER BY sensor_id;\n",
+    );
+    let shown: Vec<String> = found.iter().map(|d| d.to_string()).collect();
+    assert_eq!(found.len(), 1, "{shown:#?}");
+    assert!(
+        found[0].message.contains("already names a table"),
+        "{shown:#?}"
+    );
+}
+
+/// Several problems of one file come in the order of the file.
+#[test]
+fn diagnostics_come_in_file_order() {
+    let found = errors(
+        "-- name: a\nSELECT nme FROM sensors WHERE tenant_id = :t AND deleted_at IS NULL;\n\n-- name: b\nSELECT name, x FROM sensors WHERE tenant_id = :t;\n",
+    );
+    let places: Vec<(usize, usize)> = found.iter().map(|d| (d.line, d.column)).collect();
+    let mut sorted = places.clone();
+    sorted.sort();
+    assert!(places.len() >= 3, "{found:#?}");
+    assert_eq!(places, sorted);
+}
+
+/// A NUL in a string literal: PostgreSQL and SQLite fail the statement, MySQL runs it
+/// (measured by the new-user trial).
+#[test]
+fn a_nul_in_a_literal_is_refused() {
+    let sql = "SELECT name FROM sensors WHERE tenant_id = :tenant_id AND deleted_at IS NULL AND name = 'a\0b'";
+    expect(
+        &format!("-- name: q\n{sql};\n"),
+        2,
+        col(sql, "'a"),
+        "q",
+        "a NUL character in a string",
+    );
+}
+
+/// A file that is not a schema module, or an entity list that names nothing, is one error
+/// naming that file.
+#[test]
+fn a_wrong_schema_or_entity_file_is_named() {
+    let dir = tempfile_dir().join("catalog");
+    std::fs::create_dir_all(&dir).unwrap();
+    let garbage = dir.join("garbage.rs");
+    std::fs::write(&garbage, "fn main() { println!(\"not a schema\"); }\n").unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let schema = root.join("../src/schema.rs");
+    for (schema_rs, entities, blamed, needle) in [
+        (&garbage, None, &garbage, "no `diesel::table!`"),
+        (&schema, Some(&garbage), &garbage, "names no entities"),
+    ] {
+        let errors =
+            tk_sqlcheck::load_catalog(schema_rs, entities.map(|p| p.as_path())).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert_eq!(errors[0].file, blamed.display().to_string());
+        assert!(errors[0].message.contains(needle), "{errors:#?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
