@@ -391,6 +391,17 @@ where
     Ok(c)
 }
 
+/// A driver's message on one line: libpq writes "…Connection refused\n\tIs the server running…",
+/// which breaks a log line (and the CLI's `error:` line) in two.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Opens a connection to `url` and applies the session settings of its backend. The backend is
 /// chosen from the URL's scheme, so a failure carries the driver's own message (scrubbed of the
 /// password), not the derive's "Invalid connection url for multiconnection".
@@ -398,7 +409,7 @@ pub fn establish(url: &DatabaseUrl) -> Result<AnyConnection> {
     let fail = |message: String| Error::Connect {
         backend: url.backend(),
         target: url.redacted().to_string(),
-        message: url.scrub(&message),
+        message: one_line(&url.scrub(&message)),
     };
     let conn = match url.backend() {
         #[cfg(feature = "sqlite")]

@@ -228,4 +228,16 @@ pub mod support {
     pub fn json(field: &'static str, value: &str) -> Result<()> {
         validate::json(field, value)
     }
+
+    /// The checks of row `index` of a batch: a refusal says which row (`invalid metadata: is
+    /// not valid JSON … (rows[3])`), so a caller with thousands can find it.
+    pub fn row_checked(index: usize, checks: impl FnOnce() -> Result<()>) -> Result<()> {
+        checks().map_err(|e| match e {
+            Error::Validation { field, reason } => Error::Validation {
+                field,
+                reason: format!("{reason} (rows[{index}])"),
+            },
+            other => other,
+        })
+    }
 }

@@ -790,6 +790,8 @@ fn canary_password_never_appears_in_errors(db: &TestDb) {
         let err = Database::open(&config).await.unwrap_err();
         let shown = format!("{err} || {err:?} || {config:?}");
         assert!(matches!(err, Error::Connect { .. }), "{shown}");
+        // One line: libpq's "Connection refused\n\tIs the server running…" is joined.
+        assert!(!err.to_string().contains('\n'), "{err}");
         assert!(!shown.contains(CANARY), "{shown}");
         assert!(shown.contains("***"), "{shown}");
         assert!(

@@ -655,6 +655,11 @@ fn batch_inserts_write_every_row_or_none(db: &TestDb) {
         trapperkeeper_db::ErrorKind::Validation,
         "{err:?}"
     );
+    // …and says which row.
+    assert!(
+        err.to_string().starts_with("invalid metadata: ") && err.to_string().ends_with("(rows[7])"),
+        "{err}"
+    );
     let err = queries::sensors::register_sensors(&mut c, gone.tenant_id, &bad[..2]).unwrap_err();
     assert_eq!(
         err.kind(),

@@ -751,27 +751,32 @@ fn batch_insert(out: &mut String, a: &Analyzed, target: &Target, file_path: &str
             let _ = writeln!(out, "        {line}");
         }
     }
-    // Every row is checked before any is written.
-    let _ = writeln!(out, "        for row in rows {{");
+    // Every row is checked before any is written; a refusal names its row.
+    let _ = writeln!(
+        out,
+        "        for (index, row) in rows.iter().enumerate() {{"
+    );
+    let _ = writeln!(out, "            support::row_checked(index, || {{");
     for &i in &fields {
         let p = &a.params[i];
         let _ = writeln!(
             out,
-            "            let {} = {};",
+            "                let {} = {};",
             p.name,
             row_field(&p.name, &p.rust).1
         );
     }
     for &i in &fields {
         let p = &a.params[i];
-        let _ = writeln!(out, "            let _ = {};", p.name);
+        let _ = writeln!(out, "                let _ = {};", p.name);
         for line in column_rule_check(p, target)
             .into_iter()
             .chain(text_checks(p))
         {
-            let _ = writeln!(out, "            {line}");
+            let _ = writeln!(out, "                {line}");
         }
     }
+    let _ = writeln!(out, "                Ok(())\n            }})?;");
     let _ = writeln!(out, "        }}");
     let chunk = (MAX_BATCH_BINDS / per_row).max(1);
     let now_fields: String = a

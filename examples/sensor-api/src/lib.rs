@@ -5,7 +5,8 @@
 //!
 //! Requests, as `(method, path)`:
 //! - `GET /tenants/{tenant}/sensors`: the tenant's live sensors, `id name` per line;
-//! - `POST /tenants/{tenant}/sensors/{name}`: registers a sensor, answers its new id.
+//! - `POST /tenants/{tenant}/sensors/{name}`: registers a sensor (the name percent-decoded),
+//!   answers its new id.
 
 use trapperkeeper_db::config::DatabaseConfig;
 use trapperkeeper_db::types::TenantId;
@@ -78,9 +79,14 @@ impl Service {
                         .collect();
                     Response::new(200, lines)
                 }),
-            ("POST", [name]) => queries::sensors::register_sensor_async(&self.db, tenant, name)
-                .await
-                .map(|id| Response::new(201, format!("{id}\n"))),
+            ("POST", [name]) => {
+                let Some(name) = percent_decoded(name) else {
+                    return Response::new(400, "bad name: not percent-encoded UTF-8\n");
+                };
+                queries::sensors::register_sensor_async(&self.db, tenant, &name)
+                    .await
+                    .map(|id| Response::new(201, format!("{id}\n")))
+            }
             _ => return Response::new(405, "method not allowed\n"),
         };
         answer.unwrap_or_else(|e| {
@@ -94,4 +100,23 @@ impl Service {
             Response::new(status, format!("{e}\n"))
         })
     }
+}
+
+/// A path segment with its `%XX` escapes decoded (`caf%C3%A9` → `café`); `None` when an escape
+/// is malformed or the bytes are not UTF-8.
+pub fn percent_decoded(segment: &str) -> Option<String> {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }

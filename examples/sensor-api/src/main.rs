@@ -4,6 +4,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
+use std::time::Duration;
 
 use tk_sensor_api_example::Service;
 use trapperkeeper_db::config::{CliOverrides, DatabaseConfig};
@@ -27,20 +28,26 @@ fn main() {
     });
     eprintln!("listening on {addr}");
     for stream in listener.incoming().flatten() {
-        let mut reader = BufReader::new(&stream);
-        let mut line = String::new();
-        if reader.read_line(&mut line).is_err() {
-            continue;
-        }
-        let mut words = line.split_whitespace();
-        let (method, path) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
-        let answer = runtime.block_on(service.handle(method, path));
-        let _ = write!(
-            &stream,
-            "HTTP/1.0 {} -\r\ncontent-type: text/plain\r\ncontent-length: {}\r\n\r\n{}",
-            answer.status,
-            answer.body.len(),
-            answer.body
-        );
+        // A connection each on its own thread, with a deadline for its request line: a client
+        // that connects and sends nothing holds up nobody else.
+        let (service, runtime) = (service.clone(), runtime.handle().clone());
+        std::thread::spawn(move || {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut reader = BufReader::new(&stream);
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                return;
+            }
+            let mut words = line.split_whitespace();
+            let (method, path) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+            let answer = runtime.block_on(service.handle(method, path));
+            let _ = write!(
+                &stream,
+                "HTTP/1.0 {} -\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\n\r\n{}",
+                answer.status,
+                answer.body.len(),
+                answer.body
+            );
+        });
     }
 }

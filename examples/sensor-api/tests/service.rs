@@ -74,5 +74,31 @@ fn serves_its_paths_through_its_own_queries(db: &TestDb) {
             .handle("GET", &format!("/tenants/{t}/sensors"))
             .await;
         assert_eq!(listed.body.lines().count(), 2);
+
+        // Names arrive percent-encoded in the path.
+        let made = service
+            .handle("POST", &format!("/tenants/{t}/sensors/caf%C3%A9%202"))
+            .await;
+        assert_eq!(made.status, 201, "{made:?}");
+        let answer = service
+            .handle("POST", &format!("/tenants/{t}/sensors/bad%ZZ"))
+            .await;
+        assert_eq!(answer.status, 400, "{answer:?}");
+        let listed = service
+            .handle("GET", &format!("/tenants/{t}/sensors"))
+            .await;
+        assert_eq!(listed.body.lines().count(), 3);
+        assert!(listed.body.contains(" café 2\n"), "{listed:?}");
     });
+}
+
+#[test]
+fn path_segments_are_percent_decoded() {
+    use tk_sensor_api_example::percent_decoded;
+    assert_eq!(percent_decoded("plain").as_deref(), Some("plain"));
+    assert_eq!(percent_decoded("%E2%9C%93").as_deref(), Some("✓"));
+    assert_eq!(percent_decoded("a%2Fb").as_deref(), Some("a/b"));
+    assert_eq!(percent_decoded("%ZZ"), None);
+    assert_eq!(percent_decoded("%4"), None);
+    assert_eq!(percent_decoded("%FF"), None, "not UTF-8");
 }

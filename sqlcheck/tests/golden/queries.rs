@@ -670,9 +670,12 @@ pub mod rules {
     pub fn link_rule_to_sensors_seen_since_rows(conn: &mut AnyConnection, tenant_id: TenantId, rule_id: RuleId, rows: &[LinkRuleToSensorsSeenSinceRowsRow]) -> crate::repository::Result<Vec<RuleSensorId>> {
         let __now = Timestamp::now();
         let __id: Vec<RuleSensorId> = rows.iter().map(|_| RuleSensorId::new()).collect();
-        for row in rows {
-            let sensor_id = row.sensor_id;
-            let _ = sensor_id;
+        for (index, row) in rows.iter().enumerate() {
+            support::row_checked(index, || {
+                let sensor_id = row.sensor_id;
+                let _ = sensor_id;
+                Ok(())
+            })?;
         }
         let insert = |conn: &mut AnyConnection| -> diesel::QueryResult<usize> {
             let mut count = 0;
@@ -1277,19 +1280,22 @@ pub mod sensors {
     pub fn register_sensors(conn: &mut AnyConnection, tenant_id: TenantId, rows: &[RegisterSensorsRow]) -> crate::repository::Result<Vec<SensorId>> {
         let __now = Timestamp::now();
         let __id: Vec<SensorId> = rows.iter().map(|_| SensorId::new()).collect();
-        for row in rows {
-            let name = row.name.as_str();
-            let description = row.description.as_deref();
-            let metadata = row.metadata.as_str();
-            let _ = name;
-            support::column(crate::repository::sensors::COLUMN_RULES, "name", name)?;
-            { let value = name; support::text_bytes("name", value)?; support::max_chars("name", value, 128)?; }
-            let _ = description;
-            if let Some(value) = description { support::column(crate::repository::sensors::COLUMN_RULES, "description", value)?; }
-            if let Some(value) = description { support::text_bytes("description", value)?; }
-            let _ = metadata;
-            support::column(crate::repository::sensors::COLUMN_RULES, "metadata", metadata)?;
-            { let value = metadata; support::text_bytes("metadata", value)?; support::json("metadata", value)?; }
+        for (index, row) in rows.iter().enumerate() {
+            support::row_checked(index, || {
+                let name = row.name.as_str();
+                let description = row.description.as_deref();
+                let metadata = row.metadata.as_str();
+                let _ = name;
+                support::column(crate::repository::sensors::COLUMN_RULES, "name", name)?;
+                { let value = name; support::text_bytes("name", value)?; support::max_chars("name", value, 128)?; }
+                let _ = description;
+                if let Some(value) = description { support::column(crate::repository::sensors::COLUMN_RULES, "description", value)?; }
+                if let Some(value) = description { support::text_bytes("description", value)?; }
+                let _ = metadata;
+                support::column(crate::repository::sensors::COLUMN_RULES, "metadata", metadata)?;
+                { let value = metadata; support::text_bytes("metadata", value)?; support::json("metadata", value)?; }
+                Ok(())
+            })?;
         }
         let insert = |conn: &mut AnyConnection| -> diesel::QueryResult<usize> {
             let mut count = 0;
