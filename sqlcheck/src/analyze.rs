@@ -8,7 +8,7 @@ use crate::ast::{
     walk_here, Args, BinaryOp, Delete, Expr, ExprKind, Ident, Literal, Pos, Select, SelectItem,
     Statement, Update,
 };
-use crate::catalog::{self, Catalog, Column};
+use crate::catalog::{self, option_inner, Catalog, Column};
 use crate::file::{Block, Returns};
 use crate::lint;
 use crate::parse;
@@ -1251,13 +1251,7 @@ fn union_columns(
     branches: &[Vec<OutColumn>],
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<OutColumn> {
-    let inner = |c: &OutColumn| {
-        c.rust
-            .strip_prefix("Option<")
-            .and_then(|r| r.strip_suffix('>'))
-            .unwrap_or(&c.rust)
-            .to_string()
-    };
+    let inner = |c: &OutColumn| option_inner(&c.rust).unwrap_or(&c.rust).to_string();
     let first = &branches[0];
     for (branch, cols) in union.branches.iter().zip(branches).skip(1) {
         if cols.len() != first.len() {
@@ -1706,7 +1700,7 @@ fn check_insert_select(
         .collect();
     let inner = |r: &str| {
         let r = r.replace("&str", "String");
-        match r.strip_prefix("Option<").and_then(|x| x.strip_suffix('>')) {
+        match option_inner(&r) {
             Some(x) => (x.to_string(), true),
             None => (r, false),
         }
@@ -2284,11 +2278,7 @@ fn check_block(block: &Block, catalog: &Catalog) -> Result<Analyzed, Vec<Diagnos
             if let Some(index) = g.reuse.and_then(|pos| param_at(pos, &binds)) {
                 // Bound to NOT NULL modified_at too, so it takes the non-null type.
                 let param = &mut params[index];
-                if let Some(inner) = param
-                    .rust
-                    .strip_prefix("Option<")
-                    .and_then(|r| r.strip_suffix('>'))
-                {
+                if let Some(inner) = option_inner(&param.rust) {
                     param.rust = inner.to_string();
                     param.sql.clone_from(&g.sql);
                 }
@@ -3152,10 +3142,7 @@ fn project(
                 return;
             }
             if let Some((rust, sql)) = declared {
-                let inner = rust
-                    .strip_prefix("Option<")
-                    .and_then(|r| r.strip_suffix('>'))
-                    .unwrap_or(&rust);
+                let inner = option_inner(&rust).unwrap_or(&rust);
                 if let (Some(have), Some(want)) = (&t.ty, Ty::of_rust(inner)) {
                     // Rows decode by the declared type: it must be the type the engines return.
                     if *have != want && !(want == Ty::Double && *have == Ty::Double) {

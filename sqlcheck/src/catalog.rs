@@ -293,9 +293,14 @@ pub fn check_models(catalog: &Catalog) -> Result<(), String> {
     }
 }
 
+/// `T` of the Rust type `Option<T>`; `None` for a type that is not an `Option`.
+pub fn option_inner(rust: &str) -> Option<&str> {
+    rust.strip_prefix("Option<")?.strip_suffix('>')
+}
+
 /// Parses a declared type (`-- param: x i64`, `-- column: total i64`) into (Rust, SQL) types.
 pub fn declared(ty: &str) -> Option<(String, String)> {
-    if let Some(inner) = ty.strip_prefix("Option<").and_then(|t| t.strip_suffix('>')) {
+    if let Some(inner) = option_inner(ty) {
         let (rust, sql) = declared(inner.trim())?;
         return Some((
             format!("Option<{rust}>"),
