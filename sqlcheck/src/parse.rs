@@ -210,6 +210,32 @@ impl Parser {
         ))
     }
 
+    /// `[ORDER BY expr [ASC | DESC], …]`, of a query or a window (empty without ORDER BY).
+    fn order_by(&mut self) -> Parsed<Vec<OrderBy>> {
+        let mut order_by = Vec::new();
+        if !self.eat_keyword("ORDER") {
+            return Ok(order_by);
+        }
+        self.expect_keyword("BY")?;
+        loop {
+            let expr = self.expr()?;
+            let descending = self.eat_keyword("DESC");
+            if !descending {
+                self.eat_keyword("ASC");
+            }
+            if self.at_keyword("NULLS") {
+                return self.refuse(
+                    "NULLS FIRST / NULLS LAST is not supported by MySQL",
+                    "NULLs sort first ascending on SQLite and MySQL, last on PostgreSQL; sort on `column IS NULL` first to make the order explicit",
+                );
+            }
+            order_by.push(OrderBy { expr, descending });
+            if !self.eat_symbol(",") {
+                return Ok(order_by);
+            }
+        }
+    }
+
     /// An error at the current token for a construct the grammar leaves out on purpose.
     fn refuse<T>(&self, what: &str, help: &str) -> Parsed<T> {
         let (l, c) = self.pos();
@@ -456,27 +482,7 @@ impl Parser {
         } else {
             None
         };
-        let mut order_by = Vec::new();
-        if self.eat_keyword("ORDER") {
-            self.expect_keyword("BY")?;
-            loop {
-                let expr = self.expr()?;
-                let descending = self.eat_keyword("DESC");
-                if !descending {
-                    self.eat_keyword("ASC");
-                }
-                if self.at_keyword("NULLS") {
-                    return self.refuse(
-                        "NULLS FIRST / NULLS LAST is not supported by MySQL",
-                        "NULLs sort first ascending on SQLite and MySQL, last on PostgreSQL; sort on `column IS NULL` first to make the order explicit",
-                    );
-                }
-                order_by.push(OrderBy { expr, descending });
-                if !self.eat_symbol(",") {
-                    break;
-                }
-            }
-        }
+        let order_by = self.order_by()?;
         let (mut limit, mut offset) = (None, None);
         if self.eat_keyword("LIMIT") {
             limit = Some(self.limit_value("LIMIT")?);
@@ -1110,21 +1116,7 @@ impl Parser {
             self.expect_keyword("BY")?;
             partition_by = self.expr_list()?;
         }
-        let mut order_by = Vec::new();
-        if self.eat_keyword("ORDER") {
-            self.expect_keyword("BY")?;
-            loop {
-                let expr = self.expr()?;
-                let descending = self.eat_keyword("DESC");
-                if !descending {
-                    self.eat_keyword("ASC");
-                }
-                order_by.push(OrderBy { expr, descending });
-                if !self.eat_symbol(",") {
-                    break;
-                }
-            }
-        }
+        let order_by = self.order_by()?;
         for frame in ["ROWS", "RANGE", "GROUPS"] {
             if self.at_keyword(frame) {
                 return self.refuse(

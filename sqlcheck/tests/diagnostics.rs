@@ -300,6 +300,15 @@ fn dialect_parse_errors() {
         "a",
         "a number runs into letters",
     );
+    // NULLS LAST is refused in a window's ORDER BY as in the query's.
+    let sql = "SELECT sensor_id, ROW_NUMBER() OVER (ORDER BY name NULLS LAST) AS n FROM sensors WHERE tenant_id = :tenant_id AND deleted_at IS NULL";
+    expect(
+        &format!("-- name: a\n{sql};\n"),
+        2,
+        col(sql, "NULLS"),
+        "a",
+        "NULLS FIRST / NULLS LAST",
+    );
     // MySQL takes only whole numbers after LIMIT.
     expect(
         "-- name: a\n-- returns: many\nSELECT name FROM tenants WHERE deleted_at IS NULL LIMIT 1.5;\n",
