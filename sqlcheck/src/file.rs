@@ -112,6 +112,19 @@ pub fn split(file: &str, text: &str) -> (Vec<Block>, Vec<Diagnostic>) {
     let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     // Editors on Windows may save a byte-order mark; it is not SQL.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Classic Mac OS line endings: the whole file would be one line (its `-- name:`).
+    if text.contains('\r') && !text.contains('\n') {
+        errors.push(Diagnostic::new(
+            file,
+            1,
+            1,
+            "",
+            Code::Annotation,
+            "the lines of this file end in a bare CR",
+            "save it with LF (or CRLF) line endings",
+        ));
+        return (blocks, errors);
+    }
     let lines: Vec<&str> = text.lines().collect();
     let finish = |b: Block, blocks: &mut Vec<Block>, errors: &mut Vec<Diagnostic>| {
         if b.sql.trim().trim_end_matches(';').trim().is_empty() {

@@ -182,10 +182,17 @@ pub fn analyze_dir_shown_as(
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        // Hidden files (an editor's `.#rules.sql` lock) are not queries.
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
         .collect();
     files.sort();
     let mut out = Vec::new();
     let mut errors = Vec::new();
+    // The module each file became, and from which file: `a-b.sql` and `a_b.sql` are one module.
+    let mut modules: std::collections::BTreeMap<String, String> = Default::default();
     for path in files {
         let stem = path
             .file_stem()
@@ -196,6 +203,20 @@ pub fn analyze_dir_shown_as(
             "{shown}/{}",
             path.file_name().unwrap_or_default().to_string_lossy()
         );
+        let file_name = path.file_name().unwrap_or_default().to_string_lossy();
+        if let Some(first) = modules.get(&stem) {
+            errors.push(Diagnostic::new(
+                &display,
+                1,
+                1,
+                "",
+                Code::Annotation,
+                &format!("{file_name} and {first} both become the module {stem}"),
+                "rename one of the files",
+            ));
+            continue;
+        }
+        modules.insert(stem.clone(), file_name.to_string());
         if let Some(why) = names::module_refusal(&stem) {
             errors.push(Diagnostic::new(
                 &display,

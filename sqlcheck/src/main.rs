@@ -77,9 +77,24 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result =
-        tk_sqlcheck::load_catalog(&args.schema, args.entities.as_deref()).and_then(|catalog| {
+    let result = tk_sqlcheck::load_catalog(&args.schema, args.entities.as_deref())
+        .and_then(|catalog| {
             tk_sqlcheck::analyze_dir_shown_as(&args.dir, &args.dir.to_string_lossy(), &catalog)
+        })
+        .and_then(|files| {
+            // A mistyped folder would pass as "0 queries".
+            if files.is_empty() {
+                return Err(vec![Diagnostic::new(
+                    &args.dir.to_string_lossy(),
+                    1,
+                    1,
+                    "",
+                    Code::Io,
+                    "no *.sql files in this folder",
+                    "give the folder of the query files (default: queries)",
+                )]);
+            }
+            Ok(files)
         });
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`, on stdout or stderr) is not an error of the check: writes report
@@ -106,7 +121,7 @@ fn main() -> ExitCode {
                         stderr,
                         "{} in {}/*.sql",
                         counted(diagnostics.len(), "problem", "problems"),
-                        args.dir.display()
+                        args.dir.to_string_lossy().trim_end_matches('/')
                     )
                 })
         }

@@ -59,8 +59,19 @@ pub fn refusal(name: &str) -> Option<String> {
 /// [`refusal`], `support` is the data layer's own module of helpers beside the generated ones
 /// (`queries::support`), so `support.sql` would define it twice.
 pub fn module_refusal(stem: &str) -> Option<String> {
+    let snake = snake(stem);
+    // `_`, `Support`, `Rules`: not a module name rustc takes without a warning (or at all).
+    let lower = snake.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && snake
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !lower {
+        return Some(format!(
+            "{snake} is not a module name: lowercase letters, digits and `-` or `_`, starting with a letter"
+        ));
+    }
     refusal(stem).or_else(|| {
-        (snake(stem) == "support")
+        (snake == "support")
             .then(|| "queries::support is the module of the generated code's helpers".to_string())
     })
 }

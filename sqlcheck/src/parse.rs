@@ -290,8 +290,8 @@ impl Parser {
                 Code::Syntax,
                 pos.0,
                 pos.1,
-                format!("the expression is nested too deeply (more than {MAX_HEIGHT} levels)"),
-                "split the expression, or compute part of it in Rust",
+                format!("the expression is too long: a chain of more than {MAX_HEIGHT} operators (AND, OR, +, ||, …) is an expression tree too tall to check"),
+                "split it (a long OR of equalities is a `-- list:` parameter: col IN (:values)), or compute part of it in Rust",
             ));
         }
         Ok(e)
@@ -1252,7 +1252,9 @@ mod tests {
         );
         assert!(err(&deep).message.contains("nested too deeply"));
         let long = format!("SELECT 1{} AS n", " + 1".repeat(100_000));
-        assert!(err(&long).message.contains("nested too deeply"));
+        assert!(err(&long)
+            .message
+            .contains("a chain of more than 256 operators"));
         let nots = format!("SELECT a FROM t WHERE {} a = 1", "NOT ".repeat(100_000));
         assert!(err(&nots).message.contains("nested too deeply"));
     }

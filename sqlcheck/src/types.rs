@@ -972,6 +972,19 @@ impl<'a> Typer<'a> {
             }
             "COALESCE" => {
                 let (common, typed) = self.unify(&list, "COALESCE", None);
+                // A parameter before the last argument is there to be NULL sometimes
+                // (`COALESCE(:name, name)` keeps the old name): it takes an `Option`.
+                for a in &list[..list.len().saturating_sub(1)] {
+                    let mut a = *a;
+                    while let ExprKind::Nested(inner) = &a.kind {
+                        a = inner;
+                    }
+                    if matches!(a.kind, ExprKind::Param) {
+                        if let Some(u) = self.params.get_mut(&a.pos) {
+                            u.nullable = true;
+                        }
+                    }
+                }
                 if common.is_none()
                     && list
                         .iter()

@@ -247,6 +247,9 @@ fn wrong_usage_is_exit_2() {
         &["check", "queries", "--schema", "src/schema.rs", "--bogus"],
         &["check", "no-such-folder", "--schema", "src/schema.rs"],
         &["check", "queries", "--schema", "no-such-schema.rs"],
+        // A folder without query files (a mistyped one) is not "0 queries: ok".
+        &["check", "src/cli", "--schema", "src/schema.rs"],
+        &["check", "src/cli", "--schema", "src/schema.rs", "--json"],
     ] {
         let out = run(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");

@@ -249,7 +249,7 @@ fn names_and_annotations_the_generated_code_needs() {
 #[test]
 fn file_names_become_modules() {
     let dir = tempfile_dir();
-    for name in ["2fa.sql", "type.sql", "support.sql"] {
+    for name in ["2fa.sql", "type.sql", "support.sql", "_.sql", "Support.sql"] {
         let path = dir.join(name);
         std::fs::write(&path, "-- name: q\nSELECT name FROM tenants WHERE tenant_id = :tenant_id AND deleted_at IS NULL;\n").unwrap();
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -268,6 +268,64 @@ fn file_names_become_modules() {
         std::fs::remove_file(&path).unwrap();
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `a-b.sql` and `a_b.sql` would both be `mod a_b`; a hidden file (an editor's lock) is no
+/// query file; a file with bare-CR line endings is one line.
+#[test]
+fn files_of_one_folder() {
+    let dir = tempfile_dir().join("files");
+    std::fs::create_dir_all(&dir).unwrap();
+    let query = "-- name: q\nSELECT name FROM tenants WHERE tenant_id = :tenant_id AND deleted_at IS NULL;\n";
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let check = || {
+        tk_sqlcheck::check_dir(
+            &dir,
+            &root.join("../src/schema.rs"),
+            &root.join("../src/repository/entities.rs"),
+        )
+    };
+    std::fs::write(dir.join("a-b.sql"), query).unwrap();
+    std::fs::write(dir.join(".#a-b.sql"), "not SQL at all").unwrap();
+    check().expect("a hidden file is skipped");
+    std::fs::write(dir.join("a_b.sql"), query).unwrap();
+    let errors = check().unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0]
+            .message
+            .contains("a_b.sql and a-b.sql both become the module a_b"),
+        "{errors:#?}"
+    );
+    std::fs::remove_file(dir.join("a_b.sql")).unwrap();
+    std::fs::write(dir.join("mac.sql"), query.replace('\n', "\r")).unwrap();
+    let errors = check().unwrap_err();
+    assert!(errors[0].message.contains("bare CR"), "{errors:#?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A parameter before COALESCE's last argument may be NULL: it takes an `Option`.
+#[test]
+fn a_coalesce_parameter_is_optional() {
+    let a = analyze_one(
+        "-- name: q\nUPDATE rules SET name = COALESCE(:name, name), modified_at = :now\nWHERE tenant_id = :tenant_id AND rule_id = :rule_id AND deleted_at IS NULL;\n",
+    );
+    let name = a.params.iter().find(|p| p.name == "name").unwrap();
+    assert_eq!(name.rust, "Option<&str>");
+    let a = analyze_one(
+        "-- name: q\nSELECT sensor_id FROM sensors WHERE tenant_id = :tenant_id AND deleted_at IS NULL AND name = COALESCE(description, :fallback);\n",
+    );
+    let last = a.params.iter().find(|p| p.name == "fallback").unwrap();
+    assert_eq!(
+        last.rust, "&str",
+        "the last argument is the value when all else is NULL"
+    );
+}
+
+fn analyze_one(text: &str) -> tk_sqlcheck::analyze::Analyzed {
+    let (blocks, errors) = tk_sqlcheck::file::split("queries/fixture.sql", text);
+    assert!(errors.is_empty(), "{errors:#?}");
+    tk_sqlcheck::analyze::analyze(&blocks[0], &catalog()).expect("accepted")
 }
 
 fn tempfile_dir() -> std::path::PathBuf {
