@@ -59,7 +59,38 @@ backend_tests!(
     write_transactions_leave_the_connection_autocommitting,
     callers_take_turns_for_connections,
     one_caller_at_a_time_reuses_the_warm_connection,
+    min_idle_equal_to_max_connections_opens_and_serves,
 );
+
+/// Issue 13's bug: `min_idle = max_connections` (accepted by the configuration) made
+/// `Database::open` fail with "the new pool refused its first connection". The pool holds at
+/// most `max_connections`, and every connection serves.
+fn min_idle_equal_to_max_connections_opens_and_serves(db: &TestDb) {
+    runtime().block_on(async {
+        let config = db.config().with_pool_size(3, 3);
+        config.validate().unwrap();
+        let database = Database::open(&config).await.unwrap();
+        let tasks: Vec<_> = (0..6)
+            .map(|_| {
+                let database = database.clone();
+                tokio::spawn(async move {
+                    database
+                        .run(|c| {
+                            std::thread::sleep(Duration::from_millis(50));
+                            c.ping().map_err(Error::from)
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let state = database.state();
+        assert!(state.connections <= 3, "{state:?}");
+        assert!(state.connections >= 1, "{state:?}");
+    });
+}
 
 fn session_settings_are_applied_on_every_pooled_connection(db: &TestDb) {
     runtime().block_on(async {
