@@ -549,7 +549,8 @@ impl<'a> Scope<'a> {
     }
 }
 
-fn placeholder_pos(expr: &Expr) -> Option<(usize, usize)> {
+/// Where `expr` is a bare parameter (through parentheses), its position.
+pub(crate) fn placeholder_pos(expr: &Expr) -> Option<(usize, usize)> {
     match &expr.kind {
         ExprKind::Param => Some(expr.pos),
         ExprKind::Nested(e) => placeholder_pos(e),

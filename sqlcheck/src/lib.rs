@@ -199,11 +199,8 @@ pub fn analyze_dir_shown_as(
             .unwrap_or_default()
             .to_string_lossy()
             .replace('-', "_");
-        let display = format!(
-            "{shown}/{}",
-            path.file_name().unwrap_or_default().to_string_lossy()
-        );
         let file_name = path.file_name().unwrap_or_default().to_string_lossy();
+        let display = format!("{shown}/{file_name}");
         if let Some(first) = modules.get(&stem) {
             errors.push(Diagnostic::new(
                 &display,

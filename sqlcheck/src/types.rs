@@ -975,14 +975,10 @@ impl<'a> Typer<'a> {
                 // A parameter before the last argument is there to be NULL sometimes
                 // (`COALESCE(:name, name)` keeps the old name): it takes an `Option`.
                 for a in &list[..list.len().saturating_sub(1)] {
-                    let mut a = *a;
-                    while let ExprKind::Nested(inner) = &a.kind {
-                        a = inner;
-                    }
-                    if matches!(a.kind, ExprKind::Param) {
-                        if let Some(u) = self.params.get_mut(&a.pos) {
-                            u.nullable = true;
-                        }
+                    if let Some(u) =
+                        crate::analyze::placeholder_pos(a).and_then(|pos| self.params.get_mut(&pos))
+                    {
+                        u.nullable = true;
                     }
                 }
                 if common.is_none()
