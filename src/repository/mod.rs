@@ -832,7 +832,7 @@ macro_rules! tenant_scoped {
             {
                 return mysql_live_page_after(conn, tenant, after, page.checked_limit()?);
             }
-            page_of(conn, rows_of(tenant, $including_deleted), page)
+            page_of(conn, tenant, $including_deleted, page)
         }
     };
     ($table:ident, $id_col:ident, $Id:ty, $Model:ty, $Changes:ty, $entity:expr, unique: $unique:literal) => {
@@ -850,12 +850,13 @@ macro_rules! tenant_scoped {
             tenant: $crate::types::TenantId,
             id: $Id,
         ) -> $crate::repository::Result<$Model> {
-            live(tenant)
-                .filter($crate::schema::$table::$id_col.eq(id))
+            let row = live(tenant).filter($crate::schema::$table::$id_col.eq(id));
+            // Built per backend: `as_select` is typed by the backend that runs it.
+            $crate::connection::on_native!(conn, |c| row
                 .select(<$Model>::as_select())
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| $crate::repository::Error::not_found($entity, id))
+                .first::<$Model>(c)
+                .optional())?
+            .ok_or_else(|| $crate::repository::Error::not_found($entity, id))
         }
 
         $crate::repository::tenant_scoped!(@list $Id, $Model, list, false,
@@ -869,34 +870,14 @@ macro_rules! tenant_scoped {
             tenant: $crate::types::TenantId,
             id: $Id,
         ) -> $crate::repository::Result<$Model> {
-            rows_of(tenant, true)
-                .filter($crate::schema::$table::$id_col.eq(id))
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| $crate::repository::Error::not_found($entity, id))
-        }
-
-        /// Rows of `tenant` as models: the live ones, or (audits) all.
-        fn rows_of(
-            tenant: $crate::types::TenantId,
-            including_deleted: bool,
-        ) -> diesel::dsl::IntoBoxed<
-            'static,
-            diesel::dsl::Select<
-                $crate::schema::$table::table,
-                diesel::dsl::AsSelect<$Model, $crate::connection::MultiBackend>,
-            >,
-            $crate::connection::MultiBackend,
-        > {
-            let rows = $crate::schema::$table::table
-                .select(<$Model>::as_select())
+            let row = $crate::schema::$table::table
                 .filter($crate::schema::$table::tenant_id.eq(tenant))
-                .into_boxed();
-            if including_deleted {
-                rows
-            } else {
-                rows.filter($crate::schema::$table::deleted_at.is_null())
-            }
+                .filter($crate::schema::$table::$id_col.eq(id));
+            $crate::connection::on_native!(conn, |c| row
+                .select(<$Model>::as_select())
+                .first::<$Model>(c)
+                .optional())?
+            .ok_or_else(|| $crate::repository::Error::not_found($entity, id))
         }
 
         /// A live page after `after` on MySQL, with an index hint. MariaDB 10.11 reads this page
@@ -924,27 +905,29 @@ macro_rules! tenant_scoped {
                 .load::<$Model>(conn)?)
         }
 
-        /// One keyset page of `rows`.
+        /// One keyset page of the rows of `tenant`: the live ones, or (audits) all.
         fn page_of(
             conn: &mut $crate::AnyConnection,
-            mut rows: diesel::dsl::IntoBoxed<
-                'static,
-                diesel::dsl::Select<
-                    $crate::schema::$table::table,
-                    diesel::dsl::AsSelect<$Model, $crate::connection::MultiBackend>,
-                >,
-                $crate::connection::MultiBackend,
-            >,
+            tenant: $crate::types::TenantId,
+            including_deleted: bool,
             page: $crate::repository::Page<$Id>,
         ) -> $crate::repository::Result<Vec<$Model>> {
             let limit = page.checked_limit()?;
-            if let Some(after) = page.after {
-                rows = rows.filter($crate::schema::$table::$id_col.gt(after));
-            }
-            Ok(rows
-                .order($crate::schema::$table::$id_col.asc())
-                .limit(limit)
-                .load(conn)?)
+            Ok($crate::connection::on_native!(conn, |c| {
+                let mut rows = $crate::schema::$table::table
+                    .select(<$Model>::as_select())
+                    .filter($crate::schema::$table::tenant_id.eq(tenant))
+                    .into_boxed();
+                if !including_deleted {
+                    rows = rows.filter($crate::schema::$table::deleted_at.is_null());
+                }
+                if let Some(after) = page.after {
+                    rows = rows.filter($crate::schema::$table::$id_col.gt(after));
+                }
+                rows.order($crate::schema::$table::$id_col.asc())
+                    .limit(limit)
+                    .load::<$Model>(c)
+            })?)
         }
 
         /// Applies `changes` to the live row `id` of `tenant` and bumps `modified_at`.
@@ -956,12 +939,12 @@ macro_rules! tenant_scoped {
         ) -> $crate::repository::Result<$Model> {
             $crate::repository::Validate::validate(&changes)?;
             conn.write_transaction(|conn| {
-                let n = diesel::update(live(tenant).filter($crate::schema::$table::$id_col.eq(id)))
-                    .set((
-                        &changes,
-                        $crate::schema::$table::modified_at.eq($crate::types::Timestamp::now()),
-                    ))
-                    .execute(conn)?;
+                let now = $crate::types::Timestamp::now();
+                let n = $crate::connection::on_native!(conn, |c| diesel::update(
+                    live(tenant).filter($crate::schema::$table::$id_col.eq(id)),
+                )
+                .set((&changes, $crate::schema::$table::modified_at.eq(now)))
+                .execute(c))?;
                 if n == 0 {
                     return Err($crate::repository::Error::not_found($entity, id));
                 }
@@ -1001,12 +984,14 @@ macro_rules! tenant_scoped {
             id: $Id,
             now: $crate::types::Timestamp,
         ) -> $crate::repository::Result<bool> {
-            let n = diesel::update(live(tenant).filter($crate::schema::$table::$id_col.eq(id)))
-                .set((
-                    $crate::schema::$table::deleted_at.eq(now),
-                    $crate::schema::$table::modified_at.eq(now),
-                ))
-                .execute(conn)?;
+            let n = $crate::connection::on_native!(conn, |c| diesel::update(
+                live(tenant).filter($crate::schema::$table::$id_col.eq(id)),
+            )
+            .set((
+                $crate::schema::$table::deleted_at.eq(now),
+                $crate::schema::$table::modified_at.eq(now),
+            ))
+            .execute(c))?;
             Ok(n > 0)
         }
 
@@ -1033,9 +1018,11 @@ macro_rules! tenant_scoped {
             check: impl FnOnce(&mut $crate::AnyConnection) -> $crate::repository::Result<()>,
         ) -> $crate::repository::Result<()> {
             $crate::repository::insert_owned(conn, $entity, $unique, row.tenant_id, check, |conn| {
-                diesel::insert_into($crate::schema::$table::table)
-                    .values(row)
-                    .execute(conn)
+                $crate::connection::on_native!(conn, |c| diesel::insert_into(
+                    $crate::schema::$table::table,
+                )
+                .values(row)
+                .execute(c))
             })
         }
 
@@ -1045,10 +1032,10 @@ macro_rules! tenant_scoped {
             tenant: $crate::types::TenantId,
             id: $Id,
         ) -> $crate::repository::Result<bool> {
-            let n: i64 = live(tenant)
+            let n: i64 = $crate::connection::on_native!(conn, |c| live(tenant)
                 .filter($crate::schema::$table::$id_col.eq(id))
                 .count()
-                .get_result(conn)?;
+                .get_result(c))?;
             Ok(n > 0)
         }
     };

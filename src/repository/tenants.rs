@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 
 use super::{row_model, Deleted, Error, Page, Result, Validate};
+use crate::connection::on_native;
 use crate::schema::tenants;
 use crate::types::{TenantId, Timestamp};
 use crate::AnyConnection;
@@ -32,20 +33,21 @@ pub fn live() -> _ {
 pub fn create(conn: &mut AnyConnection, new: NewTenant) -> Result<Tenant> {
     new.validate()?;
     let row = Tenant::from_new(new);
-    diesel::insert_into(tenants::table)
+    on_native!(conn, |c| diesel::insert_into(tenants::table)
         .values(&row)
-        .execute(conn)?;
+        .execute(c))?;
     Ok(row)
 }
 
 /// The live tenant `id`.
 pub fn get(conn: &mut AnyConnection, id: TenantId) -> Result<Tenant> {
-    live()
-        .filter(tenants::tenant_id.eq(id))
+    let row = live().filter(tenants::tenant_id.eq(id));
+    // Built per backend: `as_select` is typed by the backend that runs it.
+    on_native!(conn, |c| row
         .select(Tenant::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| Error::not_found(ENTITY, id))
+        .first::<Tenant>(c)
+        .optional())?
+    .ok_or_else(|| Error::not_found(ENTITY, id))
 }
 
 /// Live tenants, oldest first, after `page.after`.
@@ -154,9 +156,9 @@ pub fn audit_get_including_deleted(conn: &mut AnyConnection, id: TenantId) -> Re
 
 /// Whether `id` is a live tenant.
 pub fn is_live(conn: &mut AnyConnection, id: TenantId) -> Result<bool> {
-    let n: i64 = live()
+    let n: i64 = on_native!(conn, |c| live()
         .filter(tenants::tenant_id.eq(id))
         .count()
-        .get_result(conn)?;
+        .get_result(c))?;
     Ok(n > 0)
 }
