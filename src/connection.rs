@@ -13,8 +13,9 @@ compile_error!("enable at least one of the cargo features `sqlite`, `postgres`, 
 
 // `#[derive(MultiConnection)]` ignores `#[cfg]` on variants, so the enum is spelled out once per
 // combination of backend features; the macro keeps the docs and derive in one place.
+// `$d` is a `$` handed in by the caller, so that the macro below can have metavariables of its own.
 macro_rules! any_connection {
-    ($($variant:ident($ty:ty)),+ $(,)?) => {
+    ($d:tt $($variant:ident($ty:ty)),+ $(,)?) => {
         /// A connection to whichever backend the URL chose. Queries written once against the
         /// unified schema run on every variant.
         #[derive(diesel::MultiConnection)]
@@ -37,66 +38,66 @@ macro_rules! any_connection {
             T: $(diesel::query_builder::QueryFragment<<$ty as diesel::Connection>::Backend> +)+ Sized
         {
         }
+
+        /// `on_native!(conn, |c| expr)` runs `expr` with `c` bound to the native connection inside
+        /// `conn` (`&mut AnyConnection`): the expression is compiled once per backend compiled in (the
+        /// variants above, so it cannot miss one) and runs on that connection directly.
+        ///
+        /// Why: a query through `AnyConnection` goes through `MultiConnection`'s wrapper, which builds
+        /// the SQL text and walks the query again on every run, even when the statement is cached
+        /// (diesel_derives 2.3.10, `SerializedQuery::walk_ast`). A get by id on SQLite cost 52,000
+        /// instructions that way and 19,500 on `SqliteConnection` (callgrind on `tk-peers`). The price
+        /// is compile time: each use is type-checked once per backend. Used for the repository's
+        /// per-row statements; anything else may keep going through `AnyConnection`.
+        ///
+        /// Exported for the named queries generated into services (`tk_sqlcheck`); inside this
+        /// crate it is in scope by name.
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! on_native {
+            ($d conn:expr, |$d c:ident| $d body:expr) => {
+                match $d conn {
+                    $($d crate::AnyConnection::$variant($d c) => $d body,)+
+                }
+            };
+        }
     };
 }
 
 // The derive also generates `MultiBackend` and its helper types, which carry no docs.
 #[allow(missing_docs)]
+#[macro_use]
 mod generated {
     #[cfg(all(feature = "postgres", feature = "mysql", feature = "sqlite"))]
-    any_connection!(
+    any_connection!($
         Postgresql(diesel::PgConnection),
         Mysql(diesel::MysqlConnection),
         Sqlite(diesel::SqliteConnection)
     );
     #[cfg(all(feature = "postgres", feature = "mysql", not(feature = "sqlite")))]
-    any_connection!(
+    any_connection!($
         Postgresql(diesel::PgConnection),
         Mysql(diesel::MysqlConnection)
     );
     #[cfg(all(feature = "postgres", not(feature = "mysql"), feature = "sqlite"))]
-    any_connection!(
+    any_connection!($
         Postgresql(diesel::PgConnection),
         Sqlite(diesel::SqliteConnection)
     );
     #[cfg(all(not(feature = "postgres"), feature = "mysql", feature = "sqlite"))]
-    any_connection!(
+    any_connection!($
         Mysql(diesel::MysqlConnection),
         Sqlite(diesel::SqliteConnection)
     );
     #[cfg(all(feature = "postgres", not(feature = "mysql"), not(feature = "sqlite")))]
-    any_connection!(Postgresql(diesel::PgConnection));
+    any_connection!($ Postgresql(diesel::PgConnection));
     #[cfg(all(not(feature = "postgres"), feature = "mysql", not(feature = "sqlite")))]
-    any_connection!(Mysql(diesel::MysqlConnection));
+    any_connection!($ Mysql(diesel::MysqlConnection));
     #[cfg(all(not(feature = "postgres"), not(feature = "mysql"), feature = "sqlite"))]
-    any_connection!(Sqlite(diesel::SqliteConnection));
+    any_connection!($ Sqlite(diesel::SqliteConnection));
 }
 
 pub use generated::*;
-
-/// Runs `$body` with `$c` bound to the native connection inside `$conn` (`&mut AnyConnection`):
-/// the expression is compiled once per backend and runs there directly.
-///
-/// Why: a query through `AnyConnection` goes through `MultiConnection`'s wrapper, which builds
-/// the SQL text and walks the query again on every run, even when the statement is cached
-/// (diesel_derives 2.3.10, `SerializedQuery::walk_ast`). A get by id on SQLite cost 52,000
-/// instructions that way and 19,500 on `SqliteConnection` (callgrind on `tk-peers`). The price
-/// is compile time: each use is type-checked once per backend. Used for the repository's
-/// per-row statements; anything else may keep going through `AnyConnection`.
-macro_rules! on_native {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            #[cfg(feature = "sqlite")]
-            $crate::AnyConnection::Sqlite($c) => $body,
-            #[cfg(feature = "postgres")]
-            $crate::AnyConnection::Postgresql($c) => $body,
-            #[cfg(feature = "mysql")]
-            $crate::AnyConnection::Mysql($c) => $body,
-        }
-    };
-}
-
-pub(crate) use on_native;
 
 /// SQLite pragmas applied to every new connection, `busy_timeout` first so that the others
 /// (switching to WAL takes a lock) wait for a busy database instead of failing.

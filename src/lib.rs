@@ -25,6 +25,7 @@ pub mod backup;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
+#[macro_use]
 pub mod connection;
 pub mod copy;
 pub mod error;

@@ -52,6 +52,17 @@ impl Target {
     fn path(&self, p: &str) -> String {
         p.replace("crate::", &format!("{}::", self.root))
     }
+
+    /// The data layer's `on_native!` (runs an expression on the native connection inside an
+    /// `AnyConnection`): in scope by name inside `trapperkeeper-db`, which may not name its own
+    /// macro-generated exports by path; by path elsewhere.
+    fn on_native(&self) -> String {
+        if self.root == "crate" {
+            "on_native!".into()
+        } else {
+            format!("{}::on_native!", self.root)
+        }
+    }
 }
 
 /// The order of the generated function's parameters (indexes into `a.params`): the tenant
@@ -224,10 +235,35 @@ fn emit(out: &mut String, a: &Analyzed, target: &Target, file_path: &str) {
             let _ = writeln!(out, "    impl diesel::query_builder::Query for {ty}Query<'_> {{\n        type SqlType = {sql_type};\n    }}");
             let _ = writeln!(
                 out,
-                "    impl diesel::RunQueryDsl<AnyConnection> for {ty}Query<'_> {{}}"
+                "    impl<Conn> diesel::RunQueryDsl<Conn> for {ty}Query<'_> {{}}"
             );
-            let _ = writeln!(out, "    impl<'a> diesel::query_builder::QueryFragment<{root}::connection::MultiBackend> for {ty}Query<'a> {{");
-            let _ = writeln!(out, "        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, {root}::connection::MultiBackend>) -> diesel::QueryResult<()> {{");
+            // One walk for every backend (`on_native!` runs it on the native connection;
+            // `AnyConnection`'s `MultiBackend` is one more `DB`): what each bind needs of it.
+            let mut bounds: Vec<String> = vec!["DB: diesel::backend::Backend".into()];
+            for &bind in &a.binds {
+                let p = &a.params[bind];
+                let field = query_field(p, target);
+                let needs = if p.list {
+                    vec![format!("{field}: diesel::query_builder::QueryFragment<DB>")]
+                } else {
+                    let st = target.path(&p.sql);
+                    vec![
+                        format!("DB: diesel::sql_types::HasSqlType<{st}>"),
+                        format!("{field}: diesel::serialize::ToSql<{st}, DB>"),
+                    ]
+                };
+                for bound in needs {
+                    if !bounds.contains(&bound) {
+                        bounds.push(bound);
+                    }
+                }
+            }
+            let _ = writeln!(
+                out,
+                "    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for {ty}Query<'a> where {} {{",
+                bounds.join(", ")
+            );
+            let _ = writeln!(out, "        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {{");
             let mut segments = split_placeholders(&a.qmark_sql);
             // A list's `IN (…)` is the list's own to write (`= ANY(…)` on PostgreSQL).
             for (i, &bind) in a.binds.iter().enumerate() {
@@ -256,7 +292,7 @@ fn emit(out: &mut String, a: &Analyzed, target: &Target, file_path: &str) {
                         // cached) elsewhere: `support::InList`.
                         let _ = writeln!(
                             out,
-                            "            diesel::query_builder::QueryFragment::<{root}::connection::MultiBackend>::walk_ast(&self.{}, out.reborrow())?;",
+                            "            diesel::query_builder::QueryFragment::<DB>::walk_ast(&self.{}, out.reborrow())?;",
                             p.name
                         );
                     } else {
@@ -377,11 +413,18 @@ fn emit(out: &mut String, a: &Analyzed, target: &Target, file_path: &str) {
             out,
             "        let query = {ty}Query {{ {query_fields}_borrow: std::marker::PhantomData }};"
         );
+            // On the native connection: through `AnyConnection` diesel's `MultiConnection`
+            // builds the SQL text and walks the query twice on every run (`on_native!`).
+            let on_native = target.on_native();
             let tail = match a.returns {
-                Returns::One => format!("query.get_result::<{row_type}>(conn)"),
-                Returns::Optional => format!("query.get_result::<{row_type}>(conn).optional()"),
-                Returns::Many => format!("query.load::<{row_type}>(conn)"),
-                Returns::Exec => "query.execute(conn)".to_string(),
+                Returns::One => {
+                    format!("{on_native}(conn, |c| query.get_result::<{row_type}>(c))")
+                }
+                Returns::Optional => {
+                    format!("{on_native}(conn, |c| query.get_result::<{row_type}>(c).optional())")
+                }
+                Returns::Many => format!("{on_native}(conn, |c| query.load::<{row_type}>(c))"),
+                Returns::Exec => format!("{on_native}(conn, |c| query.execute(c))"),
             };
             let done = match a.returns_id {
                 Some(id) => format!("Ok({})", a.params[id].name),

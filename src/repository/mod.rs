@@ -852,7 +852,7 @@ macro_rules! tenant_scoped {
         ) -> $crate::repository::Result<$Model> {
             let row = live(tenant).filter($crate::schema::$table::$id_col.eq(id));
             // Built per backend: `as_select` is typed by the backend that runs it.
-            $crate::connection::on_native!(conn, |c| row
+            on_native!(conn, |c| row
                 .select(<$Model>::as_select())
                 .first::<$Model>(c)
                 .optional())?
@@ -873,7 +873,7 @@ macro_rules! tenant_scoped {
             let row = $crate::schema::$table::table
                 .filter($crate::schema::$table::tenant_id.eq(tenant))
                 .filter($crate::schema::$table::$id_col.eq(id));
-            $crate::connection::on_native!(conn, |c| row
+            on_native!(conn, |c| row
                 .select(<$Model>::as_select())
                 .first::<$Model>(c)
                 .optional())?
@@ -913,7 +913,7 @@ macro_rules! tenant_scoped {
             page: $crate::repository::Page<$Id>,
         ) -> $crate::repository::Result<Vec<$Model>> {
             let limit = page.checked_limit()?;
-            Ok($crate::connection::on_native!(conn, |c| {
+            Ok(on_native!(conn, |c| {
                 let mut rows = $crate::schema::$table::table
                     .select(<$Model>::as_select())
                     .filter($crate::schema::$table::tenant_id.eq(tenant))
@@ -940,7 +940,7 @@ macro_rules! tenant_scoped {
             $crate::repository::Validate::validate(&changes)?;
             conn.write_transaction(|conn| {
                 let now = $crate::types::Timestamp::now();
-                let n = $crate::connection::on_native!(conn, |c| diesel::update(
+                let n = on_native!(conn, |c| diesel::update(
                     live(tenant).filter($crate::schema::$table::$id_col.eq(id)),
                 )
                 .set((&changes, $crate::schema::$table::modified_at.eq(now)))
@@ -984,7 +984,7 @@ macro_rules! tenant_scoped {
             id: $Id,
             now: $crate::types::Timestamp,
         ) -> $crate::repository::Result<bool> {
-            let n = $crate::connection::on_native!(conn, |c| diesel::update(
+            let n = on_native!(conn, |c| diesel::update(
                 live(tenant).filter($crate::schema::$table::$id_col.eq(id)),
             )
             .set((
@@ -1018,7 +1018,7 @@ macro_rules! tenant_scoped {
             check: impl FnOnce(&mut $crate::AnyConnection) -> $crate::repository::Result<()>,
         ) -> $crate::repository::Result<()> {
             $crate::repository::insert_owned(conn, $entity, $unique, row.tenant_id, check, |conn| {
-                $crate::connection::on_native!(conn, |c| diesel::insert_into(
+                on_native!(conn, |c| diesel::insert_into(
                     $crate::schema::$table::table,
                 )
                 .values(row)
@@ -1032,7 +1032,7 @@ macro_rules! tenant_scoped {
             tenant: $crate::types::TenantId,
             id: $Id,
         ) -> $crate::repository::Result<bool> {
-            let n: i64 = $crate::connection::on_native!(conn, |c| live(tenant)
+            let n: i64 = on_native!(conn, |c| live(tenant)
                 .filter($crate::schema::$table::$id_col.eq(id))
                 .count()
                 .get_result(c))?;

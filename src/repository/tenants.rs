@@ -3,7 +3,6 @@
 use diesel::prelude::*;
 
 use super::{row_model, Deleted, Error, Page, Result, Validate};
-use crate::connection::on_native;
 use crate::schema::tenants;
 use crate::types::{TenantId, Timestamp};
 use crate::AnyConnection;

@@ -35,9 +35,9 @@ pub mod api_keys {
     impl diesel::query_builder::Query for FindApiKeyByHashQuery<'_> {
         type SqlType = (crate::types::sql::Uuid36, crate::types::sql::Uuid36, diesel::sql_types::Text,);
     }
-    impl diesel::RunQueryDsl<AnyConnection> for FindApiKeyByHashQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for FindApiKeyByHashQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for FindApiKeyByHashQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for FindApiKeyByHashQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<diesel::sql_types::Text>, &'a str: diesel::serialize::ToSql<diesel::sql_types::Text, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("SELECT api_key_id, tenant_id, name FROM api_keys WHERE key_hash = ");
             out.push_bind_param::<diesel::sql_types::Text, _>(&self.key_hash)?;
             out.push_sql(" AND deleted_at IS NULL");
@@ -48,7 +48,7 @@ pub mod api_keys {
     /// `find-api-key-by-hash` (queries/api_keys.sql:1).
     pub fn find_api_key_by_hash(conn: &mut AnyConnection, key_hash: &str) -> crate::repository::Result<Option<FindApiKeyByHashRow>> {
         let query = FindApiKeyByHashQuery { key_hash, _borrow: std::marker::PhantomData };
-        Ok(query.get_result::<FindApiKeyByHashRow>(conn).optional()?)
+        Ok(on_native!(conn, |c| query.get_result::<FindApiKeyByHashRow>(c).optional())?)
     }
 
     /// `find-api-key-by-hash` from async code: [`find_api_key_by_hash`] in one hop on a pooled connection.
@@ -76,9 +76,9 @@ pub mod api_keys {
     impl diesel::query_builder::Query for TouchApiKeyQuery<'_> {
         type SqlType = diesel::sql_types::Untyped;
     }
-    impl diesel::RunQueryDsl<AnyConnection> for TouchApiKeyQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for TouchApiKeyQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for TouchApiKeyQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for TouchApiKeyQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>>, Option<Timestamp>: diesel::serialize::ToSql<diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>, DB>, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB>, ApiKeyId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("UPDATE api_keys SET last_used_at = ");
             out.push_bind_param::<diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>, _>(&self.used_at)?;
             out.push_sql(" WHERE tenant_id = ");
@@ -93,7 +93,7 @@ pub mod api_keys {
     /// `touch-api-key` (queries/api_keys.sql:8).
     pub fn touch_api_key(conn: &mut AnyConnection, tenant_id: TenantId, api_key_id: ApiKeyId, used_at: Option<Timestamp>) -> crate::repository::Result<usize> {
         let query = TouchApiKeyQuery { used_at, tenant_id, api_key_id, _borrow: std::marker::PhantomData };
-        Ok(query.execute(conn)?)
+        Ok(on_native!(conn, |c| query.execute(c))?)
     }
 
     /// `touch-api-key` from async code: [`touch_api_key`] in one hop on a pooled connection.
@@ -135,9 +135,9 @@ pub mod configurations {
     impl diesel::query_builder::Query for GetConfigValueQuery<'_> {
         type SqlType = (diesel::sql_types::Text,);
     }
-    impl diesel::RunQueryDsl<AnyConnection> for GetConfigValueQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for GetConfigValueQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for GetConfigValueQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for GetConfigValueQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB>, DB: diesel::sql_types::HasSqlType<diesel::sql_types::Text>, &'a str: diesel::serialize::ToSql<diesel::sql_types::Text, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("SELECT config_value FROM configurations WHERE tenant_id = ");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
             out.push_sql(" AND config_key = ");
@@ -150,7 +150,7 @@ pub mod configurations {
     /// `get-config-value` (queries/configurations.sql:1).
     pub fn get_config_value(conn: &mut AnyConnection, tenant_id: TenantId, config_key: &str) -> crate::repository::Result<Option<GetConfigValueRow>> {
         let query = GetConfigValueQuery { tenant_id, config_key, _borrow: std::marker::PhantomData };
-        Ok(query.get_result::<GetConfigValueRow>(conn).optional()?)
+        Ok(on_native!(conn, |c| query.get_result::<GetConfigValueRow>(c).optional())?)
     }
 
     /// `get-config-value` from async code: [`get_config_value`] in one hop on a pooled connection.
@@ -178,9 +178,9 @@ pub mod configurations {
     impl diesel::query_builder::Query for SoftDeleteConfigQuery<'_> {
         type SqlType = diesel::sql_types::Untyped;
     }
-    impl diesel::RunQueryDsl<AnyConnection> for SoftDeleteConfigQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for SoftDeleteConfigQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for SoftDeleteConfigQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for SoftDeleteConfigQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::UtcTimestamp>, Timestamp: diesel::serialize::ToSql<crate::types::sql::UtcTimestamp, DB>, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB>, DB: diesel::sql_types::HasSqlType<diesel::sql_types::Text>, &'a str: diesel::serialize::ToSql<diesel::sql_types::Text, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("UPDATE configurations SET deleted_at = ");
             out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.now)?;
             out.push_sql(", modified_at = ");
@@ -197,7 +197,7 @@ pub mod configurations {
     /// `soft-delete-config` (queries/configurations.sql:6).
     pub fn soft_delete_config(conn: &mut AnyConnection, tenant_id: TenantId, config_key: &str, now: Timestamp) -> crate::repository::Result<usize> {
         let query = SoftDeleteConfigQuery { now, tenant_id, config_key, _borrow: std::marker::PhantomData };
-        Ok(query.execute(conn)?)
+        Ok(on_native!(conn, |c| query.execute(c))?)
     }
 
     /// `soft-delete-config` from async code: [`soft_delete_config`] in one hop on a pooled connection.
@@ -232,9 +232,9 @@ pub mod rules {
     impl diesel::query_builder::Query for ListActiveRulesQuery<'_> {
         type SqlType = (crate::types::sql::Uuid36, crate::types::sql::Uuid36, diesel::sql_types::Text, diesel::sql_types::Nullable<diesel::sql_types::Text>, diesel::sql_types::Text, diesel::sql_types::Text, diesel::sql_types::Double, diesel::sql_types::Bool, diesel::sql_types::Text, diesel::sql_types::Text, crate::types::sql::UtcTimestamp, crate::types::sql::UtcTimestamp, diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>,);
     }
-    impl diesel::RunQueryDsl<AnyConnection> for ListActiveRulesQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListActiveRulesQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for ListActiveRulesQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for ListActiveRulesQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB>, DB: diesel::sql_types::HasSqlType<diesel::sql_types::BigInt>, i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("SELECT rule_id, tenant_id, name, description, state, action, sample_rate, enabled, scope_tags, expression, created_at, modified_at, deleted_at FROM rules WHERE tenant_id = ");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
             out.push_sql(" AND deleted_at IS NULL AND state = 'active' AND enabled = TRUE ORDER BY rule_id LIMIT ");
@@ -247,7 +247,7 @@ pub mod rules {
     pub fn list_active_rules(conn: &mut AnyConnection, tenant_id: TenantId, limit: i64) -> crate::repository::Result<Vec<crate::repository::rules::Rule>> {
         support::non_negative("limit", limit)?;
         let query = ListActiveRulesQuery { tenant_id, limit, _borrow: std::marker::PhantomData };
-        Ok(query.load::<crate::repository::rules::Rule>(conn)?)
+        Ok(on_native!(conn, |c| query.load::<crate::repository::rules::Rule>(c))?)
     }
 
     /// `list-active-rules` from async code: [`list_active_rules`] in one hop on a pooled connection.
@@ -282,9 +282,9 @@ pub mod rules {
     impl diesel::query_builder::Query for CountRulesByStateQuery<'_> {
         type SqlType = (diesel::sql_types::Text, diesel::sql_types::BigInt,);
     }
-    impl diesel::RunQueryDsl<AnyConnection> for CountRulesByStateQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for CountRulesByStateQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for CountRulesByStateQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for CountRulesByStateQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("SELECT state, COUNT(*) AS total FROM rules WHERE tenant_id = ");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
             out.push_sql(" AND deleted_at IS NULL GROUP BY state ORDER BY state");
@@ -295,7 +295,7 @@ pub mod rules {
     /// `count-rules-by-state` (queries/rules.sql:11).
     pub fn count_rules_by_state(conn: &mut AnyConnection, tenant_id: TenantId) -> crate::repository::Result<Vec<CountRulesByStateRow>> {
         let query = CountRulesByStateQuery { tenant_id, _borrow: std::marker::PhantomData };
-        Ok(query.load::<CountRulesByStateRow>(conn)?)
+        Ok(on_native!(conn, |c| query.load::<CountRulesByStateRow>(c))?)
     }
 
     /// `count-rules-by-state` from async code: [`count_rules_by_state`] in one hop on a pooled connection.
@@ -333,9 +333,9 @@ pub mod rules {
     impl diesel::query_builder::Query for ListRuleSensorsQuery<'_> {
         type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Text, diesel::sql_types::Text,);
     }
-    impl diesel::RunQueryDsl<AnyConnection> for ListRuleSensorsQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListRuleSensorsQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for ListRuleSensorsQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for ListRuleSensorsQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB>, RuleId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("SELECT s.sensor_id, s.name AS sensor_name, r.name AS rule_name FROM rule_sensors rs JOIN rules r ON r.rule_id = rs.rule_id AND r.tenant_id = ");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
             out.push_sql(" AND r.deleted_at IS NULL JOIN sensors s ON s.sensor_id = rs.sensor_id AND s.tenant_id = ");
@@ -352,7 +352,7 @@ pub mod rules {
     /// `list-rule-sensors` (queries/rules.sql:18).
     pub fn list_rule_sensors(conn: &mut AnyConnection, tenant_id: TenantId, rule_id: RuleId) -> crate::repository::Result<Vec<ListRuleSensorsRow>> {
         let query = ListRuleSensorsQuery { tenant_id, rule_id, _borrow: std::marker::PhantomData };
-        Ok(query.load::<ListRuleSensorsRow>(conn)?)
+        Ok(on_native!(conn, |c| query.load::<ListRuleSensorsRow>(c))?)
     }
 
     /// `list-rule-sensors` from async code: [`list_rule_sensors`] in one hop on a pooled connection.
@@ -380,9 +380,9 @@ pub mod rules {
     impl diesel::query_builder::Query for SetRuleEnabledQuery<'_> {
         type SqlType = diesel::sql_types::Untyped;
     }
-    impl diesel::RunQueryDsl<AnyConnection> for SetRuleEnabledQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for SetRuleEnabledQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for SetRuleEnabledQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for SetRuleEnabledQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<diesel::sql_types::Bool>, bool: diesel::serialize::ToSql<diesel::sql_types::Bool, DB>, DB: diesel::sql_types::HasSqlType<crate::types::sql::UtcTimestamp>, Timestamp: diesel::serialize::ToSql<crate::types::sql::UtcTimestamp, DB>, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB>, RuleId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("UPDATE rules SET enabled = ");
             out.push_bind_param::<diesel::sql_types::Bool, _>(&self.enabled)?;
             out.push_sql(", modified_at = ");
@@ -411,7 +411,7 @@ pub mod rules {
     pub fn set_rule_enabled(conn: &mut AnyConnection, tenant_id: TenantId, params: SetRuleEnabledParams) -> crate::repository::Result<usize> {
         let SetRuleEnabledParams { rule_id, enabled, now,  } = params;
         let query = SetRuleEnabledQuery { enabled, now, tenant_id, rule_id, _borrow: std::marker::PhantomData };
-        Ok(query.execute(conn)?)
+        Ok(on_native!(conn, |c| query.execute(c))?)
     }
 
     /// `set-rule-enabled` from async code: [`set_rule_enabled`] in one hop on a pooled connection.
@@ -449,9 +449,9 @@ pub mod rules {
     impl diesel::query_builder::Query for ListDeletedRulesQuery<'_> {
         type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Text, diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>,);
     }
-    impl diesel::RunQueryDsl<AnyConnection> for ListDeletedRulesQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListDeletedRulesQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for ListDeletedRulesQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for ListDeletedRulesQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("SELECT rule_id, name, deleted_at FROM rules WHERE tenant_id = ");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
             out.push_sql(" AND deleted_at IS NOT NULL ORDER BY rule_id");
@@ -462,7 +462,7 @@ pub mod rules {
     /// `list-deleted-rules` (queries/rules.sql:31).
     pub fn list_deleted_rules(conn: &mut AnyConnection, tenant_id: TenantId) -> crate::repository::Result<Vec<ListDeletedRulesRow>> {
         let query = ListDeletedRulesQuery { tenant_id, _borrow: std::marker::PhantomData };
-        Ok(query.load::<ListDeletedRulesRow>(conn)?)
+        Ok(on_native!(conn, |c| query.load::<ListDeletedRulesRow>(c))?)
     }
 
     /// `list-deleted-rules` from async code: [`list_deleted_rules`] in one hop on a pooled connection.
@@ -499,9 +499,9 @@ pub mod rules {
     impl diesel::query_builder::Query for ListRulesWithoutSensorsQuery<'_> {
         type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Text, diesel::sql_types::Text,);
     }
-    impl diesel::RunQueryDsl<AnyConnection> for ListRulesWithoutSensorsQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListRulesWithoutSensorsQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for ListRulesWithoutSensorsQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for ListRulesWithoutSensorsQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("SELECT r.rule_id, r.name, r.state FROM rules r WHERE r.tenant_id = ");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
             out.push_sql(" AND r.deleted_at IS NULL AND NOT EXISTS ( SELECT 1 FROM rule_sensors rs JOIN sensors s ON s.sensor_id = rs.sensor_id AND s.tenant_id = rs.tenant_id AND s.deleted_at IS NULL WHERE rs.rule_id = r.rule_id AND rs.tenant_id = r.tenant_id AND rs.deleted_at IS NULL) ORDER BY r.rule_id");
@@ -512,7 +512,7 @@ pub mod rules {
     /// `list-rules-without-sensors` (queries/rules.sql:38).
     pub fn list_rules_without_sensors(conn: &mut AnyConnection, tenant_id: TenantId) -> crate::repository::Result<Vec<ListRulesWithoutSensorsRow>> {
         let query = ListRulesWithoutSensorsQuery { tenant_id, _borrow: std::marker::PhantomData };
-        Ok(query.load::<ListRulesWithoutSensorsRow>(conn)?)
+        Ok(on_native!(conn, |c| query.load::<ListRulesWithoutSensorsRow>(c))?)
     }
 
     /// `list-rules-without-sensors` from async code: [`list_rules_without_sensors`] in one hop on a pooled connection.
@@ -538,9 +538,9 @@ pub mod rules {
     impl diesel::query_builder::Query for DisableRulesWithoutSensorsQuery<'_> {
         type SqlType = diesel::sql_types::Untyped;
     }
-    impl diesel::RunQueryDsl<AnyConnection> for DisableRulesWithoutSensorsQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for DisableRulesWithoutSensorsQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for DisableRulesWithoutSensorsQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for DisableRulesWithoutSensorsQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::UtcTimestamp>, Timestamp: diesel::serialize::ToSql<crate::types::sql::UtcTimestamp, DB>, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("UPDATE rules SET enabled = FALSE, modified_at = ");
             out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.__now)?;
             out.push_sql(" WHERE tenant_id = ");
@@ -554,7 +554,7 @@ pub mod rules {
     pub fn disable_rules_without_sensors(conn: &mut AnyConnection, tenant_id: TenantId) -> crate::repository::Result<usize> {
         let __now = Timestamp::now();
         let query = DisableRulesWithoutSensorsQuery { tenant_id, __now, _borrow: std::marker::PhantomData };
-        Ok(query.execute(conn)?)
+        Ok(on_native!(conn, |c| query.execute(c))?)
     }
 
     /// `disable-rules-without-sensors` from async code: [`disable_rules_without_sensors`] in one hop on a pooled connection.
@@ -589,9 +589,9 @@ pub mod rules {
     impl diesel::query_builder::Query for LinkRuleToSensorsSeenSinceSourceQuery<'_> {
         type SqlType = (crate::types::sql::Uuid36,);
     }
-    impl diesel::RunQueryDsl<AnyConnection> for LinkRuleToSensorsSeenSinceSourceQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for LinkRuleToSensorsSeenSinceSourceQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for LinkRuleToSensorsSeenSinceSourceQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for LinkRuleToSensorsSeenSinceSourceQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB>, DB: diesel::sql_types::HasSqlType<crate::types::sql::UtcTimestamp>, Timestamp: diesel::serialize::ToSql<crate::types::sql::UtcTimestamp, DB>, RuleId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("SELECT s.sensor_id FROM sensors s WHERE s.tenant_id = ");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
             out.push_sql(" AND s.deleted_at IS NULL AND s.last_seen_at >= ");
@@ -606,7 +606,7 @@ pub mod rules {
     /// `link-rule-to-sensors-seen-since-source` (queries/rules.sql:58).
     pub fn link_rule_to_sensors_seen_since_source(conn: &mut AnyConnection, tenant_id: TenantId, rule_id: RuleId, since: Timestamp) -> crate::repository::Result<Vec<LinkRuleToSensorsSeenSinceSourceRow>> {
         let query = LinkRuleToSensorsSeenSinceSourceQuery { tenant_id, since, rule_id, _borrow: std::marker::PhantomData };
-        Ok(query.load::<LinkRuleToSensorsSeenSinceSourceRow>(conn)?)
+        Ok(on_native!(conn, |c| query.load::<LinkRuleToSensorsSeenSinceSourceRow>(c))?)
     }
 
     /// `link-rule-to-sensors-seen-since-source` from async code: [`link_rule_to_sensors_seen_since_source`] in one hop on a pooled connection.
@@ -732,9 +732,9 @@ pub mod rules {
     impl diesel::query_builder::Query for SetRuleStateQuery<'_> {
         type SqlType = diesel::sql_types::Untyped;
     }
-    impl diesel::RunQueryDsl<AnyConnection> for SetRuleStateQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for SetRuleStateQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for SetRuleStateQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for SetRuleStateQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<diesel::sql_types::Text>, &'a str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>, DB: diesel::sql_types::HasSqlType<crate::types::sql::UtcTimestamp>, Timestamp: diesel::serialize::ToSql<crate::types::sql::UtcTimestamp, DB>, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB>, RuleId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("UPDATE rules SET state = ");
             out.push_bind_param::<diesel::sql_types::Text, _>(&self.state)?;
             out.push_sql(", modified_at = ");
@@ -754,7 +754,7 @@ pub mod rules {
         support::column(crate::repository::rules::COLUMN_RULES, "state", state)?;
         { let value = state; support::text_bytes("state", value)?; support::max_chars("state", value, 16)?; }
         let query = SetRuleStateQuery { state, tenant_id, rule_id, __now, _borrow: std::marker::PhantomData };
-        Ok(query.execute(conn)?)
+        Ok(on_native!(conn, |c| query.execute(c))?)
     }
 
     /// `set-rule-state` from async code: [`set_rule_state`] in one hop on a pooled connection.
@@ -783,9 +783,9 @@ pub mod rules {
     impl diesel::query_builder::Query for RenameRuleQuery<'_> {
         type SqlType = diesel::sql_types::Untyped;
     }
-    impl diesel::RunQueryDsl<AnyConnection> for RenameRuleQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for RenameRuleQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for RenameRuleQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for RenameRuleQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<diesel::sql_types::Nullable<diesel::sql_types::Text>>, Option<&'a str>: diesel::serialize::ToSql<diesel::sql_types::Nullable<diesel::sql_types::Text>, DB>, DB: diesel::sql_types::HasSqlType<crate::types::sql::UtcTimestamp>, Timestamp: diesel::serialize::ToSql<crate::types::sql::UtcTimestamp, DB>, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB>, RuleId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("UPDATE rules SET name = COALESCE(");
             out.push_bind_param::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(&self.name)?;
             out.push_sql(", name), modified_at = ");
@@ -805,7 +805,7 @@ pub mod rules {
         if let Some(value) = name { support::column(crate::repository::rules::COLUMN_RULES, "name", value)?; }
         if let Some(value) = name { support::text_bytes("name", value)?; support::max_chars("name", value, 128)?; }
         let query = RenameRuleQuery { name, tenant_id, rule_id, __now, _borrow: std::marker::PhantomData };
-        Ok(query.execute(conn)?)
+        Ok(on_native!(conn, |c| query.execute(c))?)
     }
 
     /// `rename-rule` from async code: [`rename_rule`] in one hop on a pooled connection.
@@ -846,9 +846,9 @@ pub mod rules {
     impl diesel::query_builder::Query for ListNewestRulesPerStateQuery<'_> {
         type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Text, diesel::sql_types::Text, diesel::sql_types::BigInt,);
     }
-    impl diesel::RunQueryDsl<AnyConnection> for ListNewestRulesPerStateQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListNewestRulesPerStateQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for ListNewestRulesPerStateQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for ListNewestRulesPerStateQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB>, DB: diesel::sql_types::HasSqlType<diesel::sql_types::BigInt>, i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("WITH ranked AS ( SELECT rule_id, name, state, created_at, ROW_NUMBER() OVER (PARTITION BY state ORDER BY created_at DESC, rule_id DESC) AS position FROM rules WHERE tenant_id = ");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
             out.push_sql(" AND deleted_at IS NULL) SELECT rule_id, name, state, position FROM ranked WHERE position <= ");
@@ -861,7 +861,7 @@ pub mod rules {
     /// `list-newest-rules-per-state` (queries/rules.sql:84).
     pub fn list_newest_rules_per_state(conn: &mut AnyConnection, tenant_id: TenantId, per_state: i64) -> crate::repository::Result<Vec<ListNewestRulesPerStateRow>> {
         let query = ListNewestRulesPerStateQuery { tenant_id, per_state, _borrow: std::marker::PhantomData };
-        Ok(query.load::<ListNewestRulesPerStateRow>(conn)?)
+        Ok(on_native!(conn, |c| query.load::<ListNewestRulesPerStateRow>(c))?)
     }
 
     /// `list-newest-rules-per-state` from async code: [`list_newest_rules_per_state`] in one hop on a pooled connection.
@@ -899,9 +899,9 @@ pub mod sensors {
     impl diesel::query_builder::Query for InsertSensorQuery<'_> {
         type SqlType = diesel::sql_types::Untyped;
     }
-    impl diesel::RunQueryDsl<AnyConnection> for InsertSensorQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for InsertSensorQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for InsertSensorQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for InsertSensorQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB>, DB: diesel::sql_types::HasSqlType<diesel::sql_types::Text>, &'a str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>, DB: diesel::sql_types::HasSqlType<diesel::sql_types::Nullable<diesel::sql_types::Text>>, Option<&'a str>: diesel::serialize::ToSql<diesel::sql_types::Nullable<diesel::sql_types::Text>, DB>, SensorId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB>, DB: diesel::sql_types::HasSqlType<crate::types::sql::UtcTimestamp>, Timestamp: diesel::serialize::ToSql<crate::types::sql::UtcTimestamp, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("INSERT INTO sensors (tenant_id, name, description, metadata, last_seen_at, sensor_id, created_at, modified_at) VALUES (");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
             out.push_sql(", ");
@@ -944,7 +944,7 @@ pub mod sensors {
         if let Some(value) = description { support::text_bytes("description", value)?; }
         { let value = metadata; support::text_bytes("metadata", value)?; support::json("metadata", value)?; }
         let query = InsertSensorQuery { tenant_id, name, description, metadata, __id, __now, _borrow: std::marker::PhantomData };
-        support::insert_owned(conn, crate::repository::sensors::ENTITY, crate::repository::sensors::UNIQUE, tenant_id, |_conn| { Ok(()) }, |conn| query.execute(conn))?;
+        support::insert_owned(conn, crate::repository::sensors::ENTITY, crate::repository::sensors::UNIQUE, tenant_id, |_conn| { Ok(()) }, |conn| on_native!(conn, |c| query.execute(c)))?;
         Ok(__id)
     }
 
@@ -975,9 +975,9 @@ pub mod sensors {
     impl diesel::query_builder::Query for GetSensorQuery<'_> {
         type SqlType = (crate::types::sql::Uuid36, crate::types::sql::Uuid36, diesel::sql_types::Text, diesel::sql_types::Nullable<diesel::sql_types::Text>, diesel::sql_types::Text, diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>, crate::types::sql::UtcTimestamp, crate::types::sql::UtcTimestamp, diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>,);
     }
-    impl diesel::RunQueryDsl<AnyConnection> for GetSensorQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for GetSensorQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for GetSensorQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for GetSensorQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB>, SensorId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("SELECT sensor_id, tenant_id, name, description, metadata, last_seen_at, created_at, modified_at, deleted_at FROM sensors WHERE tenant_id = ");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
             out.push_sql(" AND sensor_id = ");
@@ -990,7 +990,7 @@ pub mod sensors {
     /// `get-sensor` (queries/sensors.sql:7).
     pub fn get_sensor(conn: &mut AnyConnection, tenant_id: TenantId, sensor_id: SensorId) -> crate::repository::Result<Option<crate::repository::sensors::Sensor>> {
         let query = GetSensorQuery { tenant_id, sensor_id, _borrow: std::marker::PhantomData };
-        Ok(query.get_result::<crate::repository::sensors::Sensor>(conn).optional()?)
+        Ok(on_native!(conn, |c| query.get_result::<crate::repository::sensors::Sensor>(c).optional())?)
     }
 
     /// `get-sensor` from async code: [`get_sensor`] in one hop on a pooled connection.
@@ -1028,9 +1028,9 @@ pub mod sensors {
     impl diesel::query_builder::Query for ListSensorsSeenSinceQuery<'_> {
         type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Text, diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>,);
     }
-    impl diesel::RunQueryDsl<AnyConnection> for ListSensorsSeenSinceQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListSensorsSeenSinceQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for ListSensorsSeenSinceQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for ListSensorsSeenSinceQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB>, DB: diesel::sql_types::HasSqlType<crate::types::sql::UtcTimestamp>, Timestamp: diesel::serialize::ToSql<crate::types::sql::UtcTimestamp, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("SELECT sensor_id, name, last_seen_at FROM sensors WHERE tenant_id = ");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
             out.push_sql(" AND deleted_at IS NULL AND last_seen_at >= ");
@@ -1043,7 +1043,7 @@ pub mod sensors {
     /// `list-sensors-seen-since` (queries/sensors.sql:13).
     pub fn list_sensors_seen_since(conn: &mut AnyConnection, tenant_id: TenantId, since: Timestamp) -> crate::repository::Result<Vec<ListSensorsSeenSinceRow>> {
         let query = ListSensorsSeenSinceQuery { tenant_id, since, _borrow: std::marker::PhantomData };
-        Ok(query.load::<ListSensorsSeenSinceRow>(conn)?)
+        Ok(on_native!(conn, |c| query.load::<ListSensorsSeenSinceRow>(c))?)
     }
 
     /// `list-sensors-seen-since` from async code: [`list_sensors_seen_since`] in one hop on a pooled connection.
@@ -1071,9 +1071,9 @@ pub mod sensors {
     impl diesel::query_builder::Query for TouchSensorQuery<'_> {
         type SqlType = diesel::sql_types::Untyped;
     }
-    impl diesel::RunQueryDsl<AnyConnection> for TouchSensorQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for TouchSensorQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for TouchSensorQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for TouchSensorQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>>, Option<Timestamp>: diesel::serialize::ToSql<diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>, DB>, DB: diesel::sql_types::HasSqlType<crate::types::sql::UtcTimestamp>, Timestamp: diesel::serialize::ToSql<crate::types::sql::UtcTimestamp, DB>, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB>, SensorId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("UPDATE sensors SET last_seen_at = ");
             out.push_bind_param::<diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>, _>(&self.seen_at)?;
             out.push_sql(", modified_at = ");
@@ -1091,7 +1091,7 @@ pub mod sensors {
     pub fn touch_sensor(conn: &mut AnyConnection, tenant_id: TenantId, sensor_id: SensorId, seen_at: Option<Timestamp>) -> crate::repository::Result<usize> {
         let __now = Timestamp::now();
         let query = TouchSensorQuery { seen_at, tenant_id, sensor_id, __now, _borrow: std::marker::PhantomData };
-        Ok(query.execute(conn)?)
+        Ok(on_native!(conn, |c| query.execute(c))?)
     }
 
     /// `touch-sensor` from async code: [`touch_sensor`] in one hop on a pooled connection.
@@ -1131,9 +1131,9 @@ pub mod sensors {
     impl diesel::query_builder::Query for FindSensorsQuery<'_> {
         type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Text, diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>,);
     }
-    impl diesel::RunQueryDsl<AnyConnection> for FindSensorsQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for FindSensorsQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for FindSensorsQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for FindSensorsQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB>, DB: diesel::sql_types::HasSqlType<diesel::sql_types::Nullable<diesel::sql_types::Text>>, Option<&'a str>: diesel::serialize::ToSql<diesel::sql_types::Nullable<diesel::sql_types::Text>, DB>, DB: diesel::sql_types::HasSqlType<diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>>, Option<Timestamp>: diesel::serialize::ToSql<diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>, DB>, DB: diesel::sql_types::HasSqlType<diesel::sql_types::BigInt>, i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("SELECT sensor_id, name, last_seen_at FROM sensors WHERE tenant_id = ");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
             out.push_sql(" AND deleted_at IS NULL AND (");
@@ -1166,7 +1166,7 @@ pub mod sensors {
         let FindSensorsParams { name, seen_since, limit,  } = params;
         support::non_negative("limit", limit)?;
         let query = FindSensorsQuery { tenant_id, name, seen_since, limit, _borrow: std::marker::PhantomData };
-        Ok(query.load::<FindSensorsRow>(conn)?)
+        Ok(on_native!(conn, |c| query.load::<FindSensorsRow>(c))?)
     }
 
     /// `find-sensors` from async code: [`find_sensors`] in one hop on a pooled connection.
@@ -1194,13 +1194,13 @@ pub mod sensors {
     impl diesel::query_builder::Query for GetSensorsByIdsQuery<'_> {
         type SqlType = (crate::types::sql::Uuid36, crate::types::sql::Uuid36, diesel::sql_types::Text, diesel::sql_types::Nullable<diesel::sql_types::Text>, diesel::sql_types::Text, diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>, crate::types::sql::UtcTimestamp, crate::types::sql::UtcTimestamp, diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>,);
     }
-    impl diesel::RunQueryDsl<AnyConnection> for GetSensorsByIdsQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for GetSensorsByIdsQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for GetSensorsByIdsQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for GetSensorsByIdsQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB>, support::InList<'a, crate::types::sql::Uuid36, SensorId>: diesel::query_builder::QueryFragment<DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("SELECT sensor_id, tenant_id, name, description, metadata, last_seen_at, created_at, modified_at, deleted_at FROM sensors WHERE tenant_id = ");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
             out.push_sql(" AND deleted_at IS NULL AND sensor_id");
-            diesel::query_builder::QueryFragment::<crate::connection::MultiBackend>::walk_ast(&self.sensor_ids, out.reborrow())?;
+            diesel::query_builder::QueryFragment::<DB>::walk_ast(&self.sensor_ids, out.reborrow())?;
             out.push_sql(" ORDER BY sensor_id");
             Ok(())
         }
@@ -1210,7 +1210,7 @@ pub mod sensors {
     pub fn get_sensors_by_ids(conn: &mut AnyConnection, tenant_id: TenantId, sensor_ids: &[SensorId]) -> crate::repository::Result<Vec<crate::repository::sensors::Sensor>> {
         support::list("sensor_ids", sensor_ids.len())?;
         let query = GetSensorsByIdsQuery { tenant_id, sensor_ids: support::in_list(sensor_ids), _borrow: std::marker::PhantomData };
-        Ok(query.load::<crate::repository::sensors::Sensor>(conn)?)
+        Ok(on_native!(conn, |c| query.load::<crate::repository::sensors::Sensor>(c))?)
     }
 
     /// `get-sensors-by-ids` from async code: [`get_sensors_by_ids`] in one hop on a pooled connection.
@@ -1345,9 +1345,9 @@ pub mod sensors {
     impl diesel::query_builder::Query for ListSensorsUnderRuleStateQuery<'_> {
         type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Text,);
     }
-    impl diesel::RunQueryDsl<AnyConnection> for ListSensorsUnderRuleStateQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListSensorsUnderRuleStateQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for ListSensorsUnderRuleStateQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for ListSensorsUnderRuleStateQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB>, DB: diesel::sql_types::HasSqlType<diesel::sql_types::Text>, &'a str: diesel::serialize::ToSql<diesel::sql_types::Text, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("SELECT s.sensor_id, s.name FROM sensors s WHERE s.tenant_id = ");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
             out.push_sql(" AND s.deleted_at IS NULL AND s.sensor_id IN ( SELECT rs.sensor_id FROM rule_sensors rs JOIN rules r ON r.rule_id = rs.rule_id AND r.tenant_id = rs.tenant_id AND r.deleted_at IS NULL WHERE rs.tenant_id = s.tenant_id AND rs.deleted_at IS NULL AND r.state = ");
@@ -1360,7 +1360,7 @@ pub mod sensors {
     /// `list-sensors-under-rule-state` (queries/sensors.sql:51).
     pub fn list_sensors_under_rule_state(conn: &mut AnyConnection, tenant_id: TenantId, state: &str) -> crate::repository::Result<Vec<ListSensorsUnderRuleStateRow>> {
         let query = ListSensorsUnderRuleStateQuery { tenant_id, state, _borrow: std::marker::PhantomData };
-        Ok(query.load::<ListSensorsUnderRuleStateRow>(conn)?)
+        Ok(on_native!(conn, |c| query.load::<ListSensorsUnderRuleStateRow>(c))?)
     }
 
     /// `list-sensors-under-rule-state` from async code: [`list_sensors_under_rule_state`] in one hop on a pooled connection.
@@ -1402,9 +1402,9 @@ pub mod sensors {
     impl diesel::query_builder::Query for ListSensorSummariesQuery<'_> {
         type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Nullable<diesel::sql_types::Text>, diesel::sql_types::Nullable<diesel::sql_types::Text>, diesel::sql_types::BigInt,);
     }
-    impl diesel::RunQueryDsl<AnyConnection> for ListSensorSummariesQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListSensorSummariesQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for ListSensorSummariesQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for ListSensorSummariesQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB>, DB: diesel::sql_types::HasSqlType<diesel::sql_types::Nullable<crate::types::sql::Uuid36>>, Option<SensorId>: diesel::serialize::ToSql<diesel::sql_types::Nullable<crate::types::sql::Uuid36>, DB>, DB: diesel::sql_types::HasSqlType<diesel::sql_types::BigInt>, i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("SELECT s.sensor_id, s.name || ' @ ' || (SELECT t.name FROM tenants t WHERE t.tenant_id = s.tenant_id AND t.deleted_at IS NULL) AS label, SUBSTR(s.description, 1, 80) AS summary, (SELECT COUNT(*) FROM rule_sensors rs WHERE rs.sensor_id = s.sensor_id AND rs.tenant_id = s.tenant_id AND rs.deleted_at IS NULL) AS rule_count FROM sensors s WHERE s.tenant_id = ");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
             out.push_sql(" AND s.deleted_at IS NULL AND (");
@@ -1421,7 +1421,7 @@ pub mod sensors {
     pub fn list_sensor_summaries(conn: &mut AnyConnection, tenant_id: TenantId, after: Option<SensorId>, limit: i64) -> crate::repository::Result<Vec<ListSensorSummariesRow>> {
         support::non_negative("limit", limit)?;
         let query = ListSensorSummariesQuery { tenant_id, after, limit, _borrow: std::marker::PhantomData };
-        Ok(query.load::<ListSensorSummariesRow>(conn)?)
+        Ok(on_native!(conn, |c| query.load::<ListSensorSummariesRow>(c))?)
     }
 
     /// `list-sensor-summaries` from async code: [`list_sensor_summaries`] in one hop on a pooled connection.
@@ -1456,9 +1456,9 @@ pub mod sensors {
     impl diesel::query_builder::Query for ListSensorsWithUntidyNamesQuery<'_> {
         type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Text,);
     }
-    impl diesel::RunQueryDsl<AnyConnection> for ListSensorsWithUntidyNamesQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListSensorsWithUntidyNamesQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for ListSensorsWithUntidyNamesQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for ListSensorsWithUntidyNamesQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("SELECT sensor_id, name FROM sensors WHERE tenant_id = ");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
             out.push_sql(" AND deleted_at IS NULL AND (TRIM(name) <> name OR name LIKE '%  %') ORDER BY sensor_id");
@@ -1469,7 +1469,7 @@ pub mod sensors {
     /// `list-sensors-with-untidy-names` (queries/sensors.sql:77).
     pub fn list_sensors_with_untidy_names(conn: &mut AnyConnection, tenant_id: TenantId) -> crate::repository::Result<Vec<ListSensorsWithUntidyNamesRow>> {
         let query = ListSensorsWithUntidyNamesQuery { tenant_id, _borrow: std::marker::PhantomData };
-        Ok(query.load::<ListSensorsWithUntidyNamesRow>(conn)?)
+        Ok(on_native!(conn, |c| query.load::<ListSensorsWithUntidyNamesRow>(c))?)
     }
 
     /// `list-sensors-with-untidy-names` from async code: [`list_sensors_with_untidy_names`] in one hop on a pooled connection.
@@ -1496,9 +1496,9 @@ pub mod sensors {
     impl diesel::query_builder::Query for SoftDeleteSensorQuery<'_> {
         type SqlType = diesel::sql_types::Untyped;
     }
-    impl diesel::RunQueryDsl<AnyConnection> for SoftDeleteSensorQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for SoftDeleteSensorQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for SoftDeleteSensorQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for SoftDeleteSensorQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::UtcTimestamp>, Timestamp: diesel::serialize::ToSql<crate::types::sql::UtcTimestamp, DB>, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB>, SensorId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("UPDATE sensors SET deleted_at = ");
             out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.now)?;
             out.push_sql(", modified_at = ");
@@ -1516,7 +1516,7 @@ pub mod sensors {
     pub fn soft_delete_sensor(conn: &mut AnyConnection, tenant_id: TenantId, sensor_id: SensorId, now: Timestamp) -> crate::repository::Result<usize> {
         let query = SoftDeleteSensorQuery { now, tenant_id, sensor_id, _borrow: std::marker::PhantomData };
         conn.write_transaction(|conn| {
-            let count = query.execute(conn)?;
+            let count = on_native!(conn, |c| query.execute(c))?;
             crate::repository::sensors::cascade_deleted_at(conn, tenant_id, now)?;
             Ok(count)
         })
@@ -1552,9 +1552,9 @@ pub mod tenants {
     impl diesel::query_builder::Query for GetTenantQuery<'_> {
         type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Text, crate::types::sql::UtcTimestamp, crate::types::sql::UtcTimestamp, diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>,);
     }
-    impl diesel::RunQueryDsl<AnyConnection> for GetTenantQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for GetTenantQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for GetTenantQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for GetTenantQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("SELECT tenant_id, name, created_at, modified_at, deleted_at FROM tenants WHERE tenant_id = ");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
             out.push_sql(" AND deleted_at IS NULL");
@@ -1565,7 +1565,7 @@ pub mod tenants {
     /// `get-tenant` (queries/tenants.sql:1).
     pub fn get_tenant(conn: &mut AnyConnection, tenant_id: TenantId) -> crate::repository::Result<Option<crate::repository::tenants::Tenant>> {
         let query = GetTenantQuery { tenant_id, _borrow: std::marker::PhantomData };
-        Ok(query.get_result::<crate::repository::tenants::Tenant>(conn).optional()?)
+        Ok(on_native!(conn, |c| query.get_result::<crate::repository::tenants::Tenant>(c).optional())?)
     }
 
     /// `get-tenant` from async code: [`get_tenant`] in one hop on a pooled connection.
@@ -1590,9 +1590,9 @@ pub mod tenants {
     impl diesel::query_builder::Query for ListTenantsQuery<'_> {
         type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Text, crate::types::sql::UtcTimestamp, crate::types::sql::UtcTimestamp, diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>,);
     }
-    impl diesel::RunQueryDsl<AnyConnection> for ListTenantsQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListTenantsQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for ListTenantsQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for ListTenantsQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<diesel::sql_types::BigInt>, i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("SELECT tenant_id, name, created_at, modified_at, deleted_at FROM tenants WHERE deleted_at IS NULL ORDER BY tenant_id LIMIT ");
             out.push_bind_param::<diesel::sql_types::BigInt, _>(&self.limit)?;
             Ok(())
@@ -1603,7 +1603,7 @@ pub mod tenants {
     pub fn list_tenants(conn: &mut AnyConnection, limit: i64) -> crate::repository::Result<Vec<crate::repository::tenants::Tenant>> {
         support::non_negative("limit", limit)?;
         let query = ListTenantsQuery { limit, _borrow: std::marker::PhantomData };
-        Ok(query.load::<crate::repository::tenants::Tenant>(conn)?)
+        Ok(on_native!(conn, |c| query.load::<crate::repository::tenants::Tenant>(c))?)
     }
 
     /// `list-tenants` from async code: [`list_tenants`] in one hop on a pooled connection.
@@ -1635,9 +1635,9 @@ pub mod tenants {
     impl diesel::query_builder::Query for CountLiveTenantsQuery<'_> {
         type SqlType = (diesel::sql_types::BigInt,);
     }
-    impl diesel::RunQueryDsl<AnyConnection> for CountLiveTenantsQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for CountLiveTenantsQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for CountLiveTenantsQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for CountLiveTenantsQuery<'a> where DB: diesel::backend::Backend {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("SELECT COUNT(*) AS total FROM tenants WHERE deleted_at IS NULL");
             Ok(())
         }
@@ -1646,7 +1646,7 @@ pub mod tenants {
     /// `count-live-tenants` (queries/tenants.sql:15).
     pub fn count_live_tenants(conn: &mut AnyConnection) -> crate::repository::Result<CountLiveTenantsRow> {
         let query = CountLiveTenantsQuery { _borrow: std::marker::PhantomData };
-        Ok(query.get_result::<CountLiveTenantsRow>(conn)?)
+        Ok(on_native!(conn, |c| query.get_result::<CountLiveTenantsRow>(c))?)
     }
 
     /// `count-live-tenants` from async code: [`count_live_tenants`] in one hop on a pooled connection.
@@ -1685,9 +1685,9 @@ pub mod tenants {
     impl diesel::query_builder::Query for ListRecentActivityQuery<'_> {
         type SqlType = (diesel::sql_types::Text, diesel::sql_types::Text, crate::types::sql::UtcTimestamp,);
     }
-    impl diesel::RunQueryDsl<AnyConnection> for ListRecentActivityQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListRecentActivityQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for ListRecentActivityQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for ListRecentActivityQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB>, DB: diesel::sql_types::HasSqlType<crate::types::sql::UtcTimestamp>, Timestamp: diesel::serialize::ToSql<crate::types::sql::UtcTimestamp, DB>, DB: diesel::sql_types::HasSqlType<diesel::sql_types::BigInt>, i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("SELECT 'rule' AS kind, name, created_at FROM rules WHERE tenant_id = ");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
             out.push_sql(" AND deleted_at IS NULL AND created_at >= ");
@@ -1706,7 +1706,7 @@ pub mod tenants {
     pub fn list_recent_activity(conn: &mut AnyConnection, tenant_id: TenantId, since: Timestamp, limit: i64) -> crate::repository::Result<Vec<ListRecentActivityRow>> {
         support::non_negative("limit", limit)?;
         let query = ListRecentActivityQuery { tenant_id, since, limit, _borrow: std::marker::PhantomData };
-        Ok(query.load::<ListRecentActivityRow>(conn)?)
+        Ok(on_native!(conn, |c| query.load::<ListRecentActivityRow>(c))?)
     }
 
     /// `list-recent-activity` from async code: [`list_recent_activity`] in one hop on a pooled connection.
@@ -1732,9 +1732,9 @@ pub mod tenants {
     impl diesel::query_builder::Query for SoftDeleteTenantQuery<'_> {
         type SqlType = diesel::sql_types::Untyped;
     }
-    impl diesel::RunQueryDsl<AnyConnection> for SoftDeleteTenantQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for SoftDeleteTenantQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for SoftDeleteTenantQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for SoftDeleteTenantQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::UtcTimestamp>, Timestamp: diesel::serialize::ToSql<crate::types::sql::UtcTimestamp, DB>, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("UPDATE tenants SET deleted_at = ");
             out.push_bind_param::<crate::types::sql::UtcTimestamp, _>(&self.now)?;
             out.push_sql(", modified_at = ");
@@ -1750,7 +1750,7 @@ pub mod tenants {
     pub fn soft_delete_tenant(conn: &mut AnyConnection, tenant_id: TenantId, now: Timestamp) -> crate::repository::Result<usize> {
         let query = SoftDeleteTenantQuery { now, tenant_id, _borrow: std::marker::PhantomData };
         conn.write_transaction(|conn| {
-            let count = query.execute(conn)?;
+            let count = on_native!(conn, |c| query.execute(c))?;
             crate::repository::tenants::cascade_deleted_at(conn, tenant_id, now)?;
             Ok(count)
         })
@@ -1786,9 +1786,9 @@ pub mod users {
     impl diesel::query_builder::Query for FindUserByUsernameQuery<'_> {
         type SqlType = (crate::types::sql::Uuid36, crate::types::sql::Uuid36, diesel::sql_types::Text, diesel::sql_types::Text, diesel::sql_types::Text, diesel::sql_types::Bool, crate::types::sql::UtcTimestamp, crate::types::sql::UtcTimestamp, diesel::sql_types::Nullable<crate::types::sql::UtcTimestamp>,);
     }
-    impl diesel::RunQueryDsl<AnyConnection> for FindUserByUsernameQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for FindUserByUsernameQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for FindUserByUsernameQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for FindUserByUsernameQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<diesel::sql_types::Text>, &'a str: diesel::serialize::ToSql<diesel::sql_types::Text, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("SELECT user_id, tenant_id, username, password_hash, role, force_password_change, created_at, modified_at, deleted_at FROM users WHERE username = ");
             out.push_bind_param::<diesel::sql_types::Text, _>(&self.username)?;
             out.push_sql(" AND deleted_at IS NULL");
@@ -1799,7 +1799,7 @@ pub mod users {
     /// `find-user-by-username` (queries/users.sql:1).
     pub fn find_user_by_username(conn: &mut AnyConnection, username: &str) -> crate::repository::Result<Option<crate::repository::users::User>> {
         let query = FindUserByUsernameQuery { username, _borrow: std::marker::PhantomData };
-        Ok(query.get_result::<crate::repository::users::User>(conn).optional()?)
+        Ok(on_native!(conn, |c| query.get_result::<crate::repository::users::User>(c).optional())?)
     }
 
     /// `find-user-by-username` from async code: [`find_user_by_username`] in one hop on a pooled connection.
@@ -1838,9 +1838,9 @@ pub mod users {
     impl diesel::query_builder::Query for ListUsersByRoleQuery<'_> {
         type SqlType = (crate::types::sql::Uuid36, diesel::sql_types::Text, diesel::sql_types::Text,);
     }
-    impl diesel::RunQueryDsl<AnyConnection> for ListUsersByRoleQuery<'_> {}
-    impl<'a> diesel::query_builder::QueryFragment<crate::connection::MultiBackend> for ListUsersByRoleQuery<'a> {
-        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, crate::connection::MultiBackend>) -> diesel::QueryResult<()> {
+    impl<Conn> diesel::RunQueryDsl<Conn> for ListUsersByRoleQuery<'_> {}
+    impl<'a, DB> diesel::query_builder::QueryFragment<DB> for ListUsersByRoleQuery<'a> where DB: diesel::backend::Backend, DB: diesel::sql_types::HasSqlType<crate::types::sql::Uuid36>, TenantId: diesel::serialize::ToSql<crate::types::sql::Uuid36, DB>, DB: diesel::sql_types::HasSqlType<diesel::sql_types::Text>, &'a str: diesel::serialize::ToSql<diesel::sql_types::Text, DB> {
+        fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
             out.push_sql("SELECT user_id, username, role FROM users WHERE tenant_id = ");
             out.push_bind_param::<crate::types::sql::Uuid36, _>(&self.tenant_id)?;
             out.push_sql(" AND role = ");
@@ -1853,7 +1853,7 @@ pub mod users {
     /// `list-users-by-role` (queries/users.sql:8).
     pub fn list_users_by_role(conn: &mut AnyConnection, tenant_id: TenantId, role: &str) -> crate::repository::Result<Vec<ListUsersByRoleRow>> {
         let query = ListUsersByRoleQuery { tenant_id, role, _borrow: std::marker::PhantomData };
-        Ok(query.load::<ListUsersByRoleRow>(conn)?)
+        Ok(on_native!(conn, |c| query.load::<ListUsersByRoleRow>(c))?)
     }
 
     /// `list-users-by-role` from async code: [`list_users_by_role`] in one hop on a pooled connection.
