@@ -25,6 +25,8 @@ pub mod backup;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
+// `#[macro_use]`: `on_native!` (generated with `AnyConnection`) is in scope by name in every
+// module declared after this one; the modules above do not run statements.
 #[macro_use]
 pub mod connection;
 pub mod copy;

@@ -573,7 +573,8 @@ fn copy_body(out: &mut String, copy: &crate::analyze::CopyRows, target: &Target)
     let _ = writeln!(out, "            let query = {source_ty}Query {{ {source_fields}_borrow: std::marker::PhantomData }};");
     let _ = writeln!(
         out,
-        "            let source = query.load::<{source_ty}Row>(conn)?;"
+        "            let source = {}(conn, |c| query.load::<{source_ty}Row>(c))?;",
+        target.on_native()
     );
     let _ = writeln!(out, "            let rows: Vec<{rows_ty}Row> = source.into_iter().map(|s| {rows_ty}Row {{ {fields}}}).collect();");
     let _ = writeln!(out, "            {rows_fn}(conn, {args}&rows)");

@@ -701,7 +701,7 @@ pub mod rules {
     pub fn link_rule_to_sensors_seen_since(conn: &mut AnyConnection, tenant_id: TenantId, rule_id: RuleId, since: Timestamp) -> crate::repository::Result<Vec<RuleSensorId>> {
         conn.write_transaction(|conn| {
             let query = LinkRuleToSensorsSeenSinceSourceQuery { tenant_id, since, rule_id, _borrow: std::marker::PhantomData };
-            let source = query.load::<LinkRuleToSensorsSeenSinceSourceRow>(conn)?;
+            let source = on_native!(conn, |c| query.load::<LinkRuleToSensorsSeenSinceSourceRow>(c))?;
             let rows: Vec<LinkRuleToSensorsSeenSinceRowsRow> = source.into_iter().map(|s| LinkRuleToSensorsSeenSinceRowsRow { sensor_id: s.sensor_id, }).collect();
             link_rule_to_sensors_seen_since_rows(conn, tenant_id, rule_id, &rows)
         })
