@@ -48,8 +48,8 @@ macro_rules! any_connection {
         /// (diesel_derives 2.3.10, `SerializedQuery::walk_ast`). A get by id on SQLite cost 52,000
         /// instructions that way and 19,500 on `SqliteConnection` (callgrind on `tk-peers`). The price
         /// is compile time: each use is type-checked once per backend. Used for the repository's
-        /// per-row statements and the generated named queries; anything else may keep going
-        /// through `AnyConnection`.
+        /// statements and the generated named queries; anything else may keep going through
+        /// `AnyConnection`.
         ///
         /// Exported for the named queries generated into services (`tk_sqlcheck`); inside this
         /// crate it is in scope by name.

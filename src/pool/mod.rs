@@ -7,14 +7,13 @@
 //! by `peers/`, BENCHMARKS.md), because every call under saturation crosses threads. The next
 //! step is native async connections for the servers behind this same API (diesel-async's
 //! `AsyncPgConnection`/`AsyncMysqlConnection`, or diesel's async `MultiConnection` once
-//! released): `run`/`write` and the `Repo` face are the seam. The repository's per-row
-//! statements (get, pages, insert, update, delete marks, `is_live`) and the generated named
-//! queries already state each statement once and compile it per backend (`on_native!`, in
-//! `connection`), which is the shape an async body per connection type needs; the rest (tenant
-//! pages and cascades, link tables, batch inserts, INSERT … SELECT) still goes through
-//! `AnyConnection` and would have to follow. A unit of work written by a caller (a closure over
-//! `&mut AnyConnection`) cannot become async, so the servers' native path will be the typed
-//! calls, with closures staying on this one.
+//! released): `run`/`write` and the `Repo` face are the seam. The repository's statements and
+//! the generated named queries already state each statement once and compile it per backend
+//! (`on_native!`, in `connection`), which is the shape an async body per connection type needs;
+//! a few still go through `AnyConnection` and would have to follow (the named-delete cascade
+//! lookups, MySQL's hinted page, generated batch inserts). A unit of work written by a caller (a
+//! closure over `&mut AnyConnection`) cannot become async, so the servers' native path will be
+//! the typed calls, with closures staying on this one.
 //!
 //! diesel's connections are synchronous. Rather than wrapping each statement in its own blocking
 //! hop, a whole unit of work — a closure over `&mut AnyConnection`: one statement, several, or a

@@ -28,12 +28,12 @@ super::row_model! {
 pub fn get_by_key(conn: &mut AnyConnection, tenant: TenantId, key: &str) -> Result<Configuration> {
     // Also keeps MySQL from finding `k` when asked for `k ` (see `validate::identifier`).
     validate::identifier("config_key", key, 128)?;
-    live(tenant)
-        .filter(crate::schema::configurations::config_key.eq(key))
+    let row = live(tenant).filter(crate::schema::configurations::config_key.eq(key));
+    on_native!(conn, |c| row
         .select(Configuration::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| Error::not_found(ENTITY, key))
+        .first::<Configuration>(c)
+        .optional())?
+    .ok_or_else(|| Error::not_found(ENTITY, key))
 }
 
 /// Sets `key` to `value` in `tenant`: replaces the live value (bumping `modified_at`) or, when

@@ -1001,12 +1001,12 @@ macro_rules! tenant_scoped {
             tenant: $crate::types::TenantId,
             now: $crate::types::Timestamp,
         ) -> $crate::repository::Result<usize> {
-            Ok(diesel::update(live(tenant))
+            Ok(on_native!(conn, |c| diesel::update(live(tenant))
                 .set((
                     $crate::schema::$table::deleted_at.eq(now),
                     $crate::schema::$table::modified_at.eq(now),
                 ))
-                .execute(conn)?)
+                .execute(c))?)
         }
 
         /// Inserts `row` in one write transaction, after checking that its tenant is live and

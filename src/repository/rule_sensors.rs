@@ -74,11 +74,11 @@ pub fn list_for_rule(
     tenant: TenantId,
     rule: RuleId,
 ) -> Result<Vec<RuleSensor>> {
-    Ok(live(tenant)
-        .filter(rule_sensors::rule_id.eq(rule))
+    let rows = live(tenant).filter(rule_sensors::rule_id.eq(rule));
+    Ok(on_native!(conn, |c| rows
         .select(RuleSensor::as_select())
         .order(rule_sensors::rule_sensor_id.asc())
-        .load(conn)?)
+        .load::<RuleSensor>(c))?)
 }
 
 /// Marks the live links of the rule or sensor `of` deleted at `now` (its soft delete's
@@ -94,14 +94,16 @@ pub(crate) fn mark_links_deleted(
         rule_sensors::modified_at.eq(now),
     );
     Ok(match of.into() {
-        Linked::Rule(rule) => diesel::update(live(tenant).filter(rule_sensors::rule_id.eq(rule)))
-            .set(deleted)
-            .execute(conn)?,
-        Linked::Sensor(sensor) => {
-            diesel::update(live(tenant).filter(rule_sensors::sensor_id.eq(sensor)))
-                .set(deleted)
-                .execute(conn)?
-        }
+        Linked::Rule(rule) => on_native!(conn, |c| diesel::update(
+            live(tenant).filter(rule_sensors::rule_id.eq(rule))
+        )
+        .set(deleted)
+        .execute(c))?,
+        Linked::Sensor(sensor) => on_native!(conn, |c| diesel::update(
+            live(tenant).filter(rule_sensors::sensor_id.eq(sensor))
+        )
+        .set(deleted)
+        .execute(c))?,
     })
 }
 

@@ -51,7 +51,7 @@ pub fn get(conn: &mut AnyConnection, id: TenantId) -> Result<Tenant> {
 
 /// Live tenants, oldest first, after `page.after`.
 pub fn list(conn: &mut AnyConnection, page: Page<TenantId>) -> Result<Vec<Tenant>> {
-    page_of(conn, rows_of(false), page)
+    page_of(conn, false, page)
 }
 
 /// For audits only: tenants, deleted ones too, oldest first, after `page.after`.
@@ -59,47 +59,40 @@ pub fn audit_list_including_deleted(
     conn: &mut AnyConnection,
     page: Page<TenantId>,
 ) -> Result<Vec<Tenant>> {
-    page_of(conn, rows_of(true), page)
+    page_of(conn, true, page)
 }
 
-type Rows = diesel::dsl::IntoBoxed<
-    'static,
-    diesel::dsl::Select<
-        tenants::table,
-        diesel::dsl::AsSelect<Tenant, crate::connection::MultiBackend>,
-    >,
-    crate::connection::MultiBackend,
->;
-
-/// Tenants as models: the live ones, or (audits) all.
-fn rows_of(including_deleted: bool) -> Rows {
-    let rows = tenants::table.select(Tenant::as_select()).into_boxed();
-    if including_deleted {
-        rows
-    } else {
-        rows.filter(tenants::deleted_at.is_null())
-    }
-}
-
-/// One keyset page of `rows`.
-fn page_of(conn: &mut AnyConnection, mut rows: Rows, page: Page<TenantId>) -> Result<Vec<Tenant>> {
+/// One keyset page of tenants: the live ones, or (audits) all.
+fn page_of(
+    conn: &mut AnyConnection,
+    including_deleted: bool,
+    page: Page<TenantId>,
+) -> Result<Vec<Tenant>> {
     let limit = page.checked_limit()?;
-    if let Some(after) = page.after {
-        rows = rows.filter(tenants::tenant_id.gt(after));
-    }
-    Ok(rows
-        .order(tenants::tenant_id.asc())
-        .limit(limit)
-        .load(conn)?)
+    Ok(on_native!(conn, |c| {
+        let mut rows = tenants::table.select(Tenant::as_select()).into_boxed();
+        if !including_deleted {
+            rows = rows.filter(tenants::deleted_at.is_null());
+        }
+        if let Some(after) = page.after {
+            rows = rows.filter(tenants::tenant_id.gt(after));
+        }
+        rows.order(tenants::tenant_id.asc())
+            .limit(limit)
+            .load::<Tenant>(c)
+    })?)
 }
 
 /// Updates a live tenant and bumps `modified_at`.
 pub fn update(conn: &mut AnyConnection, id: TenantId, changes: TenantChanges) -> Result<Tenant> {
     changes.validate()?;
     conn.write_transaction(|conn| {
-        let n = diesel::update(live().filter(tenants::tenant_id.eq(id)))
-            .set((&changes, tenants::modified_at.eq(Timestamp::now())))
-            .execute(conn)?;
+        let now = Timestamp::now();
+        let n = on_native!(conn, |c| diesel::update(
+            live().filter(tenants::tenant_id.eq(id))
+        )
+        .set((&changes, tenants::modified_at.eq(now)))
+        .execute(c))?;
         if n == 0 {
             return Err(Error::not_found(ENTITY, id));
         }
@@ -113,9 +106,11 @@ pub fn update(conn: &mut AnyConnection, id: TenantId, changes: TenantChanges) ->
 pub fn soft_delete(conn: &mut AnyConnection, id: TenantId) -> Result<Deleted> {
     conn.write_transaction(|conn| {
         let now = Timestamp::now();
-        let n = diesel::update(live().filter(tenants::tenant_id.eq(id)))
-            .set((tenants::deleted_at.eq(now), tenants::modified_at.eq(now)))
-            .execute(conn)?;
+        let n = on_native!(conn, |c| diesel::update(
+            live().filter(tenants::tenant_id.eq(id))
+        )
+        .set((tenants::deleted_at.eq(now), tenants::modified_at.eq(now)))
+        .execute(c))?;
         if n == 0 {
             return Err(Error::not_found(ENTITY, id));
         }
@@ -149,8 +144,12 @@ pub fn cascade_deleted_at(
 
 /// For audits only: the tenant `id` whether or not it was deleted.
 pub fn audit_get_including_deleted(conn: &mut AnyConnection, id: TenantId) -> Result<Tenant> {
-    let row = rows_of(true).filter(tenants::tenant_id.eq(id)).first(conn);
-    row.optional()?.ok_or_else(|| Error::not_found(ENTITY, id))
+    on_native!(conn, |c| tenants::table
+        .filter(tenants::tenant_id.eq(id))
+        .select(Tenant::as_select())
+        .first::<Tenant>(c)
+        .optional())?
+    .ok_or_else(|| Error::not_found(ENTITY, id))
 }
 
 /// Whether `id` is a live tenant.
