@@ -70,19 +70,7 @@ fn min_idle_equal_to_max_connections_opens_and_serves(db: &TestDb) {
         let config = db.config().with_pool_size(3, 3);
         config.validate().unwrap();
         let database = Database::open(&config).await.unwrap();
-        let tasks: Vec<_> = (0..6)
-            .map(|_| {
-                let database = database.clone();
-                tokio::spawn(async move {
-                    database
-                        .run(|c| {
-                            std::thread::sleep(Duration::from_millis(50));
-                            c.ping().map_err(Error::from)
-                        })
-                        .await
-                })
-            })
-            .collect();
+        let tasks = common::holding_pings(&database, 6, Duration::from_millis(50));
         for t in tasks {
             t.await.unwrap().unwrap();
         }
@@ -365,19 +353,7 @@ fn pool_exhaustion_is_a_typed_timeout_then_recovers(db: &TestDb) {
             .with_pool_size(2, 0)
             .with_connection_timeout(timeout);
         let database = Database::open(&config).await.unwrap();
-        let holders: Vec<_> = (0..2)
-            .map(|_| {
-                let database = database.clone();
-                tokio::spawn(async move {
-                    database
-                        .run(|c| {
-                            std::thread::sleep(Duration::from_millis(2500));
-                            c.ping().map_err(Error::from)
-                        })
-                        .await
-                })
-            })
-            .collect();
+        let holders = common::holding_pings(&database, 2, Duration::from_millis(2500));
         tokio::time::sleep(Duration::from_millis(300)).await;
         let started = Instant::now();
         let err = database

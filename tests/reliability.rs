@@ -316,19 +316,7 @@ fn pool_under_ten_times_pressure(db: &TestDb) {
         // in CI on MySQL).
         let deadline = Instant::now() + Duration::from_secs(10);
         while tight.state().connections < POOL as u32 && Instant::now() < deadline {
-            let units: Vec<_> = (0..POOL)
-                .map(|_| {
-                    let tight = tight.clone();
-                    tokio::spawn(async move {
-                        tight
-                            .run(move |c| {
-                                std::thread::sleep(hold);
-                                c.ping().map_err(trapperkeeper_db::Error::from)
-                            })
-                            .await
-                    })
-                })
-                .collect();
+            let units = common::holding_pings(&tight, POOL, hold);
             for unit in units {
                 let _ = unit.await.unwrap();
             }

@@ -480,3 +480,24 @@ impl Rendezvous {
         );
     }
 }
+
+/// `n` tasks, each pinging on a pooled connection it holds for `hold`.
+pub fn holding_pings(
+    database: &trapperkeeper_db::Database,
+    n: usize,
+    hold: Duration,
+) -> Vec<tokio::task::JoinHandle<Result<(), trapperkeeper_db::Error>>> {
+    (0..n)
+        .map(|_| {
+            let database = database.clone();
+            tokio::spawn(async move {
+                database
+                    .run(move |c| {
+                        std::thread::sleep(hold);
+                        c.ping().map_err(trapperkeeper_db::Error::from)
+                    })
+                    .await
+            })
+        })
+        .collect()
+}
