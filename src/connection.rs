@@ -113,14 +113,14 @@ const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WA
 // `'eve' = 'eve '` is false as on SQLite and PostgreSQL. MariaDB runs only `/*M!…*/` and skips
 // `/*!80000…*/`; MySQL 8 runs `/*!80000…*/` and treats `/*M!…*/` as a comment.
 #[cfg(feature = "mysql")]
-const MYSQL_SETUP: &str = "SET time_zone = '+00:00'; \
+pub(crate) const MYSQL_SETUP: &str = "SET time_zone = '+00:00'; \
      SET NAMES utf8mb4 COLLATE /*M!100000 utf8mb4_nopad_bin */ /*!80000 utf8mb4_0900_bin */; \
      SET SESSION sql_mode = 'STRICT_ALL_TABLES,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,\
      ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,PIPES_AS_CONCAT';";
 
 /// PostgreSQL session settings applied to every new connection.
 #[cfg(feature = "postgres")]
-const POSTGRES_SETUP: &str = "SET TIME ZONE 'UTC';";
+pub(crate) const POSTGRES_SETUP: &str = "SET TIME ZONE 'UTC';";
 
 impl std::fmt::Debug for AnyConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -480,7 +480,7 @@ where
 
 /// A driver's message on one line: libpq writes "…Connection refused\n\tIs the server running…",
 /// which breaks a log line (and the CLI's `error:` line) in two.
-fn one_line(message: &str) -> String {
+pub(crate) fn one_line(message: &str) -> String {
     message
         .lines()
         .map(str::trim)

@@ -3,6 +3,8 @@
 //! - [`config`]: where the database is and how the pool behaves, from flags, environment and TOML.
 //! - [`url`]: database URLs, backend selection by scheme, password redaction.
 //! - [`connection`]: [`AnyConnection`], set up per backend, and the write transaction.
+//! - [`native`]: the servers' native async connections and [`native::UnitConnection`], the
+//!   connection a typed unit of work runs on.
 //! - [`pool`]: the bb8 pool and the async unit-of-work API ([`Database`]).
 //! - [`migrations`]: embedded per-backend migrations, applied under a lock, checksummed.
 //! - [`startup`]: whether a database may serve (migrations by policy, no interrupted copy).
@@ -32,6 +34,9 @@ pub mod connection;
 pub mod copy;
 pub mod error;
 pub mod migrations;
+// `#[macro_use]`: `statement!` is in scope by name in the modules declared after this one.
+#[macro_use]
+pub mod native;
 pub mod pool;
 pub mod queries;
 pub mod repository;

@@ -19,8 +19,9 @@ use std::sync::Arc;
 
 use diesel::prelude::*;
 use trapperkeeper_db::config::DatabaseConfig;
+use trapperkeeper_db::native::{UnitConnection, UnitFuture};
 use trapperkeeper_db::repository::sensors::{self, Sensor};
-use trapperkeeper_db::repository::{Page, Repo};
+use trapperkeeper_db::repository::Page;
 use trapperkeeper_db::schema::sensors as t;
 use trapperkeeper_db::types::{SensorId, TenantId, Timestamp};
 use trapperkeeper_db::url::Backend;
@@ -135,10 +136,11 @@ pub(crate) fn check_page(n: usize) {
 
 // ---------------------------------------------------------------- the project
 
-/// The project: `Repo::call` / `Database::run` / `Database::write`, one hop per unit of work.
+/// The project's typed async calls: the repository's `get_async`/`list_async` and
+/// `Database::unit`/`unit_write` with one `statement!` — native async connections on the
+/// servers, one blocking hop in place on SQLite.
 pub struct Project {
     db: Database,
-    repo: Repo,
     fx: Arc<Fixture>,
 }
 
@@ -148,18 +150,26 @@ impl Project {
             .unwrap()
             .with_max_connections(pool);
         let db = Database::open(&config).await.unwrap();
-        Self {
-            repo: Repo::new(&db),
-            db,
-            fx,
-        }
+        assert_eq!(
+            db.runs_natively(),
+            fx.backend != Backend::Sqlite,
+            "the servers' typed calls run on native connections"
+        );
+        Self { db, fx }
     }
 }
 
-fn insert_row(c: &mut AnyConnection, row: Sensor) -> trapperkeeper_db::repository::Result<()> {
-    let n = diesel::insert_into(t::table).values(&row).execute(c)?;
-    assert_eq!(n, 1);
-    Ok(())
+/// The same insert as everyone's, on whichever connection the unit runs on.
+fn insert_row(
+    c: UnitConnection<'_>,
+    row: Sensor,
+) -> UnitFuture<'_, (), trapperkeeper_db::repository::Error> {
+    Box::pin(async move {
+        let n =
+            trapperkeeper_db::statement!(c, diesel::insert_into(t::table).values(&row) => execute)?;
+        assert_eq!(n, 1);
+        Ok(())
+    })
 }
 
 impl AsyncContender for Project {
@@ -173,31 +183,26 @@ impl AsyncContender for Project {
             match op {
                 Op::Get => {
                     let id = self.fx.id(i);
-                    let s = self
-                        .repo
-                        .call(move |c| sensors::get(c, tenant, id))
-                        .await
-                        .unwrap();
+                    let s = sensors::get_async(&self.db, tenant, id).await.unwrap();
                     check_get(id, s.sensor_id);
                 }
                 Op::Insert => {
                     let row = self.fx.new_row();
-                    self.db.run(move |c| insert_row(c, row)).await.unwrap();
+                    self.db.unit(move |c| insert_row(c, row)).await.unwrap();
                 }
                 Op::InsertTx => {
                     let row = self.fx.new_row();
-                    self.db.write(move |c| insert_row(c, row)).await.unwrap();
+                    self.db
+                        .unit_write(move |c| insert_row(c, row))
+                        .await
+                        .unwrap();
                 }
                 Op::List => {
                     let page = Page {
                         after: Some(self.fx.after(i)),
                         limit: 50,
                     };
-                    let rows = self
-                        .repo
-                        .call(move |c| sensors::list(c, tenant, page))
-                        .await
-                        .unwrap();
+                    let rows = sensors::list_async(&self.db, tenant, page).await.unwrap();
                     check_page(rows.len());
                 }
             }

@@ -18,12 +18,27 @@ pub(crate) struct Slot {
     pub(super) broken: bool,
     // When the connection was last known alive (opened, or answered a ping): see `Incidents`.
     pub(super) alive_at: u64,
+    // This connection's share of `max_connections`, which the blocking and the native pool
+    // share (`Database::make_room`).
+    pub(super) _budget: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 /// bb8's view of how to make and check connections.
 pub(crate) struct Manager {
     pub(super) url: DatabaseUrl,
     pub(super) reachability: Arc<Reachability>,
+    pub(super) budget: Arc<tokio::sync::Semaphore>,
+}
+
+/// A share of the connection budget: waits until a connection of either pool closes.
+pub(super) async fn budget_share(
+    budget: &Arc<tokio::sync::Semaphore>,
+) -> Result<tokio::sync::OwnedSemaphorePermit> {
+    budget
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| Error::Internal("the connection budget is closed".into()))
 }
 
 impl bb8::ManageConnection for Manager {
@@ -31,6 +46,7 @@ impl bb8::ManageConnection for Manager {
     type Error = Error;
 
     async fn connect(&self) -> Result<Slot> {
+        let share = budget_share(&self.budget).await?;
         let url = self.url.clone();
         let conn = tokio::task::spawn_blocking(move || establish(&url))
             .await
@@ -40,6 +56,7 @@ impl bb8::ManageConnection for Manager {
             conn: Some(conn),
             broken: false,
             alive_at: clock(),
+            _budget: Some(share),
         })
     }
 

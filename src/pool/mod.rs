@@ -66,6 +66,8 @@ use crate::url::{Backend, DatabaseUrl};
 
 mod health;
 mod manager;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+mod native;
 
 use health::{clock, Gate, Incidents, Reachability};
 pub use manager::connect_sync;
@@ -97,6 +99,12 @@ pub struct Database {
     url: DatabaseUrl,
     timeout: Duration,
     reachability: Arc<Reachability>,
+    // The servers' native async connections, for typed units; `None` on SQLite and where the
+    // native driver does not serve the URL (`crate::native::native_target`).
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
+    native: Option<Arc<native::NativePool>>,
+    // `max_connections` shares, one held by every open connection of either pool.
+    budget: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for Database {
@@ -135,14 +143,32 @@ impl Database {
                 }
             }
         };
+        // One budget of `max_connections` for both pools: see `make_room`.
+        let budget = Arc::new(tokio::sync::Semaphore::new(
+            config.max_connections().value as usize,
+        ));
+        #[cfg(any(feature = "postgres", feature = "mysql"))]
+        let native = native::NativePool::open(config, &url, timeout, &budget)
+            .await
+            .map(Arc::new);
+        #[cfg(any(feature = "postgres", feature = "mysql"))]
+        let has_native = native.is_some();
+        #[cfg(not(any(feature = "postgres", feature = "mysql")))]
+        let has_native = false;
         let reachability = Arc::new(Reachability::default());
         let manager = Manager {
             url: url.clone(),
             reachability: reachability.clone(),
+            budget: budget.clone(),
         };
         let pool = bb8::Pool::builder()
             .max_size(config.max_connections().value)
-            .min_idle(Some(config.min_idle().value))
+            // Beside a native pool neither keeps spares: see `close_idle_blocking`.
+            .min_idle(Some(if has_native {
+                0
+            } else {
+                config.min_idle().value
+            }))
             .connection_timeout(timeout)
             .idle_timeout(Some(config.idle_timeout().value))
             .max_lifetime(Some(config.max_lifetime().value))
@@ -159,6 +185,7 @@ impl Database {
             conn: Some(first),
             broken: false,
             alive_at: clock(),
+            _budget: budget.clone().try_acquire_owned().ok(),
         }) {
             drop(extra);
         }
@@ -172,6 +199,9 @@ impl Database {
             url,
             timeout,
             reachability,
+            budget,
+            #[cfg(any(feature = "postgres", feature = "mysql"))]
+            native,
         })
     }
 
@@ -185,15 +215,94 @@ impl Database {
         &self.url
     }
 
-    /// Pool counters.
+    /// Pool counters (on a server with native connections, of both pools together).
     pub fn state(&self) -> PoolState {
         let s = self.pool.state();
-        PoolState {
+        #[allow(unused_mut)]
+        let mut state = PoolState {
             connections: s.connections,
             idle_connections: s.idle_connections,
             connections_created: s.statistics.connections_created,
             connections_closed_broken: s.statistics.connections_closed_broken,
+        };
+        #[cfg(any(feature = "postgres", feature = "mysql"))]
+        if let Some(native) = &self.native {
+            let n = native.state();
+            state.connections += n.connections;
+            state.idle_connections += n.idle_connections;
+            state.connections_created += n.statistics.connections_created;
+            state.connections_closed_broken += n.statistics.connections_closed_broken;
         }
+        state
+    }
+
+    /// Whether typed units ([`unit`](Self::unit), the repository's async face, the named
+    /// queries' `…_async`) run on native async connections (PostgreSQL and MySQL where the
+    /// native driver serves the URL: `crate::native`) rather than in a blocking hop.
+    pub fn runs_natively(&self) -> bool {
+        #[cfg(any(feature = "postgres", feature = "mysql"))]
+        return self.native.is_some();
+        #[cfg(not(any(feature = "postgres", feature = "mysql")))]
+        false
+    }
+
+    /// Runs a typed unit of work: `work` gets the connection it runs on and returns a future
+    /// (statements in it are written with [`statement!`](crate::statement)). On PostgreSQL and
+    /// MySQL it runs on a native async connection; on SQLite (and server URLs the native driver
+    /// does not serve) in one blocking hop, like [`run`](Self::run). Statements commit as they
+    /// run; use [`unit_write`](Self::unit_write) for atomic changes. If the caller stops
+    /// waiting, a native connection in the middle of the unit is discarded, never reused.
+    pub async fn unit<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: for<'c> FnOnce(crate::native::UnitConnection<'c>) -> crate::native::UnitFuture<'c, T, E>
+            + Send
+            + 'static,
+        T: Send + 'static,
+        E: From<Error> + From<diesel::result::Error> + Send + 'static,
+    {
+        #[cfg(any(feature = "postgres", feature = "mysql"))]
+        if let Some(native) = &self.native {
+            let (probe, _turn) = self
+                .turn(&native.reachability, native.state().connections)
+                .await?;
+            if native.state().idle_connections == 0 && self.budget.available_permits() == 0 {
+                self.close_idle_blocking().await;
+            }
+            return native.run(work, false, || self.timed_out(), probe).await;
+        }
+        let handle = tokio::runtime::Handle::current();
+        self.run(move |conn| {
+            crate::native::drive(work(crate::native::UnitConnection::Blocking(conn)), &handle)
+        })
+        .await
+    }
+
+    /// [`unit`](Self::unit) in a write transaction: `BEGIN IMMEDIATE` on SQLite (as
+    /// [`write`](Self::write)), `BEGIN` on a native connection. An error from `work` rolls it
+    /// back; if the caller stops waiting before the commit, nothing is written.
+    pub async fn unit_write<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: for<'c> FnOnce(crate::native::UnitConnection<'c>) -> crate::native::UnitFuture<'c, T, E>
+            + Send
+            + 'static,
+        T: Send + 'static,
+        E: From<Error> + From<diesel::result::Error> + Send + 'static,
+    {
+        #[cfg(any(feature = "postgres", feature = "mysql"))]
+        if let Some(native) = &self.native {
+            let (probe, _turn) = self
+                .turn(&native.reachability, native.state().connections)
+                .await?;
+            if native.state().idle_connections == 0 && self.budget.available_permits() == 0 {
+                self.close_idle_blocking().await;
+            }
+            return native.run(work, true, || self.timed_out(), probe).await;
+        }
+        let handle = tokio::runtime::Handle::current();
+        self.write(move |conn| {
+            crate::native::drive(work(crate::native::UnitConnection::Blocking(conn)), &handle)
+        })
+        .await
     }
 
     /// Runs a unit of work on a pooled connection in one blocking hop. Statements commit as
@@ -277,39 +386,69 @@ impl Database {
         }
     }
 
+    /// Frees a budget share for the native pool by closing an idle blocking connection.
+    ///
+    /// The two pools share `max_connections` (each open connection holds a share), so the
+    /// server never sees more than that. A caller holding a turn whose pool has no idle
+    /// connection while every share is taken closes an idle connection of the other pool:
+    /// there always is one, because turns bound the connections in use to `max_connections`
+    /// and this caller holds a turn but no connection. Neither pool opens spares ahead
+    /// (`min_idle` is not applied beside a native pool), so no spare competes for the share.
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
+    async fn close_idle_blocking(&self) {
+        if self.pool.state().idle_connections == 0 {
+            return;
+        }
+        if let Ok(Ok(mut idle)) =
+            tokio::time::timeout(Duration::from_millis(5), self.pool.get()).await
+        {
+            idle.broken = true;
+        }
+    }
+
+    /// The way into a pool: fails fast while its server is unreachable ([`Reachability`]: the
+    /// guard, if any, makes this call the probe), then waits for a turn. Callers take turns in
+    /// the order they came. bb8 alone is not fair: a returned connection wakes one waiter, and a
+    /// task that checks out again before that waiter runs takes it (measured: under 64 tasks
+    /// some finished 1–3 calls in 2 s, p99 300 ms). tokio's semaphore hands a released permit to
+    /// the longest waiter, and there are as many permits as connections, so a caller holding one
+    /// finds a connection in the pool (or bb8 opens one). The permit is released after the
+    /// unit, when its connection is back. The wait for a turn counts against the checkout
+    /// timeout.
+    async fn turn(
+        &self,
+        reachability: &Arc<Reachability>,
+        connections: u32,
+    ) -> Result<(Option<health::ProbeGuard>, tokio::sync::SemaphorePermit<'_>)> {
+        let probe = match reachability.gate(connections, self.timeout, std::time::Instant::now()) {
+            Gate::Fail(unreachable) => return Err(unreachable),
+            Gate::Probe(guard) => Some(guard),
+            Gate::Go => None,
+        };
+        match tokio::time::timeout(self.timeout, self.turns.acquire()).await {
+            Ok(Ok(turn)) => Ok((probe, turn)),
+            Ok(Err(_)) => Err(Error::Internal("the pool's turn queue is closed".into())),
+            Err(_) => Err(self.timed_out()),
+        }
+    }
+
     async fn hop<T, E, F>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut AnyConnection, &AtomicBool) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<Error> + Send + 'static,
     {
-        let probe = match self.reachability.gate(
-            self.pool.state().connections,
-            self.timeout,
-            std::time::Instant::now(),
-        ) {
-            Gate::Fail(unreachable) => return Err(E::from(unreachable)),
-            Gate::Probe(guard) => Some(guard),
-            Gate::Go => None,
-        };
+        let (probe, _turn) = self
+            .turn(&self.reachability, self.pool.state().connections)
+            .await?;
+        #[cfg(any(feature = "postgres", feature = "mysql"))]
+        if let Some(native) = &self.native {
+            if self.pool.state().idle_connections == 0 && self.budget.available_permits() == 0 {
+                native.close_idle().await;
+            }
+        }
         let cancelled = Arc::new(AtomicBool::new(false));
         let _on_drop = CancelOnDrop(cancelled.clone());
-        // Callers take turns in the order they came. bb8 alone is not fair: a returned
-        // connection wakes one waiter, and a task that checks out again before that waiter runs
-        // takes it (measured: under 64 tasks some finished 1–3 calls in 2 s, p99 300 ms). tokio's
-        // semaphore hands a released permit to the longest waiter, and there are as many permits
-        // as connections, so a caller holding one finds a connection in the pool (or bb8 opens
-        // one). The permit is released after the unit, when its connection is back.
-        // The wait for a turn counts against the checkout timeout.
-        let _turn = match tokio::time::timeout(self.timeout, self.turns.acquire()).await {
-            Ok(Ok(turn)) => turn,
-            Ok(Err(_)) => {
-                return Err(E::from(Error::Internal(
-                    "the pool's turn queue is closed".into(),
-                )))
-            }
-            Err(_) => return Err(E::from(self.timed_out())),
-        };
         let checked_out = self.checkout().await;
         drop(probe);
         let mut pooled = checked_out?;

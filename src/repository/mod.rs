@@ -819,20 +819,29 @@ pub(crate) use text_enum_sql;
 /// macro, so the predicates are written once.
 macro_rules! tenant_scoped {
     // A keyset page of the live rows, or (audits) of all rows.
-    (@list $Id:ty, $Model:ty, $name:ident, $including_deleted:expr, $doc:literal) => {
+    (@list $Id:ty, $Model:ty, $name:ident, $name_async:ident, $including_deleted:expr, $doc:literal) => {
         #[doc = $doc]
         pub fn $name(
             conn: &mut $crate::AnyConnection,
             tenant: $crate::types::TenantId,
             page: $crate::repository::Page<$Id>,
         ) -> $crate::repository::Result<Vec<$Model>> {
-            #[cfg(feature = "mysql")]
-            if let (false, Some(after), $crate::url::Backend::Mysql) =
-                ($including_deleted, page.after, conn.backend())
-            {
-                return mysql_live_page_after(conn, tenant, after, page.checked_limit()?);
-            }
-            page_of(conn, tenant, $including_deleted, page)
+            $crate::native::ready(page_on(
+                $crate::native::UnitConnection::Blocking(conn),
+                tenant,
+                $including_deleted,
+                page,
+            ))
+        }
+
+        #[doc = concat!("[`", stringify!($name), "`] from async code, on the backend's fastest connection ([`Database::unit`](crate::Database::unit)).")]
+        pub async fn $name_async(
+            db: &$crate::Database,
+            tenant: $crate::types::TenantId,
+            page: $crate::repository::Page<$Id>,
+        ) -> $crate::repository::Result<Vec<$Model>> {
+            db.unit(move |c| Box::pin(page_on(c, tenant, $including_deleted, page)))
+                .await
         }
     };
     ($table:ident, $id_col:ident, $Id:ty, $Model:ty, $Changes:ty, $entity:expr, unique: $unique:literal) => {
@@ -850,18 +859,36 @@ macro_rules! tenant_scoped {
             tenant: $crate::types::TenantId,
             id: $Id,
         ) -> $crate::repository::Result<$Model> {
-            let row = live(tenant).filter($crate::schema::$table::$id_col.eq(id));
+            $crate::native::ready(get_on($crate::native::UnitConnection::Blocking(conn), tenant, id))
+        }
+
+        /// [`get`] from async code, on the backend's fastest connection
+        /// ([`Database::unit`](crate::Database::unit)).
+        pub async fn get_async(
+            db: &$crate::Database,
+            tenant: $crate::types::TenantId,
+            id: $Id,
+        ) -> $crate::repository::Result<$Model> {
+            db.unit(move |c| Box::pin(get_on(c, tenant, id))).await
+        }
+
+        /// [`get`] on any connection.
+        async fn get_on(
+            conn: $crate::native::UnitConnection<'_>,
+            tenant: $crate::types::TenantId,
+            id: $Id,
+        ) -> $crate::repository::Result<$Model> {
             // Built per backend: `as_select` is typed by the backend that runs it.
-            on_native!(conn, |c| row
-                .select(<$Model>::as_select())
-                .first::<$Model>(c)
-                .optional())?
+            stmt!(conn, live(tenant)
+                .filter($crate::schema::$table::$id_col.eq(id))
+                .select(<$Model>::as_select()) => first::<$Model>)
+            .optional()?
             .ok_or_else(|| $crate::repository::Error::not_found($entity, id))
         }
 
-        $crate::repository::tenant_scoped!(@list $Id, $Model, list, false,
+        $crate::repository::tenant_scoped!(@list $Id, $Model, list, list_async, false,
             "Live rows of `tenant`, oldest first, after `page.after`.");
-        $crate::repository::tenant_scoped!(@list $Id, $Model, audit_list_including_deleted, true,
+        $crate::repository::tenant_scoped!(@list $Id, $Model, audit_list_including_deleted, audit_list_including_deleted_async, true,
             "For audits only: rows of `tenant`, deleted ones too, oldest first, after `page.after`.");
 
         /// For audits only: the row `id` of `tenant` whether or not it was deleted.
@@ -880,40 +907,36 @@ macro_rules! tenant_scoped {
             .ok_or_else(|| $crate::repository::Error::not_found($entity, id))
         }
 
-        /// A live page after `after` on MySQL, with an index hint. MariaDB 10.11 reads this page
+        /// One keyset page of the rows of `tenant`: the live ones, or (audits) all.
+        ///
+        /// A live page after `after` on MySQL names its index. MariaDB 10.11 reads this page
         /// with `ref` access on (tenant_id, deleted_at) and filters the id, scanning the tenant
         /// from its first row (a page from the middle of 100,000 rows: 4.7 ms); its cost model
         /// does not count the LIMIT. Forced, the same index (which InnoDB ends with the id) is a
         /// range that starts at `after` (key_len 81, measured in `benches/pages.rs`).
-        #[cfg(feature = "mysql")]
-        fn mysql_live_page_after(
-            conn: &mut $crate::AnyConnection,
-            tenant: $crate::types::TenantId,
-            after: $Id,
-            limit: i64,
-        ) -> $crate::repository::Result<Vec<$Model>> {
-            let sql = concat!(
-                "SELECT * FROM ", stringify!($table),
-                " FORCE INDEX (idx_", stringify!($table), "_tenant_deleted)",
-                " WHERE tenant_id = ? AND deleted_at IS NULL AND ", stringify!($id_col), " > ?",
-                " ORDER BY ", stringify!($id_col), " LIMIT ?"
-            );
-            Ok(diesel::sql_query(sql)
-                .bind::<$crate::types::sql::Uuid36, _>(tenant)
-                .bind::<$crate::types::sql::Uuid36, _>(after)
-                .bind::<diesel::sql_types::BigInt, _>(limit)
-                .load::<$Model>(conn)?)
-        }
-
-        /// One keyset page of the rows of `tenant`: the live ones, or (audits) all.
-        fn page_of(
-            conn: &mut $crate::AnyConnection,
+        async fn page_on(
+            conn: $crate::native::UnitConnection<'_>,
             tenant: $crate::types::TenantId,
             including_deleted: bool,
             page: $crate::repository::Page<$Id>,
         ) -> $crate::repository::Result<Vec<$Model>> {
             let limit = page.checked_limit()?;
-            Ok(on_native!(conn, |c| {
+            #[cfg(feature = "mysql")]
+            if let (false, Some(after), $crate::url::Backend::Mysql) =
+                (including_deleted, page.after, conn.backend())
+            {
+                const SQL: &str = concat!(
+                    "SELECT * FROM ", stringify!($table),
+                    " FORCE INDEX (idx_", stringify!($table), "_tenant_deleted)",
+                    " WHERE tenant_id = ? AND deleted_at IS NULL AND ", stringify!($id_col), " > ?",
+                    " ORDER BY ", stringify!($id_col), " LIMIT ?"
+                );
+                return Ok(stmt!(conn, diesel::sql_query(SQL)
+                    .bind::<$crate::types::sql::Uuid36, _>(tenant)
+                    .bind::<$crate::types::sql::Uuid36, _>(after)
+                    .bind::<diesel::sql_types::BigInt, _>(limit) => load::<$Model>)?);
+            }
+            Ok(stmt!(conn, {
                 let mut rows = $crate::schema::$table::table
                     .select(<$Model>::as_select())
                     .filter($crate::schema::$table::tenant_id.eq(tenant))
@@ -924,10 +947,8 @@ macro_rules! tenant_scoped {
                 if let Some(after) = page.after {
                     rows = rows.filter($crate::schema::$table::$id_col.gt(after));
                 }
-                rows.order($crate::schema::$table::$id_col.asc())
-                    .limit(limit)
-                    .load::<$Model>(c)
-            })?)
+                rows.order($crate::schema::$table::$id_col.asc()).limit(limit)
+            } => load::<$Model>)?)
         }
 
         /// Applies `changes` to the live row `id` of `tenant` and bumps `modified_at`.
