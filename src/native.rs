@@ -64,6 +64,8 @@ macro_rules! native_connections {
     };
     ($d:tt $($variant:ident($ty:ty) = $backend:ident),* $(,)?) => {
         /// A native async connection to a server.
+        // Not boxed: one lives in each pool slot, and a box would cost an indirection per call.
+        #[allow(clippy::large_enum_variant)]
         pub enum ServerConnection {
             $(
                 #[doc = concat!("diesel-async's `", stringify!($ty), "`.")]
@@ -84,6 +86,16 @@ macro_rules! native_connections {
         }
 
         impl UnitConnection<'_> {
+            /// The same connection for one statement, keeping this one for the next:
+            /// [`statement!`](crate::statement) takes its connection by value, so a unit of
+            /// several statements writes `statement!(c.reborrow(), …)` for all but the last.
+            pub fn reborrow(&mut self) -> UnitConnection<'_> {
+                match self {
+                    Self::Blocking(c) => UnitConnection::Blocking(&mut **c),
+                    $(Self::$variant(c) => UnitConnection::$variant(&mut **c),)*
+                }
+            }
+
             /// The backend this connection talks to.
             pub fn backend(&self) -> Backend {
                 match self {

@@ -83,7 +83,9 @@ pub struct PoolState {
     pub idle_connections: u32,
     /// Connections opened since start.
     pub connections_created: u64,
-    /// Connections discarded because they were broken, panicked or were left in a transaction.
+    /// Connections discarded because they were broken, panicked or were left in a transaction
+    /// (or, typed units, dropped by their caller mid-unit). Idle connections closed to free a
+    /// share of `max_connections` for the other pool are not counted.
     pub connections_closed_broken: u64,
 }
 
@@ -104,7 +106,10 @@ pub struct Database {
     #[cfg(any(feature = "postgres", feature = "mysql"))]
     native: Option<Arc<native::NativePool>>,
     // `max_connections` shares, one held by every open connection of either pool.
+    #[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
     budget: Arc<tokio::sync::Semaphore>,
+    // Idle connections closed to free a share: bb8 counts them as broken, `state` does not.
+    shared_out: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Database {
@@ -200,6 +205,7 @@ impl Database {
             timeout,
             reachability,
             budget,
+            shared_out: Arc::default(),
             #[cfg(any(feature = "postgres", feature = "mysql"))]
             native,
         })
@@ -233,6 +239,9 @@ impl Database {
             state.connections_created += n.statistics.connections_created;
             state.connections_closed_broken += n.statistics.connections_closed_broken;
         }
+        state.connections_closed_broken = state
+            .connections_closed_broken
+            .saturating_sub(self.shared_out.load(Ordering::SeqCst));
         state
     }
 
@@ -402,6 +411,7 @@ impl Database {
         if let Ok(Ok(mut idle)) =
             tokio::time::timeout(Duration::from_millis(5), self.pool.get()).await
         {
+            self.shared_out.fetch_add(1, Ordering::SeqCst);
             idle.broken = true;
         }
     }
@@ -443,8 +453,11 @@ impl Database {
             .await?;
         #[cfg(any(feature = "postgres", feature = "mysql"))]
         if let Some(native) = &self.native {
-            if self.pool.state().idle_connections == 0 && self.budget.available_permits() == 0 {
-                native.close_idle().await;
+            if self.pool.state().idle_connections == 0
+                && self.budget.available_permits() == 0
+                && native.close_idle().await
+            {
+                self.shared_out.fetch_add(1, Ordering::SeqCst);
             }
         }
         let cancelled = Arc::new(AtomicBool::new(false));

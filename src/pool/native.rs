@@ -134,15 +134,18 @@ impl NativePool {
         self.pool.state()
     }
 
-    /// Closes one idle connection, if one can be had at once, to free its budget share.
-    pub(super) async fn close_idle(&self) {
+    /// Closes one idle connection, if one can be had at once, to free its budget share; true
+    /// if it did (bb8 counts it as broken).
+    pub(super) async fn close_idle(&self) -> bool {
         if self.pool.state().idle_connections == 0 {
-            return;
+            return false;
         }
-        if let Ok(Ok(mut idle)) =
-            tokio::time::timeout(Duration::from_millis(5), self.pool.get()).await
-        {
-            idle.broken = true;
+        match tokio::time::timeout(Duration::from_millis(5), self.pool.get()).await {
+            Ok(Ok(mut idle)) => {
+                idle.broken = true;
+                true
+            }
+            _ => false,
         }
     }
 
