@@ -53,6 +53,16 @@ impl Target {
         p.replace("crate::", &format!("{}::", self.root))
     }
 
+    /// The data layer's `statement!` (one statement on a `UnitConnection`, blocking or native
+    /// async): `stmt!` by name inside `trapperkeeper-db`, `statement!` by path elsewhere.
+    fn statement(&self) -> String {
+        if self.root == "crate" {
+            "stmt!".into()
+        } else {
+            format!("{}::statement!", self.root)
+        }
+    }
+
     /// The data layer's `on_native!` (runs an expression on the native connection inside an
     /// `AnyConnection`): in scope by name inside `trapperkeeper-db`, which may not name its own
     /// macro-generated exports by path; by path elsewhere.
@@ -370,7 +380,34 @@ fn emit(out: &mut String, a: &Analyzed, target: &Target, file_path: &str) {
             "\n    /// `{}` ({}:{}).",
             a.block.name, file_path, a.block.name_line
         );
-        let _ = writeln!(out, "    pub fn {fn_name}(conn: &mut AnyConnection{args}) -> {root}::repository::Result<{result}> {{");
+        // A plain statement is written once, as an async body over any connection
+        // (`…_on`, with `statement!`): the sync function drives it on the blocking connection,
+        // the async twin runs it on the backend's fastest connection (`Database::unit`: native
+        // async on the servers). The rest (an insert that checks its parents, a soft delete
+        // with its cascade, an INSERT … SELECT) runs whole in one blocking hop.
+        let plain = a.copy.is_none() && a.insert.is_none() && a.cascade.is_none();
+        let unit_conn = format!("{root}::native::UnitConnection");
+        if plain {
+            let mut names: String = positional
+                .iter()
+                .map(|&i| format!(", {}", a.params[i].name))
+                .collect();
+            if in_struct {
+                names.push_str(", params");
+            }
+            let _ = writeln!(out, "    pub fn {fn_name}(conn: &mut AnyConnection{args}) -> {root}::repository::Result<{result}> {{");
+            let _ = writeln!(
+                out,
+                "        {root}::native::ready({fn_name}_on({unit_conn}::Blocking(conn){names}))\n    }}"
+            );
+            let _ = writeln!(
+                out,
+                "\n    /// [`{fn_name}`] on any connection: the statement, written once."
+            );
+            let _ = writeln!(out, "    async fn {fn_name}_on(conn: {unit_conn}<'_>{args}) -> {root}::repository::Result<{result}> {{");
+        } else {
+            let _ = writeln!(out, "    pub fn {fn_name}(conn: &mut AnyConnection{args}) -> {root}::repository::Result<{result}> {{");
+        }
         if in_struct {
             let names: String = fields
                 .iter()
@@ -416,7 +453,16 @@ fn emit(out: &mut String, a: &Analyzed, target: &Target, file_path: &str) {
             // On the native connection: through `AnyConnection` diesel's `MultiConnection`
             // builds the SQL text and walks the query twice on every run (`on_native!`).
             let on_native = target.on_native();
+            let statement = target.statement();
             let tail = match a.returns {
+                _ if plain => match a.returns {
+                    Returns::One => format!("{statement}(conn, query => get_result::<{row_type}>)"),
+                    Returns::Optional => {
+                        format!("{statement}(conn, query => get_result::<{row_type}>).optional()")
+                    }
+                    Returns::Many => format!("{statement}(conn, query => load::<{row_type}>)"),
+                    Returns::Exec => format!("{statement}(conn, query => execute)"),
+                },
                 Returns::One => {
                     format!("{on_native}(conn, |c| query.get_result::<{row_type}>(c))")
                 }
@@ -479,10 +525,16 @@ fn emit(out: &mut String, a: &Analyzed, target: &Target, file_path: &str) {
         }
         let _ = writeln!(out, "    }}");
 
-        // The async twin: the same function in one blocking hop on a pooled connection.
+        // The async twin: the statement on the backend's fastest connection, or (the rest) the
+        // same function in one blocking hop on a pooled connection.
+        let how = if plain {
+            "on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL)"
+        } else {
+            "in one hop on a pooled connection"
+        };
         let _ = writeln!(
             out,
-            "\n    /// `{}` from async code: [`{fn_name}`] in one hop on a pooled connection.",
+            "\n    /// `{}` from async code: [`{fn_name}`] {how}.",
             a.block.name
         );
         let _ = writeln!(out, "    pub async fn {fn_name}_async(db: &{root}::Database{args}) -> {root}::repository::Result<{result}> {{");
@@ -518,7 +570,12 @@ fn emit(out: &mut String, a: &Analyzed, target: &Target, file_path: &str) {
             call_args.push(format!("{params_ty} {{ {} }}", struct_args.join(", ")));
         }
         let call: String = call_args.iter().map(|x| format!(", {x}")).collect();
-        if call.is_empty() {
+        if plain {
+            let _ = writeln!(
+                out,
+                "        db.unit(move |conn| Box::pin(async move {{ {fn_name}_on(conn{call}).await }})).await"
+            );
+        } else if call.is_empty() {
             let _ = writeln!(out, "        db.run({fn_name}).await");
         } else {
             let _ = writeln!(

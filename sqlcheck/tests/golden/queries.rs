@@ -47,14 +47,19 @@ pub mod api_keys {
 
     /// `find-api-key-by-hash` (queries/api_keys.sql:1).
     pub fn find_api_key_by_hash(conn: &mut AnyConnection, key_hash: &str) -> crate::repository::Result<Option<FindApiKeyByHashRow>> {
-        let query = FindApiKeyByHashQuery { key_hash, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.get_result::<FindApiKeyByHashRow>(c).optional())?)
+        crate::native::ready(find_api_key_by_hash_on(crate::native::UnitConnection::Blocking(conn), key_hash))
     }
 
-    /// `find-api-key-by-hash` from async code: [`find_api_key_by_hash`] in one hop on a pooled connection.
+    /// [`find_api_key_by_hash`] on any connection: the statement, written once.
+    async fn find_api_key_by_hash_on(conn: crate::native::UnitConnection<'_>, key_hash: &str) -> crate::repository::Result<Option<FindApiKeyByHashRow>> {
+        let query = FindApiKeyByHashQuery { key_hash, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => get_result::<FindApiKeyByHashRow>).optional()?)
+    }
+
+    /// `find-api-key-by-hash` from async code: [`find_api_key_by_hash`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn find_api_key_by_hash_async(db: &crate::Database, key_hash: &str) -> crate::repository::Result<Option<FindApiKeyByHashRow>> {
         let key_hash = key_hash.to_owned();
-        db.run(move |conn| find_api_key_by_hash(conn, &key_hash)).await
+        db.unit(move |conn| Box::pin(async move { find_api_key_by_hash_on(conn, &key_hash).await })).await
     }
 
     /// SQL of `touch-api-key` (`?` placeholders; PostgreSQL gets `$n`).
@@ -92,13 +97,18 @@ pub mod api_keys {
 
     /// `touch-api-key` (queries/api_keys.sql:8).
     pub fn touch_api_key(conn: &mut AnyConnection, tenant_id: TenantId, api_key_id: ApiKeyId, used_at: Option<Timestamp>) -> crate::repository::Result<usize> {
-        let query = TouchApiKeyQuery { used_at, tenant_id, api_key_id, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.execute(c))?)
+        crate::native::ready(touch_api_key_on(crate::native::UnitConnection::Blocking(conn), tenant_id, api_key_id, used_at))
     }
 
-    /// `touch-api-key` from async code: [`touch_api_key`] in one hop on a pooled connection.
+    /// [`touch_api_key`] on any connection: the statement, written once.
+    async fn touch_api_key_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId, api_key_id: ApiKeyId, used_at: Option<Timestamp>) -> crate::repository::Result<usize> {
+        let query = TouchApiKeyQuery { used_at, tenant_id, api_key_id, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => execute)?)
+    }
+
+    /// `touch-api-key` from async code: [`touch_api_key`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn touch_api_key_async(db: &crate::Database, tenant_id: TenantId, api_key_id: ApiKeyId, used_at: Option<Timestamp>) -> crate::repository::Result<usize> {
-        db.run(move |conn| touch_api_key(conn, tenant_id, api_key_id, used_at)).await
+        db.unit(move |conn| Box::pin(async move { touch_api_key_on(conn, tenant_id, api_key_id, used_at).await })).await
     }
 }
 /// Named queries of `queries/configurations.sql`.
@@ -149,14 +159,19 @@ pub mod configurations {
 
     /// `get-config-value` (queries/configurations.sql:1).
     pub fn get_config_value(conn: &mut AnyConnection, tenant_id: TenantId, config_key: &str) -> crate::repository::Result<Option<GetConfigValueRow>> {
-        let query = GetConfigValueQuery { tenant_id, config_key, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.get_result::<GetConfigValueRow>(c).optional())?)
+        crate::native::ready(get_config_value_on(crate::native::UnitConnection::Blocking(conn), tenant_id, config_key))
     }
 
-    /// `get-config-value` from async code: [`get_config_value`] in one hop on a pooled connection.
+    /// [`get_config_value`] on any connection: the statement, written once.
+    async fn get_config_value_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId, config_key: &str) -> crate::repository::Result<Option<GetConfigValueRow>> {
+        let query = GetConfigValueQuery { tenant_id, config_key, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => get_result::<GetConfigValueRow>).optional()?)
+    }
+
+    /// `get-config-value` from async code: [`get_config_value`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn get_config_value_async(db: &crate::Database, tenant_id: TenantId, config_key: &str) -> crate::repository::Result<Option<GetConfigValueRow>> {
         let config_key = config_key.to_owned();
-        db.run(move |conn| get_config_value(conn, tenant_id, &config_key)).await
+        db.unit(move |conn| Box::pin(async move { get_config_value_on(conn, tenant_id, &config_key).await })).await
     }
 
     /// SQL of `soft-delete-config` (`?` placeholders; PostgreSQL gets `$n`).
@@ -196,14 +211,19 @@ pub mod configurations {
 
     /// `soft-delete-config` (queries/configurations.sql:6).
     pub fn soft_delete_config(conn: &mut AnyConnection, tenant_id: TenantId, config_key: &str, now: Timestamp) -> crate::repository::Result<usize> {
-        let query = SoftDeleteConfigQuery { now, tenant_id, config_key, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.execute(c))?)
+        crate::native::ready(soft_delete_config_on(crate::native::UnitConnection::Blocking(conn), tenant_id, config_key, now))
     }
 
-    /// `soft-delete-config` from async code: [`soft_delete_config`] in one hop on a pooled connection.
+    /// [`soft_delete_config`] on any connection: the statement, written once.
+    async fn soft_delete_config_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId, config_key: &str, now: Timestamp) -> crate::repository::Result<usize> {
+        let query = SoftDeleteConfigQuery { now, tenant_id, config_key, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => execute)?)
+    }
+
+    /// `soft-delete-config` from async code: [`soft_delete_config`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn soft_delete_config_async(db: &crate::Database, tenant_id: TenantId, config_key: &str, now: Timestamp) -> crate::repository::Result<usize> {
         let config_key = config_key.to_owned();
-        db.run(move |conn| soft_delete_config(conn, tenant_id, &config_key, now)).await
+        db.unit(move |conn| Box::pin(async move { soft_delete_config_on(conn, tenant_id, &config_key, now).await })).await
     }
 }
 /// Named queries of `queries/rules.sql`.
@@ -245,14 +265,19 @@ pub mod rules {
 
     /// `list-active-rules` (queries/rules.sql:1).
     pub fn list_active_rules(conn: &mut AnyConnection, tenant_id: TenantId, limit: i64) -> crate::repository::Result<Vec<crate::repository::rules::Rule>> {
-        support::non_negative("limit", limit)?;
-        let query = ListActiveRulesQuery { tenant_id, limit, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.load::<crate::repository::rules::Rule>(c))?)
+        crate::native::ready(list_active_rules_on(crate::native::UnitConnection::Blocking(conn), tenant_id, limit))
     }
 
-    /// `list-active-rules` from async code: [`list_active_rules`] in one hop on a pooled connection.
+    /// [`list_active_rules`] on any connection: the statement, written once.
+    async fn list_active_rules_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId, limit: i64) -> crate::repository::Result<Vec<crate::repository::rules::Rule>> {
+        support::non_negative("limit", limit)?;
+        let query = ListActiveRulesQuery { tenant_id, limit, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => load::<crate::repository::rules::Rule>)?)
+    }
+
+    /// `list-active-rules` from async code: [`list_active_rules`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn list_active_rules_async(db: &crate::Database, tenant_id: TenantId, limit: i64) -> crate::repository::Result<Vec<crate::repository::rules::Rule>> {
-        db.run(move |conn| list_active_rules(conn, tenant_id, limit)).await
+        db.unit(move |conn| Box::pin(async move { list_active_rules_on(conn, tenant_id, limit).await })).await
     }
 
     /// A row of `count-rules-by-state`.
@@ -294,13 +319,18 @@ pub mod rules {
 
     /// `count-rules-by-state` (queries/rules.sql:11).
     pub fn count_rules_by_state(conn: &mut AnyConnection, tenant_id: TenantId) -> crate::repository::Result<Vec<CountRulesByStateRow>> {
-        let query = CountRulesByStateQuery { tenant_id, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.load::<CountRulesByStateRow>(c))?)
+        crate::native::ready(count_rules_by_state_on(crate::native::UnitConnection::Blocking(conn), tenant_id))
     }
 
-    /// `count-rules-by-state` from async code: [`count_rules_by_state`] in one hop on a pooled connection.
+    /// [`count_rules_by_state`] on any connection: the statement, written once.
+    async fn count_rules_by_state_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId) -> crate::repository::Result<Vec<CountRulesByStateRow>> {
+        let query = CountRulesByStateQuery { tenant_id, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => load::<CountRulesByStateRow>)?)
+    }
+
+    /// `count-rules-by-state` from async code: [`count_rules_by_state`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn count_rules_by_state_async(db: &crate::Database, tenant_id: TenantId) -> crate::repository::Result<Vec<CountRulesByStateRow>> {
-        db.run(move |conn| count_rules_by_state(conn, tenant_id)).await
+        db.unit(move |conn| Box::pin(async move { count_rules_by_state_on(conn, tenant_id).await })).await
     }
 
     /// A row of `list-rule-sensors`.
@@ -351,13 +381,18 @@ pub mod rules {
 
     /// `list-rule-sensors` (queries/rules.sql:18).
     pub fn list_rule_sensors(conn: &mut AnyConnection, tenant_id: TenantId, rule_id: RuleId) -> crate::repository::Result<Vec<ListRuleSensorsRow>> {
-        let query = ListRuleSensorsQuery { tenant_id, rule_id, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.load::<ListRuleSensorsRow>(c))?)
+        crate::native::ready(list_rule_sensors_on(crate::native::UnitConnection::Blocking(conn), tenant_id, rule_id))
     }
 
-    /// `list-rule-sensors` from async code: [`list_rule_sensors`] in one hop on a pooled connection.
+    /// [`list_rule_sensors`] on any connection: the statement, written once.
+    async fn list_rule_sensors_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId, rule_id: RuleId) -> crate::repository::Result<Vec<ListRuleSensorsRow>> {
+        let query = ListRuleSensorsQuery { tenant_id, rule_id, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => load::<ListRuleSensorsRow>)?)
+    }
+
+    /// `list-rule-sensors` from async code: [`list_rule_sensors`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn list_rule_sensors_async(db: &crate::Database, tenant_id: TenantId, rule_id: RuleId) -> crate::repository::Result<Vec<ListRuleSensorsRow>> {
-        db.run(move |conn| list_rule_sensors(conn, tenant_id, rule_id)).await
+        db.unit(move |conn| Box::pin(async move { list_rule_sensors_on(conn, tenant_id, rule_id).await })).await
     }
 
     /// SQL of `set-rule-enabled` (`?` placeholders; PostgreSQL gets `$n`).
@@ -409,15 +444,20 @@ pub mod rules {
 
     /// `set-rule-enabled` (queries/rules.sql:27).
     pub fn set_rule_enabled(conn: &mut AnyConnection, tenant_id: TenantId, params: SetRuleEnabledParams) -> crate::repository::Result<usize> {
-        let SetRuleEnabledParams { rule_id, enabled, now,  } = params;
-        let query = SetRuleEnabledQuery { enabled, now, tenant_id, rule_id, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.execute(c))?)
+        crate::native::ready(set_rule_enabled_on(crate::native::UnitConnection::Blocking(conn), tenant_id, params))
     }
 
-    /// `set-rule-enabled` from async code: [`set_rule_enabled`] in one hop on a pooled connection.
+    /// [`set_rule_enabled`] on any connection: the statement, written once.
+    async fn set_rule_enabled_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId, params: SetRuleEnabledParams) -> crate::repository::Result<usize> {
+        let SetRuleEnabledParams { rule_id, enabled, now,  } = params;
+        let query = SetRuleEnabledQuery { enabled, now, tenant_id, rule_id, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => execute)?)
+    }
+
+    /// `set-rule-enabled` from async code: [`set_rule_enabled`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn set_rule_enabled_async(db: &crate::Database, tenant_id: TenantId, params: SetRuleEnabledParams) -> crate::repository::Result<usize> {
         let SetRuleEnabledParams { rule_id, enabled, now,  } = params;
-        db.run(move |conn| set_rule_enabled(conn, tenant_id, SetRuleEnabledParams { rule_id, enabled, now })).await
+        db.unit(move |conn| Box::pin(async move { set_rule_enabled_on(conn, tenant_id, SetRuleEnabledParams { rule_id, enabled, now }).await })).await
     }
 
     /// A row of `list-deleted-rules`.
@@ -461,13 +501,18 @@ pub mod rules {
 
     /// `list-deleted-rules` (queries/rules.sql:31).
     pub fn list_deleted_rules(conn: &mut AnyConnection, tenant_id: TenantId) -> crate::repository::Result<Vec<ListDeletedRulesRow>> {
-        let query = ListDeletedRulesQuery { tenant_id, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.load::<ListDeletedRulesRow>(c))?)
+        crate::native::ready(list_deleted_rules_on(crate::native::UnitConnection::Blocking(conn), tenant_id))
     }
 
-    /// `list-deleted-rules` from async code: [`list_deleted_rules`] in one hop on a pooled connection.
+    /// [`list_deleted_rules`] on any connection: the statement, written once.
+    async fn list_deleted_rules_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId) -> crate::repository::Result<Vec<ListDeletedRulesRow>> {
+        let query = ListDeletedRulesQuery { tenant_id, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => load::<ListDeletedRulesRow>)?)
+    }
+
+    /// `list-deleted-rules` from async code: [`list_deleted_rules`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn list_deleted_rules_async(db: &crate::Database, tenant_id: TenantId) -> crate::repository::Result<Vec<ListDeletedRulesRow>> {
-        db.run(move |conn| list_deleted_rules(conn, tenant_id)).await
+        db.unit(move |conn| Box::pin(async move { list_deleted_rules_on(conn, tenant_id).await })).await
     }
 
     /// A row of `list-rules-without-sensors`.
@@ -511,13 +556,18 @@ pub mod rules {
 
     /// `list-rules-without-sensors` (queries/rules.sql:38).
     pub fn list_rules_without_sensors(conn: &mut AnyConnection, tenant_id: TenantId) -> crate::repository::Result<Vec<ListRulesWithoutSensorsRow>> {
-        let query = ListRulesWithoutSensorsQuery { tenant_id, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.load::<ListRulesWithoutSensorsRow>(c))?)
+        crate::native::ready(list_rules_without_sensors_on(crate::native::UnitConnection::Blocking(conn), tenant_id))
     }
 
-    /// `list-rules-without-sensors` from async code: [`list_rules_without_sensors`] in one hop on a pooled connection.
+    /// [`list_rules_without_sensors`] on any connection: the statement, written once.
+    async fn list_rules_without_sensors_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId) -> crate::repository::Result<Vec<ListRulesWithoutSensorsRow>> {
+        let query = ListRulesWithoutSensorsQuery { tenant_id, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => load::<ListRulesWithoutSensorsRow>)?)
+    }
+
+    /// `list-rules-without-sensors` from async code: [`list_rules_without_sensors`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn list_rules_without_sensors_async(db: &crate::Database, tenant_id: TenantId) -> crate::repository::Result<Vec<ListRulesWithoutSensorsRow>> {
-        db.run(move |conn| list_rules_without_sensors(conn, tenant_id)).await
+        db.unit(move |conn| Box::pin(async move { list_rules_without_sensors_on(conn, tenant_id).await })).await
     }
 
     /// SQL of `disable-rules-without-sensors` (`?` placeholders; PostgreSQL gets `$n`).
@@ -552,14 +602,19 @@ pub mod rules {
 
     /// `disable-rules-without-sensors` (queries/rules.sql:50).
     pub fn disable_rules_without_sensors(conn: &mut AnyConnection, tenant_id: TenantId) -> crate::repository::Result<usize> {
-        let __now = Timestamp::now();
-        let query = DisableRulesWithoutSensorsQuery { tenant_id, __now, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.execute(c))?)
+        crate::native::ready(disable_rules_without_sensors_on(crate::native::UnitConnection::Blocking(conn), tenant_id))
     }
 
-    /// `disable-rules-without-sensors` from async code: [`disable_rules_without_sensors`] in one hop on a pooled connection.
+    /// [`disable_rules_without_sensors`] on any connection: the statement, written once.
+    async fn disable_rules_without_sensors_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId) -> crate::repository::Result<usize> {
+        let __now = Timestamp::now();
+        let query = DisableRulesWithoutSensorsQuery { tenant_id, __now, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => execute)?)
+    }
+
+    /// `disable-rules-without-sensors` from async code: [`disable_rules_without_sensors`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn disable_rules_without_sensors_async(db: &crate::Database, tenant_id: TenantId) -> crate::repository::Result<usize> {
-        db.run(move |conn| disable_rules_without_sensors(conn, tenant_id)).await
+        db.unit(move |conn| Box::pin(async move { disable_rules_without_sensors_on(conn, tenant_id).await })).await
     }
 
     /// A row of `link-rule-to-sensors-seen-since-source`.
@@ -605,13 +660,18 @@ pub mod rules {
 
     /// `link-rule-to-sensors-seen-since-source` (queries/rules.sql:58).
     pub fn link_rule_to_sensors_seen_since_source(conn: &mut AnyConnection, tenant_id: TenantId, rule_id: RuleId, since: Timestamp) -> crate::repository::Result<Vec<LinkRuleToSensorsSeenSinceSourceRow>> {
-        let query = LinkRuleToSensorsSeenSinceSourceQuery { tenant_id, since, rule_id, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.load::<LinkRuleToSensorsSeenSinceSourceRow>(c))?)
+        crate::native::ready(link_rule_to_sensors_seen_since_source_on(crate::native::UnitConnection::Blocking(conn), tenant_id, rule_id, since))
     }
 
-    /// `link-rule-to-sensors-seen-since-source` from async code: [`link_rule_to_sensors_seen_since_source`] in one hop on a pooled connection.
+    /// [`link_rule_to_sensors_seen_since_source`] on any connection: the statement, written once.
+    async fn link_rule_to_sensors_seen_since_source_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId, rule_id: RuleId, since: Timestamp) -> crate::repository::Result<Vec<LinkRuleToSensorsSeenSinceSourceRow>> {
+        let query = LinkRuleToSensorsSeenSinceSourceQuery { tenant_id, since, rule_id, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => load::<LinkRuleToSensorsSeenSinceSourceRow>)?)
+    }
+
+    /// `link-rule-to-sensors-seen-since-source` from async code: [`link_rule_to_sensors_seen_since_source`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn link_rule_to_sensors_seen_since_source_async(db: &crate::Database, tenant_id: TenantId, rule_id: RuleId, since: Timestamp) -> crate::repository::Result<Vec<LinkRuleToSensorsSeenSinceSourceRow>> {
-        db.run(move |conn| link_rule_to_sensors_seen_since_source(conn, tenant_id, rule_id, since)).await
+        db.unit(move |conn| Box::pin(async move { link_rule_to_sensors_seen_since_source_on(conn, tenant_id, rule_id, since).await })).await
     }
 
     /// SQL of one row of `link-rule-to-sensors-seen-since-rows` (`?` placeholders; PostgreSQL gets `$n`); a statement repeats its VALUES tuple per row.
@@ -750,17 +810,22 @@ pub mod rules {
 
     /// `set-rule-state` (queries/rules.sql:72).
     pub fn set_rule_state(conn: &mut AnyConnection, tenant_id: TenantId, rule_id: RuleId, state: &str) -> crate::repository::Result<usize> {
+        crate::native::ready(set_rule_state_on(crate::native::UnitConnection::Blocking(conn), tenant_id, rule_id, state))
+    }
+
+    /// [`set_rule_state`] on any connection: the statement, written once.
+    async fn set_rule_state_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId, rule_id: RuleId, state: &str) -> crate::repository::Result<usize> {
         let __now = Timestamp::now();
         support::column(crate::repository::rules::COLUMN_RULES, "state", state)?;
         { let value = state; support::text_bytes("state", value)?; support::max_chars("state", value, 16)?; }
         let query = SetRuleStateQuery { state, tenant_id, rule_id, __now, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.execute(c))?)
+        Ok(stmt!(conn, query => execute)?)
     }
 
-    /// `set-rule-state` from async code: [`set_rule_state`] in one hop on a pooled connection.
+    /// `set-rule-state` from async code: [`set_rule_state`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn set_rule_state_async(db: &crate::Database, tenant_id: TenantId, rule_id: RuleId, state: &str) -> crate::repository::Result<usize> {
         let state = state.to_owned();
-        db.run(move |conn| set_rule_state(conn, tenant_id, rule_id, &state)).await
+        db.unit(move |conn| Box::pin(async move { set_rule_state_on(conn, tenant_id, rule_id, &state).await })).await
     }
 
     /// SQL of `rename-rule` (`?` placeholders; PostgreSQL gets `$n`).
@@ -801,17 +866,22 @@ pub mod rules {
 
     /// `rename-rule` (queries/rules.sql:78).
     pub fn rename_rule(conn: &mut AnyConnection, tenant_id: TenantId, rule_id: RuleId, name: Option<&str>) -> crate::repository::Result<usize> {
+        crate::native::ready(rename_rule_on(crate::native::UnitConnection::Blocking(conn), tenant_id, rule_id, name))
+    }
+
+    /// [`rename_rule`] on any connection: the statement, written once.
+    async fn rename_rule_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId, rule_id: RuleId, name: Option<&str>) -> crate::repository::Result<usize> {
         let __now = Timestamp::now();
         if let Some(value) = name { support::column(crate::repository::rules::COLUMN_RULES, "name", value)?; }
         if let Some(value) = name { support::text_bytes("name", value)?; support::max_chars("name", value, 128)?; }
         let query = RenameRuleQuery { name, tenant_id, rule_id, __now, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.execute(c))?)
+        Ok(stmt!(conn, query => execute)?)
     }
 
-    /// `rename-rule` from async code: [`rename_rule`] in one hop on a pooled connection.
+    /// `rename-rule` from async code: [`rename_rule`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn rename_rule_async(db: &crate::Database, tenant_id: TenantId, rule_id: RuleId, name: Option<&str>) -> crate::repository::Result<usize> {
         let name = name.map(str::to_owned);
-        db.run(move |conn| rename_rule(conn, tenant_id, rule_id, name.as_deref())).await
+        db.unit(move |conn| Box::pin(async move { rename_rule_on(conn, tenant_id, rule_id, name.as_deref()).await })).await
     }
 
     /// A row of `list-newest-rules-per-state`.
@@ -860,13 +930,18 @@ pub mod rules {
 
     /// `list-newest-rules-per-state` (queries/rules.sql:84).
     pub fn list_newest_rules_per_state(conn: &mut AnyConnection, tenant_id: TenantId, per_state: i64) -> crate::repository::Result<Vec<ListNewestRulesPerStateRow>> {
-        let query = ListNewestRulesPerStateQuery { tenant_id, per_state, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.load::<ListNewestRulesPerStateRow>(c))?)
+        crate::native::ready(list_newest_rules_per_state_on(crate::native::UnitConnection::Blocking(conn), tenant_id, per_state))
     }
 
-    /// `list-newest-rules-per-state` from async code: [`list_newest_rules_per_state`] in one hop on a pooled connection.
+    /// [`list_newest_rules_per_state`] on any connection: the statement, written once.
+    async fn list_newest_rules_per_state_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId, per_state: i64) -> crate::repository::Result<Vec<ListNewestRulesPerStateRow>> {
+        let query = ListNewestRulesPerStateQuery { tenant_id, per_state, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => load::<ListNewestRulesPerStateRow>)?)
+    }
+
+    /// `list-newest-rules-per-state` from async code: [`list_newest_rules_per_state`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn list_newest_rules_per_state_async(db: &crate::Database, tenant_id: TenantId, per_state: i64) -> crate::repository::Result<Vec<ListNewestRulesPerStateRow>> {
-        db.run(move |conn| list_newest_rules_per_state(conn, tenant_id, per_state)).await
+        db.unit(move |conn| Box::pin(async move { list_newest_rules_per_state_on(conn, tenant_id, per_state).await })).await
     }
 }
 /// Named queries of `queries/sensors.sql`.
@@ -989,13 +1064,18 @@ pub mod sensors {
 
     /// `get-sensor` (queries/sensors.sql:7).
     pub fn get_sensor(conn: &mut AnyConnection, tenant_id: TenantId, sensor_id: SensorId) -> crate::repository::Result<Option<crate::repository::sensors::Sensor>> {
-        let query = GetSensorQuery { tenant_id, sensor_id, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.get_result::<crate::repository::sensors::Sensor>(c).optional())?)
+        crate::native::ready(get_sensor_on(crate::native::UnitConnection::Blocking(conn), tenant_id, sensor_id))
     }
 
-    /// `get-sensor` from async code: [`get_sensor`] in one hop on a pooled connection.
+    /// [`get_sensor`] on any connection: the statement, written once.
+    async fn get_sensor_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId, sensor_id: SensorId) -> crate::repository::Result<Option<crate::repository::sensors::Sensor>> {
+        let query = GetSensorQuery { tenant_id, sensor_id, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => get_result::<crate::repository::sensors::Sensor>).optional()?)
+    }
+
+    /// `get-sensor` from async code: [`get_sensor`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn get_sensor_async(db: &crate::Database, tenant_id: TenantId, sensor_id: SensorId) -> crate::repository::Result<Option<crate::repository::sensors::Sensor>> {
-        db.run(move |conn| get_sensor(conn, tenant_id, sensor_id)).await
+        db.unit(move |conn| Box::pin(async move { get_sensor_on(conn, tenant_id, sensor_id).await })).await
     }
 
     /// A row of `list-sensors-seen-since`.
@@ -1042,13 +1122,18 @@ pub mod sensors {
 
     /// `list-sensors-seen-since` (queries/sensors.sql:13).
     pub fn list_sensors_seen_since(conn: &mut AnyConnection, tenant_id: TenantId, since: Timestamp) -> crate::repository::Result<Vec<ListSensorsSeenSinceRow>> {
-        let query = ListSensorsSeenSinceQuery { tenant_id, since, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.load::<ListSensorsSeenSinceRow>(c))?)
+        crate::native::ready(list_sensors_seen_since_on(crate::native::UnitConnection::Blocking(conn), tenant_id, since))
     }
 
-    /// `list-sensors-seen-since` from async code: [`list_sensors_seen_since`] in one hop on a pooled connection.
+    /// [`list_sensors_seen_since`] on any connection: the statement, written once.
+    async fn list_sensors_seen_since_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId, since: Timestamp) -> crate::repository::Result<Vec<ListSensorsSeenSinceRow>> {
+        let query = ListSensorsSeenSinceQuery { tenant_id, since, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => load::<ListSensorsSeenSinceRow>)?)
+    }
+
+    /// `list-sensors-seen-since` from async code: [`list_sensors_seen_since`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn list_sensors_seen_since_async(db: &crate::Database, tenant_id: TenantId, since: Timestamp) -> crate::repository::Result<Vec<ListSensorsSeenSinceRow>> {
-        db.run(move |conn| list_sensors_seen_since(conn, tenant_id, since)).await
+        db.unit(move |conn| Box::pin(async move { list_sensors_seen_since_on(conn, tenant_id, since).await })).await
     }
 
     /// SQL of `touch-sensor` (`?` placeholders; PostgreSQL gets `$n`).
@@ -1089,14 +1174,19 @@ pub mod sensors {
 
     /// `touch-sensor` (queries/sensors.sql:19).
     pub fn touch_sensor(conn: &mut AnyConnection, tenant_id: TenantId, sensor_id: SensorId, seen_at: Option<Timestamp>) -> crate::repository::Result<usize> {
-        let __now = Timestamp::now();
-        let query = TouchSensorQuery { seen_at, tenant_id, sensor_id, __now, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.execute(c))?)
+        crate::native::ready(touch_sensor_on(crate::native::UnitConnection::Blocking(conn), tenant_id, sensor_id, seen_at))
     }
 
-    /// `touch-sensor` from async code: [`touch_sensor`] in one hop on a pooled connection.
+    /// [`touch_sensor`] on any connection: the statement, written once.
+    async fn touch_sensor_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId, sensor_id: SensorId, seen_at: Option<Timestamp>) -> crate::repository::Result<usize> {
+        let __now = Timestamp::now();
+        let query = TouchSensorQuery { seen_at, tenant_id, sensor_id, __now, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => execute)?)
+    }
+
+    /// `touch-sensor` from async code: [`touch_sensor`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn touch_sensor_async(db: &crate::Database, tenant_id: TenantId, sensor_id: SensorId, seen_at: Option<Timestamp>) -> crate::repository::Result<usize> {
-        db.run(move |conn| touch_sensor(conn, tenant_id, sensor_id, seen_at)).await
+        db.unit(move |conn| Box::pin(async move { touch_sensor_on(conn, tenant_id, sensor_id, seen_at).await })).await
     }
 
     /// A row of `find-sensors`.
@@ -1163,17 +1253,22 @@ pub mod sensors {
 
     /// `find-sensors` (queries/sensors.sql:24).
     pub fn find_sensors(conn: &mut AnyConnection, tenant_id: TenantId, params: FindSensorsParams<'_>) -> crate::repository::Result<Vec<FindSensorsRow>> {
+        crate::native::ready(find_sensors_on(crate::native::UnitConnection::Blocking(conn), tenant_id, params))
+    }
+
+    /// [`find_sensors`] on any connection: the statement, written once.
+    async fn find_sensors_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId, params: FindSensorsParams<'_>) -> crate::repository::Result<Vec<FindSensorsRow>> {
         let FindSensorsParams { name, seen_since, limit,  } = params;
         support::non_negative("limit", limit)?;
         let query = FindSensorsQuery { tenant_id, name, seen_since, limit, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.load::<FindSensorsRow>(c))?)
+        Ok(stmt!(conn, query => load::<FindSensorsRow>)?)
     }
 
-    /// `find-sensors` from async code: [`find_sensors`] in one hop on a pooled connection.
+    /// `find-sensors` from async code: [`find_sensors`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn find_sensors_async(db: &crate::Database, tenant_id: TenantId, params: FindSensorsParams<'_>) -> crate::repository::Result<Vec<FindSensorsRow>> {
         let FindSensorsParams { name, seen_since, limit,  } = params;
         let name = name.map(str::to_owned);
-        db.run(move |conn| find_sensors(conn, tenant_id, FindSensorsParams { name: name.as_deref(), seen_since, limit })).await
+        db.unit(move |conn| Box::pin(async move { find_sensors_on(conn, tenant_id, FindSensorsParams { name: name.as_deref(), seen_since, limit }).await })).await
     }
 
     /// SQL of `get-sensors-by-ids` (`?` placeholders; PostgreSQL gets `$n`).
@@ -1208,15 +1303,20 @@ pub mod sensors {
 
     /// `get-sensors-by-ids` (queries/sensors.sql:35).
     pub fn get_sensors_by_ids(conn: &mut AnyConnection, tenant_id: TenantId, sensor_ids: &[SensorId]) -> crate::repository::Result<Vec<crate::repository::sensors::Sensor>> {
-        support::list("sensor_ids", sensor_ids.len())?;
-        let query = GetSensorsByIdsQuery { tenant_id, sensor_ids: support::in_list(sensor_ids), _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.load::<crate::repository::sensors::Sensor>(c))?)
+        crate::native::ready(get_sensors_by_ids_on(crate::native::UnitConnection::Blocking(conn), tenant_id, sensor_ids))
     }
 
-    /// `get-sensors-by-ids` from async code: [`get_sensors_by_ids`] in one hop on a pooled connection.
+    /// [`get_sensors_by_ids`] on any connection: the statement, written once.
+    async fn get_sensors_by_ids_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId, sensor_ids: &[SensorId]) -> crate::repository::Result<Vec<crate::repository::sensors::Sensor>> {
+        support::list("sensor_ids", sensor_ids.len())?;
+        let query = GetSensorsByIdsQuery { tenant_id, sensor_ids: support::in_list(sensor_ids), _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => load::<crate::repository::sensors::Sensor>)?)
+    }
+
+    /// `get-sensors-by-ids` from async code: [`get_sensors_by_ids`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn get_sensors_by_ids_async(db: &crate::Database, tenant_id: TenantId, sensor_ids: &[SensorId]) -> crate::repository::Result<Vec<crate::repository::sensors::Sensor>> {
         let sensor_ids = sensor_ids.to_vec();
-        db.run(move |conn| get_sensors_by_ids(conn, tenant_id, &sensor_ids)).await
+        db.unit(move |conn| Box::pin(async move { get_sensors_by_ids_on(conn, tenant_id, &sensor_ids).await })).await
     }
 
     /// SQL of one row of `register-sensors` (`?` placeholders; PostgreSQL gets `$n`); a statement repeats its VALUES tuple per row.
@@ -1359,14 +1459,19 @@ pub mod sensors {
 
     /// `list-sensors-under-rule-state` (queries/sensors.sql:51).
     pub fn list_sensors_under_rule_state(conn: &mut AnyConnection, tenant_id: TenantId, state: &str) -> crate::repository::Result<Vec<ListSensorsUnderRuleStateRow>> {
-        let query = ListSensorsUnderRuleStateQuery { tenant_id, state, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.load::<ListSensorsUnderRuleStateRow>(c))?)
+        crate::native::ready(list_sensors_under_rule_state_on(crate::native::UnitConnection::Blocking(conn), tenant_id, state))
     }
 
-    /// `list-sensors-under-rule-state` from async code: [`list_sensors_under_rule_state`] in one hop on a pooled connection.
+    /// [`list_sensors_under_rule_state`] on any connection: the statement, written once.
+    async fn list_sensors_under_rule_state_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId, state: &str) -> crate::repository::Result<Vec<ListSensorsUnderRuleStateRow>> {
+        let query = ListSensorsUnderRuleStateQuery { tenant_id, state, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => load::<ListSensorsUnderRuleStateRow>)?)
+    }
+
+    /// `list-sensors-under-rule-state` from async code: [`list_sensors_under_rule_state`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn list_sensors_under_rule_state_async(db: &crate::Database, tenant_id: TenantId, state: &str) -> crate::repository::Result<Vec<ListSensorsUnderRuleStateRow>> {
         let state = state.to_owned();
-        db.run(move |conn| list_sensors_under_rule_state(conn, tenant_id, &state)).await
+        db.unit(move |conn| Box::pin(async move { list_sensors_under_rule_state_on(conn, tenant_id, &state).await })).await
     }
 
     /// A row of `list-sensor-summaries`.
@@ -1419,14 +1524,19 @@ pub mod sensors {
 
     /// `list-sensor-summaries` (queries/sensors.sql:62).
     pub fn list_sensor_summaries(conn: &mut AnyConnection, tenant_id: TenantId, after: Option<SensorId>, limit: i64) -> crate::repository::Result<Vec<ListSensorSummariesRow>> {
-        support::non_negative("limit", limit)?;
-        let query = ListSensorSummariesQuery { tenant_id, after, limit, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.load::<ListSensorSummariesRow>(c))?)
+        crate::native::ready(list_sensor_summaries_on(crate::native::UnitConnection::Blocking(conn), tenant_id, after, limit))
     }
 
-    /// `list-sensor-summaries` from async code: [`list_sensor_summaries`] in one hop on a pooled connection.
+    /// [`list_sensor_summaries`] on any connection: the statement, written once.
+    async fn list_sensor_summaries_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId, after: Option<SensorId>, limit: i64) -> crate::repository::Result<Vec<ListSensorSummariesRow>> {
+        support::non_negative("limit", limit)?;
+        let query = ListSensorSummariesQuery { tenant_id, after, limit, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => load::<ListSensorSummariesRow>)?)
+    }
+
+    /// `list-sensor-summaries` from async code: [`list_sensor_summaries`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn list_sensor_summaries_async(db: &crate::Database, tenant_id: TenantId, after: Option<SensorId>, limit: i64) -> crate::repository::Result<Vec<ListSensorSummariesRow>> {
-        db.run(move |conn| list_sensor_summaries(conn, tenant_id, after, limit)).await
+        db.unit(move |conn| Box::pin(async move { list_sensor_summaries_on(conn, tenant_id, after, limit).await })).await
     }
 
     /// A row of `list-sensors-with-untidy-names`.
@@ -1468,13 +1578,18 @@ pub mod sensors {
 
     /// `list-sensors-with-untidy-names` (queries/sensors.sql:77).
     pub fn list_sensors_with_untidy_names(conn: &mut AnyConnection, tenant_id: TenantId) -> crate::repository::Result<Vec<ListSensorsWithUntidyNamesRow>> {
-        let query = ListSensorsWithUntidyNamesQuery { tenant_id, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.load::<ListSensorsWithUntidyNamesRow>(c))?)
+        crate::native::ready(list_sensors_with_untidy_names_on(crate::native::UnitConnection::Blocking(conn), tenant_id))
     }
 
-    /// `list-sensors-with-untidy-names` from async code: [`list_sensors_with_untidy_names`] in one hop on a pooled connection.
+    /// [`list_sensors_with_untidy_names`] on any connection: the statement, written once.
+    async fn list_sensors_with_untidy_names_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId) -> crate::repository::Result<Vec<ListSensorsWithUntidyNamesRow>> {
+        let query = ListSensorsWithUntidyNamesQuery { tenant_id, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => load::<ListSensorsWithUntidyNamesRow>)?)
+    }
+
+    /// `list-sensors-with-untidy-names` from async code: [`list_sensors_with_untidy_names`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn list_sensors_with_untidy_names_async(db: &crate::Database, tenant_id: TenantId) -> crate::repository::Result<Vec<ListSensorsWithUntidyNamesRow>> {
-        db.run(move |conn| list_sensors_with_untidy_names(conn, tenant_id)).await
+        db.unit(move |conn| Box::pin(async move { list_sensors_with_untidy_names_on(conn, tenant_id).await })).await
     }
 
     /// SQL of `soft-delete-sensor` (`?` placeholders; PostgreSQL gets `$n`).
@@ -1564,13 +1679,18 @@ pub mod tenants {
 
     /// `get-tenant` (queries/tenants.sql:1).
     pub fn get_tenant(conn: &mut AnyConnection, tenant_id: TenantId) -> crate::repository::Result<Option<crate::repository::tenants::Tenant>> {
-        let query = GetTenantQuery { tenant_id, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.get_result::<crate::repository::tenants::Tenant>(c).optional())?)
+        crate::native::ready(get_tenant_on(crate::native::UnitConnection::Blocking(conn), tenant_id))
     }
 
-    /// `get-tenant` from async code: [`get_tenant`] in one hop on a pooled connection.
+    /// [`get_tenant`] on any connection: the statement, written once.
+    async fn get_tenant_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId) -> crate::repository::Result<Option<crate::repository::tenants::Tenant>> {
+        let query = GetTenantQuery { tenant_id, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => get_result::<crate::repository::tenants::Tenant>).optional()?)
+    }
+
+    /// `get-tenant` from async code: [`get_tenant`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn get_tenant_async(db: &crate::Database, tenant_id: TenantId) -> crate::repository::Result<Option<crate::repository::tenants::Tenant>> {
-        db.run(move |conn| get_tenant(conn, tenant_id)).await
+        db.unit(move |conn| Box::pin(async move { get_tenant_on(conn, tenant_id).await })).await
     }
 
     /// SQL of `list-tenants` (`?` placeholders; PostgreSQL gets `$n`).
@@ -1601,14 +1721,19 @@ pub mod tenants {
 
     /// `list-tenants` (queries/tenants.sql:8).
     pub fn list_tenants(conn: &mut AnyConnection, limit: i64) -> crate::repository::Result<Vec<crate::repository::tenants::Tenant>> {
-        support::non_negative("limit", limit)?;
-        let query = ListTenantsQuery { limit, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.load::<crate::repository::tenants::Tenant>(c))?)
+        crate::native::ready(list_tenants_on(crate::native::UnitConnection::Blocking(conn), limit))
     }
 
-    /// `list-tenants` from async code: [`list_tenants`] in one hop on a pooled connection.
+    /// [`list_tenants`] on any connection: the statement, written once.
+    async fn list_tenants_on(conn: crate::native::UnitConnection<'_>, limit: i64) -> crate::repository::Result<Vec<crate::repository::tenants::Tenant>> {
+        support::non_negative("limit", limit)?;
+        let query = ListTenantsQuery { limit, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => load::<crate::repository::tenants::Tenant>)?)
+    }
+
+    /// `list-tenants` from async code: [`list_tenants`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn list_tenants_async(db: &crate::Database, limit: i64) -> crate::repository::Result<Vec<crate::repository::tenants::Tenant>> {
-        db.run(move |conn| list_tenants(conn, limit)).await
+        db.unit(move |conn| Box::pin(async move { list_tenants_on(conn, limit).await })).await
     }
 
     /// A row of `count-live-tenants`.
@@ -1645,13 +1770,18 @@ pub mod tenants {
 
     /// `count-live-tenants` (queries/tenants.sql:15).
     pub fn count_live_tenants(conn: &mut AnyConnection) -> crate::repository::Result<CountLiveTenantsRow> {
-        let query = CountLiveTenantsQuery { _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.get_result::<CountLiveTenantsRow>(c))?)
+        crate::native::ready(count_live_tenants_on(crate::native::UnitConnection::Blocking(conn)))
     }
 
-    /// `count-live-tenants` from async code: [`count_live_tenants`] in one hop on a pooled connection.
+    /// [`count_live_tenants`] on any connection: the statement, written once.
+    async fn count_live_tenants_on(conn: crate::native::UnitConnection<'_>) -> crate::repository::Result<CountLiveTenantsRow> {
+        let query = CountLiveTenantsQuery { _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => get_result::<CountLiveTenantsRow>)?)
+    }
+
+    /// `count-live-tenants` from async code: [`count_live_tenants`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn count_live_tenants_async(db: &crate::Database) -> crate::repository::Result<CountLiveTenantsRow> {
-        db.run(count_live_tenants).await
+        db.unit(move |conn| Box::pin(async move { count_live_tenants_on(conn).await })).await
     }
 
     /// A row of `list-recent-activity`.
@@ -1704,14 +1834,19 @@ pub mod tenants {
 
     /// `list-recent-activity` (queries/tenants.sql:19).
     pub fn list_recent_activity(conn: &mut AnyConnection, tenant_id: TenantId, since: Timestamp, limit: i64) -> crate::repository::Result<Vec<ListRecentActivityRow>> {
-        support::non_negative("limit", limit)?;
-        let query = ListRecentActivityQuery { tenant_id, since, limit, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.load::<ListRecentActivityRow>(c))?)
+        crate::native::ready(list_recent_activity_on(crate::native::UnitConnection::Blocking(conn), tenant_id, since, limit))
     }
 
-    /// `list-recent-activity` from async code: [`list_recent_activity`] in one hop on a pooled connection.
+    /// [`list_recent_activity`] on any connection: the statement, written once.
+    async fn list_recent_activity_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId, since: Timestamp, limit: i64) -> crate::repository::Result<Vec<ListRecentActivityRow>> {
+        support::non_negative("limit", limit)?;
+        let query = ListRecentActivityQuery { tenant_id, since, limit, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => load::<ListRecentActivityRow>)?)
+    }
+
+    /// `list-recent-activity` from async code: [`list_recent_activity`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn list_recent_activity_async(db: &crate::Database, tenant_id: TenantId, since: Timestamp, limit: i64) -> crate::repository::Result<Vec<ListRecentActivityRow>> {
-        db.run(move |conn| list_recent_activity(conn, tenant_id, since, limit)).await
+        db.unit(move |conn| Box::pin(async move { list_recent_activity_on(conn, tenant_id, since, limit).await })).await
     }
 
     /// SQL of `soft-delete-tenant` (`?` placeholders; PostgreSQL gets `$n`).
@@ -1798,14 +1933,19 @@ pub mod users {
 
     /// `find-user-by-username` (queries/users.sql:1).
     pub fn find_user_by_username(conn: &mut AnyConnection, username: &str) -> crate::repository::Result<Option<crate::repository::users::User>> {
-        let query = FindUserByUsernameQuery { username, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.get_result::<crate::repository::users::User>(c).optional())?)
+        crate::native::ready(find_user_by_username_on(crate::native::UnitConnection::Blocking(conn), username))
     }
 
-    /// `find-user-by-username` from async code: [`find_user_by_username`] in one hop on a pooled connection.
+    /// [`find_user_by_username`] on any connection: the statement, written once.
+    async fn find_user_by_username_on(conn: crate::native::UnitConnection<'_>, username: &str) -> crate::repository::Result<Option<crate::repository::users::User>> {
+        let query = FindUserByUsernameQuery { username, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => get_result::<crate::repository::users::User>).optional()?)
+    }
+
+    /// `find-user-by-username` from async code: [`find_user_by_username`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn find_user_by_username_async(db: &crate::Database, username: &str) -> crate::repository::Result<Option<crate::repository::users::User>> {
         let username = username.to_owned();
-        db.run(move |conn| find_user_by_username(conn, &username)).await
+        db.unit(move |conn| Box::pin(async move { find_user_by_username_on(conn, &username).await })).await
     }
 
     /// A row of `list-users-by-role`.
@@ -1852,13 +1992,18 @@ pub mod users {
 
     /// `list-users-by-role` (queries/users.sql:8).
     pub fn list_users_by_role(conn: &mut AnyConnection, tenant_id: TenantId, role: &str) -> crate::repository::Result<Vec<ListUsersByRoleRow>> {
-        let query = ListUsersByRoleQuery { tenant_id, role, _borrow: std::marker::PhantomData };
-        Ok(on_native!(conn, |c| query.load::<ListUsersByRoleRow>(c))?)
+        crate::native::ready(list_users_by_role_on(crate::native::UnitConnection::Blocking(conn), tenant_id, role))
     }
 
-    /// `list-users-by-role` from async code: [`list_users_by_role`] in one hop on a pooled connection.
+    /// [`list_users_by_role`] on any connection: the statement, written once.
+    async fn list_users_by_role_on(conn: crate::native::UnitConnection<'_>, tenant_id: TenantId, role: &str) -> crate::repository::Result<Vec<ListUsersByRoleRow>> {
+        let query = ListUsersByRoleQuery { tenant_id, role, _borrow: std::marker::PhantomData };
+        Ok(stmt!(conn, query => load::<ListUsersByRoleRow>)?)
+    }
+
+    /// `list-users-by-role` from async code: [`list_users_by_role`] on the backend's fastest connection (`Database::unit`: native async on PostgreSQL and MySQL).
     pub async fn list_users_by_role_async(db: &crate::Database, tenant_id: TenantId, role: &str) -> crate::repository::Result<Vec<ListUsersByRoleRow>> {
         let role = role.to_owned();
-        db.run(move |conn| list_users_by_role(conn, tenant_id, &role)).await
+        db.unit(move |conn| Box::pin(async move { list_users_by_role_on(conn, tenant_id, &role).await })).await
     }
 }
