@@ -213,6 +213,7 @@ proptest! {
             let Some(source) = TestDb::create(source_backend) else { continue };
             let mut from = common::migrated(&source);
             write(&mut from, &rows);
+            typed_reads_equal_blocking_reads(&source, &mut from);
             for target_backend in backends().into_iter().filter(|b| *b != source_backend) {
                 let Some(target) = TestDb::create(target_backend) else { continue };
                 let mut to = trapperkeeper_db::pool::connect_sync(&target.config()).unwrap();
@@ -229,6 +230,43 @@ proptest! {
             }
         }
     }
+}
+
+/// The typed async reads (native drivers on the servers: diesel-async over tokio-postgres and
+/// mysql_async, which decode rows themselves) give the rows the blocking drivers give, deleted
+/// ones included, for every tenant's sensors, rules, users, API keys and configurations.
+fn typed_reads_equal_blocking_reads(db: &TestDb, conn: &mut AnyConnection) {
+    use trapperkeeper_db::repository::{api_keys, Page};
+    let all = tenants::audit_list_including_deleted(conn, Page::first(1000)).unwrap();
+    common::runtime().block_on(async {
+        let database = trapperkeeper_db::Database::connect(&db.config()).await.unwrap();
+        assert_eq!(database.runs_natively(), db.backend != Backend::Sqlite);
+        for t in &all {
+            let id = t.tenant_id;
+            macro_rules! same {
+                ($($entity:ident),+) => {$(
+                    let page = Page::first(1000);
+                    assert_eq!(
+                        $entity::audit_list_including_deleted_async(&database, id, page).await.unwrap(),
+                        $entity::audit_list_including_deleted(conn, id, page).unwrap(),
+                        "{} on {}", stringify!($entity), db.backend
+                    );
+                    assert_eq!(
+                        $entity::list_async(&database, id, page).await.unwrap(),
+                        $entity::list(conn, id, page).unwrap(),
+                        "{} on {}", stringify!($entity), db.backend
+                    );
+                    for row in $entity::list(conn, id, page).unwrap() {
+                        assert_eq!(
+                            $entity::get_async(&database, id, row.id()).await.unwrap(),
+                            row
+                        );
+                    }
+                )+};
+            }
+            same!(sensors, rules, users, api_keys, configurations);
+        }
+    });
 }
 
 /// A row over a limit that reached the source by other means (plain SQL) stops the copy before
