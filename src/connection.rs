@@ -219,12 +219,13 @@ impl AnyConnection {
             #[cfg(feature = "mysql")]
             (Began::MysqlAutocommitOff, AnyConnection::Mysql(inner)) => {
                 if commit {
-                    mysql_write::commit(inner)
+                    mysql_write::commit(inner).map_err(crate::error::commit_failed)
                 } else {
                     mysql_write::rollback(inner)
                 }
             }
-            _ if commit => <Tm as TransactionManager<Tm>>::commit_transaction(self),
+            _ if commit => <Tm as TransactionManager<Tm>>::commit_transaction(self)
+                .map_err(crate::error::commit_failed),
             _ => <Tm as TransactionManager<Tm>>::rollback_transaction(self),
         }
     }

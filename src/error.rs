@@ -183,6 +183,12 @@ pub(crate) fn classify(e: &diesel::result::Error) -> Disposition {
         "connection has been closed",
         "no connection to the server",
         "connection refused",
+        // The native async drivers (mysql_async, tokio-postgres): a dead socket, in their words.
+        "input/output error",
+        "connection closed",
+        "connection reset",
+        "broken pipe",
+        "error communicating with the server",
     ];
     const CONTENTION: &[&str] = &[
         "database is locked",
@@ -213,6 +219,20 @@ pub(crate) fn classify(e: &diesel::result::Error) -> Disposition {
             other => other,
         },
         _ => Disposition::Permanent,
+    }
+}
+
+/// What a failed `COMMIT` means: if the link died, the server may have committed before it went
+/// (the answer is what was lost), so the outcome is unknown, not retryable — the error is
+/// wrapped as diesel's `RollbackErrorOnCommit`, which [`classify`] reads that way. Any other
+/// commit error (a serialization failure, say) stays as it is: nothing was committed.
+pub(crate) fn commit_failed(e: diesel::result::Error) -> diesel::result::Error {
+    match classify(&e) {
+        Disposition::ConnectionLost => diesel::result::Error::RollbackErrorOnCommit {
+            rollback_error: Box::new(diesel::result::Error::BrokenTransactionManager),
+            commit_error: Box::new(e),
+        },
+        _ => e,
     }
 }
 
@@ -264,6 +284,27 @@ mod tests {
         };
         assert_eq!(classify(&failed_commit), Disposition::OutcomeUnknown);
         assert!(!Error::Query(failed_commit).is_retryable());
+    }
+
+    #[test]
+    fn a_commit_cut_off_with_its_link_has_an_unknown_outcome() {
+        for lost in [
+            "Input/output error: Input/output error: connection closed",
+            "server closed the connection unexpectedly",
+        ] {
+            let e = Error::Query(commit_failed(unknown(lost)));
+            assert_eq!(e.kind(), ErrorKind::OutcomeUnknown, "{lost}");
+            assert!(!e.is_retryable());
+        }
+        // A commit the server refused committed nothing: as it was.
+        let refused = D::DatabaseError(
+            K::SerializationFailure,
+            Box::new("could not serialize".to_string()),
+        );
+        assert_eq!(
+            Error::Query(commit_failed(refused)).kind(),
+            ErrorKind::Timeout
+        );
     }
 
     #[test]

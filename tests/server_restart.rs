@@ -203,6 +203,11 @@ fn server_restart_under_load(db: &TestDb) {
                             })
                             .await
                         }
+                        // Typed calls (native async connections) from half the tasks,
+                        // closures (the blocking pool) from the other half.
+                        1 if task % 2 == 0 => sensors::list_async(&db, tenant, Page::first(5))
+                            .await
+                            .map(|_| None),
                         1 => {
                             db.run(move |c| sensors::list(c, tenant, Page::first(5)).map(|_| None))
                                 .await

@@ -197,7 +197,7 @@ impl NativePool {
             conn.begin().await?;
             match work(conn.unit()).await {
                 Ok(value) => {
-                    conn.commit().await?;
+                    conn.commit().await.map_err(crate::error::commit_failed)?;
                     Ok(value)
                 }
                 Err(error) => {
