@@ -24,6 +24,33 @@ use common::{count_from_env, Rng, TestDb};
 
 const SENSORS_PER_UNIT: usize = 2;
 
+/// The rows a typed storm unit writes, as the repository would make them.
+fn storm_tenant(i: usize) -> tenants::Tenant {
+    let now = trapperkeeper_db::types::Timestamp::now();
+    tenants::Tenant {
+        tenant_id: TenantId::new(),
+        name: format!("storm {i}"),
+        created_at: now,
+        modified_at: now,
+        deleted_at: None,
+    }
+}
+
+fn storm_sensor(tenant: TenantId, s: usize) -> sensors::Sensor {
+    let now = trapperkeeper_db::types::Timestamp::now();
+    sensors::Sensor {
+        sensor_id: SensorId::new(),
+        tenant_id: tenant,
+        name: format!("s{s}"),
+        description: None,
+        metadata: "{}".into(),
+        last_seen_at: None,
+        created_at: now,
+        modified_at: now,
+        deleted_at: None,
+    }
+}
+
 fn sensor(name: String) -> NewSensor {
     NewSensor {
         name,
@@ -447,9 +474,12 @@ fn cancellation_storm_leaves_nothing_open(db: &TestDb) {
     // On a multi-thread runtime a started unit runs in place and a drop can only land while
     // it waits for a connection; on a current-thread runtime it runs on the blocking pool and
     // a drop can land anywhere, even between the statements of its transaction.
-    for (flavor, rt) in [
-        ("multi-thread", common::runtime()),
-        ("current-thread", common::current_thread_runtime()),
+    // Typed units (`unit_write`) run on native async connections on the servers: a drop can land
+    // anywhere there too, mid-statement included.
+    for (flavor, rt, typed) in [
+        ("multi-thread", common::runtime(), false),
+        ("current-thread", common::current_thread_runtime(), false),
+        ("typed", common::runtime(), true),
     ] {
         let plan: Vec<(u64, u64, bool)> = (0..units)
             .map(|_| {
@@ -471,20 +501,35 @@ fn cancellation_storm_leaves_nothing_open(db: &TestDb) {
                 let db = database.clone();
                 let handle = set.spawn(async move {
                     let _permit = permit;
-                    let unit = db.write(move |c| {
-                        let t = tenants::create(
-                            c,
-                            NewTenant {
-                                name: format!("storm {i}"),
-                            },
-                        )?;
-                        for s in 0..SENSORS_PER_UNIT {
-                            // A pause between statements, so drops land mid-transaction.
-                            std::thread::sleep(Duration::from_micros(pause));
-                            sensors::create(c, t.tenant_id, sensor(format!("s{s}")))?;
-                        }
-                        Ok::<_, repo::Error>(t.tenant_id)
-                    });
+                    let unit: std::pin::Pin<Box<dyn std::future::Future<Output = Result<TenantId, repo::Error>> + Send>> = if typed {
+                        Box::pin(db.unit_write(move |mut c| {
+                            Box::pin(async move {
+                                let t = storm_tenant(i);
+                                trapperkeeper_db::statement!(c.reborrow(), diesel::insert_into(schema::tenants::table).values(&t) => execute)?;
+                                for s in 0..SENSORS_PER_UNIT {
+                                    tokio::time::sleep(Duration::from_micros(pause)).await;
+                                    let row = storm_sensor(t.tenant_id, s);
+                                    trapperkeeper_db::statement!(c.reborrow(), diesel::insert_into(schema::sensors::table).values(&row) => execute)?;
+                                }
+                                Ok::<_, repo::Error>(t.tenant_id)
+                            })
+                        }))
+                    } else {
+                        Box::pin(db.write(move |c| {
+                            let t = tenants::create(
+                                c,
+                                NewTenant {
+                                    name: format!("storm {i}"),
+                                },
+                            )?;
+                            for s in 0..SENSORS_PER_UNIT {
+                                // A pause between statements, so drops land mid-transaction.
+                                std::thread::sleep(Duration::from_micros(pause));
+                                sensors::create(c, t.tenant_id, sensor(format!("s{s}")))?;
+                            }
+                            Ok::<_, repo::Error>(t.tenant_id)
+                        }))
+                    };
                     let limit = Duration::from_micros(deadline.min(60_000_000));
                     match tokio::time::timeout(limit, unit).await {
                         Ok(Ok(id)) => (Outcome::Committed, Some(id), None),
@@ -530,7 +575,7 @@ fn cancellation_storm_leaves_nothing_open(db: &TestDb) {
     common::figure(format!(
         "storm {}: units={} outcomes={outcomes:?}",
         db.backend,
-        2 * units
+        3 * units
     ));
     let cancelled: u64 = outcomes
         .iter()

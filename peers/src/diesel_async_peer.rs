@@ -53,7 +53,12 @@ impl DieselAsync {
             Backend::Mysql => {
                 let mut config = ManagerConfig::<AsyncMysqlConnection>::default();
                 config.recycling_method = RecyclingMethod::Fast;
-                Self::My(da_pool!(&fx.url, size, config), fx)
+                // TCP, as every other contender: mysql_async's default would switch a loopback
+                // connection to the server's Unix socket (the project keeps the address given,
+                // where its blocking driver signs in).
+                let sep = if fx.url.contains('?') { '&' } else { '?' };
+                let url = format!("{}{sep}prefer_socket=false", fx.url);
+                Self::My(da_pool!(&url, size, config), fx)
             }
             Backend::Sqlite => {
                 let mut config =

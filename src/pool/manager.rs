@@ -19,7 +19,7 @@ pub(crate) struct Slot {
     // When the connection was last known alive (opened, or answered a ping): see `Incidents`.
     pub(super) alive_at: u64,
     // This connection's share of `max_connections`, which the blocking and the native pool
-    // share (`Database::make_room`).
+    // share (`budget`).
     pub(super) _budget: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
@@ -27,18 +27,7 @@ pub(crate) struct Slot {
 pub(crate) struct Manager {
     pub(super) url: DatabaseUrl,
     pub(super) reachability: Arc<Reachability>,
-    pub(super) budget: Arc<tokio::sync::Semaphore>,
-}
-
-/// A share of the connection budget: waits until a connection of either pool closes.
-pub(super) async fn budget_share(
-    budget: &Arc<tokio::sync::Semaphore>,
-) -> Result<tokio::sync::OwnedSemaphorePermit> {
-    budget
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| Error::Internal("the connection budget is closed".into()))
+    pub(super) budget: Arc<super::budget::Budget>,
 }
 
 impl bb8::ManageConnection for Manager {
@@ -46,7 +35,7 @@ impl bb8::ManageConnection for Manager {
     type Error = Error;
 
     async fn connect(&self) -> Result<Slot> {
-        let share = budget_share(&self.budget).await?;
+        let share = self.budget.share(super::budget::Side::Blocking).await?;
         let url = self.url.clone();
         let conn = tokio::task::spawn_blocking(move || establish(&url))
             .await

@@ -1,19 +1,32 @@
-//! The pool and the async API: the unit of work ([`Database::run`], [`Database::write`]) here,
-//! bb8's plumbing in `manager`, the health policy in `health`.
+//! The pool and the async API: units of work ([`Database::run`], [`Database::write`] for
+//! closures; [`Database::unit`], [`Database::unit_write`] for typed units) here, bb8's plumbing
+//! in `manager` (blocking connections) and `native` (the servers' native async ones), the health
+//! policy in `health`.
 //!
-//! Why this design, and what it does not reach yet: issue 13 set diesel-async as the bar on the
-//! servers. A unit of work here is one thread blocked per in-flight query; on PostgreSQL and
-//! MySQL that reaches 0.8–1.2× diesel-async's calls/s at 16 tasks but 0.5–0.7× at 64 (measured
-//! by `peers/`, BENCHMARKS.md), because every call under saturation crosses threads. The next
-//! step is native async connections for the servers behind this same API (diesel-async's
-//! `AsyncPgConnection`/`AsyncMysqlConnection`, or diesel's async `MultiConnection` once
-//! released): `run`/`write` and the `Repo` face are the seam. The repository's statements and
-//! the generated named queries already state each statement once and compile it per backend
-//! (`on_native!`, in `connection`), which is the shape an async body per connection type needs;
-//! a few still go through `AnyConnection` and would have to follow (the named-delete cascade
-//! lookups, MySQL's hinted page, generated batch inserts). A unit of work written by a caller (a
-//! closure over `&mut AnyConnection`) cannot become async, so the servers' native path will be
-//! the typed calls, with closures staying on this one.
+//! Why two kinds of unit (issue 13, measured by `peers/`, BENCHMARKS.md): a blocking connection
+//! holds a thread per query in flight, and on PostgreSQL and MySQL under 16–64 tasks on two
+//! cores that cost 0.5–0.9× diesel-async's calls/s. A *typed* unit — the repository's
+//! `…_async` reads, the named queries' `…_async`, or a caller's [`Database::unit`] with
+//! [`statement!`](crate::statement) — is a future over a
+//! [`UnitConnection`](crate::native::UnitConnection), so on the servers it runs on a native
+//! async connection (diesel-async's `AsyncPgConnection`/`AsyncMysqlConnection`) and reaches
+//! diesel-async's throughput; on SQLite it runs in the blocking hop below, measured the fastest
+//! there (2–4× diesel-async's and sqlx's calls/s). A closure over `&mut AnyConnection` cannot
+//! become async, so closures keep the blocking pool on every backend. diesel's async
+//! `MultiConnection` (merged upstream, not released) would fit the same seam: the statements are
+//! already written once per backend.
+//!
+//! One budget: the two pools share `max_connections` (every open connection of either holds a
+//! share), so the server never sees more; a pool that must open a connection while every share
+//! is held closes an idle connection of the other (`budget`). Beside a native pool neither keeps
+//! spares (`min_idle` is not applied there), so no spare competes for a share.
+//! Native connections serve only URLs their driver reads as the blocking driver does and that
+//! need no TLS (`crate::native`); any other URL keeps typed units on the blocking pool.
+//!
+//! A typed unit on a native connection keeps the guarantees below, with one difference that is
+//! a gain: its caller can stop waiting at any point (a timeout works); a connection dropped
+//! mid-unit is discarded, never reused (MariaDB otherwise misreads the next answer: measured in
+//! `tests/typed_units.rs`), and the server rolls back what it had open.
 //!
 //! diesel's connections are synchronous. Rather than wrapping each statement in its own blocking
 //! hop, a whole unit of work — a closure over `&mut AnyConnection`: one statement, several, or a
@@ -64,6 +77,7 @@ use crate::connection::{establish, AnyConnection};
 use crate::error::{Error, Result};
 use crate::url::{Backend, DatabaseUrl};
 
+mod budget;
 mod health;
 mod manager;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
@@ -93,7 +107,7 @@ pub struct PoolState {
 /// Cheap to clone; clones share the pool.
 #[derive(Clone)]
 pub struct Database {
-    pool: bb8::Pool<Manager>,
+    pool: Arc<bb8::Pool<Manager>>,
     // One permit per connection the pool may hold, taken before a checkout and given back only
     // after the connection is back in the pool: see `hop`.
     turns: Arc<tokio::sync::Semaphore>,
@@ -106,10 +120,7 @@ pub struct Database {
     #[cfg(any(feature = "postgres", feature = "mysql"))]
     native: Option<Arc<native::NativePool>>,
     // `max_connections` shares, one held by every open connection of either pool.
-    #[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
-    budget: Arc<tokio::sync::Semaphore>,
-    // Idle connections closed to free a share: bb8 counts them as broken, `state` does not.
-    shared_out: Arc<std::sync::atomic::AtomicU64>,
+    budget: Arc<budget::Budget>,
 }
 
 impl std::fmt::Debug for Database {
@@ -148,10 +159,8 @@ impl Database {
                 }
             }
         };
-        // One budget of `max_connections` for both pools: see `make_room`.
-        let budget = Arc::new(tokio::sync::Semaphore::new(
-            config.max_connections().value as usize,
-        ));
+        // One budget of `max_connections` for both pools (`budget`).
+        let budget = budget::Budget::new(config.max_connections().value);
         #[cfg(any(feature = "postgres", feature = "mysql"))]
         let native = native::NativePool::open(config, &url, timeout, &budget)
             .await
@@ -168,7 +177,7 @@ impl Database {
         };
         let pool = bb8::Pool::builder()
             .max_size(config.max_connections().value)
-            // Beside a native pool neither keeps spares: see `close_idle_blocking`.
+            // Beside a native pool neither keeps spares (`budget`).
             .min_idle(Some(if has_native {
                 0
             } else {
@@ -183,6 +192,12 @@ impl Database {
             .queue_strategy(bb8::QueueStrategy::Lifo)
             .error_sink(Box::new(ConnectErrorSink(reachability.clone())))
             .build_unchecked(manager);
+        let pool = Arc::new(pool);
+        budget.set_blocking(&pool);
+        #[cfg(any(feature = "postgres", feature = "mysql"))]
+        if let Some(native) = &native {
+            budget.set_native(native);
+        }
         // With `min_idle = max_connections` bb8 has already begun opening every connection it may
         // hold, and refuses one more: then the first connection has done its job (proving the
         // database answers) and is closed.
@@ -190,7 +205,7 @@ impl Database {
             conn: Some(first),
             broken: false,
             alive_at: clock(),
-            _budget: budget.clone().try_acquire_owned().ok(),
+            _budget: budget.try_share(),
         }) {
             drop(extra);
         }
@@ -205,7 +220,6 @@ impl Database {
             timeout,
             reachability,
             budget,
-            shared_out: Arc::default(),
             #[cfg(any(feature = "postgres", feature = "mysql"))]
             native,
         })
@@ -241,7 +255,7 @@ impl Database {
         }
         state.connections_closed_broken = state
             .connections_closed_broken
-            .saturating_sub(self.shared_out.load(Ordering::SeqCst));
+            .saturating_sub(self.budget.closed_for_a_share());
         state
     }
 
@@ -261,6 +275,21 @@ impl Database {
     /// does not serve) in one blocking hop, like [`run`](Self::run). Statements commit as they
     /// run; use [`unit_write`](Self::unit_write) for atomic changes. If the caller stops
     /// waiting, a native connection in the middle of the unit is discarded, never reused.
+    ///
+    /// ```no_run
+    /// use diesel::QueryDsl;
+    /// use trapperkeeper_db::repository::sensors;
+    /// use trapperkeeper_db::{statement, types::TenantId, Database};
+    ///
+    /// async fn live_sensors(db: &Database, t: TenantId) -> trapperkeeper_db::repository::Result<i64> {
+    ///     db.unit(move |c| {
+    ///         Box::pin(async move {
+    ///             Ok(statement!(c, sensors::live(t).count() => get_result::<i64>)?)
+    ///         })
+    ///     })
+    ///     .await
+    /// }
+    /// ```
     pub async fn unit<T, E, F>(&self, work: F) -> Result<T, E>
     where
         F: for<'c> FnOnce(crate::native::UnitConnection<'c>) -> crate::native::UnitFuture<'c, T, E>
@@ -274,9 +303,6 @@ impl Database {
             let (probe, _turn) = self
                 .turn(&native.reachability, native.state().connections)
                 .await?;
-            if native.state().idle_connections == 0 && self.budget.available_permits() == 0 {
-                self.close_idle_blocking().await;
-            }
             return native.run(work, false, || self.timed_out(), probe).await;
         }
         let handle = tokio::runtime::Handle::current();
@@ -302,9 +328,6 @@ impl Database {
             let (probe, _turn) = self
                 .turn(&native.reachability, native.state().connections)
                 .await?;
-            if native.state().idle_connections == 0 && self.budget.available_permits() == 0 {
-                self.close_idle_blocking().await;
-            }
             return native.run(work, true, || self.timed_out(), probe).await;
         }
         let handle = tokio::runtime::Handle::current();
@@ -395,27 +418,6 @@ impl Database {
         }
     }
 
-    /// Frees a budget share for the native pool by closing an idle blocking connection.
-    ///
-    /// The two pools share `max_connections` (each open connection holds a share), so the
-    /// server never sees more than that. A caller holding a turn whose pool has no idle
-    /// connection while every share is taken closes an idle connection of the other pool:
-    /// there always is one, because turns bound the connections in use to `max_connections`
-    /// and this caller holds a turn but no connection. Neither pool opens spares ahead
-    /// (`min_idle` is not applied beside a native pool), so no spare competes for the share.
-    #[cfg(any(feature = "postgres", feature = "mysql"))]
-    async fn close_idle_blocking(&self) {
-        if self.pool.state().idle_connections == 0 {
-            return;
-        }
-        if let Ok(Ok(mut idle)) =
-            tokio::time::timeout(Duration::from_millis(5), self.pool.get()).await
-        {
-            self.shared_out.fetch_add(1, Ordering::SeqCst);
-            idle.broken = true;
-        }
-    }
-
     /// The way into a pool: fails fast while its server is unreachable ([`Reachability`]: the
     /// guard, if any, makes this call the probe), then waits for a turn. Callers take turns in
     /// the order they came. bb8 alone is not fair: a returned connection wakes one waiter, and a
@@ -451,15 +453,6 @@ impl Database {
         let (probe, _turn) = self
             .turn(&self.reachability, self.pool.state().connections)
             .await?;
-        #[cfg(any(feature = "postgres", feature = "mysql"))]
-        if let Some(native) = &self.native {
-            if self.pool.state().idle_connections == 0
-                && self.budget.available_permits() == 0
-                && native.close_idle().await
-            {
-                self.shared_out.fetch_add(1, Ordering::SeqCst);
-            }
-        }
         let cancelled = Arc::new(AtomicBool::new(false));
         let _on_drop = CancelOnDrop(cancelled.clone());
         let checked_out = self.checkout().await;

@@ -34,7 +34,7 @@ pub(crate) struct NativeManager {
     url: DatabaseUrl,
     target: String,
     reachability: Arc<Reachability>,
-    budget: Arc<tokio::sync::Semaphore>,
+    budget: Arc<super::budget::Budget>,
 }
 
 impl bb8::ManageConnection for NativeManager {
@@ -42,7 +42,7 @@ impl bb8::ManageConnection for NativeManager {
     type Error = Error;
 
     async fn connect(&self) -> Result<NativeSlot> {
-        let share = super::manager::budget_share(&self.budget).await?;
+        let share = self.budget.share(super::budget::Side::Native).await?;
         let conn = crate::native::establish(&self.url, &self.target).await?;
         self.reachability.opened();
         Ok(NativeSlot {
@@ -78,7 +78,7 @@ impl NativePool {
         config: &DatabaseConfig,
         url: &DatabaseUrl,
         timeout: Duration,
-        budget: &Arc<tokio::sync::Semaphore>,
+        budget: &Arc<super::budget::Budget>,
     ) -> Option<Self> {
         let target = match crate::native::native_target(url) {
             Ok(target) => target,
@@ -108,7 +108,7 @@ impl NativePool {
         let pool = bb8::Pool::builder()
             .max_size(config.max_connections().value)
             // No spares opened ahead: both pools share `max_connections`, and a spare kept
-            // here would take the share a closure is waiting for (`Database::make_room`).
+            // here would take the share a closure is waiting for (`budget`).
             .min_idle(None)
             .connection_timeout(timeout)
             .idle_timeout(Some(config.idle_timeout().value))
