@@ -175,23 +175,13 @@ impl Database {
             reachability: reachability.clone(),
             budget: budget.clone(),
         };
-        let pool = bb8::Pool::builder()
-            .max_size(config.max_connections().value)
-            // Beside a native pool neither keeps spares (`budget`).
-            .min_idle(Some(if has_native {
-                0
-            } else {
-                config.min_idle().value
-            }))
-            .connection_timeout(timeout)
-            .idle_timeout(Some(config.idle_timeout().value))
-            .max_lifetime(Some(config.max_lifetime().value))
-            .test_on_check_out(false)
-            // The most recently used connection first: its server session is warm (measured on
-            // PostgreSQL: see `hop`), and the spare ones age out by `idle_timeout`.
-            .queue_strategy(bb8::QueueStrategy::Lifo)
-            .error_sink(Box::new(ConnectErrorSink(reachability.clone())))
-            .build_unchecked(manager);
+        // Beside a native pool neither keeps spares (`budget`).
+        let spares = if has_native {
+            0
+        } else {
+            config.min_idle().value
+        };
+        let pool = builder(config, spares, &reachability).build_unchecked(manager);
         let pool = Arc::new(pool);
         budget.set_blocking(&pool);
         #[cfg(any(feature = "postgres", feature = "mysql"))]
@@ -298,18 +288,7 @@ impl Database {
         T: Send + 'static,
         E: From<Error> + From<diesel::result::Error> + Send + 'static,
     {
-        #[cfg(any(feature = "postgres", feature = "mysql"))]
-        if let Some(native) = &self.native {
-            let (probe, _turn) = self
-                .turn(&native.reachability, native.state().connections)
-                .await?;
-            return native.run(work, false, || self.timed_out(), probe).await;
-        }
-        let handle = tokio::runtime::Handle::current();
-        self.run(move |conn| {
-            crate::native::drive(work(crate::native::UnitConnection::Blocking(conn)), &handle)
-        })
-        .await
+        self.typed(work, false).await
     }
 
     /// [`unit`](Self::unit) in a write transaction: `BEGIN IMMEDIATE` on SQLite (as
@@ -323,18 +302,35 @@ impl Database {
         T: Send + 'static,
         E: From<Error> + From<diesel::result::Error> + Send + 'static,
     {
+        self.typed(work, true).await
+    }
+
+    /// A typed unit, in a write transaction when `write`: on the native pool when there is one,
+    /// else driven on a blocking connection in one hop.
+    async fn typed<T, E, F>(&self, work: F, write: bool) -> Result<T, E>
+    where
+        F: for<'c> FnOnce(crate::native::UnitConnection<'c>) -> crate::native::UnitFuture<'c, T, E>
+            + Send
+            + 'static,
+        T: Send + 'static,
+        E: From<Error> + From<diesel::result::Error> + Send + 'static,
+    {
         #[cfg(any(feature = "postgres", feature = "mysql"))]
         if let Some(native) = &self.native {
             let (probe, _turn) = self
                 .turn(&native.reachability, native.state().connections)
                 .await?;
-            return native.run(work, true, || self.timed_out(), probe).await;
+            return native.run(work, write, || self.timed_out(), probe).await;
         }
         let handle = tokio::runtime::Handle::current();
-        self.write(move |conn| {
+        let unit = move |conn: &mut AnyConnection| {
             crate::native::drive(work(crate::native::UnitConnection::Blocking(conn)), &handle)
-        })
-        .await
+        };
+        if write {
+            self.write(unit).await
+        } else {
+            self.run(unit).await
+        }
     }
 
     /// Runs a unit of work on a pooled connection in one blocking hop. Statements commit as
@@ -493,6 +489,26 @@ impl Database {
         };
         blocking(unit).await.map_err(E::from)?
     }
+}
+
+/// A pool as both kinds are built: `max_connections`, `spares` kept open ahead, the checkout,
+/// idle and lifetime limits of `config`, no ping on checkout (the error path replaces it), the
+/// most recently used connection first (its server session is warm, measured on PostgreSQL; the
+/// spare ones age out by `idle_timeout`), and failures to connect reported to `reachability`.
+fn builder<M: bb8::ManageConnection<Error = Error>>(
+    config: &DatabaseConfig,
+    spares: u32,
+    reachability: &Arc<Reachability>,
+) -> bb8::Builder<M> {
+    bb8::Pool::builder()
+        .max_size(config.max_connections().value)
+        .min_idle(Some(spares))
+        .connection_timeout(config.connection_timeout().value)
+        .idle_timeout(Some(config.idle_timeout().value))
+        .max_lifetime(Some(config.max_lifetime().value))
+        .test_on_check_out(false)
+        .queue_strategy(bb8::QueueStrategy::Lifo)
+        .error_sink(Box::new(ConnectErrorSink(reachability.clone())))
 }
 
 /// Runs blocking `work` in one hop. On a multi-thread runtime in place: tokio hands this worker's

@@ -14,7 +14,6 @@ use crate::native::{ServerConnection, UnitFuture};
 use crate::url::DatabaseUrl;
 
 use super::health::{clock, Incidents, Reachability};
-use super::manager::ConnectErrorSink;
 use super::panic_message;
 
 /// A pooled native connection and what the pool needs to know about it.
@@ -105,23 +104,14 @@ impl NativePool {
             }
         };
         let reachability = Arc::new(Reachability::default());
-        let pool = bb8::Pool::builder()
-            .max_size(config.max_connections().value)
-            // No spares opened ahead: both pools share `max_connections`, and a spare kept
-            // here would take the share a closure is waiting for (`budget`).
-            .min_idle(None)
-            .connection_timeout(timeout)
-            .idle_timeout(Some(config.idle_timeout().value))
-            .max_lifetime(Some(config.max_lifetime().value))
-            .test_on_check_out(false)
-            .queue_strategy(bb8::QueueStrategy::Lifo)
-            .error_sink(Box::new(ConnectErrorSink(reachability.clone())))
-            .build_unchecked(NativeManager {
-                url: url.clone(),
-                target,
-                reachability: reachability.clone(),
-                budget: budget.clone(),
-            });
+        // No spares opened ahead: both pools share `max_connections`, and a spare kept here
+        // would take the share a closure is waiting for (`budget`).
+        let pool = super::builder(config, 0, &reachability).build_unchecked(NativeManager {
+            url: url.clone(),
+            target,
+            reachability: reachability.clone(),
+            budget: budget.clone(),
+        });
         Some(Self {
             pool,
             incidents: Incidents::default(),
