@@ -132,9 +132,11 @@ macro_rules! native_connections {
                 /// diesel's blocking call on the backend's own connection; on a server's native
                 /// connection, diesel-async's, awaited. `query` is expanded once per backend, so it
                 /// is typed by the backend that runs it. Use it inside the future of a unit of work
-                /// (it contains `.await`); it gives a `diesel::QueryResult`.
+                /// (it contains `.await`); it gives a `diesel::QueryResult`. It takes the
+                /// connection by value: for several statements in one unit, pass
+                /// [`UnitConnection::reborrow`] to all but the last. Example:
+                /// [`Database::unit`](crate::Database::unit).
                 #[macro_export]
-                #[doc(hidden)]
             ]
             statement [$d crate::on_native] $($variant)*);
         // The same for this crate, which can name a macro of its own making only by name.

@@ -293,7 +293,10 @@ impl Database {
 
     /// [`unit`](Self::unit) in a write transaction: `BEGIN IMMEDIATE` on SQLite (as
     /// [`write`](Self::write)), `BEGIN` on a native connection. An error from `work` rolls it
-    /// back; if the caller stops waiting before the commit, nothing is written.
+    /// back. On a native connection the caller can stop waiting at any point (a timeout works)
+    /// and nothing is written unless the commit was sent; on the blocking path (SQLite) a
+    /// started unit runs to its end as with [`write`](Self::write), so a timeout around it
+    /// fires only after it has committed.
     pub async fn unit_write<T, E, F>(&self, work: F) -> Result<T, E>
     where
         F: for<'c> FnOnce(crate::native::UnitConnection<'c>) -> crate::native::UnitFuture<'c, T, E>
@@ -345,8 +348,11 @@ impl Database {
     }
 
     /// Runs `work` in a write transaction ([`AnyConnection::write_transaction`]: `BEGIN
-    /// IMMEDIATE` on SQLite) in one blocking hop. If the caller stops waiting before the commit,
-    /// the transaction is rolled back and nothing is written.
+    /// IMMEDIATE` on SQLite) in one blocking hop. A unit dropped before it starts writes
+    /// nothing; once started, it runs to its end, and on a multi-thread runtime (where it runs in
+    /// place) its caller waits for it — a `tokio::time::timeout` around it cannot fire meanwhile.
+    /// On a current-thread runtime the caller can go away mid-unit: then the transaction is
+    /// rolled back instead of committed.
     pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
