@@ -14,7 +14,7 @@
 //! blocking call on [`UnitConnection::Blocking`] and to diesel-async's call on the others, each
 //! compiled for its backend.
 //!
-//! Which URLs the native driver serves ([`native_target`]): this build links diesel-async
+//! Which URLs the native driver serves (`native_target`): this build links diesel-async
 //! without TLS, so it serves a server on the loopback interface or a Unix socket, or one whose
 //! URL turns TLS off (`sslmode=disable`, `ssl_mode=disabled`), and only URLs whose parameters it
 //! reads the same way as the blocking driver. Any other URL keeps every call on the blocking
