@@ -248,7 +248,7 @@ fn names_and_annotations_the_generated_code_needs() {
 /// A file's name becomes a module: one that is not a Rust identifier is refused by name.
 #[test]
 fn file_names_become_modules() {
-    let dir = tempfile_dir();
+    let dir = tempfile_dir("names");
     for name in ["2fa.sql", "type.sql", "support.sql", "_.sql", "Support.sql"] {
         let path = dir.join(name);
         std::fs::write(&path, "-- name: q\nSELECT name FROM tenants WHERE tenant_id = :tenant_id AND deleted_at IS NULL;\n").unwrap();
@@ -274,7 +274,7 @@ fn file_names_become_modules() {
 /// query file; a file with bare-CR line endings is one line.
 #[test]
 fn files_of_one_folder() {
-    let dir = tempfile_dir().join("files");
+    let dir = tempfile_dir("files");
     std::fs::create_dir_all(&dir).unwrap();
     let query = "-- name: q\nSELECT name FROM tenants WHERE tenant_id = :tenant_id AND deleted_at IS NULL;\n";
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -328,8 +328,10 @@ fn analyze_one(text: &str) -> tk_sqlcheck::analyze::Analyzed {
     tk_sqlcheck::analyze::analyze(&blocks[0], &catalog()).expect("accepted")
 }
 
-fn tempfile_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("tk-sqlcheck-names-{}", std::process::id()));
+/// A scratch folder of one test. Each test its own: the tests of this binary run in parallel,
+/// and one removing a shared folder took another's files away (seen in CI).
+fn tempfile_dir(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tk-sqlcheck-{}-{test}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -506,7 +508,7 @@ fn a_nul_in_a_literal_is_refused() {
 /// naming that file.
 #[test]
 fn a_wrong_schema_or_entity_file_is_named() {
-    let dir = tempfile_dir().join("catalog");
+    let dir = tempfile_dir("catalog");
     std::fs::create_dir_all(&dir).unwrap();
     let garbage = dir.join("garbage.rs");
     std::fs::write(&garbage, "fn main() { println!(\"not a schema\"); }\n").unwrap();
