@@ -202,7 +202,9 @@ pub(crate) fn classify(e: &diesel::result::Error) -> Disposition {
             Disposition::ConnectionLost
         }
         D::DatabaseError(K::SerializationFailure, _) => Disposition::Contention,
-        D::DatabaseError(K::Unknown, info) => {
+        // tokio-postgres errors without an SQLSTATE (a dead socket among them) arrive from
+        // diesel-async as `UnableToSendCommand` with the driver's text.
+        D::DatabaseError(K::Unknown | K::UnableToSendCommand, info) => {
             let message = info.message().to_ascii_lowercase();
             if LOST.iter().any(|m| message.contains(m)) {
                 Disposition::ConnectionLost
@@ -273,6 +275,17 @@ mod tests {
         assert_eq!(
             classify(&unknown("deadlock detected")),
             Disposition::Contention
+        );
+        // diesel-async's form of a tokio-postgres error without an SQLSTATE, seen when
+        // PostgreSQL was restarted under typed calls; a parameter it could not encode is not.
+        let unsent = |m: &str| D::DatabaseError(K::UnableToSendCommand, Box::new(m.to_string()));
+        assert_eq!(
+            classify(&unsent("connection closed")),
+            Disposition::ConnectionLost
+        );
+        assert_eq!(
+            classify(&unsent("error serializing parameter 0")),
+            Disposition::Permanent
         );
     }
 

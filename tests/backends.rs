@@ -60,7 +60,72 @@ backend_tests!(
     callers_take_turns_for_connections,
     one_caller_at_a_time_reuses_the_warm_connection,
     min_idle_equal_to_max_connections_opens_and_serves,
+    sqlite_write_units_queue_for_the_write_lock_holding_no_connection,
 );
+
+/// On SQLite this process's write units queue for the one write lock before they take a
+/// connection: while one holds it, the others hold no connection (racing inside SQLite, each
+/// held one while it slept in the busy handler) and reads go on. On the servers write units
+/// run side by side.
+fn sqlite_write_units_queue_for_the_write_lock_holding_no_connection(db: &TestDb) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    runtime().block_on(async {
+        let database = open_with_counter(db, db.config().with_pool_size(8, 1)).await;
+        let inside = Arc::new(AtomicUsize::new(0));
+        let writers: Vec<_> = (0..6)
+            .map(|i| {
+                let (database, inside) = (database.clone(), inside.clone());
+                tokio::spawn(async move {
+                    database
+                        .write(move |c| {
+                            inside.fetch_add(1, Ordering::SeqCst);
+                            diesel::insert_into(tk_test_counter::table)
+                                .values((tk_test_counter::id.eq(i), tk_test_counter::n.eq(1i64)))
+                                .execute(c)?;
+                            std::thread::sleep(Duration::from_millis(400));
+                            inside.fetch_sub(1, Ordering::SeqCst);
+                            Ok::<_, Error>(())
+                        })
+                        .await
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let state = database.state();
+        let (in_use, units_inside) = (
+            state.connections - state.idle_connections,
+            inside.load(Ordering::SeqCst),
+        );
+        let read = database
+            .run(|c| Ok::<_, Error>(count_rows(c)))
+            .await
+            .unwrap();
+        let read_beside_a_writer = inside.load(Ordering::SeqCst) > 0;
+        for w in writers {
+            w.await.unwrap().unwrap();
+        }
+        let rows = database
+            .run(|c| Ok::<_, Error>(count_rows(c)))
+            .await
+            .unwrap();
+        assert_eq!(rows, 6);
+        assert!(read <= 6);
+        assert!(read_beside_a_writer, "the read waited for the writers");
+        match db.backend {
+            Backend::Sqlite => assert_eq!(
+                (in_use, units_inside),
+                (1, 1),
+                "connections in use and write units inside, {state:?}"
+            ),
+            _ => assert_eq!(
+                (in_use, units_inside),
+                (6, 6),
+                "connections in use and write units inside, {state:?}"
+            ),
+        }
+    });
+}
 
 /// Issue 13's bug: `min_idle = max_connections` (accepted by the configuration) made
 /// `Database::open` fail with "the new pool refused its first connection". The pool holds at

@@ -55,6 +55,8 @@ struct Args {
     tasks: Vec<usize>,
     pool: u32,
     rows: u32,
+    // `--profile CONTENDER,OP`: only that contender's load on that op, for a profiler.
+    profile: Option<(String, Op)>,
 }
 
 fn parse_args() -> Args {
@@ -67,6 +69,7 @@ fn parse_args() -> Args {
         tasks: vec![16, 64],
         pool: 16,
         rows: 11_000,
+        profile: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -91,6 +94,20 @@ fn parse_args() -> Args {
             "--load-rounds" => a.load_rounds = number(&flag, &value()),
             "--pool" => a.pool = number(&flag, &value()),
             "--tasks" => a.tasks = value().split(',').map(|n| number(&flag, n)).collect(),
+            "--profile" => {
+                let v = value();
+                let (name, op) = v
+                    .split_once(',')
+                    .unwrap_or_else(|| usage("--profile takes CONTENDER,OP"));
+                let op = match op {
+                    "get" => Op::Get,
+                    "insert" => Op::Insert,
+                    "insert-tx" => Op::InsertTx,
+                    "list" => Op::List,
+                    other => usage(&format!("unknown op {other}")),
+                };
+                a.profile = Some((name.to_string(), op));
+            }
             "--smoke" => {
                 a.seconds = 0.2;
                 a.rounds = 1;
@@ -108,6 +125,21 @@ fn parse_args() -> Args {
     a
 }
 
+/// CPU time (user and system) this process has used so far, from `/proc/self/stat`.
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces): utime and stime are 14 and 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    // Clock ticks of 1/100 s, the kernel's USER_HZ on Linux.
+    Duration::from_millis(f.iter().sum::<u64>() * 10)
+}
+
 fn number<T: std::str::FromStr>(flag: &str, v: &str) -> T {
     v.parse()
         .unwrap_or_else(|_| usage(&format!("{flag} takes a number, got {v:?}")))
@@ -119,7 +151,9 @@ fn usage(problem: &str) -> ! {
     }
     eprintln!(
         "usage: tk-peers [--backend sqlite|postgres|mysql]... [--seconds S] [--rounds N] \
-         [--calls N] [--load-rounds N] [--tasks 16,64] [--pool N] [--smoke]"
+         [--calls N] [--load-rounds N] [--tasks 16,64] [--pool N] [--smoke]\n       \
+         tk-peers --profile CONTENDER,get|insert|insert-tx|list [--backend B] [--tasks N] \
+         [--seconds S]   (one contender's load only, e.g. under `perf record`)"
     );
     std::process::exit(if problem.is_empty() { 0 } else { 2 })
 }
@@ -313,6 +347,36 @@ fn run_backend(rt: &tokio::runtime::Runtime, backend: Backend, args: &Args) -> R
         .chain(syncs.iter().map(|c| c.name()))
         .collect();
     let seq_counter = Arc::new(AtomicU64::new(0));
+    if let Some((name, op)) = &args.profile {
+        let c = asyncs
+            .iter()
+            .find(|c| c.name() == name)
+            .unwrap_or_else(|| usage(&format!("no async contender named {name}")))
+            .clone();
+        drop(asyncs);
+        for &tasks in &args.tasks {
+            let cpu0 = process_cpu();
+            let l = rt.block_on(load(
+                c.clone(),
+                *op,
+                tasks,
+                args.seconds,
+                seq_counter.clone(),
+            ));
+            let cpu = process_cpu() - cpu0;
+            println!(
+                "{name} {} {tasks} tasks: {:.0} calls/s, p99 {}, worst {}, calls per task {:.2}–{:.2}, this process's CPU per call {:.1} µs",
+                op.label(),
+                l.calls_per_s,
+                us(l.p99),
+                us(l.max),
+                l.min_share,
+                l.max_share,
+                cpu.as_secs_f64() * 1e6 / (l.calls_per_s * args.seconds)
+            );
+        }
+        std::process::exit(0);
+    }
 
     // Latency, in rounds with the order rotated.
     let mut seq = Vec::new();

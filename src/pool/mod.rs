@@ -54,14 +54,19 @@
 //!   failed within the checkout timeout), calls fail at once with [`Error::Unreachable`] instead
 //!   of each waiting out the checkout timeout; one call at a time still goes through to try again
 //!   (RELIABILITY.md, scenario 2).
-//! - Callers take turns: a fair semaphore with one permit per connection is taken before bb8's
-//!   checkout (within the checkout timeout) and given back after the connection is back in the
-//!   pool. bb8 alone lets a task that has just returned a connection take it again before the
-//!   waiter it woke runs; under 64 tasks some tasks then finished 1–3 calls in 2 s and p99 of a
-//!   write was 0.3 s. With turns every task stays within a few percent of the mean number of
-//!   calls and p99 of a PostgreSQL write transaction at 64 tasks fell from 468 ms to 31 ms; the
-//!   price is a wake-up per call when callers queue (reads at 64 tasks: 13k instead of 22k
-//!   calls/s on PostgreSQL). Measured with `peers/` (BENCHMARKS.md).
+//! - Callers take turns (`turns`): one turn per connection, taken before bb8's checkout (within
+//!   the checkout timeout) and given back after the connection is back in the pool. bb8 alone
+//!   lets a task that has just returned a connection take it again before the waiter it woke
+//!   runs, and the woken waiter queues again at the end; under 64 tasks some tasks then finished
+//!   1–3 calls in 2 s and p99 of a write was 0.3 s. On the servers turns are strict first-come,
+//!   first-served: every task stays within a few percent of the mean number of calls and p99 of
+//!   a PostgreSQL write transaction at 64 tasks fell from 468 ms to 31 ms. On SQLite a caller may
+//!   overtake a waiter for at most 5 ms (its *patience*): there a strict hand-off, two thread
+//!   wake-ups, cost more than the unit itself (reads at 64 tasks: 175k calls/s strict, 323k with
+//!   patience, the fewest calls per task 0.8× the mean). Measured with `peers/` (BENCHMARKS.md).
+//! - On SQLite, write units ([`Database::write`], [`Database::unit_write`]) of this process
+//!   also take turns for the one write lock, so that they queue here rather than in SQLite's busy
+//!   handler.
 //! - The most recently returned connection is reused first (LIFO): its server session is warm,
 //!   and spare connections age out by `idle_timeout`.
 //! - Connections are not pinged on every checkout (that costs 100–190 µs per call on
@@ -82,6 +87,7 @@ mod health;
 mod manager;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 mod native;
+mod turns;
 
 use health::{clock, Gate, Incidents, Reachability};
 pub use manager::connect_sync;
@@ -110,7 +116,7 @@ pub struct Database {
     pool: Arc<bb8::Pool<Manager>>,
     // One permit per connection the pool may hold, taken before a checkout and given back only
     // after the connection is back in the pool: see `hop`.
-    turns: Arc<tokio::sync::Semaphore>,
+    turns: Arc<turns::Turns>,
     incidents: Arc<Incidents>,
     url: DatabaseUrl,
     timeout: Duration,
@@ -121,6 +127,9 @@ pub struct Database {
     native: Option<Arc<native::NativePool>>,
     // `max_connections` shares, one held by every open connection of either pool.
     budget: Arc<budget::Budget>,
+    // SQLite: one write transaction of this process at a time; the others queue here, in
+    // process, rather than in SQLite's busy handler (see `write`).
+    write_gate: Option<Arc<turns::Turns>>,
 }
 
 impl std::fmt::Debug for Database {
@@ -200,10 +209,14 @@ impl Database {
             drop(extra);
         }
         tracing::info!(url = %url, "database pool ready");
+        let write_gate = (url.backend() == Backend::Sqlite)
+            .then(|| Arc::new(turns::Turns::new(1, patience(Backend::Sqlite))));
         Ok(Self {
+            write_gate,
             pool,
-            turns: Arc::new(tokio::sync::Semaphore::new(
+            turns: Arc::new(turns::Turns::new(
                 config.max_connections().value as usize,
+                patience(url.backend()),
             )),
             incidents: Arc::default(),
             url,
@@ -353,12 +366,30 @@ impl Database {
     /// place) its caller waits for it — a `tokio::time::timeout` around it cannot fire meanwhile.
     /// On a current-thread runtime the caller can go away mid-unit: then the transaction is
     /// rolled back instead of committed.
+    ///
+    /// On SQLite this process's write units take turns for the one write lock before they take
+    /// a connection (reads go on beside them). Racing for it inside SQLite instead, a unit that
+    /// lost slept in SQLite's busy handler, whose waits grow to 100 ms: under 16 writing tasks
+    /// the slowest write took 1.0–1.5 s and the fewest writes per task were 0.4× the mean; queued
+    /// here the slowest took 11–14 ms at the same calls/s (`tk-peers --profile
+    /// project,insert-tx`). Another process's writes still wait in `busy_timeout`. Statements
+    /// that write outside a write unit (`run`, `unit`) do not queue here.
     pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<Error> + From<diesel::result::Error> + Send + 'static,
     {
+        // Released when the unit has ended (committed or rolled back), after its connection is
+        // back in the pool.
+        let _gate = match &self.write_gate {
+            Some(gate) => Some(
+                tokio::time::timeout(self.timeout, gate.acquire())
+                    .await
+                    .map_err(|_| E::from(self.timed_out()))?,
+            ),
+            None => None,
+        };
         self.hop(move |conn, cancelled| {
             conn.write_transaction_checked(work, || {
                 if cancelled.load(Ordering::SeqCst) {
@@ -433,15 +464,14 @@ impl Database {
         &self,
         reachability: &Arc<Reachability>,
         connections: u32,
-    ) -> Result<(Option<health::ProbeGuard>, tokio::sync::SemaphorePermit<'_>)> {
+    ) -> Result<(Option<health::ProbeGuard>, turns::Turn<'_>)> {
         let probe = match reachability.gate(connections, self.timeout, std::time::Instant::now()) {
             Gate::Fail(unreachable) => return Err(unreachable),
             Gate::Probe(guard) => Some(guard),
             Gate::Go => None,
         };
         match tokio::time::timeout(self.timeout, self.turns.acquire()).await {
-            Ok(Ok(turn)) => Ok((probe, turn)),
-            Ok(Err(_)) => Err(Error::Internal("the pool's turn queue is closed".into())),
+            Ok(turn) => Ok((probe, turn)),
             Err(_) => Err(self.timed_out()),
         }
     }
@@ -494,6 +524,20 @@ impl Database {
             // discarded) only after the unit of work has finished.
         };
         blocking(unit).await.map_err(E::from)?
+    }
+}
+
+/// How long a waiter lets callers that find a free turn overtake it (`turns`). SQLite: 5 ms
+/// (its units run in place in microseconds, and a strict hand-off cost more than the unit; 10
+/// and 20 ms gave more calls/s but p99 of reads rose to the patience and the fewest calls per
+/// task fell to 0.42× the mean). The servers: none — their units wait on the network, a strict
+/// hand-off costs no calls/s there, and patience only raised p99 to itself (PostgreSQL reads at
+/// 64 tasks: p99 1.8 ms strict, 5.7 ms with 5 ms of patience, 50 ms with 50 ms; `tk-peers
+/// --profile`).
+fn patience(backend: Backend) -> Duration {
+    match backend {
+        Backend::Sqlite => Duration::from_millis(5),
+        _ => Duration::ZERO,
     }
 }
 
