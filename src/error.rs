@@ -13,7 +13,9 @@ pub enum Error {
     #[error(transparent)]
     Config(#[from] ConfigError),
 
-    /// A connection could not be established.
+    /// A connection could not be established: [`ErrorKind::Unavailable`] (retryable) when the
+    /// server could not be reached, [`ErrorKind::Config`] when it answered and refused the
+    /// sign-in.
     #[error("cannot connect to {backend} at {target}: {message}")]
     Connect {
         /// The backend.
@@ -81,7 +83,9 @@ pub enum Error {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// The configuration is invalid. Fix it; retrying will not help.
+    /// The configuration is invalid, or the database refused it at sign-in (an unknown user or
+    /// database, a wrong password, a SQLite file that cannot be opened). Fix it; retrying will
+    /// not help.
     Config,
     /// The database cannot be reached, or the connection broke. Retryable.
     Unavailable,
@@ -136,6 +140,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Config(_) => ErrorKind::Config,
+            Error::Connect { message, .. } if sign_in_refused(message) => ErrorKind::Config,
             Error::Connect { .. } | Error::Unreachable { .. } => ErrorKind::Unavailable,
             Error::PoolTimeout { .. } => ErrorKind::Timeout,
             Error::Query(e) => ErrorKind::of_query(e),
@@ -150,6 +155,24 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         self.kind().is_retryable()
     }
+}
+
+/// Whether a connect error says the database answered and refused this configuration: an
+/// unknown user or database, a wrong password, no `pg_hba.conf` entry, a SQLite file that cannot
+/// be opened. Fixing the configuration helps; retrying the same one does not. (The servers'
+/// wordings, from libpq, libmysqlclient and the native drivers, compared in lower case.)
+fn sign_in_refused(message: &str) -> bool {
+    const REFUSED: &[&str] = &[
+        "password authentication failed",
+        "authentication failed",
+        "no pg_hba.conf entry",
+        "does not exist", // PostgreSQL: role "…" / database "…" does not exist
+        "access denied for user",
+        "unknown database",
+        "unable to open database file",
+    ];
+    let message = message.to_ascii_lowercase();
+    REFUSED.iter().any(|m| message.contains(m))
 }
 
 /// What a driver error means for the caller.

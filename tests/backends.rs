@@ -61,7 +61,56 @@ backend_tests!(
     one_caller_at_a_time_reuses_the_warm_connection,
     min_idle_equal_to_max_connections_opens_and_serves,
     sqlite_write_units_queue_for_the_write_lock_holding_no_connection,
+    a_refused_sign_in_is_a_configuration_error_not_retryable,
 );
+
+/// A database that answers and refuses the configuration (an unknown user or database, a SQLite
+/// file that cannot be opened) fails start-up with a configuration error: retrying the same
+/// settings cannot help, unlike a server that is down (retryable).
+fn a_refused_sign_in_is_a_configuration_error_not_retryable(db: &TestDb) {
+    use trapperkeeper_db::error::ErrorKind;
+    let mut refused = Vec::new();
+    let mut down = None;
+    match db.backend {
+        Backend::Sqlite => {
+            let file = db.dir().join("a-plain-file");
+            std::fs::write(&file, b"not a directory").unwrap();
+            refused.push(format!("sqlite://{}/tk.db", file.display()));
+        }
+        _ => {
+            let url = url::Url::parse(&db.url).unwrap();
+            let mut user = url.clone();
+            user.set_username("tk_no_such_role").unwrap();
+            refused.push(user.to_string());
+            let mut database = url.clone();
+            database.set_path("/tk_no_such_database");
+            refused.push(database.to_string());
+            let mut port = url;
+            port.set_port(Some(1)).unwrap();
+            down = Some(port.to_string());
+        }
+    }
+    runtime().block_on(async {
+        let open = |url: String| async move {
+            let config = trapperkeeper_db::config::DatabaseConfig::for_url(&url)
+                .unwrap()
+                .with_connection_timeout(Duration::from_secs(3));
+            Database::open(&config).await.unwrap_err()
+        };
+        for url in refused {
+            let err = open(url).await;
+            assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+            assert!(!err.is_retryable(), "{err}");
+            let as_repository = trapperkeeper_db::repository::Error::from(err);
+            assert_eq!(as_repository.kind(), ErrorKind::Config, "{as_repository}");
+        }
+        if let Some(url) = down {
+            let err = open(url).await;
+            assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
+            assert!(err.is_retryable());
+        }
+    });
+}
 
 /// On SQLite this process's write units queue for the one write lock before they take a
 /// connection: while one holds it, the others hold no connection (racing inside SQLite, each

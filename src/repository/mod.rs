@@ -219,7 +219,9 @@ impl From<crate::Error> for Error {
         match e {
             crate::Error::Query(q) => q.into(),
             crate::Error::PoolTimeout { .. } => Error::Timeout { source: e },
-            crate::Error::Connect { .. } | crate::Error::Unreachable { .. } => {
+            crate::Error::Connect { .. } | crate::Error::Unreachable { .. }
+                if e.kind() == crate::error::ErrorKind::Unavailable =>
+            {
                 Error::Unavailable { source: e }
             }
             other => Error::Database { source: other },
