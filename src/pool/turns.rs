@@ -38,10 +38,10 @@ struct Waiter {
 }
 
 impl Waiter {
-    fn wake(&self) {
-        if let Some(waker) = lock(&self.waker).take() {
-            waker.wake();
-        }
+    // Taken under the state lock, woken after it is released. A waiter without a waker has
+    // been woken already and will look at the state when it runs.
+    fn take_waker(&self) -> Option<Waker> {
+        lock(&self.waker).take()
     }
 }
 
@@ -118,7 +118,11 @@ impl Turns {
                 state.free -= 1;
                 state.queue.pop_front();
                 queued.done = true;
-                wake_head_if_free(&state);
+                let next = waker_of_head_if_free(&state);
+                drop(state);
+                if let Some(next) = next {
+                    next.wake();
+                }
                 return Poll::Ready(Turn(self));
             }
             *lock(&queued.waiter.waker) = Some(cx.waker().clone());
@@ -129,21 +133,27 @@ impl Turns {
 
     fn give_back(&self) {
         let mut state = lock(&self.state);
-        let Some(head) = state.queue.front() else {
-            state.free += 1;
-            return;
+        let (first, second) = match state.queue.front() {
+            None => {
+                state.free += 1;
+                (None, None)
+            }
+            Some(head) if head.since.elapsed() >= self.patience => {
+                let head = state.queue.pop_front().expect("the head is there");
+                head.granted
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                // A turn given back earlier, while the old head was young, may still be free:
+                // it is the new head's to take now.
+                (head.take_waker(), waker_of_head_if_free(&state))
+            }
+            Some(_) => {
+                // The head may take it when it runs, unless a caller overtakes it first.
+                state.free += 1;
+                (waker_of_head_if_free(&state), None)
+            }
         };
-        if head.since.elapsed() >= self.patience {
-            let head = state.queue.pop_front().expect("the head is there");
-            head.granted
-                .store(true, std::sync::atomic::Ordering::Relaxed);
-            drop(state);
-            head.wake();
-            return;
-        }
-        // The head may take it when it runs, unless a caller overtakes it first.
-        state.free += 1;
-        wake_head_if_free(&state);
+        drop(state);
+        first.into_iter().chain(second).for_each(Waker::wake);
     }
 
     /// Turns free now (for tests).
@@ -153,12 +163,11 @@ impl Turns {
     }
 }
 
-fn wake_head_if_free(state: &State) {
-    if state.free > 0 {
-        if let Some(head) = state.queue.front() {
-            head.wake();
-        }
+fn waker_of_head_if_free(state: &State) -> Option<Waker> {
+    if state.free == 0 {
+        return None;
     }
+    state.queue.front().and_then(|head| head.take_waker())
 }
 
 /// A caller in the queue; leaves it when dropped before it got its turn.
@@ -184,7 +193,11 @@ impl Drop for Queued<'_> {
             return;
         }
         state.queue.retain(|w| !Arc::ptr_eq(w, &self.waiter));
-        wake_head_if_free(&state);
+        let next = waker_of_head_if_free(&state);
+        drop(state);
+        if let Some(next) = next {
+            next.wake();
+        }
     }
 }
 
@@ -227,6 +240,11 @@ mod tests {
         });
     }
 
+    /// One poll, without a runtime's waker.
+    fn poll_now<F: std::future::Future>(f: std::pin::Pin<&mut F>) -> Poll<F::Output> {
+        f.poll(&mut std::task::Context::from_waker(Waker::noop()))
+    }
+
     #[test]
     fn with_patience_a_newcomer_overtakes_until_the_head_has_waited_it() {
         rt().block_on(async {
@@ -240,14 +258,57 @@ mod tests {
             tokio::task::yield_now().await;
             drop(first);
             // Given back while the waiter has not run yet: the caller here takes it again.
-            let again = turns.acquire().await;
-            tokio::time::sleep(Duration::from_millis(60)).await;
+            let mut again = Box::pin(turns.acquire());
+            let Poll::Ready(again) = poll_now(again.as_mut()) else {
+                panic!("a newcomer within the patience waited");
+            };
+            // The runtime's one thread is held here: the waiter cannot run meanwhile.
+            std::thread::sleep(Duration::from_millis(60));
+            // Given back once the waiter has waited its patience: handed to it, not freed.
             drop(again);
-            // The waiter has waited its patience: the turn went to it, a newcomer waits.
-            let newcomer = tokio::time::timeout(Duration::from_millis(20), turns.acquire()).await;
-            assert!(newcomer.is_err(), "overtook a waiter past its patience");
+            assert_eq!(turns.free(), 0);
+            assert!(lock(&turns.state).queue.is_empty());
+            let mut newcomer = Box::pin(turns.acquire());
+            assert!(
+                poll_now(newcomer.as_mut()).is_pending(),
+                "overtook a waiter past its patience"
+            );
+            drop(newcomer);
             waiter.await.unwrap();
             assert_eq!(turns.free(), 1);
+        });
+    }
+
+    /// A turn handed to a waiter past its patience while another turn was already free (given
+    /// back when that waiter was young, before it ran): the next waiter is woken for the free
+    /// one, not left waiting beside it.
+    #[test]
+    fn a_turn_left_free_by_a_hand_off_goes_to_the_next_waiter() {
+        rt().block_on(async {
+            let turns = Arc::new(Turns::new(2, Duration::from_millis(50)));
+            let (a, b) = (turns.acquire().await, turns.acquire().await);
+            let served = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let mut waiting = Vec::new();
+            for _ in 0..2 {
+                let (t, served) = (turns.clone(), served.clone());
+                waiting.push(tokio::spawn(async move {
+                    let _turn = t.acquire().await;
+                    served.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    std::future::pending::<()>().await;
+                }));
+                tokio::task::yield_now().await;
+            }
+            drop(a);
+            std::thread::sleep(Duration::from_millis(60));
+            drop(b);
+            for _ in 0..10 {
+                tokio::task::yield_now().await;
+            }
+            assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 2);
+            assert_eq!(turns.free(), 0);
+            for w in waiting {
+                w.abort();
+            }
         });
     }
 
@@ -264,7 +325,10 @@ mod tests {
             });
             tokio::task::yield_now().await;
             drop(first);
-            next.await.unwrap();
+            tokio::time::timeout(Duration::from_secs(5), next)
+                .await
+                .expect("the waiter behind one that gave up got its turn")
+                .unwrap();
             assert_eq!(turns.free(), 1);
 
             // Granted, then dropped before it ran: the turn is not lost.
