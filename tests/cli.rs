@@ -769,6 +769,32 @@ fn toml_values_are_typed_and_data_dir_is_relative_to_the_file() {
     );
 }
 
+backend_tests!(a_refused_sign_in_exits_as_a_configuration_error);
+
+/// A database that answers and refuses the sign-in is the operator's configuration to fix: exit
+/// 2, one line naming the database; a server that is down stays exit 1 (above).
+fn a_refused_sign_in_exits_as_a_configuration_error(db: &TestDb) {
+    let url = match db.backend {
+        Backend::Sqlite => {
+            let file = db.dir().join("a-plain-file");
+            std::fs::write(&file, b"not a directory").unwrap();
+            format!("sqlite://{}/tk.db", file.display())
+        }
+        _ => {
+            let mut url = url::Url::parse(&db.url).unwrap();
+            url.set_username("tk_no_such_role").unwrap();
+            url.to_string()
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for cmd in [&["db", "migrate"][..], &["tenant", "list"]] {
+        let out = tk(dir.path(), cmd, &[("TK_DATABASE_URL", &url)]);
+        let stderr = assert_clean_failure(&out, 2);
+        assert!(stderr.starts_with("error: "), "{stderr}");
+        assert!(!stderr.contains("Canary7fQ2xLw9"), "{stderr}");
+    }
+}
+
 backend_tests!(a_database_error_says_so_once);
 
 /// A statement the database refuses (here: a table dropped behind the binary's back) is one

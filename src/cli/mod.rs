@@ -202,11 +202,14 @@ where
     }
 }
 
-/// 2 for usage, configuration and validation errors, 1 for everything else.
+/// 2 for usage, configuration (a database that refused the sign-in included) and validation
+/// errors, 1 for everything else.
 pub fn exit_code(error: &CliError) -> u8 {
+    use crate::error::ErrorKind;
     match error {
-        CliError::Usage(_) | CliError::Db(Error::Config(_)) => 2,
-        CliError::Repo(crate::repository::Error::Validation { .. }) => 2,
+        CliError::Usage(_) => 2,
+        CliError::Db(e) if e.kind() == ErrorKind::Config => 2,
+        CliError::Repo(e) if matches!(e.kind(), ErrorKind::Config | ErrorKind::Validation) => 2,
         CliError::Copy(
             crate::copy::CopyError::InvalidRow { .. } | crate::copy::CopyError::OtherSource { .. },
         ) => 2,
