@@ -388,6 +388,14 @@ impl DatabaseUrl {
             // port" and connects to 3306. Neither is what was written.
             return Err(malformed("port 0 is not a port".into()));
         }
+        // PostgreSQL defaults the database to the user's name; MySQL has no default, and a
+        // connection without one signs in and then fails every statement ("No database
+        // selected").
+        if backend == Backend::Mysql && parsed.path().trim_matches('/').is_empty() {
+            return Err(malformed(format!(
+                "the URL names no database: write {scheme}://user@host/DATABASE"
+            )));
+        }
         check_parameters(backend, &parsed).map_err(malformed)?;
         let mut password = None;
         if let Some(p) = parsed.password() {

@@ -98,6 +98,33 @@ fn a_bare_path_is_told_the_sqlite_form() {
     assert!(!text.contains("sqlite://path"), "{text}");
 }
 
+/// A MySQL URL must name its database (MySQL has none by default: the connection signed in and
+/// then every statement failed with "No database selected", exit 1). PostgreSQL's defaults to
+/// the user's name, as libpq does.
+#[test]
+fn a_mysql_url_without_a_database_is_refused_when_read() {
+    for url in [
+        "mysql://u@127.0.0.1:3306",
+        "mysql://u@127.0.0.1:3306/",
+        "mariadb://u:pw@h/",
+    ] {
+        if !backend_of(url).is_compiled_in() {
+            continue;
+        }
+        let err = DatabaseUrl::parse(url).unwrap_err();
+        assert!(matches!(err, UrlError::Malformed { .. }), "{url}: {err}");
+        assert!(
+            err.to_string().contains("names no database"),
+            "{url}: {err}"
+        );
+    }
+    for url in ["postgres://u@h", "postgres://u@h/"] {
+        if backend_of(url).is_compiled_in() {
+            DatabaseUrl::parse(url).unwrap();
+        }
+    }
+}
+
 /// URL parameters are checked when the URL is read: an unknown one or an impossible value is a
 /// configuration error naming the parameter (never its value), on both server backends.
 #[test]
