@@ -1383,6 +1383,46 @@ fn text_compares_by_code_point_on_a_postgres_database_collating_as_en_us() {
     }
 }
 
+backend_tests!(repo_write_is_all_or_nothing);
+
+/// `Repo::write` runs repository functions in one write transaction: a later failure (here a
+/// name that fails validation) rolls back an earlier create; a unit that succeeds keeps both.
+fn repo_write_is_all_or_nothing(db: &TestDb) {
+    runtime().block_on(async {
+        let database = Database::open(&db.config()).await.unwrap();
+        let repo = Repo::new(&database);
+        let new = |name: &str| tenants::NewTenant { name: name.into() };
+        let err = repo
+            .write(move |c| {
+                tenants::create(c, new("kept only if all succeed"))?;
+                tenants::create(c, new(""))
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(err, RepoError::Validation { .. }), "{err:?}");
+        let listed = repo
+            .call(|c| tenants::list(c, Page::first(10)))
+            .await
+            .unwrap();
+        assert!(listed.is_empty(), "{listed:?}");
+        let (a, b) = repo
+            .write(move |c| {
+                Ok((
+                    tenants::create(c, new("first"))?.tenant_id,
+                    tenants::create(c, new("second"))?.tenant_id,
+                ))
+            })
+            .await
+            .unwrap();
+        let listed = repo
+            .call(|c| tenants::list(c, Page::first(10)))
+            .await
+            .unwrap();
+        let ids: Vec<_> = listed.iter().map(|t| t.tenant_id).collect();
+        assert_eq!(ids, vec![a, b]);
+    });
+}
+
 backend_tests!(configuration_set_creates_then_replaces);
 
 /// `configurations::set` (what `config set` runs): creates the key's live value, then replaces
