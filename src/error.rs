@@ -157,22 +157,25 @@ impl Error {
     }
 }
 
-/// Whether a connect error says the database answered and refused this configuration: an
-/// unknown user or database, a wrong password, no `pg_hba.conf` entry, a SQLite file that cannot
-/// be opened. Fixing the configuration helps; retrying the same one does not. (The servers'
-/// wordings, from libpq, libmysqlclient and the native drivers, compared in lower case.)
+/// Whether a connect error says the server answered and refused this configuration: an unknown
+/// user or database, a wrong password, no `pg_hba.conf` entry. Fixing the configuration helps;
+/// retrying the same one does not. Only these exact server wordings (libpq, libmysqlclient and
+/// the native drivers, compared in lower case); anything else, a localized message included,
+/// stays retryable. (SQLite paths that cannot be opened are refused earlier, by
+/// `prepare_target`.)
 fn sign_in_refused(message: &str) -> bool {
-    const REFUSED: &[&str] = &[
-        "password authentication failed",
-        "authentication failed",
-        "no pg_hba.conf entry",
-        "does not exist", // PostgreSQL: role "…" / database "…" does not exist
-        "access denied for user",
-        "unknown database",
-        "unable to open database file",
-    ];
-    let message = message.to_ascii_lowercase();
-    REFUSED.iter().any(|m| message.contains(m))
+    // White space folded: libpq writes "FATAL:  role", a message on one line "FATAL: role".
+    let m = message
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase();
+    m.contains("password authentication failed for user")
+        || m.contains("no pg_hba.conf entry for")
+        || ((m.contains("fatal: role \"") || m.contains("fatal: database \""))
+            && m.contains("\" does not exist"))
+        || m.contains("access denied for user")
+        || m.contains("unknown database '")
 }
 
 /// What a driver error means for the caller.
@@ -310,6 +313,42 @@ mod tests {
             classify(&unsent("error serializing parameter 0")),
             Disposition::Permanent
         );
+    }
+
+    #[test]
+    fn only_a_refused_sign_in_is_a_configuration_error() {
+        let connect = |message: &str| Error::Connect {
+            backend: Backend::Postgres,
+            target: "postgres://u:***@h/db".into(),
+            message: message.into(),
+        };
+        // As the servers said them in tests/backends.rs and the new-user trial.
+        for refused in [
+            "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  role \"tk_no_such_role\" does not exist",
+            "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  database \"no_such_db\" does not exist",
+            "connection to server at \"10.0.0.5\", port 5432 failed: FATAL:  password authentication failed for user \"tk\"",
+            "FATAL:  no pg_hba.conf entry for host \"10.0.0.9\", user \"tk\", database \"tk\", no encryption",
+            "Access denied for user 'tk_no_such_role'@'127.0.0.1' (using password: YES)",
+            "Unknown database 'tk_no_such_database'",
+        ] {
+            assert_eq!(connect(refused).kind(), ErrorKind::Config, "{refused}");
+        }
+        for transient in [
+            "connection to server at \"127.0.0.1\", port 1 failed: Connection refused",
+            "FATAL:  the database system is starting up",
+            "FATAL:  the database system is shutting down",
+            "could not translate host name \"db\" to address: Temporary failure in name resolution",
+            "Can't connect to server on '127.0.0.1' (115)",
+            "FATAL:  sorry, too many clients already",
+            "FATAL:  remaining connection slots are reserved",
+            "no answer within 5000ms",
+        ] {
+            assert_eq!(
+                connect(transient).kind(),
+                ErrorKind::Unavailable,
+                "{transient}"
+            );
+        }
     }
 
     #[test]

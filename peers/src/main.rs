@@ -355,7 +355,7 @@ fn run_backend(rt: &tokio::runtime::Runtime, backend: Backend, args: &Args) -> R
             .clone();
         drop(asyncs);
         for &tasks in &args.tasks {
-            let cpu0 = process_cpu();
+            let (cpu0, t0) = (process_cpu(), Instant::now());
             let l = rt.block_on(load(
                 c.clone(),
                 *op,
@@ -363,7 +363,7 @@ fn run_backend(rt: &tokio::runtime::Runtime, backend: Backend, args: &Args) -> R
                 args.seconds,
                 seq_counter.clone(),
             ));
-            let cpu = process_cpu() - cpu0;
+            let (cpu, elapsed) = (process_cpu() - cpu0, t0.elapsed().as_secs_f64());
             println!(
                 "{name} {} {tasks} tasks: {:.0} calls/s, p99 {}, worst {}, calls per task {:.2}–{:.2}, this process's CPU per call {:.1} µs",
                 op.label(),
@@ -372,10 +372,15 @@ fn run_backend(rt: &tokio::runtime::Runtime, backend: Backend, args: &Args) -> R
                 us(l.max),
                 l.min_share,
                 l.max_share,
-                cpu.as_secs_f64() * 1e6 / (l.calls_per_s * args.seconds)
+                cpu.as_secs_f64() * 1e6 / (l.calls_per_s * elapsed)
             );
         }
-        std::process::exit(0);
+        drop(syncs);
+        return Results {
+            backend,
+            seq: Vec::new(),
+            load: Vec::new(),
+        };
     }
 
     // Latency, in rounds with the order rotated.
@@ -620,6 +625,9 @@ fn main() {
         .iter()
         .map(|&b| run_backend(&rt, b, &args))
         .collect();
+    if args.profile.is_some() {
+        return;
+    }
     let misses = targets(&results);
     println!("\n{misses} target(s) missed");
 }

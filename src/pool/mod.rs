@@ -114,8 +114,8 @@ pub struct PoolState {
 #[derive(Clone)]
 pub struct Database {
     pool: Arc<bb8::Pool<Manager>>,
-    // One permit per connection the pool may hold, taken before a checkout and given back only
-    // after the connection is back in the pool: see `hop`.
+    // One turn per connection the pool may hold, taken before a checkout and given back only
+    // after the connection is back in the pool: see `turn`.
     turns: Arc<turns::Turns>,
     incidents: Arc<Incidents>,
     url: DatabaseUrl,
@@ -334,7 +334,11 @@ impl Database {
         #[cfg(any(feature = "postgres", feature = "mysql"))]
         if let Some(native) = &self.native {
             let (probe, _turn) = self
-                .turn(&native.reachability, native.state().connections)
+                .turn(
+                    &native.reachability,
+                    native.state().connections,
+                    self.timeout,
+                )
                 .await?;
             return native.run(work, write, || self.timed_out(), probe).await;
         }
@@ -357,7 +361,8 @@ impl Database {
         T: Send + 'static,
         E: From<Error> + Send + 'static,
     {
-        self.hop(move |conn, _cancelled| work(conn)).await
+        self.hop(self.timeout, move |conn, _cancelled| work(conn))
+            .await
     }
 
     /// Runs `work` in a write transaction ([`AnyConnection::write_transaction`]: `BEGIN
@@ -369,10 +374,10 @@ impl Database {
     ///
     /// On SQLite this process's write units take turns for the one write lock before they take
     /// a connection (reads go on beside them). Racing for it inside SQLite instead, a unit that
-    /// lost slept in SQLite's busy handler, whose waits grow to 100 ms: under 16 writing tasks
-    /// the slowest write took 1.0–1.5 s and the fewest writes per task were 0.4× the mean; queued
-    /// here the slowest took 11–14 ms at the same calls/s (`tk-peers --profile
-    /// project,insert-tx`). Another process's writes still wait in `busy_timeout`. Statements
+    /// lost slept in SQLite's busy handler, whose waits grow to 100 ms: under 16–64 writing
+    /// tasks the slowest write took 0.5–1.5 s and the fewest writes per task were 0.4–0.7× the
+    /// mean; queued here the slowest took 11–12 ms, at calls/s within ±12% of racing in paired
+    /// runs (`tk-peers --profile project,insert-tx`). Another process's writes still wait in `busy_timeout`. Statements
     /// that write outside a write unit (`run`, `unit`) do not queue here.
     pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
     where
@@ -380,8 +385,11 @@ impl Database {
         T: Send + 'static,
         E: From<Error> + From<diesel::result::Error> + Send + 'static,
     {
-        // Released when the unit has ended (committed or rolled back), after its connection is
-        // back in the pool.
+        // Held until the unit has ended, after its connection is back in the pool (on a
+        // current-thread runtime a caller that goes away mid-unit releases it early: the next
+        // writer then waits in `busy_timeout` for that unit). The wait for it counts against
+        // the checkout timeout, with the wait for a turn.
+        let started = std::time::Instant::now();
         let _gate = match &self.write_gate {
             Some(gate) => Some(
                 tokio::time::timeout(self.timeout, gate.acquire())
@@ -390,7 +398,8 @@ impl Database {
             ),
             None => None,
         };
-        self.hop(move |conn, cancelled| {
+        let wait = self.timeout.saturating_sub(started.elapsed());
+        self.hop(wait, move |conn, cancelled| {
             conn.write_transaction_checked(work, || {
                 if cancelled.load(Ordering::SeqCst) {
                     Err(E::from(Error::Cancelled))
@@ -452,38 +461,39 @@ impl Database {
     }
 
     /// The way into a pool: fails fast while its server is unreachable ([`Reachability`]: the
-    /// guard, if any, makes this call the probe), then waits for a turn. Callers take turns in
-    /// the order they came. bb8 alone is not fair: a returned connection wakes one waiter, and a
-    /// task that checks out again before that waiter runs takes it (measured: under 64 tasks
-    /// some finished 1–3 calls in 2 s, p99 300 ms). tokio's semaphore hands a released permit to
-    /// the longest waiter, and there are as many permits as connections, so a caller holding one
-    /// finds a connection in the pool (or bb8 opens one). The permit is released after the
-    /// unit, when its connection is back. The wait for a turn counts against the checkout
-    /// timeout.
+    /// guard, if any, makes this call the probe), then waits at most `wait` for a turn
+    /// (`turns`: in the order callers came on the servers; on SQLite one may overtake a waiter
+    /// for at most its patience). bb8 alone is not fair: a returned connection wakes one waiter,
+    /// and a task that checks out again before that waiter runs takes it (measured: under 64
+    /// tasks some finished 1–3 calls in 2 s, p99 300 ms). There are as many turns as
+    /// connections, so a caller holding one finds a connection in the pool (or bb8 opens one).
+    /// The turn is given back after the unit, when its connection is back.
     async fn turn(
         &self,
         reachability: &Arc<Reachability>,
         connections: u32,
+        wait: Duration,
     ) -> Result<(Option<health::ProbeGuard>, turns::Turn<'_>)> {
         let probe = match reachability.gate(connections, self.timeout, std::time::Instant::now()) {
             Gate::Fail(unreachable) => return Err(unreachable),
             Gate::Probe(guard) => Some(guard),
             Gate::Go => None,
         };
-        match tokio::time::timeout(self.timeout, self.turns.acquire()).await {
+        match tokio::time::timeout(wait, self.turns.acquire()).await {
             Ok(turn) => Ok((probe, turn)),
             Err(_) => Err(self.timed_out()),
         }
     }
 
-    async fn hop<T, E, F>(&self, work: F) -> Result<T, E>
+    /// Runs `work` in one blocking hop, waiting at most `wait` for a turn.
+    async fn hop<T, E, F>(&self, wait: Duration, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut AnyConnection, &AtomicBool) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<Error> + Send + 'static,
     {
         let (probe, _turn) = self
-            .turn(&self.reachability, self.pool.state().connections)
+            .turn(&self.reachability, self.pool.state().connections, wait)
             .await?;
         let cancelled = Arc::new(AtomicBool::new(false));
         let _on_drop = CancelOnDrop(cancelled.clone());
@@ -530,7 +540,7 @@ impl Database {
 /// How long a waiter lets callers that find a free turn overtake it (`turns`). SQLite: 5 ms
 /// (its units run in place in microseconds, and a strict hand-off cost more than the unit; 10
 /// and 20 ms gave more calls/s but p99 of reads rose to the patience and the fewest calls per
-/// task fell to 0.42× the mean). The servers: none — their units wait on the network, a strict
+/// task fell to 0.44× the mean). The servers: none — their units wait on the network, a strict
 /// hand-off costs no calls/s there, and patience only raised p99 to itself (PostgreSQL reads at
 /// 64 tasks: p99 1.8 ms strict, 5.7 ms with 5 ms of patience, 50 ms with 50 ms; `tk-peers
 /// --profile`).

@@ -1,11 +1,11 @@
 //! Turns: one per connection a pool may hold, taken before a checkout and given back after the
 //! connection is back in the pool, so that a caller holding a turn finds a connection (or bb8
-//! opens one) and callers are served in the order they came.
+//! opens one) and, with zero patience, callers are served in the order they came.
 //!
 //! Strict order has a price where a unit of work is cheap: every call of a task that queues
 //! parks it and wakes the next one on another thread. On SQLite, where a unit runs in place on
 //! the caller's thread in a few microseconds, that hand-off cost more than the unit (reads at 64
-//! tasks: 11.5 µs of this process's CPU per call with strict turns, 5.5 µs without; `tk-peers
+//! tasks: 11.3 µs of this process's CPU per call with strict turns, 5.5 µs without; `tk-peers
 //! --profile`). So a pool may have *patience*: a caller that finds a free turn takes it even
 //! though others wait, unless the longest waiter has waited `patience`; from then on, a turn
 //! given back goes to that waiter. A waiter therefore waits at most `patience` longer than in
