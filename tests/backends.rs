@@ -62,7 +62,74 @@ backend_tests!(
     min_idle_equal_to_max_connections_opens_and_serves,
     sqlite_write_units_queue_for_the_write_lock_holding_no_connection,
     a_refused_sign_in_is_a_configuration_error_not_retryable,
+    a_write_whose_caller_left_keeps_its_turn_until_its_unit_ends,
 );
+
+/// On a current-thread runtime a unit runs on the blocking pool and its caller can go away
+/// mid-unit; the unit's turn (and on SQLite the write lock's) is given back only when the unit
+/// has ended and its connection is back. A second writer meanwhile takes no connection on SQLite
+/// (it waits for the write lock in process) and writes on its own on the servers.
+fn a_write_whose_caller_left_keeps_its_turn_until_its_unit_ends(db: &TestDb) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    common::current_thread_runtime().block_on(async {
+        let database = open_with_counter(db, db.config().with_pool_size(4, 1)).await;
+        let (started, release) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicBool::new(false)),
+        );
+        let first = {
+            let (database, started, release) = (database.clone(), started.clone(), release.clone());
+            tokio::spawn(async move {
+                database
+                    .write(move |c| {
+                        started.store(true, Ordering::SeqCst);
+                        while !release.load(Ordering::SeqCst) {
+                            std::thread::sleep(Duration::from_millis(5));
+                        }
+                        count_rows(c);
+                        Ok::<_, Error>(())
+                    })
+                    .await
+            })
+        };
+        while !started.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        first.abort(); // the caller goes away; the unit runs on
+        let _ = first.await;
+        let second = {
+            let database = database.clone();
+            tokio::spawn(async move {
+                database
+                    .write(|c| {
+                        diesel::insert_into(tk_test_counter::table)
+                            .values((tk_test_counter::id.eq(1), tk_test_counter::n.eq(1i64)))
+                            .execute(c)?;
+                        Ok::<_, Error>(())
+                    })
+                    .await
+            })
+        };
+        // The servers' second write ends on its own; SQLite's waits (the whole 2 s).
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while !second.is_finished() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let state = database.state();
+        let in_use = state.connections - state.idle_connections;
+        let second_done = second.is_finished();
+        release.store(true, Ordering::SeqCst);
+        second.await.unwrap().unwrap();
+        // SQLite: the second writer waits for the lock without a connection; the servers: it
+        // has written on a connection of its own and given it back.
+        assert_eq!(
+            (in_use, second_done),
+            (1, db.backend != Backend::Sqlite),
+            "connections in use and whether the second write was done, {state:?}"
+        );
+    });
+}
 
 /// A database that answers and refuses the configuration (an unknown user or database, a SQLite
 /// file that cannot be opened) fails start-up with a configuration error: retrying the same

@@ -361,7 +361,7 @@ impl Database {
         T: Send + 'static,
         E: From<Error> + Send + 'static,
     {
-        self.hop(self.timeout, move |conn, _cancelled| work(conn))
+        self.hop(self.timeout, None, move |conn, _cancelled| work(conn))
             .await
     }
 
@@ -385,12 +385,10 @@ impl Database {
         T: Send + 'static,
         E: From<Error> + From<diesel::result::Error> + Send + 'static,
     {
-        // Held until the unit has ended, after its connection is back in the pool (on a
-        // current-thread runtime a caller that goes away mid-unit releases it early: the next
-        // writer then waits in `busy_timeout` for that unit). The wait for it counts against
-        // the checkout timeout, with the wait for a turn.
+        // Held until the unit has ended and its connection is back in the pool (`hop`). The
+        // wait for it counts against the checkout timeout, with the wait for a turn.
         let started = std::time::Instant::now();
-        let _gate = match &self.write_gate {
+        let gate = match &self.write_gate {
             Some(gate) => Some(
                 tokio::time::timeout(self.timeout, gate.acquire())
                     .await
@@ -399,7 +397,7 @@ impl Database {
             None => None,
         };
         let wait = self.timeout.saturating_sub(started.elapsed());
-        self.hop(wait, move |conn, cancelled| {
+        self.hop(wait, gate, move |conn, cancelled| {
             conn.write_transaction_checked(work, || {
                 if cancelled.load(Ordering::SeqCst) {
                     Err(E::from(Error::Cancelled))
@@ -473,7 +471,7 @@ impl Database {
         reachability: &Arc<Reachability>,
         connections: u32,
         wait: Duration,
-    ) -> Result<(Option<health::ProbeGuard>, turns::Turn<'_>)> {
+    ) -> Result<(Option<health::ProbeGuard>, turns::Turn)> {
         let probe = match reachability.gate(connections, self.timeout, std::time::Instant::now()) {
             Gate::Fail(unreachable) => return Err(unreachable),
             Gate::Probe(guard) => Some(guard),
@@ -485,14 +483,15 @@ impl Database {
         }
     }
 
-    /// Runs `work` in one blocking hop, waiting at most `wait` for a turn.
-    async fn hop<T, E, F>(&self, wait: Duration, work: F) -> Result<T, E>
+    /// Runs `work` in one blocking hop, waiting at most `wait` for a turn. `held` (the SQLite
+    /// write gate) is given back with the turn.
+    async fn hop<T, E, F>(&self, wait: Duration, held: Option<turns::Turn>, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut AnyConnection, &AtomicBool) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<Error> + Send + 'static,
     {
-        let (probe, _turn) = self
+        let (probe, turn) = self
             .turn(&self.reachability, self.pool.state().connections, wait)
             .await?;
         let cancelled = Arc::new(AtomicBool::new(false));
@@ -502,36 +501,43 @@ impl Database {
         let mut pooled = checked_out?;
         let incidents = self.incidents.clone();
         let unit = move || {
-            if cancelled.load(Ordering::SeqCst) {
-                return Err(E::from(Error::Cancelled));
-            }
-            let slot = &mut *pooled;
-            let Some(conn) = slot.conn.as_mut() else {
-                slot.broken = true;
-                return Err(E::from(Error::Internal("pooled connection missing".into())));
-            };
-            match catch_unwind(AssertUnwindSafe(|| work(conn, &cancelled))) {
-                Ok(Ok(value)) => Ok(value),
-                Ok(Err(error)) => {
-                    // Cheap only on the error path: tell a failed statement from a dead link.
-                    // (A unit's own transaction is already rolled back here; one still open
-                    // means the rollback failed, usually because the link is dead.)
-                    let dead = conn.ping().is_err();
-                    if dead {
-                        incidents.record(clock());
-                    }
-                    if dead || conn.in_transaction() {
-                        slot.broken = true;
-                    }
-                    Err(error)
+            let outcome = (|| {
+                if cancelled.load(Ordering::SeqCst) {
+                    return Err(E::from(Error::Cancelled));
                 }
-                Err(panic) => {
+                let slot = &mut *pooled;
+                let Some(conn) = slot.conn.as_mut() else {
                     slot.broken = true;
-                    Err(E::from(Error::Panicked(panic_message(&panic))))
+                    return Err(E::from(Error::Internal("pooled connection missing".into())));
+                };
+                match catch_unwind(AssertUnwindSafe(|| work(conn, &cancelled))) {
+                    Ok(Ok(value)) => Ok(value),
+                    Ok(Err(error)) => {
+                        // Cheap only on the error path: tell a failed statement from a dead link.
+                        // (A unit's own transaction is already rolled back here; one still open
+                        // means the rollback failed, usually because the link is dead.)
+                        let dead = conn.ping().is_err();
+                        if dead {
+                            incidents.record(clock());
+                        }
+                        if dead || conn.in_transaction() {
+                            slot.broken = true;
+                        }
+                        Err(error)
+                    }
+                    Err(panic) => {
+                        slot.broken = true;
+                        Err(E::from(Error::Panicked(panic_message(&panic))))
+                    }
                 }
-            }
-            // `pooled` drops here, on this thread: the connection returns to the pool (or is
-            // discarded) only after the unit of work has finished.
+            })();
+            // On this thread, after the unit has finished: the connection returns to the pool
+            // (or is discarded), then the turn and the write gate are given back, so that the
+            // next holder of a turn finds a connection and the next writer a free write lock,
+            // even when this unit's caller went away meanwhile (current-thread runtime).
+            drop(pooled);
+            drop((turn, held));
+            outcome
         };
         blocking(unit).await.map_err(E::from)?
     }

@@ -45,10 +45,10 @@ impl Waiter {
     }
 }
 
-/// A turn; given back when dropped.
-pub(super) struct Turn<'a>(&'a Turns);
+/// A turn; given back when dropped. Owned, so that a blocking unit can carry it to its end.
+pub(super) struct Turn(Arc<Turns>);
 
-impl Drop for Turn<'_> {
+impl Drop for Turn {
     fn drop(&mut self) {
         self.0.give_back();
     }
@@ -73,7 +73,7 @@ impl Turns {
 
     /// Waits for a turn. Cancel-safe: dropped while waiting, it leaves the queue (and passes on
     /// a turn handed to it meanwhile).
-    pub(super) async fn acquire(&self) -> Turn<'_> {
+    pub(super) async fn acquire(self: &Arc<Self>) -> Turn {
         let waiter = {
             let mut state = lock(&self.state);
             let now = Instant::now();
@@ -83,7 +83,7 @@ impl Turns {
                 .is_none_or(|head| now.duration_since(head.since) < self.patience);
             if state.free > 0 && overtaking_allowed {
                 state.free -= 1;
-                return Turn(self);
+                return Turn(self.clone());
             }
             let waiter = Arc::new(Waiter {
                 since: now,
@@ -106,7 +106,7 @@ impl Turns {
                 .load(std::sync::atomic::Ordering::Relaxed)
             {
                 queued.done = true;
-                return Poll::Ready(Turn(self));
+                return Poll::Ready(Turn(self.clone()));
             }
             // Woken at the head with a turn free (given back while others could overtake).
             if state.free > 0
@@ -123,7 +123,7 @@ impl Turns {
                 if let Some(next) = next {
                     next.wake();
                 }
-                return Poll::Ready(Turn(self));
+                return Poll::Ready(Turn(self.clone()));
             }
             *lock(&queued.waiter.waker) = Some(cx.waker().clone());
             Poll::Pending
