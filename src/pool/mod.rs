@@ -498,46 +498,44 @@ impl Database {
         let _on_drop = CancelOnDrop(cancelled.clone());
         let checked_out = self.checkout().await;
         drop(probe);
-        let mut pooled = checked_out?;
+        let pooled = checked_out?;
         let incidents = self.incidents.clone();
         let unit = move || {
-            let outcome = (|| {
-                if cancelled.load(Ordering::SeqCst) {
-                    return Err(E::from(Error::Cancelled));
-                }
-                let slot = &mut *pooled;
-                let Some(conn) = slot.conn.as_mut() else {
-                    slot.broken = true;
-                    return Err(E::from(Error::Internal("pooled connection missing".into())));
-                };
-                match catch_unwind(AssertUnwindSafe(|| work(conn, &cancelled))) {
-                    Ok(Ok(value)) => Ok(value),
-                    Ok(Err(error)) => {
-                        // Cheap only on the error path: tell a failed statement from a dead link.
-                        // (A unit's own transaction is already rolled back here; one still open
-                        // means the rollback failed, usually because the link is dead.)
-                        let dead = conn.ping().is_err();
-                        if dead {
-                            incidents.record(clock());
-                        }
-                        if dead || conn.in_transaction() {
-                            slot.broken = true;
-                        }
-                        Err(error)
+            // Locals drop in reverse order, on this thread, after the unit has finished (early
+            // returns too): the connection returns to the pool (or is discarded) first, then the
+            // turn and the write gate are given back, so that the next holder of a turn finds a
+            // connection and the next writer a free write lock, even when this unit's caller
+            // went away meanwhile (current-thread runtime).
+            let _given_back_last = (turn, held);
+            let mut pooled = pooled;
+            if cancelled.load(Ordering::SeqCst) {
+                return Err(E::from(Error::Cancelled));
+            }
+            let slot = &mut *pooled;
+            let Some(conn) = slot.conn.as_mut() else {
+                slot.broken = true;
+                return Err(E::from(Error::Internal("pooled connection missing".into())));
+            };
+            match catch_unwind(AssertUnwindSafe(|| work(conn, &cancelled))) {
+                Ok(Ok(value)) => Ok(value),
+                Ok(Err(error)) => {
+                    // Cheap only on the error path: tell a failed statement from a dead link.
+                    // (A unit's own transaction is already rolled back here; one still open
+                    // means the rollback failed, usually because the link is dead.)
+                    let dead = conn.ping().is_err();
+                    if dead {
+                        incidents.record(clock());
                     }
-                    Err(panic) => {
+                    if dead || conn.in_transaction() {
                         slot.broken = true;
-                        Err(E::from(Error::Panicked(panic_message(&panic))))
                     }
+                    Err(error)
                 }
-            })();
-            // On this thread, after the unit has finished: the connection returns to the pool
-            // (or is discarded), then the turn and the write gate are given back, so that the
-            // next holder of a turn finds a connection and the next writer a free write lock,
-            // even when this unit's caller went away meanwhile (current-thread runtime).
-            drop(pooled);
-            drop((turn, held));
-            outcome
+                Err(panic) => {
+                    slot.broken = true;
+                    Err(E::from(Error::Panicked(panic_message(&panic))))
+                }
+            }
         };
         blocking(unit).await.map_err(E::from)?
     }
