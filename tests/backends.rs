@@ -63,7 +63,49 @@ backend_tests!(
     sqlite_write_units_queue_for_the_write_lock_holding_no_connection,
     a_refused_sign_in_is_a_configuration_error_not_retryable,
     a_write_whose_caller_left_keeps_its_turn_until_its_unit_ends,
+    pool_counters_count_the_connections_open_made,
 );
+
+/// `connections_created` counts every connection opened since start, the ones `Database::open`
+/// opened itself included (bb8 counts only its own): the start-up one, which joins the blocking
+/// pool, and on a server the native driver's sign-in proof, which is closed.
+fn pool_counters_count_the_connections_open_made(db: &TestDb) {
+    runtime().block_on(async {
+        let database = Database::open(&db.config().with_pool_size(4, 0))
+            .await
+            .unwrap();
+        let native = u64::from(database.runs_natively());
+        let at_start = database.state();
+        assert_eq!(at_start.connections, 1, "{at_start:?}");
+        assert_eq!(at_start.connections_created, 1 + native, "{at_start:?}");
+        database
+            .run(|c| c.ping().map_err(Error::from))
+            .await
+            .unwrap();
+        assert_eq!(
+            database.state().connections_created,
+            1 + native,
+            "a call reuses the start-up connection: {:?}",
+            database.state()
+        );
+        database
+            .unit(|c| {
+                Box::pin(async move {
+                    trapperkeeper_db::statement!(c, diesel::sql_query("SELECT 1") => execute)?;
+                    Ok::<_, Error>(())
+                })
+            })
+            .await
+            .unwrap();
+        let after = database.state();
+        assert_eq!(
+            after.connections_created,
+            1 + 2 * native,
+            "a typed unit opens a native connection on a server, none on SQLite: {after:?}"
+        );
+        assert_eq!(after.connections, 1 + native as u32, "{after:?}");
+    });
+}
 
 /// On a current-thread runtime a unit runs on the blocking pool and its caller can go away
 /// mid-unit; the unit's turn (and on SQLite the write lock's) is given back only when the unit

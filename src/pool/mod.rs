@@ -101,7 +101,9 @@ pub struct PoolState {
     pub connections: u32,
     /// Open connections not checked out.
     pub idle_connections: u32,
-    /// Connections opened since start.
+    /// Connections opened since start: by either pool, and the ones [`Database::open`] opened
+    /// itself to prove the database answers (and, on a server, that the native driver can sign
+    /// in).
     pub connections_created: u64,
     /// Connections discarded because they were broken, panicked or were left in a transaction
     /// (or, typed units, dropped by their caller mid-unit). Idle connections closed to free a
@@ -118,6 +120,8 @@ pub struct Database {
     // after the connection is back in the pool: see `turn`.
     turns: Arc<turns::Turns>,
     incidents: Arc<Incidents>,
+    // The connections `open` made itself (`state`).
+    opened_at_start: u64,
     url: DatabaseUrl,
     timeout: Duration,
     reachability: Arc<Reachability>,
@@ -213,6 +217,7 @@ impl Database {
             .then(|| Arc::new(turns::Turns::new(1, patience(Backend::Sqlite))));
         Ok(Self {
             write_gate,
+            opened_at_start: 1 + u64::from(has_native),
             pool,
             turns: Arc::new(turns::Turns::new(
                 config.max_connections().value as usize,
@@ -245,7 +250,8 @@ impl Database {
         let mut state = PoolState {
             connections: s.connections,
             idle_connections: s.idle_connections,
-            connections_created: s.statistics.connections_created,
+            // bb8 counts only what it opened; the start-up connections came from `open`.
+            connections_created: s.statistics.connections_created + self.opened_at_start,
             connections_closed_broken: s.statistics.connections_closed_broken,
         };
         #[cfg(any(feature = "postgres", feature = "mysql"))]
