@@ -1508,3 +1508,182 @@ fn a_password_parameter_logs_in(db: &TestDb) {
         assert!(trapperkeeper_db::pool::connect_sync(&config).is_err());
     }
 }
+
+backend_tests!(async_writes_keep_the_rules_of_the_sync_ones);
+
+/// `create_async`/`update_async` (one write transaction on the native connection of a server,
+/// `BEGIN IMMEDIATE` on SQLite) keep every rule of `create`/`update`: validation before any
+/// write, the tenant and (links) both ends must be live rows of the tenant, a unique violation
+/// is this entity's Conflict, an update bumps `modified_at` of a live row only; and a failed
+/// write leaves what was stored as it was.
+fn async_writes_keep_the_rules_of_the_sync_ones(db: &TestDb) {
+    runtime().block_on(async {
+        let database = Database::open(&db.config()).await.unwrap();
+        assert_eq!(database.runs_natively(), db.backend != Backend::Sqlite);
+        let repo = Repo::new(&database);
+        let t = repo
+            .call(|c| tenants::create(c, NewTenant { name: "t".into() }))
+            .await
+            .unwrap()
+            .tenant_id;
+
+        let s = sensors::create_async(&database, t, new_sensor("s1"))
+            .await
+            .unwrap();
+        assert_eq!((s.tenant_id, s.created_at), (t, s.modified_at));
+        let stored = sensors::get_async(&database, t, s.sensor_id).await.unwrap();
+        assert_eq!(stored, s, "the row returned is the row stored");
+
+        let err = sensors::create_async(&database, t, new_sensor(""))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, RepoError::Validation { field: "name", .. }),
+            "{err:?}"
+        );
+
+        let u = users::create_async(&database, t, new_user("ann"))
+            .await
+            .unwrap();
+        let err = users::create_async(&database, t, new_user("ann"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, RepoError::Conflict { entity: "user", .. }),
+            "{err:?}"
+        );
+
+        // A link's ends must be live rows of its tenant.
+        let r = rules::create_async(&database, t, new_rule("r1"))
+            .await
+            .unwrap();
+        let other = repo
+            .call(|c| tenants::create(c, NewTenant { name: "o".into() }))
+            .await
+            .unwrap()
+            .tenant_id;
+        let foreign = sensors::create_async(&database, other, new_sensor("f"))
+            .await
+            .unwrap();
+        let link = |sensor_id| NewRuleSensor {
+            rule_id: r.rule_id,
+            sensor_id,
+        };
+        let err = rule_sensors::create_async(&database, t, link(foreign.sensor_id))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                RepoError::ForeignKey {
+                    referenced: "sensor",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        rule_sensors::create_async(&database, t, link(s.sensor_id))
+            .await
+            .unwrap();
+
+        // Updates: a live row changes and its modified_at moves; a clash is a Conflict.
+        let renamed = sensors::update_async(
+            &database,
+            t,
+            s.sensor_id,
+            SensorChanges {
+                name: Some("s1-renamed".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(renamed.name, "s1-renamed");
+        assert!(renamed.modified_at > s.modified_at, "{renamed:?}");
+        assert_eq!(renamed.created_at, s.created_at);
+        assert_eq!(
+            sensors::get_async(&database, t, s.sensor_id).await.unwrap(),
+            renamed
+        );
+        let bob = users::create_async(&database, t, new_user("bob"))
+            .await
+            .unwrap();
+        let err = users::update_async(
+            &database,
+            t,
+            bob.user_id,
+            UserChanges {
+                username: Some("ann".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, RepoError::Conflict { entity: "user", .. }),
+            "{err:?}"
+        );
+        let err = users::update_async(&database, other, u.user_id, UserChanges::default())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, RepoError::NotFound { .. }),
+            "another tenant's row: {err:?}"
+        );
+
+        // A deleted tenant takes no new rows, and a deleted row no changes.
+        repo.call(move |c| tenants::soft_delete(c, other))
+            .await
+            .unwrap();
+        let err = sensors::create_async(&database, other, new_sensor("late"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                RepoError::ForeignKey {
+                    referenced: "tenant",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let err = sensors::update_async(
+            &database,
+            other,
+            foreign.sensor_id,
+            SensorChanges::default(),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, RepoError::NotFound { .. }), "{err:?}");
+
+        // What the failures left: exactly the rows the successes wrote.
+        let page = |t| {
+            let database = database.clone();
+            async move {
+                sensors::list_async(&database, t, Page::first(10))
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|s| s.name)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(page(t).await, vec!["s1-renamed"]);
+        assert!(page(other).await.is_empty());
+        let names: Vec<_> = repo
+            .call(move |c| users::list(c, t, Page::first(10)))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| u.username)
+            .collect();
+        assert_eq!(names, vec!["ann", "bob"]);
+        let links = repo
+            .call(move |c| rule_sensors::list_for_rule(c, t, r.rule_id))
+            .await
+            .unwrap();
+        assert_eq!(links.len(), 1);
+    });
+}

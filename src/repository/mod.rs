@@ -533,12 +533,38 @@ macro_rules! row_model {
         ) -> $crate::repository::Result<$Model> {
             $crate::repository::Validate::validate(&new)?;
             let row = <$Model>::from_new(tenant, new);
-            insert(conn, &row, |conn| {
-                $($refs(conn, &row)?;)?
-                let _ = conn;
-                Ok(())
-            })?;
+            conn.write_transaction(|conn| {
+                $crate::native::ready(insert_on($crate::native::UnitConnection::Blocking(conn), &row))
+            })
+            .map_err(|e: $crate::repository::Error| e.for_entity($entity, $unique, "tenant"))?;
             Ok(row)
+        }
+
+        #[doc = concat!("[`create`] from async code, in one write transaction on the backend's fastest connection ([`Database::unit_write`](crate::Database::unit_write): native async on PostgreSQL and MySQL).")]
+        pub async fn create_async(
+            db: &$crate::Database,
+            tenant: $crate::types::TenantId,
+            new: $New,
+        ) -> $crate::repository::Result<$Model> {
+            $crate::repository::Validate::validate(&new)?;
+            let row = <$Model>::from_new(tenant, new);
+            let stored = row.clone();
+            db.unit_write(move |c| Box::pin(async move { insert_on(c, &row).await }))
+                .await
+                .map_err(|e: $crate::repository::Error| e.for_entity($entity, $unique, "tenant"))?;
+            Ok(stored)
+        }
+
+        /// Inserts `row`, inside the caller's write transaction, after the checks every new row
+        /// of this table passes: its tenant is live, and (links) so are the rows it references.
+        async fn insert_on(
+            mut conn: $crate::native::UnitConnection<'_>,
+            row: &$Model,
+        ) -> $crate::repository::Result<()> {
+            $crate::repository::tenants::require_live_on(conn.reborrow(), $entity, row.tenant_id).await?;
+            $($refs(conn.reborrow(), row).await?;)?
+            stmt!(conn, diesel::insert_into($crate::schema::$table::table).values(row) => execute)?;
+            Ok(())
         }
 
         /// A named soft delete's cascade: marks the live rows that point at every row of
@@ -962,18 +988,42 @@ macro_rules! tenant_scoped {
         ) -> $crate::repository::Result<$Model> {
             $crate::repository::Validate::validate(&changes)?;
             conn.write_transaction(|conn| {
-                let now = $crate::types::Timestamp::now();
-                let n = on_native!(conn, |c| diesel::update(
-                    live(tenant).filter($crate::schema::$table::$id_col.eq(id)),
-                )
-                .set((&changes, $crate::schema::$table::modified_at.eq(now)))
-                .execute(c))?;
-                if n == 0 {
-                    return Err($crate::repository::Error::not_found($entity, id));
-                }
-                get(conn, tenant, id)
+                $crate::native::ready(update_on($crate::native::UnitConnection::Blocking(conn), tenant, id, &changes))
             })
             .map_err(|e: $crate::repository::Error| e.for_entity($entity, $unique, "tenant"))
+        }
+
+        /// [`update`] from async code, in one write transaction on the backend's fastest
+        /// connection ([`Database::unit_write`](crate::Database::unit_write)).
+        pub async fn update_async(
+            db: &$crate::Database,
+            tenant: $crate::types::TenantId,
+            id: $Id,
+            changes: $Changes,
+        ) -> $crate::repository::Result<$Model> {
+            $crate::repository::Validate::validate(&changes)?;
+            db.unit_write(move |c| Box::pin(async move { update_on(c, tenant, id, &changes).await }))
+                .await
+                .map_err(|e: $crate::repository::Error| e.for_entity($entity, $unique, "tenant"))
+        }
+
+        /// Applies `changes` and bumps `modified_at`, inside the caller's write transaction;
+        /// gives the row as it now is.
+        async fn update_on(
+            mut conn: $crate::native::UnitConnection<'_>,
+            tenant: $crate::types::TenantId,
+            id: $Id,
+            changes: &$Changes,
+        ) -> $crate::repository::Result<$Model> {
+            let now = $crate::types::Timestamp::now();
+            let n = stmt!(conn.reborrow(), diesel::update(
+                live(tenant).filter($crate::schema::$table::$id_col.eq(id)),
+            )
+            .set((changes, $crate::schema::$table::modified_at.eq(now))) => execute)?;
+            if n == 0 {
+                return Err($crate::repository::Error::not_found($entity, id));
+            }
+            get_on(conn, tenant, id).await
         }
 
         /// Soft-deletes the live row `id` and, in the same write transaction and with the same
@@ -1032,22 +1082,6 @@ macro_rules! tenant_scoped {
                 .execute(c))?)
         }
 
-        /// Inserts `row` in one write transaction, after checking that its tenant is live and
-        /// that `check` (further references) passes; a unique violation becomes this entity's
-        /// Conflict.
-        pub(crate) fn insert(
-            conn: &mut $crate::AnyConnection,
-            row: &$Model,
-            check: impl FnOnce(&mut $crate::AnyConnection) -> $crate::repository::Result<()>,
-        ) -> $crate::repository::Result<()> {
-            $crate::repository::insert_owned(conn, $entity, $unique, row.tenant_id, check, |conn| {
-                on_native!(conn, |c| diesel::insert_into(
-                    $crate::schema::$table::table,
-                )
-                .values(row)
-                .execute(c))
-            })
-        }
 
         /// Whether `id` is a live row of `tenant` (for references from other tables).
         pub fn is_live(
@@ -1055,10 +1089,19 @@ macro_rules! tenant_scoped {
             tenant: $crate::types::TenantId,
             id: $Id,
         ) -> $crate::repository::Result<bool> {
-            let n: i64 = on_native!(conn, |c| live(tenant)
+            $crate::native::ready(is_live_on($crate::native::UnitConnection::Blocking(conn), tenant, id))
+        }
+
+        /// [`is_live`] on any connection.
+        #[allow(dead_code)]
+        pub(crate) async fn is_live_on(
+            conn: $crate::native::UnitConnection<'_>,
+            tenant: $crate::types::TenantId,
+            id: $Id,
+        ) -> $crate::repository::Result<bool> {
+            let n: i64 = stmt!(conn, live(tenant)
                 .filter($crate::schema::$table::$id_col.eq(id))
-                .count()
-                .get_result(c))?;
+                .count() => get_result::<i64>)?;
             Ok(n > 0)
         }
     };
@@ -1078,13 +1121,11 @@ pub(crate) fn insert_owned(
     insert: impl FnOnce(&mut crate::AnyConnection) -> diesel::QueryResult<usize>,
 ) -> Result<()> {
     conn.write_transaction(|conn| {
-        if !tenants::is_live(conn, tenant)? {
-            return Err(Error::ForeignKey {
-                entity,
-                referenced: "tenant",
-                source: None,
-            });
-        }
+        crate::native::ready(tenants::require_live_on(
+            crate::native::UnitConnection::Blocking(conn),
+            entity,
+            tenant,
+        ))?;
         check(conn)?;
         insert(conn)?;
         Ok(())

@@ -47,15 +47,15 @@ impl AsChangeset for &RuleSensorChanges {
 
 /// The rule and the sensor of a new link must be live rows of its very tenant: the database's
 /// foreign keys cannot see deletion or tenancy.
-fn live_ends(conn: &mut AnyConnection, row: &RuleSensor) -> Result<()> {
+async fn live_ends(mut conn: crate::native::UnitConnection<'_>, row: &RuleSensor) -> Result<()> {
     let ends = [
         (
             "rule",
-            super::rules::is_live(conn, row.tenant_id, row.rule_id)?,
+            super::rules::is_live_on(conn.reborrow(), row.tenant_id, row.rule_id).await?,
         ),
         (
             "sensor",
-            super::sensors::is_live(conn, row.tenant_id, row.sensor_id)?,
+            super::sensors::is_live_on(conn, row.tenant_id, row.sensor_id).await?,
         ),
     ];
     match ends.iter().find(|(_, live)| !live) {

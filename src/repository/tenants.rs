@@ -154,9 +154,37 @@ pub fn audit_get_including_deleted(conn: &mut AnyConnection, id: TenantId) -> Re
 
 /// Whether `id` is a live tenant.
 pub fn is_live(conn: &mut AnyConnection, id: TenantId) -> Result<bool> {
-    let n: i64 = on_native!(conn, |c| live()
+    crate::native::ready(is_live_on(
+        crate::native::UnitConnection::Blocking(conn),
+        id,
+    ))
+}
+
+/// [`is_live`] on any connection.
+pub(crate) async fn is_live_on(
+    conn: crate::native::UnitConnection<'_>,
+    id: TenantId,
+) -> Result<bool> {
+    let n: i64 = stmt!(conn, live()
         .filter(tenants::tenant_id.eq(id))
-        .count()
-        .get_result(c))?;
+        .count() => get_result::<i64>)?;
     Ok(n > 0)
+}
+
+/// The check every row owned by a tenant passes before it is inserted: its tenant is live (the
+/// database's foreign key cannot see soft deletes). `entity` names the row in the error.
+pub(crate) async fn require_live_on(
+    conn: crate::native::UnitConnection<'_>,
+    entity: &'static str,
+    id: TenantId,
+) -> Result<()> {
+    if is_live_on(conn, id).await? {
+        Ok(())
+    } else {
+        Err(Error::ForeignKey {
+            entity,
+            referenced: "tenant",
+            source: None,
+        })
+    }
 }
