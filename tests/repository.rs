@@ -1632,9 +1632,8 @@ fn async_writes_keep_the_rules_of_the_sync_ones(db: &TestDb) {
         );
 
         // A deleted tenant takes no new rows, and a deleted row no changes.
-        repo.call(move |c| tenants::soft_delete(c, other))
-            .await
-            .unwrap();
+        let gone = tenants::soft_delete_async(&database, other).await.unwrap();
+        assert_eq!(gone.children, 1, "the other tenant's one sensor: {gone:?}");
         let err = sensors::create_async(&database, other, new_sensor("late"))
             .await
             .unwrap_err();
@@ -1685,5 +1684,31 @@ fn async_writes_keep_the_rules_of_the_sync_ones(db: &TestDb) {
             .await
             .unwrap();
         assert_eq!(links.len(), 1);
+
+        // An async soft delete cascades as the sync one: the sensor's link goes with it, at the
+        // same instant; a second delete finds nothing live.
+        let gone = sensors::soft_delete_async(&database, t, s.sensor_id)
+            .await
+            .unwrap();
+        assert_eq!(gone.children, 1, "{gone:?}");
+        let link_id = links[0].rule_sensor_id;
+        let link = repo
+            .call(move |c| rule_sensors::audit_get_including_deleted(c, t, link_id))
+            .await
+            .unwrap();
+        assert_eq!(link.deleted_at, Some(gone.deleted_at));
+        let err = sensors::soft_delete_async(&database, t, s.sensor_id)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, RepoError::NotFound { .. }), "{err:?}");
+        assert!(page(t).await.is_empty());
+        assert_eq!(
+            rules::get_async(&database, t, r.rule_id)
+                .await
+                .unwrap()
+                .deleted_at,
+            None,
+            "the link's other end stays"
+        );
     });
 }

@@ -56,20 +56,20 @@ macro_rules! tenant_cascade {
      $($Variant:ident $table:ident : $Model:ident, $id_col:ident, $Id:ident, parents [$($parent:ident),*];)+) => {
         /// Marks every live row of `tenant` in every other entity's table deleted at `now`,
         /// children before parents (the list reversed); returns how many rows.
-        pub(crate) fn mark_tenant_rows_deleted(
-            conn: &mut crate::AnyConnection,
+        pub(crate) async fn mark_tenant_rows_deleted_on(
+            mut conn: crate::native::UnitConnection<'_>,
             tenant: crate::types::TenantId,
             now: crate::types::Timestamp,
         ) -> crate::repository::Result<usize> {
-            type Step = fn(
-                &mut crate::AnyConnection,
+            type Step = for<'c> fn(
+                crate::native::UnitConnection<'c>,
                 crate::types::TenantId,
                 crate::types::Timestamp,
-            ) -> crate::repository::Result<usize>;
-            let steps: &[Step] = &[$(crate::repository::$table::mark_all_deleted),+];
+            ) -> crate::native::UnitFuture<'c, usize, crate::repository::Error>;
+            let steps: &[Step] = &[$(crate::repository::$table::mark_all_deleted_on),+];
             let mut marked = 0;
             for step in steps.iter().rev() {
-                marked += step(conn, tenant, now)?;
+                marked += step(conn.reborrow(), tenant, now).await?;
             }
             Ok(marked)
         }

@@ -586,7 +586,7 @@ macro_rules! row_model {
                     .select($crate::schema::$table::$id)
                     .load(conn)?;
                 for id in ids {
-                    children += $cascade(conn, tenant, id, at)?;
+                    children += $crate::native::ready($cascade($crate::native::UnitConnection::Blocking(conn), tenant, id, at))?;
                 }
             )?
             let _ = (conn, tenant, at);
@@ -599,11 +599,37 @@ macro_rules! row_model {
             tenant: $crate::types::TenantId,
             id: $crate::types::$Id,
         ) -> $crate::repository::Result<$crate::repository::Deleted> {
-            soft_delete_with(conn, tenant, id, |conn, now| {
-                let children = 0;
-                $(let children = children + $cascade(conn, tenant, id, now)?;)?
-                let _ = (conn, now);
-                Ok(children)
+            conn.write_transaction(|conn| {
+                $crate::native::ready(soft_delete_on($crate::native::UnitConnection::Blocking(conn), tenant, id))
+            })
+        }
+
+        /// [`soft_delete`] from async code, in one write transaction on the backend's fastest
+        /// connection ([`Database::unit_write`](crate::Database::unit_write)).
+        pub async fn soft_delete_async(
+            db: &$crate::Database,
+            tenant: $crate::types::TenantId,
+            id: $crate::types::$Id,
+        ) -> $crate::repository::Result<$crate::repository::Deleted> {
+            db.unit_write(move |c| Box::pin(soft_delete_on(c, tenant, id))).await
+        }
+
+        /// Marks the live row `id` deleted and, with the same instant, the rows that point at
+        /// it, inside the caller's write transaction.
+        async fn soft_delete_on(
+            mut conn: $crate::native::UnitConnection<'_>,
+            tenant: $crate::types::TenantId,
+            id: $crate::types::$Id,
+        ) -> $crate::repository::Result<$crate::repository::Deleted> {
+            let now = $crate::types::Timestamp::now();
+            if !mark_deleted_on(conn.reborrow(), tenant, id, now).await? {
+                return Err($crate::repository::Error::not_found($entity, id));
+            }
+            let children = 0;
+            $(let children = children + $cascade(conn.reborrow(), tenant, id, now).await?;)?
+            Ok($crate::repository::Deleted {
+                deleted_at: now,
+                children,
             })
         }
     };
@@ -1026,62 +1052,37 @@ macro_rules! tenant_scoped {
             get_on(conn, tenant, id).await
         }
 
-        /// Soft-deletes the live row `id` and, in the same write transaction and with the same
-        /// `deleted_at`, whatever `cascade` marks (it returns how many children it touched).
-        pub(crate) fn soft_delete_with(
-            conn: &mut $crate::AnyConnection,
-            tenant: $crate::types::TenantId,
-            id: $Id,
-            cascade: impl FnOnce(
-                &mut $crate::AnyConnection,
-                $crate::types::Timestamp,
-            ) -> $crate::repository::Result<usize>,
-        ) -> $crate::repository::Result<$crate::repository::Deleted> {
-            conn.write_transaction(|conn| {
-                let now = $crate::types::Timestamp::now();
-                if !mark_deleted(conn, tenant, id, now)? {
-                    return Err($crate::repository::Error::not_found($entity, id));
-                }
-                let children = cascade(conn, now)?;
-                Ok($crate::repository::Deleted {
-                    deleted_at: now,
-                    children,
-                })
-            })
-        }
-
         /// Marks the live row `id` deleted at `now`; false if there was none.
-        pub(crate) fn mark_deleted(
-            conn: &mut $crate::AnyConnection,
+        async fn mark_deleted_on(
+            conn: $crate::native::UnitConnection<'_>,
             tenant: $crate::types::TenantId,
             id: $Id,
             now: $crate::types::Timestamp,
         ) -> $crate::repository::Result<bool> {
-            let n = on_native!(conn, |c| diesel::update(
+            let n = stmt!(conn, diesel::update(
                 live(tenant).filter($crate::schema::$table::$id_col.eq(id)),
             )
             .set((
                 $crate::schema::$table::deleted_at.eq(now),
                 $crate::schema::$table::modified_at.eq(now),
-            ))
-            .execute(c))?;
+            )) => execute)?;
             Ok(n > 0)
         }
 
         /// Marks every live row of `tenant` deleted at `now` (a tenant cascade); returns how many.
-        pub(crate) fn mark_all_deleted(
-            conn: &mut $crate::AnyConnection,
+        pub(crate) fn mark_all_deleted_on(
+            conn: $crate::native::UnitConnection<'_>,
             tenant: $crate::types::TenantId,
             now: $crate::types::Timestamp,
-        ) -> $crate::repository::Result<usize> {
-            Ok(on_native!(conn, |c| diesel::update(live(tenant))
-                .set((
-                    $crate::schema::$table::deleted_at.eq(now),
-                    $crate::schema::$table::modified_at.eq(now),
-                ))
-                .execute(c))?)
+        ) -> $crate::native::UnitFuture<'_, usize, $crate::repository::Error> {
+            Box::pin(async move {
+                Ok(stmt!(conn, diesel::update(live(tenant))
+                    .set((
+                        $crate::schema::$table::deleted_at.eq(now),
+                        $crate::schema::$table::modified_at.eq(now),
+                    )) => execute)?)
+            })
         }
-
 
         /// Whether `id` is a live row of `tenant` (for references from other tables).
         pub fn is_live(

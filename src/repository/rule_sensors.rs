@@ -83,8 +83,8 @@ pub fn list_for_rule(
 
 /// Marks the live links of the rule or sensor `of` deleted at `now` (its soft delete's
 /// cascade); returns how many.
-pub(crate) fn mark_links_deleted(
-    conn: &mut AnyConnection,
+pub(crate) async fn mark_links_deleted(
+    conn: crate::native::UnitConnection<'_>,
     tenant: TenantId,
     of: impl Into<Linked>,
     now: Timestamp,
@@ -94,16 +94,14 @@ pub(crate) fn mark_links_deleted(
         rule_sensors::modified_at.eq(now),
     );
     Ok(match of.into() {
-        Linked::Rule(rule) => on_native!(conn, |c| diesel::update(
+        Linked::Rule(rule) => stmt!(conn, diesel::update(
             live(tenant).filter(rule_sensors::rule_id.eq(rule))
         )
-        .set(deleted)
-        .execute(c))?,
-        Linked::Sensor(sensor) => on_native!(conn, |c| diesel::update(
+        .set(deleted) => execute)?,
+        Linked::Sensor(sensor) => stmt!(conn, diesel::update(
             live(tenant).filter(rule_sensors::sensor_id.eq(sensor))
         )
-        .set(deleted)
-        .execute(c))?,
+        .set(deleted) => execute)?,
     })
 }
 

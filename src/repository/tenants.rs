@@ -105,20 +105,35 @@ pub fn update(conn: &mut AnyConnection, id: TenantId, changes: TenantChanges) ->
 /// configurations: the entity list).
 pub fn soft_delete(conn: &mut AnyConnection, id: TenantId) -> Result<Deleted> {
     conn.write_transaction(|conn| {
-        let now = Timestamp::now();
-        let n = on_native!(conn, |c| diesel::update(
-            live().filter(tenants::tenant_id.eq(id))
-        )
-        .set((tenants::deleted_at.eq(now), tenants::modified_at.eq(now)))
-        .execute(c))?;
-        if n == 0 {
-            return Err(Error::not_found(ENTITY, id));
-        }
-        let children = super::entities::mark_tenant_rows_deleted(conn, id, now)?;
-        Ok(Deleted {
-            deleted_at: now,
-            children,
-        })
+        crate::native::ready(soft_delete_on(
+            crate::native::UnitConnection::Blocking(conn),
+            id,
+        ))
+    })
+}
+
+/// [`soft_delete`] from async code, in one write transaction on the backend's fastest
+/// connection ([`Database::unit_write`](crate::Database::unit_write)).
+pub async fn soft_delete_async(db: &crate::Database, id: TenantId) -> Result<Deleted> {
+    db.unit_write(move |c| Box::pin(soft_delete_on(c, id)))
+        .await
+}
+
+/// Marks the tenant and its rows deleted at one instant, inside the caller's write transaction.
+async fn soft_delete_on(
+    mut conn: crate::native::UnitConnection<'_>,
+    id: TenantId,
+) -> Result<Deleted> {
+    let now = Timestamp::now();
+    let n = stmt!(conn.reborrow(), diesel::update(live().filter(tenants::tenant_id.eq(id)))
+        .set((tenants::deleted_at.eq(now), tenants::modified_at.eq(now))) => execute)?;
+    if n == 0 {
+        return Err(Error::not_found(ENTITY, id));
+    }
+    let children = super::entities::mark_tenant_rows_deleted_on(conn, id, now).await?;
+    Ok(Deleted {
+        deleted_at: now,
+        children,
     })
 }
 
@@ -139,7 +154,11 @@ pub fn cascade_deleted_at(
     if deleted == 0 {
         return Ok(0);
     }
-    super::entities::mark_tenant_rows_deleted(conn, tenant, at)
+    crate::native::ready(super::entities::mark_tenant_rows_deleted_on(
+        crate::native::UnitConnection::Blocking(conn),
+        tenant,
+        at,
+    ))
 }
 
 /// For audits only: the tenant `id` whether or not it was deleted.
