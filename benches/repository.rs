@@ -2,7 +2,9 @@
 //! on a native sync connection, per backend, in the same run.
 //!
 //! Operations: get by id, create, list a page of 50, and the soft-delete cascade of a tenant with
-//! 100 children (the plain baseline issues one UPDATE per child, in one transaction).
+//! 100 children (the plain baseline issues one UPDATE per child, in one transaction); creating a
+//! user and the cascade also through the typed async twins (`create_async`,
+//! `soft_delete_async`: native async connections on the servers).
 //!
 //! Run: `cargo bench --bench repository` (needs the local PostgreSQL and MariaDB; servers from
 //! `TK_TEST_POSTGRES_URL` / `TK_TEST_MYSQL_URL`). Select a backend with a filter, e.g.
@@ -62,6 +64,59 @@ fn seeded_tenant(conn: &mut AnyConnection, n: usize) -> TenantId {
     })
     .unwrap();
     t
+}
+
+/// Times `iters` sequential calls of `call` made by one task on a worker of `rt`.
+fn in_worker<F, Fut>(rt: &tokio::runtime::Runtime, iters: u64, db: &Database, call: F) -> Duration
+where
+    F: Fn(Database, usize) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let db = db.clone();
+    rt.block_on(async move {
+        tokio::spawn(async move {
+            let start = std::time::Instant::now();
+            for i in 0..iters as usize {
+                call(db.clone(), i).await;
+            }
+            start.elapsed()
+        })
+        .await
+        .unwrap()
+    })
+}
+
+/// Times `iters` tenant cascades made by one task on a worker of `rt`, each on a tenant with
+/// `CHILDREN` users seeded (untimed) just before.
+fn cascade_in_worker<F, Fut>(
+    rt: &tokio::runtime::Runtime,
+    iters: u64,
+    db: &Database,
+    delete: F,
+) -> Duration
+where
+    F: Fn(Database, TenantId) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = trapperkeeper_db::repository::Deleted> + Send,
+{
+    let db = db.clone();
+    rt.block_on(async move {
+        tokio::spawn(async move {
+            let mut spent = Duration::ZERO;
+            for _ in 0..iters {
+                let t = db
+                    .run(|c| Ok::<_, trapperkeeper_db::Error>(seeded_tenant(c, CHILDREN)))
+                    .await
+                    .unwrap();
+                let start = std::time::Instant::now();
+                let deleted = delete(db.clone(), t).await;
+                spent += start.elapsed();
+                assert_eq!(deleted.children, CHILDREN);
+            }
+            spent
+        })
+        .await
+        .unwrap()
+    })
 }
 
 /// Plain diesel on a native connection against the generated schema module of one backend.
@@ -257,6 +312,51 @@ macro_rules! bench_backend {
             b.iter(|| $plain::create(&mut native))
         });
 
+        // A row owned by a tenant (a user of `listed`): the blocking hop against the typed
+        // twin, which runs on the native async connection of a server.
+        group.bench_function("create_user/repository", |b| {
+            let mut i = 0;
+            b.to_async(&rt).iter(|| {
+                let db = db.clone();
+                i += 1;
+                let new = user(i);
+                async move {
+                    db.run(move |c| users::create(c, listed, new))
+                        .await
+                        .unwrap()
+                }
+            })
+        });
+        group.bench_function("create_user/repository_async", |b| {
+            let mut i = 0;
+            b.to_async(&rt).iter(|| {
+                let db = db.clone();
+                i += 1;
+                let new = user(i);
+                async move { users::create_async(&db, listed, new).await.unwrap() }
+            })
+        });
+
+        // The same two from inside a runtime worker task, where a service's handler runs: there
+        // the native connection's I/O wakes the task on its own thread (from `block_on` every
+        // round trip is a wake-up across threads).
+        group.bench_function("create_user/repository_in_worker", |b| {
+            b.iter_custom(|iters| {
+                in_worker(&rt, iters, &db, move |db, i| async move {
+                    db.run(move |c| users::create(c, listed, user(i)))
+                        .await
+                        .unwrap();
+                })
+            })
+        });
+        group.bench_function("create_user/repository_async_in_worker", |b| {
+            b.iter_custom(|iters| {
+                in_worker(&rt, iters, &db, move |db, i| async move {
+                    users::create_async(&db, listed, user(i)).await.unwrap();
+                })
+            })
+        });
+
         group.bench_function("list_page_50/repository", |b| {
             b.to_async(&rt).iter(|| {
                 let db = db.clone();
@@ -284,6 +384,33 @@ macro_rules! bench_backend {
                 },
                 BatchSize::PerIteration,
             )
+        });
+        group.bench_function("cascade_100/repository_async", |b| {
+            b.to_async(&rt).iter_batched(
+                || seeded_tenant(&mut setup, CHILDREN),
+                |t| {
+                    let db = db.clone();
+                    async move {
+                        let d = tenants::soft_delete_async(&db, t).await.unwrap();
+                        assert_eq!(d.children, CHILDREN);
+                    }
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        group.bench_function("cascade_100/repository_in_worker", |b| {
+            b.iter_custom(|iters| {
+                cascade_in_worker(&rt, iters, &db, |db, t| async move {
+                    db.run(move |c| tenants::soft_delete(c, t)).await.unwrap()
+                })
+            })
+        });
+        group.bench_function("cascade_100/repository_async_in_worker", |b| {
+            b.iter_custom(|iters| {
+                cascade_in_worker(&rt, iters, &db, |db, t| async move {
+                    tenants::soft_delete_async(&db, t).await.unwrap()
+                })
+            })
         });
         group.bench_function("cascade_100/plain_diesel_per_child", |b| {
             b.iter_batched(
