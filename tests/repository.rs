@@ -1521,11 +1521,47 @@ fn async_writes_keep_the_rules_of_the_sync_ones(db: &TestDb) {
         let database = Database::open(&db.config()).await.unwrap();
         assert_eq!(database.runs_natively(), db.backend != Backend::Sqlite);
         let repo = Repo::new(&database);
-        let t = repo
-            .call(|c| tenants::create(c, NewTenant { name: "t".into() }))
+        let made = tenants::create_async(&database, NewTenant { name: "t".into() })
             .await
-            .unwrap()
-            .tenant_id;
+            .unwrap();
+        let t = made.tenant_id;
+        let renamed = tenants::update_async(
+            &database,
+            t,
+            TenantChanges {
+                name: Some("t2".into()),
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(renamed.name, "t2");
+        assert!(renamed.modified_at > made.modified_at, "{renamed:?}");
+        assert_eq!(tenants::get_async(&database, t).await.unwrap(), renamed);
+        let err = tenants::update_async(
+            &database,
+            t,
+            TenantChanges {
+                name: Some(String::new()),
+            },
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, RepoError::Validation { field: "name", .. }),
+            "{err:?}"
+        );
+        let err = tenants::create_async(
+            &database,
+            NewTenant {
+                name: "x".repeat(129),
+            },
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, RepoError::Validation { field: "name", .. }),
+            "{err:?}"
+        );
 
         let s = sensors::create_async(&database, t, new_sensor("s1"))
             .await
@@ -1634,6 +1670,8 @@ fn async_writes_keep_the_rules_of_the_sync_ones(db: &TestDb) {
         // A deleted tenant takes no new rows, and a deleted row no changes.
         let gone = tenants::soft_delete_async(&database, other).await.unwrap();
         assert_eq!(gone.children, 1, "the other tenant's one sensor: {gone:?}");
+        let err = tenants::get_async(&database, other).await.unwrap_err();
+        assert!(matches!(err, RepoError::NotFound { .. }), "{err:?}");
         let err = sensors::create_async(&database, other, new_sensor("late"))
             .await
             .unwrap_err();
@@ -1671,6 +1709,18 @@ fn async_writes_keep_the_rules_of_the_sync_ones(db: &TestDb) {
         };
         assert_eq!(page(t).await, vec!["s1-renamed"]);
         assert!(page(other).await.is_empty());
+        let tenant_names: Vec<_> = repo
+            .call(|c| tenants::list(c, Page::first(10)))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        assert_eq!(
+            tenant_names,
+            vec!["t2"],
+            "one live tenant, renamed; no failed create"
+        );
         let names: Vec<_> = repo
             .call(move |c| users::list(c, t, Page::first(10)))
             .await

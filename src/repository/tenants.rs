@@ -38,14 +38,40 @@ pub fn create(conn: &mut AnyConnection, new: NewTenant) -> Result<Tenant> {
     Ok(row)
 }
 
+/// [`create`] from async code, in one write transaction on the backend's fastest connection
+/// ([`Database::unit_write`](crate::Database::unit_write)).
+pub async fn create_async(db: &crate::Database, new: NewTenant) -> Result<Tenant> {
+    new.validate()?;
+    let row = Tenant::from_new(new);
+    let stored = row.clone();
+    db.unit_write(move |c| {
+        Box::pin(async move {
+            stmt!(c, diesel::insert_into(tenants::table).values(&row) => execute)?;
+            Ok::<_, Error>(())
+        })
+    })
+    .await?;
+    Ok(stored)
+}
+
 /// The live tenant `id`.
 pub fn get(conn: &mut AnyConnection, id: TenantId) -> Result<Tenant> {
-    let row = live().filter(tenants::tenant_id.eq(id));
+    crate::native::ready(get_on(crate::native::UnitConnection::Blocking(conn), id))
+}
+
+/// [`get`] from async code, on the backend's fastest connection
+/// ([`Database::unit`](crate::Database::unit)).
+pub async fn get_async(db: &crate::Database, id: TenantId) -> Result<Tenant> {
+    db.unit(move |c| Box::pin(get_on(c, id))).await
+}
+
+/// [`get`] on any connection.
+async fn get_on(conn: crate::native::UnitConnection<'_>, id: TenantId) -> Result<Tenant> {
     // Built per backend: `as_select` is typed by the backend that runs it.
-    on_native!(conn, |c| row
-        .select(Tenant::as_select())
-        .first::<Tenant>(c)
-        .optional())?
+    stmt!(conn, live()
+        .filter(tenants::tenant_id.eq(id))
+        .select(Tenant::as_select()) => first::<Tenant>)
+    .optional()?
     .ok_or_else(|| Error::not_found(ENTITY, id))
 }
 
@@ -87,17 +113,39 @@ fn page_of(
 pub fn update(conn: &mut AnyConnection, id: TenantId, changes: TenantChanges) -> Result<Tenant> {
     changes.validate()?;
     conn.write_transaction(|conn| {
-        let now = Timestamp::now();
-        let n = on_native!(conn, |c| diesel::update(
-            live().filter(tenants::tenant_id.eq(id))
-        )
-        .set((&changes, tenants::modified_at.eq(now)))
-        .execute(c))?;
-        if n == 0 {
-            return Err(Error::not_found(ENTITY, id));
-        }
-        get(conn, id)
+        crate::native::ready(update_on(
+            crate::native::UnitConnection::Blocking(conn),
+            id,
+            &changes,
+        ))
     })
+}
+
+/// [`update`] from async code, in one write transaction on the backend's fastest connection
+/// ([`Database::unit_write`](crate::Database::unit_write)).
+pub async fn update_async(
+    db: &crate::Database,
+    id: TenantId,
+    changes: TenantChanges,
+) -> Result<Tenant> {
+    changes.validate()?;
+    db.unit_write(move |c| Box::pin(async move { update_on(c, id, &changes).await }))
+        .await
+}
+
+/// Applies `changes` and bumps `modified_at`, inside the caller's write transaction.
+async fn update_on(
+    mut conn: crate::native::UnitConnection<'_>,
+    id: TenantId,
+    changes: &TenantChanges,
+) -> Result<Tenant> {
+    let now = Timestamp::now();
+    let n = stmt!(conn.reborrow(), diesel::update(live().filter(tenants::tenant_id.eq(id)))
+        .set((changes, tenants::modified_at.eq(now))) => execute)?;
+    if n == 0 {
+        return Err(Error::not_found(ENTITY, id));
+    }
+    get_on(conn, id).await
 }
 
 /// Soft-deletes the tenant and, in the same transaction and with the same `deleted_at`, its
