@@ -388,10 +388,16 @@ impl DatabaseUrl {
             // port" and connects to 3306. Neither is what was written.
             return Err(malformed("port 0 is not a port".into()));
         }
-        // PostgreSQL defaults the database to the user's name; MySQL has no default, and a
-        // connection without one signs in and then fails every statement ("No database
-        // selected").
-        if backend == Backend::Mysql && parsed.path().trim_matches('/').is_empty() {
+        // A URL must name its database. MySQL has no default (a connection without one signs
+        // in and then fails every statement: "No database selected"); PostgreSQL takes the
+        // user's name, which for `postgres` is the maintenance database: start-up would migrate
+        // it silently (found by a new user). libpq's `?dbname=` names it too.
+        let names_database = !parsed.path().trim_matches('/').is_empty()
+            || (backend == Backend::Postgres
+                && parsed
+                    .query_pairs()
+                    .any(|(k, v)| k == "dbname" && !v.is_empty()));
+        if !names_database {
             return Err(malformed(format!(
                 "the URL names no database: write {scheme}://user@host/DATABASE"
             )));

@@ -48,8 +48,74 @@ backend_tests!(
     admin_commands_work_end_to_end,
     lists_page_and_never_stop_silently,
     update_commands_change_one_field,
-    limits_are_the_same_on_every_backend
+    limits_are_the_same_on_every_backend,
+    json_text_is_printed_as_stored_and_tables_cannot_drive_the_terminal
 );
+
+/// JSON text columns come out of `--json` as the text stored, not reparsed into floats (found
+/// by a new user: 12345678901234567890123 came out as 1.2345678901234568e+22 and 1.10 as 1.1);
+/// the table view shows that text on one line with control characters escaped, so a stored
+/// `"\u001b[31m"` cannot colour (or clear) the operator's terminal.
+fn json_text_is_printed_as_stored_and_tables_cannot_drive_the_terminal(db: &TestDb) {
+    let t = json(db, &["tenant", "create", "t"])["tenant_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let stdout = |args: &[&str]| {
+        let out = tk(&db.url, args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let big = "12345678901234567890123";
+    for args in [
+        &["--json", "config", "set", "--tenant", &t, "big", big][..],
+        &["--json", "config", "list", "--tenant", &t][..],
+        &["--json", "config", "get", "--tenant", &t, "big"][..],
+    ] {
+        let out = stdout(args);
+        assert!(out.contains(&format!(": {big}")), "{args:?}: {out}");
+        serde_json::from_str::<Value>(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"));
+    }
+    let metadata = r#"{"n":12345678901234567890123,"f":1.10,"s":"\u001b[2J"}"#;
+    let out = stdout(&[
+        "--json",
+        "sensor",
+        "create",
+        "--tenant",
+        &t,
+        "--name",
+        "s",
+        "--metadata",
+        metadata,
+    ]);
+    assert!(out.contains(metadata), "nested as stored: {out}");
+    let sensor = serde_json::from_str::<Value>(&out).unwrap();
+    assert_eq!(sensor["metadata"]["s"], "\u{1b}[2J");
+
+    let escape = r#""\u001b[31mRED\u0007""#;
+    for args in [
+        &["config", "set", "--tenant", &t, "esc", escape][..],
+        &["config", "list", "--tenant", &t][..],
+        &[
+            "sensor",
+            "show",
+            "--tenant",
+            &t,
+            sensor["sensor_id"].as_str().unwrap(),
+        ][..],
+    ] {
+        let out = stdout(args);
+        assert!(
+            !out.chars().any(|c| c.is_control() && c != '\n'),
+            "{args:?} printed a control character: {out:?}"
+        );
+    }
+    assert!(stdout(&["config", "list", "--tenant", &t]).contains(escape));
+}
 
 /// The keys of a JSON object, in order.
 fn keys(v: &Value) -> Vec<String> {

@@ -102,11 +102,15 @@ fn a_bare_path_is_told_the_sqlite_form() {
 /// then every statement failed with "No database selected", exit 1). PostgreSQL's defaults to
 /// the user's name, as libpq does.
 #[test]
-fn a_mysql_url_without_a_database_is_refused_when_read() {
+fn a_server_url_without_a_database_is_refused_when_read() {
     for url in [
         "mysql://u@127.0.0.1:3306",
         "mysql://u@127.0.0.1:3306/",
         "mariadb://u:pw@h/",
+        // PostgreSQL would take the user's name: for `postgres`, the maintenance database.
+        "postgres://postgres@127.0.0.1:5432",
+        "postgresql://u:pw@h/",
+        "postgres://u@h/?dbname=",
     ] {
         if !backend_of(url).is_compiled_in() {
             continue;
@@ -118,7 +122,11 @@ fn a_mysql_url_without_a_database_is_refused_when_read() {
             "{url}: {err}"
         );
     }
-    for url in ["postgres://u@h", "postgres://u@h/"] {
+    for url in [
+        "postgres://u@h/db",
+        "postgres://u@h?dbname=db",
+        "mysql://u@h/db",
+    ] {
         if backend_of(url).is_compiled_in() {
             DatabaseUrl::parse(url).unwrap();
         }

@@ -360,24 +360,55 @@ const CONFIGURATIONS: View = View {
 
 impl View {
     /// A row as printed: its fields in declaration order (every entity: id, tenant, its own
-    /// columns, then the audit timestamps), JSON text nested, masked columns starred.
+    /// columns, then the audit timestamps), masked columns starred. JSON text stays the text
+    /// stored (what `config get` prints).
     fn shown<M: Serialize>(&self, row: &M) -> Result<Value, CliError> {
         let mut v = serde_json::to_value(row)?;
         if let Value::Object(map) = &mut v {
-            for c in self.json_text {
-                if let Some(Value::String(text)) = map.get(*c) {
-                    // Stored JSON was validated on the way in; a value that does not parse (written
-                    // by other means) is shown as the text it is.
-                    if let Ok(nested) = serde_json::from_str::<Value>(text) {
-                        map.insert((*c).to_string(), nested);
-                    }
-                }
-            }
             for c in self.masked {
                 map.insert((*c).to_string(), Value::String("***".into()));
             }
         }
         Ok(v)
+    }
+
+    /// A shown row for `--json`: JSON text nested as the very text stored, not reparsed (a
+    /// `serde_json::Value` would turn 12345678901234567890123 into 1.2345678901234568e22).
+    fn nested(&self, shown: Value) -> Result<JsonRow, CliError> {
+        let Value::Object(map) = shown else {
+            return Ok(JsonRow(vec![(
+                String::new(),
+                serde_json::value::to_raw_value(&shown)?,
+            )]));
+        };
+        let mut fields = Vec::with_capacity(map.len());
+        for (key, value) in map {
+            let raw = match &value {
+                // Stored JSON was validated on the way in; a value that does not parse (written
+                // by other means) is shown as the text it is.
+                Value::String(text) if self.json_text.contains(&key.as_str()) => {
+                    serde_json::value::RawValue::from_string(text.clone())
+                        .or_else(|_| serde_json::value::to_raw_value(&value))?
+                }
+                _ => serde_json::value::to_raw_value(&value)?,
+            };
+            fields.push((key, raw));
+        }
+        Ok(JsonRow(fields))
+    }
+}
+
+/// A row of `--json` output, its fields in order.
+struct JsonRow(Vec<(String, Box<serde_json::value::RawValue>)>);
+
+impl Serialize for JsonRow {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
     }
 }
 
@@ -396,7 +427,11 @@ impl Ctx<'_> {
             .map(|r| view.shown(r))
             .collect::<Result<Vec<_>, _>>()?;
         if self.json {
-            writeln!(self.out, "{}", serde_json::to_string_pretty(&shown)?)?;
+            let rows = shown
+                .into_iter()
+                .map(|r| view.nested(r))
+                .collect::<Result<Vec<_>, _>>()?;
+            writeln!(self.out, "{}", serde_json::to_string_pretty(&rows)?)?;
             Ok(())
         } else {
             print_table(self.out, &shown, view.list)
@@ -406,7 +441,8 @@ impl Ctx<'_> {
     fn one<M: Serialize>(&mut self, view: &View, row: &M) -> Result<(), CliError> {
         let shown = view.shown(row)?;
         if self.json {
-            writeln!(self.out, "{}", serde_json::to_string_pretty(&shown)?)?;
+            let row = view.nested(shown)?;
+            writeln!(self.out, "{}", serde_json::to_string_pretty(&row)?)?;
             Ok(())
         } else {
             let columns: Vec<&str> = view.list.iter().chain(view.detail).copied().collect();
@@ -454,6 +490,21 @@ pub fn run(
     cmd.run(&mut Ctx { c, json, out })
 }
 
+/// A cell on one line that cannot drive the terminal: line breaks and tabs become spaces, any
+/// other control character (ESC, BEL, NUL, which JSON text may carry as `\u001b`) its `\u{…}`
+/// escape.
+fn printable(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Prints rows as an aligned table of `columns`; a column no row has is left out (a live-only
 /// listing has no `deleted_at`).
 fn print_table(out: &mut dyn Write, rows: &[Value], columns: &[&str]) -> Result<(), CliError> {
@@ -469,7 +520,7 @@ fn print_table(out: &mut dyn Write, rows: &[Value], columns: &[&str]) -> Result<
                 .iter()
                 .map(|c| match &row[*c] {
                     Value::Null => "-".to_string(),
-                    Value::String(s) => s.replace(['\n', '\r', '\t'], " "),
+                    Value::String(s) => printable(s),
                     other => other.to_string(),
                 })
                 .collect()
