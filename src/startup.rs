@@ -22,6 +22,13 @@ use crate::AnyConnection;
 pub fn prepare(conn: &mut AnyConnection, policy: MigrationPolicy) -> Result<MigrationReport> {
     let report = migrations::migrate(conn, policy)?;
     refuse_interrupted_copy(conn)?;
+    // What `-v` tells an operator of every command, not only of the ones that migrate.
+    tracing::info!(
+        backend = %conn.backend(),
+        schema = report.status.applied.last().map_or("empty", |m| m.name.as_str()),
+        applied_now = report.applied_now.len(),
+        "database ready"
+    );
     Ok(report)
 }
 

@@ -645,6 +645,20 @@ fn completions_quiet_and_verbose() {
             .status
             .success());
     }
+    // An ordinary command says where it went and what it found (nothing to migrate).
+    let ordinary = tk(dir.path(), &["-v", "tenant", "list"], &env);
+    let (_, logged) = text(&ordinary);
+    assert!(ordinary.status.success(), "{logged}");
+    assert!(
+        logged.contains("connected") && logged.contains("a.db"),
+        "{logged}"
+    );
+    assert!(
+        logged.contains("database ready")
+            && logged.contains("applied_now=0")
+            && logged.contains("schema="),
+        "{logged}"
+    );
     let noted = tk(dir.path(), &["tenant", "list", "--limit", "1"], &env);
     assert!(text(&noted).1.contains("more rows follow"));
     let quiet = tk(dir.path(), &["-q", "tenant", "list", "--limit", "1"], &env);

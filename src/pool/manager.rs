@@ -114,11 +114,16 @@ pub fn connect_sync(config: &DatabaseConfig) -> Result<AnyConnection> {
         let _ =
             tx.send(establish(&target).and_then(|mut c| c.ping().map(|()| c).map_err(Error::from)));
     });
-    rx.recv_timeout(timeout).unwrap_or_else(|_| {
+    let connected = rx.recv_timeout(timeout).unwrap_or_else(|_| {
         Err(Error::Connect {
             backend: url.backend(),
             target: url.redacted().to_string(),
             message: format!("no answer within {}ms", timeout.as_millis()),
         })
-    })
+    });
+    if connected.is_ok() {
+        // `Display` of the URL is redacted.
+        tracing::info!(url = %url, "connected");
+    }
+    connected
 }
