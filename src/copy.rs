@@ -47,6 +47,10 @@ pub enum CopyError {
     /// The target holds rows and is not an interrupted copy.
     #[error("the target is not empty ({} holds rows); copy into an empty database", .0.name())]
     TargetNotEmpty(Table),
+    /// `resume` was asked for, but the target holds rows and no interrupted copy (most likely
+    /// the copy finished).
+    #[error("nothing to resume: the target holds no interrupted copy ({} holds rows; the copy may have finished: check it with `db verify`)", .0.name())]
+    NothingToResume(Table),
     /// The target is an interrupted copy and `resume` was not asked for.
     #[error("the target holds an interrupted copy; rerun with --resume to continue it, or empty the target")]
     Interrupted,
@@ -312,7 +316,11 @@ pub fn copy(
         (None, _) => {
             for &table in Table::ALL {
                 if has_rows(to, table)? {
-                    return Err(CopyError::TargetNotEmpty(table));
+                    return Err(if resume {
+                        CopyError::NothingToResume(table)
+                    } else {
+                        CopyError::TargetNotEmpty(table)
+                    });
                 }
             }
         }

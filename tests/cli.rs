@@ -670,6 +670,16 @@ fn completions_quiet_and_verbose() {
     assert_eq!(text(&quiet).0.lines().count(), 2, "the rows still print");
     let both = tk(dir.path(), &["-q", "-v", "tenant", "list"], &env);
     assert_clean_failure(&both, 2);
+    // A negative number is a bad value of its flag, not an unknown flag.
+    let negative = tk(dir.path(), &["tenant", "list", "--limit", "-1"], &env);
+    assert_clean_failure(&negative, 2);
+    assert!(
+        text(&negative)
+            .1
+            .contains("invalid value '-1' for '--limit"),
+        "{}",
+        text(&negative).1
+    );
 }
 
 /// Commands do not wait behind a long SQLite writer when nothing is pending: the migration

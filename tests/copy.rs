@@ -337,4 +337,24 @@ fn interrupted_copy_is_refused_then_resumed(db: &TestDb) {
         canonical_rows(&mut to, Table::Sensors).unwrap(),
         canonical_rows(&mut from, Table::Sensors).unwrap()
     );
+    // Resumed again after it finished: nothing to resume, said so, nothing touched.
+    let again = tk(&[
+        "db",
+        "copy",
+        "--from",
+        &source.url,
+        "--to",
+        &db.url,
+        "--resume",
+    ]);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("nothing to resume") && stderr.contains("db verify"),
+        "{stderr}"
+    );
+    assert_eq!(
+        canonical_rows(&mut to, Table::Sensors).unwrap(),
+        canonical_rows(&mut from, Table::Sensors).unwrap()
+    );
 }

@@ -107,7 +107,8 @@ pub struct ListArgs<Id: IdArg, S: Scope> {
     #[command(flatten)]
     pub scope: S,
     /// At most this many rows; when more remain, stderr says how to go on. Default: all.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    // A negative number is read as a value (and refused by the range), not as an unknown flag.
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..))]
     pub limit: Option<u64>,
     /// Start after this id (the last one of the previous page).
     #[arg(long, value_name = "ID")]
@@ -221,7 +222,7 @@ pub enum RuleCommand {
         #[arg(long, default_value = "observe")]
         action: RuleAction,
         /// Fraction of events evaluated, 0 to 1.
-        #[arg(long, default_value_t = 1.0)]
+        #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
         sample_rate: f64,
         /// Create it switched off.
         #[arg(long)]
