@@ -318,15 +318,18 @@ fn interrupted_copy_is_refused_then_resumed(db: &TestDb) {
         before
     );
     // Resumed: continues after the last committed batch and verifies.
-    let resumed = tk(&[
-        "db",
-        "copy",
-        "--from",
-        &source.url,
-        "--to",
-        &db.url,
-        "--resume",
-    ]);
+    let resume = || {
+        tk(&[
+            "db",
+            "copy",
+            "--from",
+            &source.url,
+            "--to",
+            &db.url,
+            "--resume",
+        ])
+    };
+    let resumed = resume();
     assert!(
         resumed.status.success(),
         "{}",
@@ -338,15 +341,7 @@ fn interrupted_copy_is_refused_then_resumed(db: &TestDb) {
         canonical_rows(&mut from, Table::Sensors).unwrap()
     );
     // Resumed again after it finished: nothing to resume, said so, nothing touched.
-    let again = tk(&[
-        "db",
-        "copy",
-        "--from",
-        &source.url,
-        "--to",
-        &db.url,
-        "--resume",
-    ]);
+    let again = resume();
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert_eq!(again.status.code(), Some(1), "{stderr}");
     assert!(

@@ -372,42 +372,35 @@ impl View {
         }
         Ok(v)
     }
-
-    /// A shown row for `--json`: JSON text nested as the very text stored, not reparsed (a
-    /// `serde_json::Value` would turn 12345678901234567890123 into 1.2345678901234568e22).
-    fn nested(&self, shown: Value) -> Result<JsonRow, CliError> {
-        let Value::Object(map) = shown else {
-            return Ok(JsonRow(vec![(
-                String::new(),
-                serde_json::value::to_raw_value(&shown)?,
-            )]));
-        };
-        let mut fields = Vec::with_capacity(map.len());
-        for (key, value) in map {
-            let raw = match &value {
-                // Stored JSON was validated on the way in; a value that does not parse (written
-                // by other means) is shown as the text it is.
-                Value::String(text) if self.json_text.contains(&key.as_str()) => {
-                    serde_json::value::RawValue::from_string(text.clone())
-                        .or_else(|_| serde_json::value::to_raw_value(&value))?
-                }
-                _ => serde_json::value::to_raw_value(&value)?,
-            };
-            fields.push((key, raw));
-        }
-        Ok(JsonRow(fields))
-    }
 }
 
-/// A row of `--json` output, its fields in order.
-struct JsonRow(Vec<(String, Box<serde_json::value::RawValue>)>);
+/// A shown row for `--json`: JSON text columns nested as the very text stored, not reparsed (a
+/// `serde_json::Value` would turn 12345678901234567890123 into 1.2345678901234568e22).
+struct JsonRow<'a> {
+    view: &'a View,
+    row: Value,
+}
 
-impl Serialize for JsonRow {
+impl Serialize for JsonRow<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (key, value) in &self.0 {
-            map.serialize_entry(key, value)?;
+        let Value::Object(fields) = &self.row else {
+            return self.row.serialize(serializer);
+        };
+        let mut map = serializer.serialize_map(Some(fields.len()))?;
+        for (key, value) in fields {
+            // Stored JSON was validated on the way in; a value that does not parse (written by
+            // other means) is shown as the text it is.
+            let stored = match value {
+                Value::String(text) if self.view.json_text.contains(&key.as_str()) => {
+                    serde_json::value::RawValue::from_string(text.clone()).ok()
+                }
+                _ => None,
+            };
+            match stored {
+                Some(raw) => map.serialize_entry(key, &raw)?,
+                None => map.serialize_entry(key, value)?,
+            }
         }
         map.end()
     }
@@ -428,10 +421,7 @@ impl Ctx<'_> {
             .map(|r| view.shown(r))
             .collect::<Result<Vec<_>, _>>()?;
         if self.json {
-            let rows = shown
-                .into_iter()
-                .map(|r| view.nested(r))
-                .collect::<Result<Vec<_>, _>>()?;
+            let rows: Vec<_> = shown.into_iter().map(|row| JsonRow { view, row }).collect();
             writeln!(self.out, "{}", serde_json::to_string_pretty(&rows)?)?;
             Ok(())
         } else {
@@ -442,7 +432,7 @@ impl Ctx<'_> {
     fn one<M: Serialize>(&mut self, view: &View, row: &M) -> Result<(), CliError> {
         let shown = view.shown(row)?;
         if self.json {
-            let row = view.nested(shown)?;
+            let row = JsonRow { view, row: shown };
             writeln!(self.out, "{}", serde_json::to_string_pretty(&row)?)?;
             Ok(())
         } else {

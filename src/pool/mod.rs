@@ -120,8 +120,6 @@ pub struct Database {
     // after the connection is back in the pool: see `turn`.
     turns: Arc<turns::Turns>,
     incidents: Arc<Incidents>,
-    // The connections `open` made itself (`state`).
-    opened_at_start: u64,
     url: DatabaseUrl,
     timeout: Duration,
     reachability: Arc<Reachability>,
@@ -217,7 +215,6 @@ impl Database {
             .then(|| Arc::new(turns::Turns::new(1, patience(Backend::Sqlite))));
         Ok(Self {
             write_gate,
-            opened_at_start: 1 + u64::from(has_native),
             pool,
             turns: Arc::new(turns::Turns::new(
                 config.max_connections().value as usize,
@@ -250,8 +247,8 @@ impl Database {
         let mut state = PoolState {
             connections: s.connections,
             idle_connections: s.idle_connections,
-            // bb8 counts only what it opened; the start-up connections came from `open`.
-            connections_created: s.statistics.connections_created + self.opened_at_start,
+            // bb8 counts only what it opened; `open` opened the start-up connection itself.
+            connections_created: s.statistics.connections_created + 1,
             connections_closed_broken: s.statistics.connections_closed_broken,
         };
         #[cfg(any(feature = "postgres", feature = "mysql"))]
@@ -259,7 +256,8 @@ impl Database {
             let n = native.state();
             state.connections += n.connections;
             state.idle_connections += n.idle_connections;
-            state.connections_created += n.statistics.connections_created;
+            // And the native driver's sign-in proof, which `NativePool::open` closed.
+            state.connections_created += n.statistics.connections_created + 1;
             state.connections_closed_broken += n.statistics.connections_closed_broken;
         }
         state.connections_closed_broken = state

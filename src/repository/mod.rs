@@ -533,11 +533,10 @@ macro_rules! row_model {
         ) -> $crate::repository::Result<$Model> {
             $crate::repository::Validate::validate(&new)?;
             let row = <$Model>::from_new(tenant, new);
-            conn.write_transaction(|conn| {
-                $crate::native::ready(insert_on($crate::native::UnitConnection::Blocking(conn), &row))
-            })
-            .map_err(|e: $crate::repository::Error| e.for_entity($entity, $unique, "tenant"))?;
-            Ok(row)
+            let stored = row.clone();
+            $crate::repository::write_blocking(conn, move |c| Box::pin(async move { insert_on(c, &row).await }))
+                .map_err(|e| e.for_entity($entity, $unique, "tenant"))?;
+            Ok(stored)
         }
 
         #[doc = concat!("[`create`] from async code, in one write transaction on the backend's fastest connection ([`Database::unit_write`](crate::Database::unit_write): native async on PostgreSQL and MySQL).")]
@@ -599,9 +598,7 @@ macro_rules! row_model {
             tenant: $crate::types::TenantId,
             id: $crate::types::$Id,
         ) -> $crate::repository::Result<$crate::repository::Deleted> {
-            conn.write_transaction(|conn| {
-                $crate::native::ready(soft_delete_on($crate::native::UnitConnection::Blocking(conn), tenant, id))
-            })
+            $crate::repository::write_blocking(conn, move |c| Box::pin(soft_delete_on(c, tenant, id)))
         }
 
         /// [`soft_delete`] from async code, in one write transaction on the backend's fastest
@@ -1013,10 +1010,8 @@ macro_rules! tenant_scoped {
             changes: $Changes,
         ) -> $crate::repository::Result<$Model> {
             $crate::repository::Validate::validate(&changes)?;
-            conn.write_transaction(|conn| {
-                $crate::native::ready(update_on($crate::native::UnitConnection::Blocking(conn), tenant, id, &changes))
-            })
-            .map_err(|e: $crate::repository::Error| e.for_entity($entity, $unique, "tenant"))
+            $crate::repository::write_blocking(conn, move |c| Box::pin(async move { update_on(c, tenant, id, &changes).await }))
+                .map_err(|e| e.for_entity($entity, $unique, "tenant"))
         }
 
         /// [`update`] from async code, in one write transaction on the backend's fastest
@@ -1094,7 +1089,6 @@ macro_rules! tenant_scoped {
         }
 
         /// [`is_live`] on any connection.
-        #[allow(dead_code)]
         pub(crate) async fn is_live_on(
             conn: $crate::native::UnitConnection<'_>,
             tenant: $crate::types::TenantId,
@@ -1109,6 +1103,20 @@ macro_rules! tenant_scoped {
 }
 
 pub(crate) use tenant_scoped;
+
+/// The sync face of a write unit: the future its async twin hands to
+/// [`Database::unit_write`](crate::Database::unit_write), driven on a blocking connection in one
+/// write transaction (`BEGIN IMMEDIATE` on SQLite), so that both faces run the same statements.
+pub(crate) fn write_blocking<T>(
+    conn: &mut crate::AnyConnection,
+    unit: impl for<'c> FnOnce(
+        crate::native::UnitConnection<'c>,
+    ) -> crate::native::UnitFuture<'c, T, Error>,
+) -> Result<T> {
+    conn.write_transaction(|conn| {
+        crate::native::ready(unit(crate::native::UnitConnection::Blocking(conn)))
+    })
+}
 
 /// Inserts a row owned by `tenant`: in one write transaction, after checking that the tenant
 /// is live (the database's foreign key cannot see soft deletes). `check` runs next, for further

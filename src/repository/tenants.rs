@@ -112,12 +112,8 @@ fn page_of(
 /// Updates a live tenant and bumps `modified_at`.
 pub fn update(conn: &mut AnyConnection, id: TenantId, changes: TenantChanges) -> Result<Tenant> {
     changes.validate()?;
-    conn.write_transaction(|conn| {
-        crate::native::ready(update_on(
-            crate::native::UnitConnection::Blocking(conn),
-            id,
-            &changes,
-        ))
+    super::write_blocking(conn, move |c| {
+        Box::pin(async move { update_on(c, id, &changes).await })
     })
 }
 
@@ -152,12 +148,7 @@ async fn update_on(
 /// rows in every other entity's table (users, API keys, sensors, rules, rule–sensor links,
 /// configurations: the entity list).
 pub fn soft_delete(conn: &mut AnyConnection, id: TenantId) -> Result<Deleted> {
-    conn.write_transaction(|conn| {
-        crate::native::ready(soft_delete_on(
-            crate::native::UnitConnection::Blocking(conn),
-            id,
-        ))
-    })
+    super::write_blocking(conn, move |c| Box::pin(soft_delete_on(c, id)))
 }
 
 /// [`soft_delete`] from async code, in one write transaction on the backend's fastest
