@@ -365,10 +365,12 @@ fn run_backend(rt: &tokio::runtime::Runtime, backend: Backend, args: &Args) -> R
             ));
             let (cpu, elapsed) = (process_cpu() - cpu0, t0.elapsed().as_secs_f64());
             println!(
-                "{name} {} {tasks} tasks: {:.0} calls/s, p99 {}, worst {}, calls per task {:.2}–{:.2}, this process's CPU per call {:.1} µs",
+                "{name} {} {tasks} tasks: {:.0} calls/s, p50 {}, p99 {}, mean {}, worst {}, calls per task {:.2}–{:.2}, this process's CPU per call {:.1} µs",
                 op.label(),
                 l.calls_per_s,
+                us(l.p50),
                 us(l.p99),
+                us(l.mean),
                 us(l.max),
                 l.min_share,
                 l.max_share,

@@ -212,13 +212,13 @@ impl Database {
         }
         tracing::info!(url = %url, "database pool ready");
         let write_gate = (url.backend() == Backend::Sqlite)
-            .then(|| Arc::new(turns::Turns::new(1, patience(Backend::Sqlite))));
+            .then(|| Arc::new(turns::Turns::new(1, policy(Backend::Sqlite, config))));
         Ok(Self {
             write_gate,
             pool,
             turns: Arc::new(turns::Turns::new(
                 config.max_connections().value as usize,
-                patience(url.backend()),
+                policy(url.backend(), config),
             )),
             incidents: Arc::default(),
             url,
@@ -545,19 +545,43 @@ impl Database {
     }
 }
 
-/// How long a waiter lets callers that find a free turn overtake it (`turns`). SQLite: 5 ms
-/// (its units run in place in microseconds, and a strict hand-off cost more than the unit; 10
-/// and 20 ms gave more calls/s but p99 of reads rose to the patience and the fewest calls per
-/// task fell to 0.44× the mean). The servers: none — their units wait on the network, a strict
-/// hand-off costs no calls/s there, and patience only raised p99 to itself (PostgreSQL reads at
-/// 64 tasks: p99 1.8 ms strict, 5.7 ms with 5 ms of patience, 50 ms with 50 ms; `tk-peers
-/// --profile`).
-fn patience(backend: Backend) -> Duration {
+/// Who gets a turn while callers wait (`turns`).
+///
+/// SQLite: whoever finds one free, unless the longest waiter has waited 5 ms (its units run in
+/// place in microseconds, and a strict hand-off cost more than the unit; 10 and 20 ms gave more
+/// calls/s but p99 of reads rose to the patience and the fewest calls per task fell to 0.44×
+/// the mean).
+///
+/// The servers: the queue in order, except that a task served from it keeps going ahead for
+/// [`SERVER_LEASES`]; the patience is half the checkout timeout, so that leases never make a
+/// waiter time out. Patience without leases only raised p99 to the patience there (PostgreSQL
+/// reads at 64 tasks: p99 1.8 ms strict, 5.7 ms with 5 ms of patience, 50 ms with 50 ms), as
+/// anyone, not the task that had just been served, could go ahead.
+fn policy(backend: Backend, config: &DatabaseConfig) -> turns::Policy {
     match backend {
-        Backend::Sqlite => Duration::from_millis(5),
-        _ => Duration::ZERO,
+        Backend::Sqlite => turns::Policy {
+            patience: Duration::from_millis(5),
+            leases: None,
+        },
+        _ => turns::Policy {
+            patience: config.connection_timeout().value / 2,
+            leases: Some(SERVER_LEASES),
+        },
     }
 }
+
+/// A lease on the servers (`turns::Leases`): 300 units, begun within 500 ms of being served,
+/// each within 10 ms of the one before. A lease has to be long for p99 to gain: with 64 tasks
+/// on 16 connections, one call in `units` waits about three leases, and p99 fell below 1.5×
+/// diesel-async's only once that was under 1 in 200 (`tk-peers --profile`, 64 tasks, PostgreSQL
+/// write transactions: p99 250 ms with 100 units, 5.7–9.5 ms with 200, 3.4–4.2 ms with 300
+/// against diesel-async's 2.9–3.7 ms); the time bounds it for slow units (a MySQL page of 50 at
+/// 64 tasks: 2.3 ms a unit, so 300 units would be 0.7 s).
+const SERVER_LEASES: turns::Leases = turns::Leases {
+    units: 300,
+    time: Duration::from_millis(500),
+    gap: Duration::from_millis(10),
+};
 
 /// A pool as both kinds are built: `max_connections`, `spares` kept open ahead, the checkout,
 /// idle and lifetime limits of `config`, no ping on checkout (the error path replaces it), the

@@ -1,39 +1,133 @@
 //! Turns: one per connection a pool may hold, taken before a checkout and given back after the
 //! connection is back in the pool, so that a caller holding a turn finds a connection (or bb8
-//! opens one) and, with zero patience, callers are served in the order they came.
+//! opens one). Who gets a turn while callers wait is the pool's [`Policy`]; with zero patience
+//! callers are served strictly in the order they came.
 //!
-//! Strict order has a price where a unit of work is cheap: every call of a task that queues
-//! parks it and wakes the next one on another thread. On SQLite, where a unit runs in place on
-//! the caller's thread in a few microseconds, that hand-off cost more than the unit (reads at 64
-//! tasks: 11.3 µs of this process's CPU per call with strict turns, 5.5 µs without; `tk-peers
-//! --profile`). So a pool may have *patience*: a caller that finds a free turn takes it even
-//! though others wait, unless the longest waiter has waited `patience`; from then on, a turn
-//! given back goes to that waiter. A waiter therefore waits at most `patience` longer than in
-//! strict order, and keeps its place while others overtake it (bb8 alone does not: a woken
-//! waiter that finds nothing queues again at the end, and some waited 2 s). Zero patience is
-//! strict first-come, first-served.
+//! bb8 alone is not fair: a woken waiter that finds nothing queues again at the end, and under
+//! 64 tasks some waited 2 s while others ran thousands of calls. Strict order is fair but has
+//! two prices (measured with `peers/`, BENCHMARKS.md):
+//! - Where a unit of work is cheap, the hand-off costs more than the unit: every call of a task
+//!   that queues parks it and wakes the next one on another thread. On SQLite, where a unit runs
+//!   in place in a few microseconds, reads at 64 tasks cost 11.3 µs of this process's CPU per
+//!   call with strict turns, 5.5 µs without. So a pool may have *patience*: a caller that finds
+//!   a turn free takes it even though others wait, unless the longest waiter has waited
+//!   `patience`; from then on, a turn given back goes to that waiter. A waiter therefore waits
+//!   at most `patience` longer than in strict order, and keeps its place while others go ahead.
+//! - Every call waits the whole queue. With 64 tasks on 16 connections each call of each task
+//!   waited for 48 others, and p99 at 64 tasks was 2.2–2.7× diesel-async's (whose p99 stays low
+//!   because it starves a few tasks instead). So on the servers a task served from the queue
+//!   gets a *lease* ([`Leases`]): while it comes back within a few milliseconds it goes ahead of
+//!   the queue for its next units, up to a number of units or a time, and then queues at the
+//!   end like everyone else. A task doing several statements, or a handler's few queries, runs
+//!   them back to back instead of waiting the queue for each, and the queue still turns over in
+//!   order, so every task gets its share. The price is the wait of a task at the end of the
+//!   queue: about (queue ÷ turns) leases, 1.0–1.5 s at 64 tasks on 16 connections. The patience
+//!   bounds it: once a waiter has waited it out, leases stop until the queue has emptied (a
+//!   queue that long makes each lease cost those waiting more than it saves) and turns go
+//!   strictly in order.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::future::poll_fn;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
+use tokio::task::Id as TaskId;
+
+/// Who may go ahead of the longest waiter, and for how long it lets them.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Policy {
+    /// How long the longest waiter lets others go ahead of it; zero: strict order.
+    pub(super) patience: Duration,
+    /// `None`: any caller that finds a turn free goes ahead (within the patience). `Some`: only
+    /// a task on a lease does.
+    pub(super) leases: Option<Leases>,
+}
+
+/// How long a lease lasts: a task served from the queue goes ahead of it for at most `units`
+/// more units, begun within `time` of being served (less when the queue is long: see
+/// `Turns::lease_end`) and each within `gap` of the end of the one before. A task that runs its
+/// units back to back comes back within microseconds.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Leases {
+    pub(super) units: u32,
+    pub(super) time: Duration,
+    pub(super) gap: Duration,
+}
+
 /// The turns of one pool.
 pub(super) struct Turns {
     state: Mutex<State>,
-    patience: Duration,
+    policy: Policy,
+    turns: usize,
 }
 
 struct State {
     free: usize,
     queue: VecDeque<Arc<Waiter>>,
+    // Tasks on a lease that found no turn free: served before the queue (within its patience).
+    leased: VecDeque<Arc<Waiter>>,
+    leases: HashMap<TaskId, Lease>,
+    // Set when a waiter waited out the patience while leases went ahead of it: the queue is
+    // too long for leases (each would cost those waiting more than the patience), so none
+    // holds until the queue has emptied.
+    leases_off: bool,
+}
+
+struct Lease {
+    until: Instant,
+    units: u32,
+    // When it must be back for its next unit; none while it runs one.
+    back_by: Option<Instant>,
+}
+
+impl State {
+    fn on_lease(&mut self, task: TaskId, leases: &Leases, now: Instant) -> bool {
+        let holds = !self.leases_off
+            && self.leases.get(&task).is_some_and(|l| {
+                l.units < leases.units && now < l.until && l.back_by.is_none_or(|b| now <= b)
+            });
+        if !holds {
+            self.leases.remove(&task);
+        }
+        holds
+    }
+
+    // A unit on the lease of `task`; a new lease (one served from the queue) ends at `until`.
+    fn start_unit(&mut self, task: TaskId, until: Instant) {
+        let lease = self.leases.entry(task).or_insert(Lease {
+            until,
+            units: 0,
+            back_by: None,
+        });
+        lease.units += 1;
+        lease.back_by = None;
+    }
+
+    // Whether the lease still holds after this unit.
+    fn end_unit(&mut self, task: TaskId, leases: &Leases, now: Instant) -> bool {
+        let off = self.leases_off;
+        match self.leases.get_mut(&task) {
+            Some(l) if !off && l.units < leases.units && now < l.until => {
+                l.back_by = Some(now + leases.gap);
+                true
+            }
+            Some(_) => {
+                self.leases.remove(&task);
+                false
+            }
+            None => false,
+        }
+    }
 }
 
 struct Waiter {
     since: Instant,
+    // The task waiting, when a lease policy is on and it runs in a task.
+    task: Option<TaskId>,
     // Set (under the state lock) when a turn was handed to this waiter, which then owns it.
-    granted: std::sync::atomic::AtomicBool,
+    granted: AtomicBool,
     waker: Mutex<Option<Waker>>,
 }
 
@@ -46,11 +140,15 @@ impl Waiter {
 }
 
 /// A turn; given back when dropped. Owned, so that a blocking unit can carry it to its end.
-pub(super) struct Turn(Arc<Turns>);
+pub(super) struct Turn {
+    turns: Arc<Turns>,
+    // The task whose lease this unit runs on.
+    lease: Option<TaskId>,
+}
 
 impl Drop for Turn {
     fn drop(&mut self) {
-        self.0.give_back();
+        self.turns.give_back(self.lease);
     }
 }
 
@@ -60,37 +158,70 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Turns {
-    /// `turns` turns; `patience` as in the module's documentation (zero: strict order).
-    pub(super) fn new(turns: usize, patience: Duration) -> Self {
+    /// `turns` turns, shared out by `policy` (as in the module's documentation).
+    pub(super) fn new(turns: usize, policy: Policy) -> Self {
         Self {
             state: Mutex::new(State {
                 free: turns,
                 queue: VecDeque::new(),
+                leased: VecDeque::new(),
+                leases: HashMap::new(),
+                leases_off: false,
             }),
-            patience,
+            policy,
+            turns,
+        }
+    }
+
+    fn turn(self: &Arc<Self>, lease: Option<TaskId>) -> Turn {
+        Turn {
+            turns: self.clone(),
+            lease,
         }
     }
 
     /// Waits for a turn. Cancel-safe: dropped while waiting, it leaves the queue (and passes on
     /// a turn handed to it meanwhile).
     pub(super) async fn acquire(self: &Arc<Self>) -> Turn {
+        let task = self.policy.leases.and_then(|_| tokio::task::try_id());
         let waiter = {
             let mut state = lock(&self.state);
             let now = Instant::now();
-            let overtaking_allowed = state
+            if state.queue.is_empty() && state.leased.is_empty() {
+                state.leases_off = false;
+            }
+            let head_young = state
                 .queue
                 .front()
-                .is_none_or(|head| now.duration_since(head.since) < self.patience);
-            if state.free > 0 && overtaking_allowed {
+                .is_none_or(|head| now.duration_since(head.since) < self.policy.patience);
+            let on_lease = match (&self.policy.leases, task) {
+                (Some(leases), Some(task)) => state.on_lease(task, leases, now),
+                _ => false,
+            };
+            let may_take = match self.policy.leases {
+                None => head_young,
+                Some(_) if on_lease => head_young,
+                Some(_) => state.queue.is_empty() && state.leased.is_empty(),
+            };
+            if state.free > 0 && may_take {
                 state.free -= 1;
-                return Turn(self.clone());
+                if on_lease {
+                    state.start_unit(task.expect("on a lease"), now);
+                    return self.turn(task);
+                }
+                return self.turn(None);
             }
             let waiter = Arc::new(Waiter {
                 since: now,
+                task,
                 granted: false.into(),
                 waker: Mutex::new(None),
             });
-            state.queue.push_back(waiter.clone());
+            if on_lease {
+                state.leased.push_back(waiter.clone());
+            } else {
+                state.queue.push_back(waiter.clone());
+            }
             waiter
         };
         let mut queued = Queued {
@@ -100,16 +231,13 @@ impl Turns {
         };
         poll_fn(|cx| {
             let mut state = lock(&self.state);
-            if queued
-                .waiter
-                .granted
-                .load(std::sync::atomic::Ordering::Relaxed)
-            {
+            if queued.waiter.granted.load(Relaxed) {
                 queued.done = true;
-                return Poll::Ready(Turn(self.clone()));
+                return Poll::Ready(self.turn(queued.waiter.task));
             }
-            // Woken at the head with a turn free (given back while others could overtake).
+            // Woken at the head with a turn free (given back while others could go ahead).
             if state.free > 0
+                && state.leased.is_empty()
                 && state
                     .queue
                     .front()
@@ -117,13 +245,17 @@ impl Turns {
             {
                 state.free -= 1;
                 state.queue.pop_front();
+                if let Some(task) = queued.waiter.task {
+                    let until = self.lease_end(&state, Instant::now());
+                    state.start_unit(task, until);
+                }
                 queued.done = true;
                 let next = waker_of_head_if_free(&state);
                 drop(state);
                 if let Some(next) = next {
                     next.wake();
                 }
-                return Poll::Ready(Turn(self.clone()));
+                return Poll::Ready(self.turn(queued.waiter.task));
             }
             *lock(&queued.waiter.waker) = Some(cx.waker().clone());
             Poll::Pending
@@ -131,29 +263,64 @@ impl Turns {
         .await
     }
 
-    fn give_back(&self) {
+    fn give_back(&self, lease: Option<TaskId>) {
         let mut state = lock(&self.state);
-        let (first, second) = match state.queue.front() {
-            None => {
-                state.free += 1;
-                (None, None)
+        let now = Instant::now();
+        let lease_holds = match (&self.policy.leases, lease) {
+            (Some(leases), Some(task)) => state.end_unit(task, leases, now),
+            _ => false,
+        };
+        if state.leases.len() > 2 * self.turns + 16 {
+            // Tasks that ended on a lease, or went elsewhere.
+            state
+                .leases
+                .retain(|_, l| l.back_by.is_none_or(|b| now <= b));
+        }
+        let head_waited_out = state
+            .queue
+            .front()
+            .is_some_and(|head| now.duration_since(head.since) >= self.policy.patience);
+        let (first, second) = if head_waited_out {
+            if self.policy.leases.is_some() && !state.leases_off {
+                state.leases_off = true;
+                let leased = std::mem::take(&mut state.leased);
+                state.queue.extend(leased);
             }
-            Some(head) if head.since.elapsed() >= self.patience => {
-                let head = state.queue.pop_front().expect("the head is there");
-                head.granted
-                    .store(true, std::sync::atomic::Ordering::Relaxed);
-                // A turn given back earlier, while the old head was young, may still be free:
-                // it is the new head's to take now.
-                (head.take_waker(), waker_of_head_if_free(&state))
-            }
-            Some(_) => {
-                // The head may take it when it runs, unless a caller overtakes it first.
-                state.free += 1;
-                (waker_of_head_if_free(&state), None)
-            }
+            let head = state.queue.pop_front().expect("the head is there");
+            // A turn given back earlier, while the old head was young, may still be free: it
+            // is the new head's to take now.
+            let until = self.lease_end(&state, now);
+            (
+                grant(&mut state, head, until),
+                waker_of_head_if_free(&state),
+            )
+        } else if let Some(leased) = state.leased.pop_front() {
+            (grant(&mut state, leased, now), None)
+        } else if state.queue.is_empty() || self.policy.leases.is_none() || lease_holds {
+            // The head may take it when it runs, unless a caller goes ahead of it first.
+            state.free += 1;
+            (waker_of_head_if_free(&state), None)
+        } else {
+            let head = state.queue.pop_front().expect("the head is there");
+            let until = self.lease_end(&state, now);
+            (grant(&mut state, head, until), None)
         };
         drop(state);
         first.into_iter().chain(second).for_each(Waker::wake);
+    }
+
+    /// When a lease begun now ends: after `leases.time`, or sooner when the queue is long, so
+    /// that the last in it, who waits about (queue ÷ turns) leases, waits about half the
+    /// patience.
+    fn lease_end(&self, state: &State, now: Instant) -> Instant {
+        let Some(leases) = &self.policy.leases else {
+            return now;
+        };
+        let behind = u32::try_from(state.queue.len().max(1)).unwrap_or(u32::MAX);
+        let turns = u32::try_from(self.turns).unwrap_or(u32::MAX);
+        // Half the patience: leases end only with a unit, and a queue grows after they begin.
+        let share = self.policy.patience.saturating_mul(turns) / behind / 2;
+        now + leases.time.min(share)
     }
 
     /// Turns free now (for tests).
@@ -163,8 +330,17 @@ impl Turns {
     }
 }
 
+// Hands a turn to `waiter` (taken off its queue), under the state lock; its waker to wake.
+fn grant(state: &mut State, waiter: Arc<Waiter>, until: Instant) -> Option<Waker> {
+    if let Some(task) = waiter.task {
+        state.start_unit(task, until);
+    }
+    waiter.granted.store(true, Relaxed);
+    waiter.take_waker()
+}
+
 fn waker_of_head_if_free(state: &State) -> Option<Waker> {
-    if state.free == 0 {
+    if state.free == 0 || !state.leased.is_empty() {
         return None;
     }
     state.queue.front().and_then(|head| head.take_waker())
@@ -183,16 +359,13 @@ impl Drop for Queued<'_> {
             return;
         }
         let mut state = lock(&self.turns.state);
-        if self
-            .waiter
-            .granted
-            .load(std::sync::atomic::Ordering::Relaxed)
-        {
+        if self.waiter.granted.load(Relaxed) {
             drop(state);
-            self.turns.give_back();
+            self.turns.give_back(self.waiter.task);
             return;
         }
         state.queue.retain(|w| !Arc::ptr_eq(w, &self.waiter));
+        state.leased.retain(|w| !Arc::ptr_eq(w, &self.waiter));
         let next = waker_of_head_if_free(&state);
         drop(state);
         if let Some(next) = next {
@@ -205,6 +378,13 @@ impl Drop for Queued<'_> {
 mod tests {
     use super::*;
 
+    fn anyone(patience: Duration) -> Policy {
+        Policy {
+            patience,
+            leases: None,
+        }
+    }
+
     fn rt() -> tokio::runtime::Runtime {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -215,7 +395,7 @@ mod tests {
     #[test]
     fn strict_turns_go_to_waiters_in_order_and_newcomers_queue() {
         rt().block_on(async {
-            let turns = Arc::new(Turns::new(1, Duration::ZERO));
+            let turns = Arc::new(Turns::new(1, anyone(Duration::ZERO)));
             let first = turns.acquire().await;
             let order = Arc::new(Mutex::new(Vec::new()));
             let mut waiting = Vec::new();
@@ -248,7 +428,7 @@ mod tests {
     #[test]
     fn with_patience_a_newcomer_overtakes_until_the_head_has_waited_it() {
         rt().block_on(async {
-            let turns = Arc::new(Turns::new(1, Duration::from_millis(50)));
+            let turns = Arc::new(Turns::new(1, anyone(Duration::from_millis(50))));
             let first = turns.acquire().await;
             let t = turns.clone();
             let waiter = tokio::spawn(async move {
@@ -285,7 +465,7 @@ mod tests {
     #[test]
     fn a_turn_left_free_by_a_hand_off_goes_to_the_next_waiter() {
         rt().block_on(async {
-            let turns = Arc::new(Turns::new(2, Duration::from_millis(50)));
+            let turns = Arc::new(Turns::new(2, anyone(Duration::from_millis(50))));
             let (a, b) = (turns.acquire().await, turns.acquire().await);
             let served = Arc::new(std::sync::atomic::AtomicUsize::new(0));
             let mut waiting = Vec::new();
@@ -315,7 +495,7 @@ mod tests {
     #[test]
     fn a_waiter_that_gives_up_leaves_the_queue_and_passes_on_its_turn() {
         rt().block_on(async {
-            let turns = Arc::new(Turns::new(1, Duration::ZERO));
+            let turns = Arc::new(Turns::new(1, anyone(Duration::ZERO)));
             let first = turns.acquire().await;
             let gone = tokio::time::timeout(Duration::from_millis(10), turns.acquire()).await;
             assert!(gone.is_err());
@@ -354,9 +534,22 @@ mod tests {
             .enable_all()
             .build()
             .unwrap();
-        for patience in [Duration::ZERO, Duration::from_millis(1)] {
+        let leased = |patience, units| Policy {
+            patience,
+            leases: Some(Leases {
+                units,
+                time: Duration::from_secs(10),
+                gap: Duration::from_millis(1),
+            }),
+        };
+        for policy in [
+            anyone(Duration::ZERO),
+            anyone(Duration::from_millis(1)),
+            leased(Duration::from_millis(2), 5),
+            leased(Duration::from_secs(10), 50),
+        ] {
             rt.block_on(async {
-                let turns = Arc::new(Turns::new(3, patience));
+                let turns = Arc::new(Turns::new(3, policy));
                 let out = Arc::new(std::sync::atomic::AtomicUsize::new(0));
                 let tasks: Vec<_> = (0..32u64)
                     .map(|n| {
@@ -381,9 +574,134 @@ mod tests {
                 for t in tasks {
                     t.await.unwrap();
                 }
-                assert_eq!(turns.free(), 3, "patience {patience:?}");
-                assert!(lock(&turns.state).queue.is_empty());
+                assert_eq!(turns.free(), 3, "{policy:?}");
+                let state = lock(&turns.state);
+                assert!(state.queue.is_empty() && state.leased.is_empty());
             });
         }
+    }
+
+    fn leases(patience: Duration, units: u32, gap: Duration) -> Policy {
+        Policy {
+            patience,
+            leases: Some(Leases {
+                units,
+                time: Duration::from_secs(60),
+                gap,
+            }),
+        }
+    }
+
+    /// Spawns one task per name, queued in that order behind a turn held here, each running
+    /// `units` units, the `i`th of task `n` lasting `hold(n, i)` (the runtime's one thread
+    /// sleeps: time passes, nobody else runs), and coming back after `away`; returns the order
+    /// in which the units ran.
+    async fn served_order(
+        turns: &Arc<Turns>,
+        names: &[char],
+        units: usize,
+        hold: fn(char, usize) -> Duration,
+        away: Duration,
+    ) -> String {
+        let first = turns.acquire().await;
+        let order = Arc::new(Mutex::new(String::new()));
+        let mut tasks = Vec::new();
+        for &name in names {
+            let (turns, order) = (turns.clone(), order.clone());
+            tasks.push(tokio::spawn(async move {
+                for i in 0..units {
+                    let turn = turns.acquire().await;
+                    lock(&order).push(name);
+                    std::thread::sleep(hold(name, i));
+                    drop(turn);
+                    std::thread::sleep(away);
+                }
+            }));
+            tokio::task::yield_now().await;
+        }
+        drop(first);
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let order = lock(&order).clone();
+        order
+    }
+
+    #[test]
+    fn a_task_served_from_the_queue_goes_ahead_for_its_lease_then_queues_at_the_end() {
+        rt().block_on(async {
+            let policy = leases(Duration::from_secs(60), 3, Duration::from_secs(60));
+            let turns = Arc::new(Turns::new(1, policy));
+            let order = served_order(&turns, &['a', 'b'], 6, INSTANT, Duration::ZERO).await;
+            assert_eq!(order, "aaabbbaaabbb");
+            assert_eq!(turns.free(), 1);
+        });
+    }
+
+    #[test]
+    fn a_lease_lapses_when_its_task_does_not_come_back_within_the_gap() {
+        rt().block_on(async {
+            let policy = leases(Duration::from_secs(60), 100, Duration::from_millis(5));
+            let turns = Arc::new(Turns::new(1, policy));
+            // Back at once: the lease holds.
+            let order = served_order(&turns, &['a', 'b'], 3, INSTANT, Duration::ZERO).await;
+            assert_eq!(order, "aaabbb");
+            // Back only after 20 ms: each unit queues again behind the other task.
+            let away = Duration::from_millis(20);
+            let order = served_order(&turns, &['a', 'b'], 3, INSTANT, away).await;
+            assert_eq!(order, "ababab");
+        });
+    }
+
+    const INSTANT: fn(char, usize) -> Duration = |_, _| Duration::ZERO;
+
+    /// A waiter that waits out the patience while leases run gets the next turn, and from then
+    /// on turns go strictly in order (no lease holds) until the queue has emptied.
+    #[test]
+    fn a_waiter_past_its_patience_stops_leases_until_the_queue_empties() {
+        rt().block_on(async {
+            let policy = leases(Duration::from_millis(40), 1000, Duration::from_secs(60));
+            let turns = Arc::new(Turns::new(1, policy));
+            // Leases of 10 ms (a quarter of the patience per task behind), units of 5 ms, but
+            // the first lease's first unit takes 50 ms: the next in the queue waits it out.
+            let hold: fn(char, usize) -> Duration =
+                |name, i| Duration::from_millis(if (name, i) == ('a', 0) { 50 } else { 5 });
+            let order = served_order(&turns, &['a', 'b', 'c'], 8, hold, Duration::ZERO).await;
+            // With leases still on, each task would run two units in a row.
+            assert_eq!(order, "abc".repeat(8));
+            // The queue emptied: leases hold again.
+            let order = served_order(&turns, &['a', 'b'], 3, INSTANT, Duration::ZERO).await;
+            assert_eq!(order, "aaabbb");
+        });
+    }
+
+    /// A caller that has no lease does not take a free turn ahead of a waiter, even one left
+    /// free for a task whose lease holds.
+    #[test]
+    fn with_leases_a_newcomer_queues_behind_waiters() {
+        rt().block_on(async {
+            let policy = leases(Duration::from_secs(60), 100, Duration::from_secs(60));
+            let turns = Arc::new(Turns::new(1, policy));
+            let first = turns.acquire().await;
+            let t = turns.clone();
+            let waiter = tokio::spawn(async move {
+                let _turn = t.acquire().await;
+            });
+            tokio::task::yield_now().await;
+            // A turn given back on a lease that holds is left free (for its task to come
+            // back); here one is, beside the one held and the waiter queued.
+            lock(&turns.state).free += 1;
+            let mut newcomer = Box::pin(turns.acquire());
+            assert!(
+                poll_now(newcomer.as_mut()).is_pending(),
+                "overtook a waiter"
+            );
+            drop(newcomer);
+            // The waiter, woken, takes the free one.
+            waiter.await.unwrap();
+            drop(first);
+            assert_eq!(turns.free(), 2);
+            lock(&turns.state).free -= 1;
+        });
     }
 }
