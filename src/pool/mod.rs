@@ -58,12 +58,19 @@
 //!   the checkout timeout) and given back after the connection is back in the pool. bb8 alone
 //!   lets a task that has just returned a connection take it again before the waiter it woke
 //!   runs, and the woken waiter queues again at the end; under 64 tasks some tasks then finished
-//!   1–3 calls in 2 s and p99 of a write was 0.3 s. On the servers turns are strict first-come,
-//!   first-served: every task stays within a few percent of the mean number of calls and p99 of
-//!   a PostgreSQL write transaction at 64 tasks fell from 468 ms to 31 ms. On SQLite a caller may
-//!   overtake a waiter for at most 5 ms (its *patience*): there a strict hand-off, two thread
-//!   wake-ups, cost more than the unit itself (reads at 64 tasks: 175k calls/s strict, 323k with
-//!   patience, the fewest calls per task 0.8× the mean). Measured with `peers/` (BENCHMARKS.md).
+//!   1–3 calls in 2 s and p99 of a write was 0.3 s. On the servers callers are served in the
+//!   order they came, except that a task just served keeps a *lease* to go ahead of the queue
+//!   for its next units (up to 300, or 500 ms, less when the queue is long) while it comes back
+//!   at once; a waiter that has waited half the checkout timeout stops leases until the queue
+//!   empties. Every task gets its share over a few leases (at 64 tasks 0.75–1.65× the mean
+//!   number of calls), and a task's units run back to back instead of each waiting the whole
+//!   queue (p99 at 64 tasks 1.1–1.7× diesel-async's, from 2.2–2.7× with strict order); the
+//!   price is the wait of the last in the queue, about a second at 64 tasks on 16 connections
+//!   (strict order: tens of ms; diesel-async: its starved tasks, 2 s and more). On SQLite a
+//!   caller may overtake a waiter for at most 5 ms (its *patience*): there a strict hand-off,
+//!   two thread wake-ups, cost more than the unit itself (reads at 64 tasks: 175k calls/s
+//!   strict, 323k with patience, the fewest calls per task 0.8× the mean). Measured with
+//!   `peers/` (BENCHMARKS.md).
 //! - On SQLite, write units ([`Database::write`], [`Database::unit_write`]) of this process
 //!   also take turns for the one write lock, so that they queue here rather than in SQLite's busy
 //!   handler.
@@ -464,8 +471,8 @@ impl Database {
 
     /// The way into a pool: fails fast while its server is unreachable ([`Reachability`]: the
     /// guard, if any, makes this call the probe), then waits at most `wait` for a turn
-    /// (`turns`: in the order callers came on the servers; on SQLite one may overtake a waiter
-    /// for at most its patience). bb8 alone is not fair: a returned connection wakes one waiter,
+    /// (`turns`: in the order callers came, leases aside, on the servers; on SQLite one may
+    /// overtake a waiter for at most its patience). bb8 alone is not fair: a returned connection wakes one waiter,
     /// and a task that checks out again before that waiter runs takes it (measured: under 64
     /// tasks some finished 1–3 calls in 2 s, p99 300 ms). There are as many turns as
     /// connections, so a caller holding one finds a connection in the pool (or bb8 opens one).
@@ -570,13 +577,15 @@ fn policy(backend: Backend, config: &DatabaseConfig) -> turns::Policy {
     }
 }
 
-/// A lease on the servers (`turns::Leases`): 300 units, begun within 500 ms of being served,
-/// each within 10 ms of the one before. A lease has to be long for p99 to gain: with 64 tasks
-/// on 16 connections, one call in `units` waits about three leases, and p99 fell below 1.5×
-/// diesel-async's only once that was under 1 in 200 (`tk-peers --profile`, 64 tasks, PostgreSQL
-/// write transactions: p99 250 ms with 100 units, 5.7–9.5 ms with 200, 3.4–4.2 ms with 300
-/// against diesel-async's 2.9–3.7 ms); the time bounds it for slow units (a MySQL page of 50 at
-/// 64 tasks: 2.3 ms a unit, so 300 units would be 0.7 s).
+/// A lease on the servers (`turns::Leases`): 300 units, begun within 500 ms of being served
+/// (less when the queue is long: half the patience shared among those behind), each within
+/// 10 ms of the one before. A lease has to be long for p99 to gain: with 64 tasks on 16
+/// connections one call per lease waits about three leases, and p99 fell below 1.5×
+/// diesel-async's only once that was under 1 call in 200 (`tk-peers --profile`, 64 tasks,
+/// PostgreSQL write transactions: p99 250 ms with 100 units, 6.7–9.5 ms with 200, 3.4–5.7 ms
+/// with 300, against diesel-async's 2.8–4.4 ms). The time bounds it for slow units (a MySQL
+/// page of 50 at 64 tasks takes 2.3 ms, so 300 units would be 0.7 s) and the share for long
+/// queues (32 tasks on 4 connections: fixed leases of 500 ms kept the last waiting 3.5 s).
 const SERVER_LEASES: turns::Leases = turns::Leases {
     units: 300,
     time: Duration::from_millis(500),

@@ -318,7 +318,8 @@ impl Turns {
         };
         let behind = u32::try_from(state.queue.len().max(1)).unwrap_or(u32::MAX);
         let turns = u32::try_from(self.turns).unwrap_or(u32::MAX);
-        // Half the patience: leases end only with a unit, and a queue grows after they begin.
+        // Half the patience: a lease ends only with a unit, and a queue may grow after it
+        // began.
         let share = self.policy.patience.saturating_mul(turns) / behind / 2;
         now + leases.time.min(share)
     }
@@ -662,8 +663,8 @@ mod tests {
         rt().block_on(async {
             let policy = leases(Duration::from_millis(40), 1000, Duration::from_secs(60));
             let turns = Arc::new(Turns::new(1, policy));
-            // Leases of 10 ms (a quarter of the patience per task behind), units of 5 ms, but
-            // the first lease's first unit takes 50 ms: the next in the queue waits it out.
+            // Leases of 10 ms (half the patience, shared by the two behind), units of 5 ms,
+            // but the first lease's first unit takes 50 ms: the next in the queue waits it out.
             let hold: fn(char, usize) -> Duration =
                 |name, i| Duration::from_millis(if (name, i) == ('a', 0) { 50 } else { 5 });
             let order = served_order(&turns, &['a', 'b', 'c'], 8, hold, Duration::ZERO).await;
