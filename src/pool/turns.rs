@@ -46,7 +46,7 @@ pub(super) struct Policy {
 }
 
 /// How long a lease lasts: a task served from the queue goes ahead of it for at most `units`
-/// more units, begun within `time` of being served (less when the queue is long: see
+/// units in all (the one it was served for included), begun within `time` of being served (less when the queue is long: see
 /// `Turns::lease_end`) and each within `gap` of the end of the one before. A task that runs its
 /// units back to back comes back within microseconds.
 #[derive(Clone, Copy, Debug)]
@@ -194,8 +194,12 @@ impl Turns {
                 .queue
                 .front()
                 .is_none_or(|head| now.duration_since(head.since) < self.policy.patience);
+            // A lease goes ahead only of a young head: past its patience the head is next, and
+            // a leased caller then queues behind it rather than beside it in `leased` (which
+            // holds only callers that found no turn free, so that a turn is never left free
+            // while they wait).
             let on_lease = match (&self.policy.leases, task) {
-                (Some(leases), Some(task)) => state.on_lease(task, leases, now),
+                (Some(leases), Some(task)) => head_young && state.on_lease(task, leases, now),
                 _ => false,
             };
             let may_take = match self.policy.leases {
@@ -295,7 +299,11 @@ impl Turns {
                 waker_of_head_if_free(&state),
             )
         } else if let Some(leased) = state.leased.pop_front() {
-            (grant(&mut state, leased, now), None)
+            // A turn given back earlier may still be free: the head's to take.
+            (
+                grant(&mut state, leased, now),
+                waker_of_head_if_free(&state),
+            )
         } else if state.queue.is_empty() || self.policy.leases.is_none() || lease_holds {
             // The head may take it when it runs, unless a caller goes ahead of it first.
             state.free += 1;
@@ -303,7 +311,10 @@ impl Turns {
         } else {
             let head = state.queue.pop_front().expect("the head is there");
             let until = self.lease_end(&state, now);
-            (grant(&mut state, head, until), None)
+            (
+                grant(&mut state, head, until),
+                waker_of_head_if_free(&state),
+            )
         };
         drop(state);
         first.into_iter().chain(second).for_each(Waker::wake);
@@ -673,6 +684,52 @@ mod tests {
             // The queue emptied: leases hold again.
             let order = served_order(&turns, &['a', 'b'], 3, INSTANT, Duration::ZERO).await;
             assert_eq!(order, "aaabbb");
+        });
+    }
+
+    /// A task whose lease holds comes back after the head has waited out its patience, while
+    /// the turn it gave back is still free (the head, woken for it, has not run yet): it queues
+    /// behind the head, which takes the free turn. (Waiting beside the queue for a turn handed
+    /// out at a give-back, it would leave the free turn to nobody while no other turn is given
+    /// back.)
+    #[test]
+    fn a_lease_coming_back_after_the_heads_patience_queues_behind_it() {
+        rt().block_on(async {
+            let policy = leases(Duration::from_millis(20), 100, Duration::from_secs(60));
+            let turns = Arc::new(Turns::new(4, policy));
+            // Three turns stay held here throughout, so none is given back but the leased one.
+            let mut held = Vec::new();
+            for _ in 0..4 {
+                held.push(turns.acquire().await);
+            }
+            let order = Arc::new(Mutex::new(String::new()));
+            let (t, o) = (turns.clone(), order.clone());
+            let a = tokio::spawn(async move {
+                for _ in 0..2 {
+                    let turn = t.acquire().await;
+                    lock(&o).push('a');
+                    drop(turn);
+                    // Past the head's patience, within the lease (40 ms: 4 turns, 1 behind).
+                    std::thread::sleep(Duration::from_millis(30));
+                }
+            });
+            tokio::task::yield_now().await;
+            let (t, o) = (turns.clone(), order.clone());
+            let h = tokio::spawn(async move {
+                let _turn = t.acquire().await;
+                lock(&o).push('h');
+            });
+            tokio::task::yield_now().await;
+            drop(held.pop());
+            tokio::time::timeout(Duration::from_secs(10), async {
+                a.await.unwrap();
+                h.await.unwrap();
+            })
+            .await
+            .expect("a turn was left free while both waited");
+            assert_eq!(*lock(&order), "aha");
+            drop(held);
+            assert_eq!(turns.free(), 4);
         });
     }
 
