@@ -73,6 +73,7 @@ struct State {
     // too long for leases (each would cost those waiting more than the patience), so none
     // holds until the queue has emptied.
     leases_off: bool,
+    next_sweep: Instant,
 }
 
 struct Lease {
@@ -167,6 +168,7 @@ impl Turns {
                 leased: VecDeque::new(),
                 leases: HashMap::new(),
                 leases_off: false,
+                next_sweep: Instant::now(),
             }),
             policy,
             turns,
@@ -274,50 +276,46 @@ impl Turns {
             (Some(leases), Some(task)) => state.end_unit(task, leases, now),
             _ => false,
         };
-        if state.leases.len() > 2 * self.turns + 16 {
-            // Tasks that ended on a lease, or went elsewhere.
+        if state.leases.len() > 2 * self.turns + 16 && now >= state.next_sweep {
+            // Tasks that ended on a lease, or went elsewhere; at most once a gap, so that many
+            // tasks on a lease at once do not make every give-back walk them all.
             state
                 .leases
                 .retain(|_, l| l.back_by.is_none_or(|b| now <= b));
+            state.next_sweep = now + self.policy.leases.map_or(Duration::ZERO, |l| l.gap);
         }
         let head_waited_out = state
             .queue
             .front()
             .is_some_and(|head| now.duration_since(head.since) >= self.policy.patience);
-        let (first, second) = if head_waited_out {
+        let granted = if head_waited_out {
             if self.policy.leases.is_some() && !state.leases_off {
                 state.leases_off = true;
                 let leased = std::mem::take(&mut state.leased);
                 state.queue.extend(leased);
             }
-            let head = state.queue.pop_front().expect("the head is there");
-            // A turn given back earlier, while the old head was young, may still be free: it
-            // is the new head's to take now.
-            let until = self.lease_end(&state, now);
-            (
-                grant(&mut state, head, until),
-                waker_of_head_if_free(&state),
-            )
+            self.grant_head(&mut state, now)
         } else if let Some(leased) = state.leased.pop_front() {
-            // A turn given back earlier may still be free: the head's to take.
-            (
-                grant(&mut state, leased, now),
-                waker_of_head_if_free(&state),
-            )
+            grant(&mut state, leased, now)
         } else if state.queue.is_empty() || self.policy.leases.is_none() || lease_holds {
             // The head may take it when it runs, unless a caller goes ahead of it first.
             state.free += 1;
-            (waker_of_head_if_free(&state), None)
+            None
         } else {
-            let head = state.queue.pop_front().expect("the head is there");
-            let until = self.lease_end(&state, now);
-            (
-                grant(&mut state, head, until),
-                waker_of_head_if_free(&state),
-            )
+            self.grant_head(&mut state, now)
         };
+        // A turn given back earlier, while the head was young, may still be free: it is the
+        // (new) head's to take now.
+        let next = waker_of_head_if_free(&state);
         drop(state);
-        first.into_iter().chain(second).for_each(Waker::wake);
+        granted.into_iter().chain(next).for_each(Waker::wake);
+    }
+
+    // Hands a turn to the head of the queue, which begins a lease; its waker to wake.
+    fn grant_head(&self, state: &mut State, now: Instant) -> Option<Waker> {
+        let head = state.queue.pop_front().expect("the head is there");
+        let until = self.lease_end(state, now);
+        grant(state, head, until)
     }
 
     /// When a lease begun now ends: after `leases.time`, or sooner when the queue is long, so
@@ -546,19 +544,11 @@ mod tests {
             .enable_all()
             .build()
             .unwrap();
-        let leased = |patience, units| Policy {
-            patience,
-            leases: Some(Leases {
-                units,
-                time: Duration::from_secs(10),
-                gap: Duration::from_millis(1),
-            }),
-        };
         for policy in [
             anyone(Duration::ZERO),
             anyone(Duration::from_millis(1)),
-            leased(Duration::from_millis(2), 5),
-            leased(Duration::from_secs(10), 50),
+            leases(Duration::from_millis(2), 5, Duration::from_millis(1)),
+            leases(Duration::from_secs(10), 50, Duration::from_millis(1)),
         ] {
             rt.block_on(async {
                 let turns = Arc::new(Turns::new(3, policy));
